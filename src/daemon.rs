@@ -1,0 +1,403 @@
+//! Lifecycle: opening the store, running poll cycles (once, or forever as a service), signals,
+//! configuration reload, retention, and the systemd notification protocol.
+//!
+//! Shutdown uses one root [`CancellationToken`]: SIGTERM or SIGINT cancels it, refreshes stop at
+//! their next unit of work (a write already started finishes), and the process exits 0 within
+//! [`SHUTDOWN_GRACE`].
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{self, Config, ConfigErrors, FeedSettings};
+use crate::fetch::{FetchSettings, Fetcher};
+use crate::pipeline::{self, Context, FeedJob, FeedOutcome};
+use crate::schedule;
+use crate::store::{FeedSpec, FeedState, Store, StoreError, StoreHandle};
+
+/// In-flight work gets this long to finish after SIGTERM before the process exits anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+/// How often the daemon looks for due feeds.
+const TICK: Duration = Duration::from_secs(1);
+
+/// How often retention runs.
+const PRUNE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Key in `daemon_state` holding the time of the last retention run (Unix seconds).
+const LAST_PRUNE_KEY: &str = "last_prune_at";
+
+/// Failures that stop a run: the configuration or the database, never a single feed.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The database could not be opened or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The configuration is invalid.
+    #[error("{0}")]
+    Config(#[from] ConfigErrors),
+    /// The HTTP client could not be built (TLS backend).
+    #[error("cannot start the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    /// Installing a signal handler failed.
+    #[error("cannot install signal handlers: {0}")]
+    Signal(#[from] std::io::Error),
+}
+
+/// What one poll cycle did, printed by `run --once`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CycleSummary {
+    /// Feeds fetched and parsed.
+    pub ok: usize,
+    /// Feeds that answered 304.
+    pub not_modified: usize,
+    /// Feeds whose poll failed (recorded against each feed).
+    pub failed: usize,
+    /// Feeds skipped because their next poll time has not come.
+    pub not_due: usize,
+    /// Feeds disabled (gone).
+    pub disabled: usize,
+    /// Articles seen for the first time.
+    pub new_articles: usize,
+    /// Articles whose entry changed.
+    pub updated_articles: usize,
+    /// Article pages fetched and extracted.
+    pub pages_ok: usize,
+    /// Article pages that failed or were refused.
+    pub pages_failed: usize,
+    /// Wall time of the cycle.
+    pub seconds: f64,
+}
+
+impl CycleSummary {
+    fn add(&mut self, outcome: &FeedOutcome) {
+        match outcome {
+            FeedOutcome::Updated {
+                new,
+                updated,
+                pages_ok,
+                pages_failed,
+            } => {
+                self.ok += 1;
+                self.new_articles += new;
+                self.updated_articles += updated;
+                self.pages_ok += pages_ok;
+                self.pages_failed += pages_failed;
+            }
+            FeedOutcome::NotModified => self.not_modified += 1,
+            FeedOutcome::Failed(_) | FeedOutcome::Cancelled => self.failed += 1,
+            FeedOutcome::Disabled(_) => self.disabled += 1,
+        }
+    }
+}
+
+impl std::fmt::Display for CycleSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "feeds: {} ok, {} not modified, {} failed, {} not due, {} disabled\n\
+             articles: {} new, {} updated; pages: {} extracted, {} failed\n\
+             time: {:.2} s",
+            self.ok,
+            self.not_modified,
+            self.failed,
+            self.not_due,
+            self.disabled,
+            self.new_articles,
+            self.updated_articles,
+            self.pages_ok,
+            self.pages_failed,
+            self.seconds
+        )
+    }
+}
+
+/// Opens the database named by the config, creating and migrating it as needed.
+pub async fn open_store(config: &Config) -> Result<StoreHandle, DaemonError> {
+    let path = config.daemon.database.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&path))
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
+    Ok(StoreHandle::new(store))
+}
+
+/// The fetch settings slice of the config.
+pub fn fetch_settings(config: &Config) -> FetchSettings {
+    let d = &config.daemon;
+    FetchSettings {
+        user_agent: d.user_agent.clone(),
+        request_timeout: d.request_timeout,
+        connect_timeout: d.connect_timeout,
+        max_body_bytes: d.max_body_bytes,
+        concurrency: d.concurrency,
+        per_host_concurrency: d.per_host_concurrency,
+        allow_private_networks: d.allow_private_networks,
+    }
+}
+
+fn context(config: &Config, store: StoreHandle, cancel: CancellationToken) -> Result<Context, DaemonError> {
+    Ok(Context {
+        fetcher: Arc::new(Fetcher::new(fetch_settings(config))?),
+        store,
+        cancel,
+    })
+}
+
+fn feed_specs(config: &Config) -> Vec<FeedSpec> {
+    config
+        .feeds
+        .iter()
+        .map(|f| FeedSpec {
+            config_url: f.url.to_string(),
+            name: f.name.clone(),
+        })
+        .collect()
+}
+
+/// Registers the config's feeds in the database and returns their states.
+async fn sync_feeds(store: &StoreHandle, config: &Config) -> Result<Vec<FeedState>, DaemonError> {
+    let specs = feed_specs(config);
+    Ok(store.call(move |s| s.sync_feeds(&specs, Utc::now())).await?)
+}
+
+fn job(state: FeedState, feed: &FeedSettings, config: &Config) -> FeedJob {
+    FeedJob {
+        state,
+        interval: feed.interval,
+        fetch_articles: feed.fetch_articles,
+        max_backoff: config.daemon.max_backoff,
+    }
+}
+
+/// One cycle for `run --once`: polls every due feed (every feed with `all`), waits for all of
+/// them, runs retention when it is due, and returns the summary. Feed failures are in the
+/// summary; only configuration and database failures are errors.
+pub async fn run_once(config: &Config, all: bool) -> Result<CycleSummary, DaemonError> {
+    let started = Instant::now();
+    let store = open_store(config).await?;
+    let ctx = context(config, store.clone(), CancellationToken::new())?;
+    let states = sync_feeds(&store, config).await?;
+    let settings: HashMap<String, &FeedSettings> =
+        config.feeds.iter().map(|f| (f.url.to_string(), f)).collect();
+    let now = Utc::now();
+    let limit = Arc::new(Semaphore::new(config.daemon.concurrency.max(1)));
+    let mut summary = CycleSummary::default();
+    let mut tasks = tokio::task::JoinSet::new();
+    for state in states {
+        let Some(feed) = settings.get(&state.config_url) else {
+            continue;
+        };
+        if state.disabled_reason.is_some() {
+            summary.disabled += 1;
+        } else if !all && !schedule::is_due(state.next_poll_at, now) {
+            summary.not_due += 1;
+        } else {
+            let (ctx, job, limit) = (ctx.clone(), job(state, feed, config), Arc::clone(&limit));
+            tasks.spawn(async move {
+                let _slot = limit.acquire_owned().await;
+                pipeline::refresh_feed(&ctx, job).await
+            });
+        }
+    }
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(outcome) => summary.add(&outcome?),
+            Err(e) => {
+                tracing::error!(error = %e, "feed refresh task crashed");
+                summary.failed += 1;
+            }
+        }
+    }
+    prune_if_due(&store, config.daemon.retention, Utc::now()).await?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Deletes articles older than the retention period, at most once a day (the time of the last
+/// run is persisted, so restarts do not repeat it).
+pub async fn prune_if_due(
+    store: &StoreHandle,
+    retention: Duration,
+    now: DateTime<Utc>,
+) -> Result<(), DaemonError> {
+    let pruned = store
+        .call(move |s| {
+            let last = s
+                .state_value(LAST_PRUNE_KEY)?
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0);
+            let every = i64::try_from(PRUNE_EVERY.as_secs()).unwrap_or(i64::MAX);
+            if now.timestamp().saturating_sub(last) < every {
+                return Ok(None);
+            }
+            let cutoff = now
+                - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+            let pruned = s.prune(cutoff)?;
+            s.set_state_value(LAST_PRUNE_KEY, &now.timestamp().to_string())?;
+            Ok(Some(pruned))
+        })
+        .await?;
+    if let Some(p) = pruned.filter(|p| p.articles > 0 || p.stories > 0) {
+        tracing::info!(articles = p.articles, stories = p.stories, "retention pruned old articles");
+    }
+    Ok(())
+}
+
+/// The service: polls feeds as they fall due until SIGTERM or SIGINT; SIGHUP reloads the
+/// configuration. Tells systemd when it is ready and pings its watchdog.
+pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), DaemonError> {
+    let cancel = CancellationToken::new();
+    let store = open_store(&config).await?;
+    let mut current = Loaded::new(config, store.clone(), cancel.clone()).await?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let tracker = TaskTracker::new();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<i64>();
+    let mut in_flight: HashSet<i64> = HashSet::new();
+    let mut tick = tokio::time::interval(TICK);
+    let mut watchdog = tokio::time::interval(watchdog_period());
+    let mut last_prune_check = Instant::now() - PRUNE_EVERY;
+    notify(&[sd_notify::NotifyState::Ready]);
+    tracing::info!(feeds = current.config.feeds.len(), database = %current.config.daemon.database.display(), "newshound started");
+    loop {
+        tokio::select! {
+            _ = sigterm.recv() => break,
+            _ = sigint.recv() => break,
+            _ = sighup.recv() => current = reload(&config_path, current, &store, &cancel).await,
+            Some(id) = done_rx.recv() => { in_flight.remove(&id); }
+            _ = watchdog.tick() => notify(&[sd_notify::NotifyState::Watchdog]),
+            _ = tick.tick() => {
+                let started = current.start_due(&tracker, &mut in_flight, &done_tx).await;
+                if let Err(e) = started {
+                    tracing::error!(error = %e, "cannot read due feeds");
+                }
+                if last_prune_check.elapsed() >= Duration::from_secs(3600) {
+                    last_prune_check = Instant::now();
+                    if let Err(e) = prune_if_due(&store, current.config.daemon.retention, Utc::now()).await {
+                        tracing::error!(error = %e, "retention failed");
+                    }
+                }
+            }
+        }
+    }
+    notify(&[sd_notify::NotifyState::Stopping]);
+    tracing::info!(in_flight = in_flight.len(), "shutting down");
+    cancel.cancel();
+    tracker.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait()).await.is_err() {
+        tracing::warn!("some refreshes did not finish in time; they will be redone after restart");
+    }
+    Ok(())
+}
+
+/// The running configuration and what was built from it.
+struct Loaded {
+    config: Arc<Config>,
+    ctx: Context,
+    feeds: HashMap<String, FeedSettings>,
+}
+
+impl Loaded {
+    async fn new(config: Config, store: StoreHandle, cancel: CancellationToken) -> Result<Loaded, DaemonError> {
+        let ctx = context(&config, store.clone(), cancel)?;
+        sync_feeds(&store, &config).await?;
+        let feeds = config
+            .feeds
+            .iter()
+            .map(|f| (f.url.to_string(), f.clone()))
+            .collect();
+        Ok(Loaded {
+            config: Arc::new(config),
+            ctx,
+            feeds,
+        })
+    }
+
+    /// Starts a refresh for every due feed that is not already being refreshed.
+    async fn start_due(
+        &self,
+        tracker: &TaskTracker,
+        in_flight: &mut HashSet<i64>,
+        done: &mpsc::UnboundedSender<i64>,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let due = self.ctx.store.call(move |s| s.due_feeds(now)).await?;
+        for state in due {
+            let Some(feed) = self.feeds.get(&state.config_url) else {
+                continue;
+            };
+            if !in_flight.insert(state.id) {
+                continue;
+            }
+            let id = state.id;
+            let job = job(state, feed, &self.config);
+            let (ctx, done) = (self.ctx.clone(), done.clone());
+            tracker.spawn(async move {
+                if let Err(e) = pipeline::refresh_feed(&ctx, job).await {
+                    tracing::error!(error = %e, "feed refresh could not be recorded");
+                }
+                let _ = done.send(id);
+            });
+        }
+        Ok(())
+    }
+}
+
+/// SIGHUP: re-read and validate the config; apply it when valid, otherwise keep the old one and
+/// log every problem.
+async fn reload(path: &Path, current: Loaded, store: &StoreHandle, cancel: &CancellationToken) -> Loaded {
+    notify(&[
+        sd_notify::NotifyState::Reloading,
+        sd_notify::NotifyState::monotonic_usec_now().unwrap_or(sd_notify::NotifyState::MonotonicUsec(0)),
+    ]);
+    let path_owned = path.to_owned();
+    let loaded = tokio::task::spawn_blocking(move || config::load(&path_owned)).await;
+    let next = match loaded {
+        Ok(Ok(config)) => match Loaded::new(config, store.clone(), cancel.clone()).await {
+            Ok(next) => {
+                tracing::info!(feeds = next.config.feeds.len(), topics = next.config.topics.len(), "configuration reloaded");
+                next
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "reload failed; keeping the previous configuration");
+                current
+            }
+        },
+        Ok(Err(errors)) => {
+            for e in &errors.errors {
+                tracing::error!(config = %path.display(), problem = %e, "invalid configuration");
+            }
+            tracing::error!("reload failed; keeping the previous configuration");
+            current
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reload task failed; keeping the previous configuration");
+            current
+        }
+    };
+    notify(&[sd_notify::NotifyState::Ready]);
+    next
+}
+
+/// Half the watchdog period systemd asked for, or an hour when there is none (a no-op ping).
+fn watchdog_period() -> Duration {
+    sd_notify::watchdog_enabled()
+        .map(|d| (d / 2).max(Duration::from_millis(100)))
+        .unwrap_or(Duration::from_secs(3600))
+}
+
+fn notify(states: &[sd_notify::NotifyState<'_>]) {
+    if std::env::var_os("NOTIFY_SOCKET").is_some()
+        && let Err(e) = sd_notify::notify(states)
+    {
+        tracing::warn!(error = %e, "cannot notify systemd");
+    }
+}

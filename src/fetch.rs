@@ -1,0 +1,708 @@
+//! Polite, bounded HTTP (and local file) fetching of feeds and article pages.
+//!
+//! One [`Fetcher`] holds two reqwest clients: one for the feeds the user configured (trusted), and
+//! one for article links, which come from the network and so go through the address guard: a
+//! host that resolves to a loopback, private, link-local or unspecified address is refused unless
+//! `allow_private_networks` is set. The guard sits in the DNS resolver, so the address checked is
+//! the address connected to (no DNS rebinding window), and IP-literal hosts are checked before
+//! each request. Redirects are followed here, not by reqwest, so that permanent moves can be
+//! recorded, every hop is guarded, and no `Referer` is ever sent.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Client, StatusCode};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use url::Url;
+
+/// At most this many redirects are followed for one fetch.
+pub const MAX_REDIRECTS: usize = 5;
+
+const FEED_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
+     application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8";
+const PAGE_ACCEPT: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.8";
+
+/// The fetch-related part of the daemon settings.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    /// Sent with every request; should name the software and a contact URL.
+    pub user_agent: String,
+    /// Whole-fetch limit: connecting, every redirect hop and the body.
+    pub request_timeout: Duration,
+    /// Limit for establishing one TCP/TLS connection.
+    pub connect_timeout: Duration,
+    /// Bodies larger than this (after decompression) are cut off and the fetch fails.
+    pub max_body_bytes: u64,
+    /// Requests in flight at once, over all hosts.
+    pub concurrency: usize,
+    /// Requests in flight at once to one host.
+    pub per_host_concurrency: usize,
+    /// Lets article links reach loopback and private addresses (for intranet news sites).
+    pub allow_private_networks: bool,
+}
+
+/// Who asked for a URL, which decides how far it is trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A feed the user configured: trusted, may be a file.
+    ConfiguredFeed,
+    /// A link found in a feed: guarded; a file: link only when the feed itself is a file.
+    ArticleLink {
+        /// The feed that carried the link is a local file.
+        from_file_feed: bool,
+    },
+}
+
+/// Validators from the previous response, echoed exactly as the server sent them.
+#[derive(Debug, Clone, Default)]
+pub struct Validators {
+    /// `ETag` of the last response, sent back as `If-None-Match`.
+    pub etag: Option<String>,
+    /// `Last-Modified` of the last response, sent back as `If-Modified-Since`.
+    pub last_modified: Option<String>,
+}
+
+/// A successful response with its body.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// Where the body came from after redirects; the base for relative links.
+    pub final_url: Url,
+    /// HTTP status (200 for files).
+    pub status: u16,
+    /// The body, at most `max_body_bytes`, decompressed.
+    pub body: Vec<u8>,
+    /// `charset` parameter of `Content-Type`.
+    pub charset: Option<String>,
+    /// Validators to send next time.
+    pub validators: Validators,
+    /// `Cache-Control: max-age`.
+    pub max_age: Option<Duration>,
+    /// Set when every hop up to here was 301/308: the URL to use from now on.
+    pub moved_permanently_to: Option<Url>,
+}
+
+/// What a fetch produced.
+#[derive(Debug, Clone)]
+pub enum FetchOutcome {
+    /// 304: the stored copy is current; nothing to parse or store.
+    NotModified {
+        /// `Cache-Control: max-age` of the 304.
+        max_age: Option<Duration>,
+    },
+    /// A body to parse.
+    Fetched(Fetched),
+}
+
+/// Why a fetch failed; every variant names the URL or path.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The whole fetch took longer than the request timeout.
+    #[error("{url}: timed out after {after:?}")]
+    Timeout {
+        /// The URL being fetched.
+        url: Url,
+        /// The limit that ran out.
+        after: Duration,
+    },
+    /// DNS, connection, TLS or protocol failure.
+    #[error("{url}: {message}")]
+    Network {
+        /// The URL being fetched.
+        url: Url,
+        /// The error and its causes.
+        message: String,
+    },
+    /// The server answered with an error status.
+    #[error("{url}: HTTP {status}")]
+    Status {
+        /// The URL that answered.
+        url: Url,
+        /// The status code.
+        status: u16,
+        /// `Retry-After` of a 429 or 503.
+        retry_after: Option<Duration>,
+    },
+    /// The body was larger than allowed (or endless) and was cut off.
+    #[error("{url}: body larger than {limit} bytes, cut off")]
+    TooLarge {
+        /// The URL being fetched.
+        url: Url,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// A redirect chain longer than [`MAX_REDIRECTS`], or a loop.
+    #[error("{url}: more than {MAX_REDIRECTS} redirects")]
+    TooManyRedirects {
+        /// The URL first requested.
+        url: Url,
+    },
+    /// A redirect without a usable `Location`.
+    #[error("{url}: redirect without a valid Location header")]
+    BadRedirect {
+        /// The URL that redirected.
+        url: Url,
+    },
+    /// The address guard or the scheme rules refused the URL.
+    #[error("{url}: refused: {reason}")]
+    Refused {
+        /// The refused URL.
+        url: Url,
+        /// Why.
+        reason: String,
+    },
+    /// A local file could not be read.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        message: String,
+    },
+}
+
+impl FetchError {
+    /// The server's `Retry-After`, when it sent one with a 429 or 503.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// HTTP status of the failure, when the server answered.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// True for 410 Gone: the publisher says the feed will not come back.
+    pub fn is_gone(&self) -> bool {
+        self.http_status() == Some(410)
+    }
+
+    /// True when retrying cannot help (refused by the guard or the scheme rules).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, FetchError::Refused { .. })
+    }
+}
+
+/// The HTTP side of newshound: clients, limits and politeness in one place.
+pub struct Fetcher {
+    feed_client: Client,
+    page_client: Client,
+    settings: FetchSettings,
+    global: Arc<Semaphore>,
+    per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Fetcher {
+    /// Builds the two clients. Fails only if the TLS backend cannot start.
+    pub fn new(settings: FetchSettings) -> Result<Fetcher, reqwest::Error> {
+        let feed_client = client_builder(&settings).build()?;
+        let mut page_builder = client_builder(&settings);
+        if !settings.allow_private_networks {
+            page_builder = page_builder
+                .dns_resolver(Arc::new(GuardedResolver))
+                .no_proxy();
+        }
+        let page_client = page_builder.build()?;
+        Ok(Fetcher {
+            feed_client,
+            page_client,
+            global: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            per_host: Mutex::new(HashMap::new()),
+            settings,
+        })
+    }
+
+    /// Fetches `url` with the limits and politeness rules, conditionally when validators are
+    /// given. Waiting for a concurrency slot does not count against the timeout.
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        origin: Origin,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        match url.scheme() {
+            "http" | "https" => {}
+            "file" => return self.read_file(url, origin).await,
+            other => {
+                return Err(FetchError::Refused {
+                    url: url.clone(),
+                    reason: format!("unsupported scheme {other:?}"),
+                });
+            }
+        }
+        let _permits = self.acquire(url).await;
+        let limit = self.settings.request_timeout;
+        match tokio::time::timeout(limit, self.fetch_http(url, origin, validators)).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout {
+                url: url.clone(),
+                after: limit,
+            }),
+        }
+    }
+
+    async fn acquire(&self, url: &Url) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let host_limit = {
+            let mut map = self.per_host.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(map.entry(host).or_insert_with(|| {
+                Arc::new(Semaphore::new(self.settings.per_host_concurrency.max(1)))
+            }))
+        };
+        // Neither semaphore is ever closed, so acquiring cannot fail; the host slot is taken
+        // first so that a busy host does not hold global slots while it waits.
+        let host_permit = host_limit
+            .acquire_owned()
+            .await
+            .expect("per-host semaphore is never closed");
+        let global_permit = Arc::clone(&self.global)
+            .acquire_owned()
+            .await
+            .expect("global semaphore is never closed");
+        (host_permit, global_permit)
+    }
+
+    async fn fetch_http(
+        &self,
+        start: &Url,
+        origin: Origin,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        let guarded = matches!(origin, Origin::ArticleLink { .. })
+            && !self.settings.allow_private_networks;
+        let (client, accept) = match origin {
+            Origin::ConfiguredFeed => (&self.feed_client, FEED_ACCEPT),
+            Origin::ArticleLink { .. } => (&self.page_client, PAGE_ACCEPT),
+        };
+        let mut url = start.clone();
+        let mut moved_to = None;
+        let mut all_permanent = true;
+        for hop in 0..=MAX_REDIRECTS {
+            if guarded {
+                refuse_private_literal(&url)?;
+            }
+            let response = send(client, &url, accept, validators).await?;
+            if guarded {
+                refuse_private_peer(&url, response.remote_addr())?;
+            }
+            let status = response.status();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                if hop == MAX_REDIRECTS {
+                    break;
+                }
+                let next = redirect_target(&url, response.headers())?;
+                all_permanent &= matches!(status.as_u16(), 301 | 308);
+                if all_permanent {
+                    moved_to = Some(next.clone());
+                }
+                tracing::debug!(from = %url, to = %next, status = status.as_u16(), "redirect");
+                url = next;
+                continue;
+            }
+            return self.finish(url, response, moved_to).await;
+        }
+        Err(FetchError::TooManyRedirects { url: start.clone() })
+    }
+
+    async fn finish(
+        &self,
+        url: Url,
+        response: reqwest::Response,
+        moved_to: Option<Url>,
+    ) -> Result<FetchOutcome, FetchError> {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let max_age = cache_max_age(&headers);
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(FetchOutcome::NotModified { max_age });
+        }
+        if !status.is_success() {
+            let retry_after = match status.as_u16() {
+                429 | 503 => retry_after(&headers, std::time::SystemTime::now()),
+                _ => None,
+            };
+            return Err(FetchError::Status {
+                url,
+                status: status.as_u16(),
+                retry_after,
+            });
+        }
+        let body = read_capped(response, &url, self.settings.max_body_bytes).await?;
+        Ok(FetchOutcome::Fetched(Fetched {
+            status: status.as_u16(),
+            body,
+            charset: charset(&headers),
+            validators: Validators {
+                etag: header_string(&headers, header::ETAG),
+                last_modified: header_string(&headers, header::LAST_MODIFIED),
+            },
+            max_age,
+            moved_permanently_to: moved_to,
+            final_url: url,
+        }))
+    }
+
+    async fn read_file(&self, url: &Url, origin: Origin) -> Result<FetchOutcome, FetchError> {
+        if origin == (Origin::ArticleLink {
+            from_file_feed: false,
+        }) {
+            return Err(FetchError::Refused {
+                url: url.clone(),
+                reason: "file: link in a feed fetched over the network".into(),
+            });
+        }
+        let path = url.to_file_path().map_err(|()| FetchError::Refused {
+            url: url.clone(),
+            reason: "not a local file path".into(),
+        })?;
+        let file_err = |e: std::io::Error| FetchError::File {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let len = tokio::fs::metadata(&path).await.map_err(file_err)?.len();
+        if len > self.settings.max_body_bytes {
+            return Err(FetchError::TooLarge {
+                url: url.clone(),
+                limit: self.settings.max_body_bytes,
+            });
+        }
+        let body = tokio::fs::read(&path).await.map_err(file_err)?;
+        Ok(FetchOutcome::Fetched(Fetched {
+            final_url: url.clone(),
+            status: 200,
+            body,
+            charset: None,
+            validators: Validators::default(),
+            max_age: None,
+            moved_permanently_to: None,
+        }))
+    }
+}
+
+fn client_builder(settings: &FetchSettings) -> reqwest::ClientBuilder {
+    Client::builder()
+        .user_agent(settings.user_agent.clone())
+        .connect_timeout(settings.connect_timeout)
+        .read_timeout(settings.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        .pool_idle_timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(2)
+}
+
+async fn send(
+    client: &Client,
+    url: &Url,
+    accept: &'static str,
+    validators: &Validators,
+) -> Result<reqwest::Response, FetchError> {
+    let mut request = client
+        .get(url.clone())
+        .header(header::ACCEPT, HeaderValue::from_static(accept));
+    if let Some(etag) = validators.etag.as_deref() {
+        request = request.header(header::IF_NONE_MATCH, etag);
+    }
+    if let Some(last_modified) = validators.last_modified.as_deref() {
+        request = request.header(header::IF_MODIFIED_SINCE, last_modified);
+    }
+    request
+        .send()
+        .await
+        .map_err(|e| network_error(url, &e))
+}
+
+fn network_error(url: &Url, err: &reqwest::Error) -> FetchError {
+    if let Some(refused) = find_source::<RefusedAddress>(err) {
+        return FetchError::Refused {
+            url: url.clone(),
+            reason: refused.to_string(),
+        };
+    }
+    if err.is_timeout() {
+        return FetchError::Network {
+            url: url.clone(),
+            message: "timed out".into(),
+        };
+    }
+    FetchError::Network {
+        url: url.clone(),
+        message: error_chain(err),
+    }
+}
+
+fn find_source<'a, T: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// "error: cause: cause", without repeating a cause that its parent already printed.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = err.to_string();
+    let mut current = err.source();
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        current = e.source();
+    }
+    message
+}
+
+async fn read_capped(
+    mut response: reqwest::Response,
+    url: &Url,
+    limit: u64,
+) -> Result<Vec<u8>, FetchError> {
+    let too_large = || FetchError::TooLarge {
+        url: url.clone(),
+        limit,
+    };
+    if response.content_length().is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| network_error(url, &e))?
+    {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn redirect_target(url: &Url, headers: &HeaderMap) -> Result<Url, FetchError> {
+    headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|location| url.join(location).ok())
+        .filter(|next| matches!(next.scheme(), "http" | "https"))
+        .ok_or_else(|| FetchError::BadRedirect { url: url.clone() })
+}
+
+fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The `charset` parameter of `Content-Type`, lower-case, without quotes.
+pub fn charset(headers: &HeaderMap) -> Option<String> {
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    content_type.split(';').skip(1).find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"').to_ascii_lowercase())
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// `Cache-Control: max-age=N`.
+pub fn cache_max_age(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|directive| {
+            let (key, value) = directive.split_once('=')?;
+            key.trim()
+                .eq_ignore_ascii_case("max-age")
+                .then(|| value.trim().trim_matches('"').parse::<u64>().ok())
+                .flatten()
+                .map(Duration::from_secs)
+        })
+}
+
+/// `Retry-After` as a wait from `now`: either delay-seconds or an HTTP date.
+pub fn retry_after(headers: &HeaderMap, now: std::time::SystemTime) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or_default())
+}
+
+/// True for addresses that article links may reach: not loopback, private, link-local,
+/// unspecified, shared (CGNAT), multicast, broadcast or documentation ranges.
+pub fn is_public_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public_v4(v4),
+            None => is_public_v6(v6),
+        },
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    !(ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 198 && (b == 18 || b == 19))
+        || a >= 240)
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (first & 0xfe00) == 0xfc00
+        || (first & 0xffc0) == 0xfe80
+        || first == 0x2001 && ip.segments()[1] == 0x0db8)
+}
+
+fn refuse_private_literal(url: &Url) -> Result<(), FetchError> {
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
+        Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
+        _ => return Ok(()),
+    };
+    if is_public_address(ip) {
+        Ok(())
+    } else {
+        Err(FetchError::Refused {
+            url: url.clone(),
+            reason: format!("address {ip} is not public (allow_private_networks is off)"),
+        })
+    }
+}
+
+fn refuse_private_peer(url: &Url, peer: Option<SocketAddr>) -> Result<(), FetchError> {
+    match peer {
+        Some(addr) if !is_public_address(addr.ip()) => Err(FetchError::Refused {
+            url: url.clone(),
+            reason: format!(
+                "connected address {} is not public (allow_private_networks is off)",
+                addr.ip()
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Raised by the guarded resolver when every address of a host is non-public.
+#[derive(Debug, thiserror::Error)]
+#[error("host {host} resolves to {address}, which is not public (allow_private_networks is off)")]
+struct RefusedAddress {
+    host: String,
+    address: IpAddr,
+}
+
+/// Resolves names with the system resolver and drops non-public addresses, so that reqwest can
+/// only connect to public ones.
+struct GuardedResolver;
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .collect();
+            let public: Vec<SocketAddr> = resolved
+                .iter()
+                .copied()
+                .filter(|a| is_public_address(a.ip()))
+                .collect();
+            match (public.is_empty(), resolved.first()) {
+                (true, Some(first)) => Err(Box::new(RefusedAddress {
+                    host,
+                    address: first.ip(),
+                }) as Box<dyn std::error::Error + Send + Sync>),
+                _ => Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Addresses inside the machine or its LAN must never be reachable from an article link.
+    #[test]
+    fn private_addresses_are_not_public() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(!is_public_address(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "2606:4700::1111", "8.8.8.8"] {
+            assert!(is_public_address(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    /// Retry-After comes as seconds or as an HTTP date.
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(120)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(3600));
+        headers.insert(header::RETRY_AFTER, later.parse().unwrap());
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(3600)));
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers, now), None);
+    }
+
+    /// The charset and max-age parameters are read case-insensitively.
+    #[test]
+    fn charset_and_max_age_are_parsed() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; Charset=\"ISO-8859-1\""),
+        );
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=600"),
+        );
+        assert_eq!(charset(&headers).as_deref(), Some("iso-8859-1"));
+        assert_eq!(cache_max_age(&headers), Some(Duration::from_secs(600)));
+    }
+}

@@ -1,0 +1,36 @@
+//! newshound watches the news for its users: it polls RSS, Atom and JSON feeds, fetches each new
+//! article and extracts its text, recognises the same story across sites, matches stories
+//! against watch topics, stores hits in SQLite, and emails alerts and digests.
+//!
+//! # Layout
+//!
+//! Data flows one way: schedule → fetch → parse → extract → dedup → match → store → notify.
+//!
+//! - [`config`] owns the TOML schema: raw serde structs validated into typed settings, with
+//!   `FILE:LINE:COLUMN` errors.
+//! - [`daemon`] runs the lifecycle: `run --once` cycles, the service loop, signals, reload,
+//!   retention and systemd notifications.
+//! - [`schedule`] is pure policy: when a feed is due, backoff, publisher hints.
+//! - [`pipeline`] refreshes one feed, calling the stages in order; the only module that calls
+//!   several stages.
+//! - [`fetch`] owns HTTP: one set of clients, timeouts, body caps, redirects, conditional GET,
+//!   politeness and the address guard for article links.
+//! - [`parse`] adapts feed-rs: bytes and base URL to entries, with a repair pass for broken feeds,
+//!   and entry identity.
+//! - [`extract`] turns an HTML page into main text and metadata; pure.
+//! - [`store`] owns SQLite: pragmas, migrations from `migrations/`, every SQL statement.
+//! - [`opml`] converts OPML subscription lists into `[[feeds]]` TOML.
+//! - [`model`] holds the plain data passed between stages.
+//!
+//! Only `fetch`, `store` and `daemon` do I/O; the other stages take plain data and `now`.
+
+pub mod config;
+pub mod daemon;
+pub mod extract;
+pub mod fetch;
+pub mod model;
+pub mod opml;
+pub mod parse;
+pub mod pipeline;
+pub mod schedule;
+pub mod store;

@@ -1,0 +1,204 @@
+//! The `newshound` command line: argument parsing, logging setup, and exit codes.
+//!
+//! `anyhow` lives only here; everything below returns typed errors.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Local, Utc};
+use clap::{Parser, Subcommand};
+
+use newshound::config::{self, Config};
+use newshound::daemon;
+use newshound::store::{FeedState, Store};
+
+/// Where the config is looked for when neither -c nor $NEWSHOUND_CONFIG is given.
+const DEFAULT_CONFIG: &str = "/etc/newshound/newshound.toml";
+
+/// newshound watches news feeds, extracts and deduplicates articles, matches your watch topics
+/// and emails alerts and digests.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Configuration file.
+    #[arg(short, long, global = true, env = "NEWSHOUND_CONFIG", default_value = DEFAULT_CONFIG)]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the daemon; with --once, run one poll cycle and print a summary.
+    Run {
+        /// Poll the feeds that are due once, process new items, send what is due, and exit.
+        #[arg(long)]
+        once: bool,
+        /// With --once: poll every feed, due or not.
+        #[arg(long, requires = "once")]
+        all: bool,
+    },
+    /// Validate the configuration and report every problem with its file, line and column.
+    Check,
+    /// Show every configured feed with its poll state.
+    Feeds,
+    /// Print [[feeds]] TOML for every feed in an OPML file (outline titles become tags).
+    ImportOpml {
+        /// The OPML file, as exported by most feed readers.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("newshound: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::ImportOpml { file } => import_opml(&file),
+        Command::Check => Ok(match load_config(&cli.config) {
+            Some(config) => {
+                println!("{}", config.summary());
+                ExitCode::SUCCESS
+            }
+            None => ExitCode::FAILURE,
+        }),
+        Command::Feeds => {
+            let Some(config) = load_config(&cli.config) else {
+                return Ok(ExitCode::FAILURE);
+            };
+            print_feeds(&config)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { once, all } => {
+            let Some(config) = load_config(&cli.config) else {
+                return Ok(ExitCode::FAILURE);
+            };
+            init_logging(&config.daemon.log_level);
+            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            if once {
+                let summary = runtime.block_on(daemon::run_once(&config, all))?;
+                println!("{summary}");
+            } else {
+                runtime.block_on(daemon::run_daemon(cli.config.clone(), config))?;
+                // Refreshes that outlived the grace period are abandoned, not awaited.
+                runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Loads and validates the config, printing every problem; `None` when it is invalid.
+fn load_config(path: &Path) -> Option<Config> {
+    match config::load(path) {
+        Ok(config) => Some(config),
+        Err(errors) => {
+            eprintln!("{errors}");
+            let n = errors.errors.len();
+            eprintln!("{n} problem{} in the configuration", if n == 1 { "" } else { "s" });
+            None
+        }
+    }
+}
+
+/// Logs go to stderr. Under systemd (JOURNAL_STREAM set) the journal adds time stamps and has no
+/// use for colours, so both are left out. `RUST_LOG` overrides the configured level.
+fn init_logging(level: &str) {
+    let under_systemd = std::env::var_os("JOURNAL_STREAM").is_some();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(!under_systemd && std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    if under_systemd {
+        builder.without_time().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn import_opml(file: &Path) -> anyhow::Result<ExitCode> {
+    let xml = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let toml = newshound::opml::feeds_toml_from_opml(&xml)
+        .with_context(|| format!("{}", file.display()))?;
+    print!("{toml}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_feeds(config: &Config) -> anyhow::Result<()> {
+    let store = Store::open(&config.daemon.database)?;
+    let mut rows = vec![[
+        "NAME", "URL", "LAST POLL", "STATUS", "ITEMS", "ERRORS", "NEXT POLL", "LAST ERROR",
+    ]
+    .map(String::from)];
+    for feed in &config.feeds {
+        let state = store.feed_state(feed.url.as_str())?;
+        rows.push(feed_row(&feed.name, feed.url.as_str(), state.as_ref()));
+    }
+    print_table(&rows);
+    Ok(())
+}
+
+fn feed_row(name: &str, url: &str, state: Option<&FeedState>) -> [String; 8] {
+    let Some(s) = state else {
+        return [name, url, "never", "-", "0", "0", "now", ""].map(String::from);
+    };
+    let status = match &s.disabled_reason {
+        Some(_) => "disabled".to_owned(),
+        None => s.last_status.clone().unwrap_or_else(|| "-".into()),
+    };
+    let next = if s.disabled_reason.is_some() {
+        "never".to_owned()
+    } else {
+        local_time(Some(s.next_poll_at))
+    };
+    [
+        name.to_owned(),
+        s.url.clone(),
+        local_time(s.last_polled_at),
+        status,
+        s.item_count.to_string(),
+        s.consecutive_errors.to_string(),
+        next,
+        s.disabled_reason
+            .clone()
+            .or_else(|| s.last_error.clone())
+            .unwrap_or_default(),
+    ]
+}
+
+fn local_time(t: Option<DateTime<Utc>>) -> String {
+    match t {
+        Some(t) if t.timestamp() > 0 => t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string(),
+        Some(_) => "now".into(),
+        None => "never".into(),
+    }
+}
+
+fn print_table(rows: &[[String; 8]]) {
+    let mut widths = [0usize; 8];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}

@@ -1,0 +1,69 @@
+//! Plain data handed from one pipeline stage to the next.
+//!
+//! Nothing here does I/O or knows about SQL; the stages take and return these values so they can be
+//! tested without a network or a database.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+/// One item of a feed as the parse stage hands it on: plain-text fields already unescaped and
+/// whitespace-normalised, links absolute, times in UTC.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Entry {
+    /// The feed's own identifier for the item (RSS `guid`, Atom `id`, JSON Feed `id`); the first
+    /// choice for entry identity because publishers keep it when they edit an item.
+    pub guid: Option<String>,
+    /// The article page, resolved against the feed's final URL; falls back to a permalink GUID.
+    pub link: Option<Url>,
+    /// Plain-text title.
+    pub title: Option<String>,
+    /// Plain-text author name(s), comma-separated when there are several.
+    pub author: Option<String>,
+    /// Plain-text summary or description, for alerts when the page cannot be fetched.
+    pub summary: Option<String>,
+    /// The item's full HTML content when the feed carries it (`content:encoded`, Atom `content`).
+    pub content_html: Option<String>,
+    /// When the item was first published, in UTC.
+    pub published_at: Option<DateTime<Utc>>,
+    /// When the item was last changed, in UTC.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Language declared by the item or its feed (`xml:lang`, `<language>`), if any.
+    pub language: Option<String>,
+}
+
+/// A whole feed document after parsing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedFeed {
+    /// The feed's own title, shown by `newshound feeds` when the user gave no name.
+    pub title: Option<String>,
+    /// Language declared by the feed.
+    pub language: Option<String>,
+    /// RSS `<ttl>`: the publisher asks not to be polled more often than this.
+    pub ttl: Option<std::time::Duration>,
+    /// The items, in document order.
+    pub entries: Vec<Entry>,
+    /// True when the first parse failed or came back hollow and the normalising pass was needed;
+    /// logged so operators can tell publishers their feed is broken.
+    pub repaired: bool,
+}
+
+/// What the extract stage found in an article page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extracted {
+    /// The article's title without the site suffix.
+    pub title: Option<String>,
+    /// Main text, paragraphs separated by a blank line.
+    pub text: String,
+    /// Author(s) named by the page.
+    pub author: Option<String>,
+    /// Publication time declared by the page, in UTC.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Language declared by the page (`<html lang>`), lower-case primary subtag.
+    pub language: Option<String>,
+    /// `<link rel=canonical>` or `og:url`, absolute.
+    pub canonical_url: Option<Url>,
+    /// Site name (`og:site_name`).
+    pub site_name: Option<String>,
+    /// Page description (`meta description` / `og:description`).
+    pub description: Option<String>,
+}

@@ -1,0 +1,353 @@
+//! One feed refresh, read top to bottom: conditional fetch, classify the outcome, parse, store
+//! the entries with the feed's new state in one transaction, then fetch and extract the pages of
+//! new entries. This is the only module that calls several stages.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::extract;
+use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Origin, Validators};
+use crate::model::ParsedFeed;
+use crate::parse;
+use crate::schedule::{self, PublisherHints};
+use crate::store::{FeedState, PageResult, PollRecord, StoreError, StoreHandle, SuccessfulPoll};
+
+/// At most this many pending pages of one feed are fetched per refresh; the rest wait for the
+/// next one, so a feed with thousands of new items cannot monopolise a cycle.
+const PAGES_PER_REFRESH: usize = 100;
+
+/// What every refresh needs: the clients, the database, and the shutdown signal.
+#[derive(Clone)]
+pub struct Context {
+    /// Shared HTTP clients and limits.
+    pub fetcher: Arc<Fetcher>,
+    /// The database.
+    pub store: StoreHandle,
+    /// Cancelled on shutdown; checked between units of work.
+    pub cancel: CancellationToken,
+}
+
+/// One feed to refresh: its persisted state and its settings from the config.
+#[derive(Debug, Clone)]
+pub struct FeedJob {
+    /// Persisted state (id, current URL, validators, error count).
+    pub state: FeedState,
+    /// The user's poll interval for this feed.
+    pub interval: Duration,
+    /// Fetch and extract each new entry's page.
+    pub fetch_articles: bool,
+    /// Longest wait between polls after repeated failures.
+    pub max_backoff: Duration,
+}
+
+/// How a refresh ended, for the cycle summary and `newshound feeds`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeedOutcome {
+    /// New content was parsed and stored.
+    Updated {
+        /// Entries seen for the first time.
+        new: usize,
+        /// Entries whose content changed.
+        updated: usize,
+        /// Pages fetched and extracted.
+        pages_ok: usize,
+        /// Pages that failed or were refused.
+        pages_failed: usize,
+    },
+    /// 304 Not Modified.
+    NotModified,
+    /// The poll failed; the error is recorded against the feed.
+    Failed(String),
+    /// HTTP 410: the feed is disabled.
+    Disabled(String),
+    /// Shutdown began before the refresh finished.
+    Cancelled,
+}
+
+/// Refreshes one feed. Errors of the feed itself are recorded in its row and returned as an
+/// outcome; only a database failure is an `Err`, because then nothing can be recorded.
+pub async fn refresh_feed(ctx: &Context, job: FeedJob) -> Result<FeedOutcome, StoreError> {
+    let url = match Url::parse(&job.state.url) {
+        Ok(url) => url,
+        Err(e) => {
+            let error = format!("{}: invalid stored URL: {e}", job.state.url);
+            return record_failure(ctx, &job, error, None, None).await;
+        }
+    };
+    let validators = Validators {
+        etag: job.state.etag.clone(),
+        last_modified: job.state.last_modified.clone(),
+    };
+    let fetched = tokio::select! {
+        result = ctx.fetcher.fetch(&url, Origin::ConfiguredFeed, &validators) => result,
+        () = ctx.cancel.cancelled() => return Ok(FeedOutcome::Cancelled),
+    };
+    let outcome = match fetched {
+        Ok(FetchOutcome::NotModified { max_age }) => record_not_modified(ctx, &job, max_age).await?,
+        Err(err) if err.is_gone() => disable(ctx, &job, &err).await?,
+        Err(err) => {
+            let (status, retry) = (err.http_status(), err.retry_after());
+            record_failure(ctx, &job, err.to_string(), status, retry).await?
+        }
+        Ok(FetchOutcome::Fetched(fetched)) => store_feed(ctx, &job, fetched).await?,
+    };
+    match outcome {
+        FeedOutcome::Updated { new, updated, .. } => {
+            let (pages_ok, pages_failed) = fetch_pages(ctx, &job, url.scheme() == "file").await?;
+            Ok(FeedOutcome::Updated {
+                new,
+                updated,
+                pages_ok,
+                pages_failed,
+            })
+        }
+        FeedOutcome::NotModified => {
+            // Pages left pending by a crash or an earlier failure are retried on later polls.
+            fetch_pages(ctx, &job, url.scheme() == "file").await?;
+            Ok(FeedOutcome::NotModified)
+        }
+        other => Ok(other),
+    }
+}
+
+async fn record_not_modified(
+    ctx: &Context,
+    job: &FeedJob,
+    max_age: Option<Duration>,
+) -> Result<FeedOutcome, StoreError> {
+    let now = Utc::now();
+    let hints = PublisherHints { ttl: None, max_age };
+    let record = PollRecord {
+        polled_at: now,
+        next_poll_at: schedule::after_success(now, job.interval, hints, fastrand::f64()),
+        status: "not_modified",
+        http_status: Some(304),
+        error: None,
+    };
+    let id = job.state.id;
+    ctx.store.call(move |s| s.record_poll(id, &record)).await?;
+    tracing::info!(feed = %job.state.name, "not modified");
+    Ok(FeedOutcome::NotModified)
+}
+
+async fn record_failure(
+    ctx: &Context,
+    job: &FeedJob,
+    error: String,
+    http_status: Option<u16>,
+    retry_after: Option<Duration>,
+) -> Result<FeedOutcome, StoreError> {
+    let now = Utc::now();
+    let errors = job.state.consecutive_errors.saturating_add(1);
+    let record = PollRecord {
+        polled_at: now,
+        next_poll_at: schedule::after_failure(
+            now,
+            job.interval,
+            errors,
+            retry_after,
+            job.max_backoff,
+            fastrand::f64(),
+        ),
+        status: "error",
+        http_status,
+        error: Some(error.clone()),
+    };
+    tracing::warn!(
+        feed = %job.state.name,
+        error = %error,
+        consecutive_errors = errors,
+        next_poll = %record.next_poll_at,
+        "feed refresh failed"
+    );
+    let id = job.state.id;
+    ctx.store.call(move |s| s.record_poll(id, &record)).await?;
+    Ok(FeedOutcome::Failed(error))
+}
+
+async fn disable(
+    ctx: &Context,
+    job: &FeedJob,
+    err: &FetchError,
+) -> Result<FeedOutcome, StoreError> {
+    let reason = format!("gone (HTTP 410) since {}: {err}", Utc::now().format("%Y-%m-%d"));
+    tracing::warn!(feed = %job.state.name, reason = %reason, "feed disabled");
+    let (id, stored_reason) = (job.state.id, reason.clone());
+    ctx.store
+        .call(move |s| s.disable_feed(id, &stored_reason, Utc::now()))
+        .await?;
+    Ok(FeedOutcome::Disabled(reason))
+}
+
+async fn store_feed(
+    ctx: &Context,
+    job: &FeedJob,
+    fetched: Fetched,
+) -> Result<FeedOutcome, StoreError> {
+    let parsed = match parse_in_background(&fetched).await {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            let error = format!("{}: {error}", fetched.final_url);
+            return record_failure(ctx, job, error, Some(fetched.status), None).await;
+        }
+    };
+    if let Some(to) = &fetched.moved_permanently_to {
+        tracing::info!(feed = %job.state.name, from = %job.state.url, to = %to, "feed moved permanently; URL updated");
+    }
+    if parsed.repaired {
+        tracing::info!(feed = %job.state.name, "feed document was malformed and has been repaired");
+    }
+    let now = Utc::now();
+    let hints = PublisherHints {
+        ttl: parsed.ttl,
+        max_age: fetched.max_age,
+    };
+    let next_poll_at = schedule::after_success(now, job.interval, hints, fastrand::f64());
+    let keyed: Vec<(String, crate::model::Entry)> = parsed
+        .entries
+        .into_iter()
+        .map(|e| (parse::entry_key(&e), e))
+        .collect();
+    let entries_seen = keyed.len();
+    let id = job.state.id;
+    let stored = ctx
+        .store
+        .call(move |s| {
+            s.store_poll(
+                id,
+                &SuccessfulPoll {
+                    record: PollRecord {
+                        polled_at: now,
+                        next_poll_at,
+                        status: "ok",
+                        http_status: Some(fetched.status),
+                        error: None,
+                    },
+                    entries: &keyed,
+                    etag: fetched.validators.etag.as_deref(),
+                    last_modified: fetched.validators.last_modified.as_deref(),
+                    moved_to: fetched.moved_permanently_to.as_ref().map(Url::as_str),
+                    title: parsed.title.as_deref(),
+                },
+            )
+        })
+        .await?;
+    tracing::info!(
+        feed = %job.state.name,
+        entries = entries_seen,
+        new = stored.new,
+        updated = stored.updated,
+        "feed refreshed"
+    );
+    Ok(FeedOutcome::Updated {
+        new: stored.new,
+        updated: stored.updated,
+        pages_ok: 0,
+        pages_failed: 0,
+    })
+}
+
+/// Parses on the blocking pool: parsing is CPU work, and a panic inside the parser (feed-rs has
+/// some on hostile input) ends this task only, as an error.
+async fn parse_in_background(fetched: &Fetched) -> Result<ParsedFeed, String> {
+    let body = fetched.body.clone();
+    let charset = fetched.charset.clone();
+    let base = fetched.final_url.clone();
+    tokio::task::spawn_blocking(move || parse::parse_feed(&body, charset.as_deref(), &base))
+        .await
+        .map_err(|e| format!("parser crashed: {e}"))?
+        .map_err(|e| e.to_string())
+}
+
+/// Fetches and extracts the pending pages of a feed. Returns (extracted, failed).
+async fn fetch_pages(
+    ctx: &Context,
+    job: &FeedJob,
+    from_file_feed: bool,
+) -> Result<(usize, usize), StoreError> {
+    let id = job.state.id;
+    if !job.fetch_articles {
+        ctx.store.call(move |s| s.skip_pending_pages(id)).await?;
+        return Ok((0, 0));
+    }
+    let pending = ctx
+        .store
+        .call(move |s| s.pending_pages(id, PAGES_PER_REFRESH))
+        .await?;
+    let mut tasks = JoinSet::new();
+    for page in pending {
+        let ctx = ctx.clone();
+        let feed = job.state.name.clone();
+        tasks.spawn(async move {
+            if ctx.cancel.is_cancelled() {
+                return Ok(None);
+            }
+            let result = fetch_page(&ctx, &feed, &page.url, from_file_feed).await;
+            let ok = matches!(result, PageResult::Extracted(_));
+            ctx.store
+                .call(move |s| s.record_page(page.article_id, &result, Utc::now()))
+                .await?;
+            Ok::<_, StoreError>(Some(ok))
+        });
+    }
+    let (mut ok, mut failed) = (0, 0);
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(Ok(Some(true))) => ok += 1,
+            Ok(Ok(Some(false))) => failed += 1,
+            Ok(Ok(None)) => {}
+            Ok(Err(store_error)) => return Err(store_error),
+            Err(join_error) => {
+                failed += 1;
+                tracing::error!(feed = %job.state.name, error = %join_error, "page task crashed");
+            }
+        }
+    }
+    Ok((ok, failed))
+}
+
+async fn fetch_page(ctx: &Context, feed: &str, link: &str, from_file_feed: bool) -> PageResult {
+    let failed = |error: String, final_attempt: bool| {
+        tracing::warn!(feed = %feed, url = %link, error = %error, "article page not fetched");
+        PageResult::Failed {
+            error,
+            final_attempt,
+        }
+    };
+    let url = match Url::parse(link) {
+        Ok(url) => url,
+        Err(e) => return failed(format!("{link}: invalid URL: {e}"), true),
+    };
+    let origin = Origin::ArticleLink { from_file_feed };
+    let no_validators = Validators::default();
+    let fetched = tokio::select! {
+        result = ctx.fetcher.fetch(&url, origin, &no_validators) => result,
+        () = ctx.cancel.cancelled() => return failed(format!("{url}: interrupted by shutdown"), false),
+    };
+    match fetched {
+        Ok(FetchOutcome::Fetched(page)) => extract_in_background(page).await,
+        Ok(FetchOutcome::NotModified { .. }) => failed(format!("{url}: unexpected 304"), false),
+        Err(err) => {
+            let final_attempt = err.is_refusal() || err.is_gone();
+            failed(err.to_string(), final_attempt)
+        }
+    }
+}
+
+async fn extract_in_background(page: Fetched) -> PageResult {
+    let url = page.final_url.clone();
+    tokio::task::spawn_blocking(move || {
+        let html = extract::decode_html(&page.body, page.charset.as_deref());
+        PageResult::Extracted(extract::extract(&html, &page.final_url))
+    })
+    .await
+    .unwrap_or_else(|e| PageResult::Failed {
+        error: format!("{url}: extractor crashed: {e}"),
+        final_attempt: true,
+    })
+}

@@ -1,0 +1,164 @@
+//! The `newshound` binary as systemd runs it: readiness and watchdog notifications, SIGHUP
+//! reload, SIGTERM shutdown; plus the CLI commands a user types.
+
+use std::os::unix::net::UnixDatagram;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Reply, TestConfig, TestServer, feed, rss};
+
+const BIN: &str = env!("CARGO_BIN_EXE_newshound");
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{name}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits for the child to exit, at most `limit`; kills it and fails the test otherwise.
+fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("newshound did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Polls `check` every 50 ms for at most `limit`.
+async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn start_daemon(config: &TestConfig, notify_socket: Option<&std::path::Path>) -> Child {
+    let mut command = Command::new(BIN);
+    command
+        .args(["-c", config.path().to_str().unwrap(), "run"])
+        .env_remove("NOTIFY_SOCKET")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(socket) = notify_socket {
+        command
+            .env("NOTIFY_SOCKET", socket)
+            .env("WATCHDOG_USEC", "400000")
+            .env_remove("WATCHDOG_PID");
+    }
+    command.spawn().unwrap()
+}
+
+/// Under systemd the service reports READY=1 once the database is open, pings the watchdog,
+/// and exits 0 promptly on SIGTERM.
+#[tokio::test(flavor = "multi_thread")]
+async fn service_notifies_systemd_and_stops_on_sigterm() {
+    let server = TestServer::start(|_| Reply::ok("application/rss+xml", rss(&[]))).await;
+    let config = TestConfig::new("fetch_articles = false", &feed(&server.url("/f.xml"), "f"));
+    let socket_path = config.dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut child = start_daemon(&config, Some(&socket_path));
+
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 512];
+    while !(seen.iter().any(|m| m == "READY=1") && seen.iter().any(|m| m == "WATCHDOG=1")) {
+        let n = socket.recv(&mut buf).expect("a notification within 10 s");
+        seen.extend(String::from_utf8_lossy(&buf[..n]).lines().map(str::to_owned));
+    }
+    assert!(config.database().exists(), "READY=1 comes after the database is open");
+
+    let stopping = Instant::now();
+    signal(&child, "TERM");
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    assert!(status.success(), "{status}");
+    assert!(stopping.elapsed() < Duration::from_secs(10));
+}
+
+/// SIGHUP applies a valid new config (a new feed gets polled) and keeps running on the old one
+/// when the new one is invalid.
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_reloads_a_valid_config_and_survives_an_invalid_one() {
+    let server = TestServer::start(|_| Reply::ok("application/rss+xml", rss(&[]))).await;
+    let first = feed(&server.url("/first.xml"), "first");
+    let config = TestConfig::new("fetch_articles = false", &first);
+    let mut child = start_daemon(&config, None);
+    eventually(Duration::from_secs(10), "first poll", || {
+        !server.requests_to("/first.xml").is_empty()
+    })
+    .await;
+
+    let text = std::fs::read_to_string(config.path()).unwrap();
+    std::fs::write(config.path(), format!("{text}\nnot_a_key = 1\n")).unwrap();
+    signal(&child, "HUP");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(child.try_wait().unwrap().is_none(), "an invalid config must not stop the daemon");
+
+    let second = feed(&server.url("/second.xml"), "second");
+    std::fs::write(config.path(), format!("{text}\n{second}")).unwrap();
+    signal(&child, "HUP");
+    eventually(Duration::from_secs(10), "the new feed to be polled", || {
+        !server.requests_to("/second.xml").is_empty()
+    })
+    .await;
+    signal(&child, "TERM");
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}
+
+/// `check` reports every mistake as FILE:LINE:COLUMN and exits 1.
+#[test]
+fn check_reports_every_mistake_with_its_position() {
+    let config = TestConfig::new(
+        "colour = \"blue\"",
+        "[[feeds]]\nurl = \"htp:/nowhere\"\n\n[[topics]]\nname = \"Arms\"\nquery = \"arms\"\nalert = \"Evening digest\"\n",
+    );
+    let output = Command::new(BIN)
+        .args(["-c", config.path().to_str().unwrap(), "check"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let path = config.path().display().to_string();
+    let located: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with(&format!("{path}:")))
+        .collect();
+    assert_eq!(located.len(), 3, "{stderr}");
+    assert!(located[0].starts_with(&format!("{path}:5:1: daemon.colour")), "{stderr}");
+    assert!(located[1].starts_with(&format!("{path}:8:7: feeds[0].url")), "{stderr}");
+    assert!(located[2].starts_with(&format!("{path}:13:9: topics[0].alert")), "{stderr}");
+}
+
+/// `import-opml` prints a [[feeds]] block for every outline with an xmlUrl.
+#[test]
+fn import_opml_prints_feeds_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let opml = dir.path().join("subs.opml");
+    std::fs::write(
+        &opml,
+        r#"<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>
+           <outline text="World"><outline text="BBC" xmlUrl="https://feeds.bbci.co.uk/news/world/rss.xml"/></outline>
+           <outline text="Heise" xmlUrl="https://www.heise.de/rss/heise.rdf"/></body></opml>"#,
+    )
+    .unwrap();
+    let output = Command::new(BIN)
+        .args(["import-opml", opml.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let parsed: toml::Table = toml::from_str(&text).unwrap();
+    let feeds = parsed["feeds"].as_array().unwrap();
+    assert_eq!(feeds.len(), 2);
+    assert_eq!(feeds[0]["url"].as_str(), Some("https://feeds.bbci.co.uk/news/world/rss.xml"));
+    assert_eq!(feeds[0]["tags"].as_array().unwrap()[0].as_str(), Some("World"));
+}
