@@ -142,7 +142,11 @@ pub fn fetch_settings(config: &Config) -> FetchSettings {
     }
 }
 
-fn context(config: &Config, store: StoreHandle, cancel: CancellationToken) -> Result<Context, DaemonError> {
+fn context(
+    config: &Config,
+    store: StoreHandle,
+    cancel: CancellationToken,
+) -> Result<Context, DaemonError> {
     Ok(Context {
         fetcher: Arc::new(Fetcher::new(fetch_settings(config))?),
         store,
@@ -164,7 +168,9 @@ fn feed_specs(config: &Config) -> Vec<FeedSpec> {
 /// Registers the config's feeds in the database and returns their states.
 async fn sync_feeds(store: &StoreHandle, config: &Config) -> Result<Vec<FeedState>, DaemonError> {
     let specs = feed_specs(config);
-    Ok(store.call(move |s| s.sync_feeds(&specs, Utc::now())).await?)
+    Ok(store
+        .call(move |s| s.sync_feeds(&specs, Utc::now()))
+        .await?)
 }
 
 fn job(state: FeedState, feed: &FeedSettings, config: &Config) -> FeedJob {
@@ -184,8 +190,11 @@ pub async fn run_once(config: &Config, all: bool) -> Result<CycleSummary, Daemon
     let store = open_store(config).await?;
     let ctx = context(config, store.clone(), CancellationToken::new())?;
     let states = sync_feeds(&store, config).await?;
-    let settings: HashMap<String, &FeedSettings> =
-        config.feeds.iter().map(|f| (f.url.to_string(), f)).collect();
+    let settings: HashMap<String, &FeedSettings> = config
+        .feeds
+        .iter()
+        .map(|f| (f.url.to_string(), f))
+        .collect();
     let now = Utc::now();
     let limit = Arc::new(Semaphore::new(config.daemon.concurrency.max(1)));
     let mut summary = CycleSummary::default();
@@ -237,15 +246,19 @@ pub async fn prune_if_due(
             if now.timestamp().saturating_sub(last) < every {
                 return Ok(None);
             }
-            let cutoff = now
-                - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+            let cutoff =
+                now - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
             let pruned = s.prune(cutoff)?;
             s.set_state_value(LAST_PRUNE_KEY, &now.timestamp().to_string())?;
             Ok(Some(pruned))
         })
         .await?;
     if let Some(p) = pruned.filter(|p| p.articles > 0 || p.stories > 0) {
-        tracing::info!(articles = p.articles, stories = p.stories, "retention pruned old articles");
+        tracing::info!(
+            articles = p.articles,
+            stories = p.stories,
+            "retention pruned old articles"
+        );
     }
     Ok(())
 }
@@ -292,7 +305,10 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
     tracing::info!(in_flight = in_flight.len(), "shutting down");
     cancel.cancel();
     tracker.close();
-    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait()).await.is_err() {
+    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("some refreshes did not finish in time; they will be redone after restart");
     }
     Ok(())
@@ -306,7 +322,11 @@ struct Loaded {
 }
 
 impl Loaded {
-    async fn new(config: Config, store: StoreHandle, cancel: CancellationToken) -> Result<Loaded, DaemonError> {
+    async fn new(
+        config: Config,
+        store: StoreHandle,
+        cancel: CancellationToken,
+    ) -> Result<Loaded, DaemonError> {
         let ctx = context(&config, store.clone(), cancel)?;
         sync_feeds(&store, &config).await?;
         let feeds = config
@@ -353,17 +373,27 @@ impl Loaded {
 
 /// SIGHUP: re-read and validate the config; apply it when valid, otherwise keep the old one and
 /// log every problem.
-async fn reload(path: &Path, current: Loaded, store: &StoreHandle, cancel: &CancellationToken) -> Loaded {
+async fn reload(
+    path: &Path,
+    current: Loaded,
+    store: &StoreHandle,
+    cancel: &CancellationToken,
+) -> Loaded {
     notify(&[
         sd_notify::NotifyState::Reloading,
-        sd_notify::NotifyState::monotonic_usec_now().unwrap_or(sd_notify::NotifyState::MonotonicUsec(0)),
+        sd_notify::NotifyState::monotonic_usec_now()
+            .unwrap_or(sd_notify::NotifyState::MonotonicUsec(0)),
     ]);
     let path_owned = path.to_owned();
     let loaded = tokio::task::spawn_blocking(move || config::load(&path_owned)).await;
     let next = match loaded {
         Ok(Ok(config)) => match Loaded::new(config, store.clone(), cancel.clone()).await {
             Ok(next) => {
-                tracing::info!(feeds = next.config.feeds.len(), topics = next.config.topics.len(), "configuration reloaded");
+                tracing::info!(
+                    feeds = next.config.feeds.len(),
+                    topics = next.config.topics.len(),
+                    "configuration reloaded"
+                );
                 next
             }
             Err(e) => {

@@ -93,7 +93,7 @@ pub enum FetchOutcome {
         max_age: Option<Duration>,
     },
     /// A body to parse.
-    Fetched(Fetched),
+    Fetched(Box<Fetched>),
 }
 
 /// Why a fetch failed; every variant names the URL or path.
@@ -276,8 +276,8 @@ impl Fetcher {
         origin: Origin,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
-        let guarded = matches!(origin, Origin::ArticleLink { .. })
-            && !self.settings.allow_private_networks;
+        let guarded =
+            matches!(origin, Origin::ArticleLink { .. }) && !self.settings.allow_private_networks;
         let (client, accept) = match origin {
             Origin::ConfiguredFeed => (&self.feed_client, FEED_ACCEPT),
             Origin::ArticleLink { .. } => (&self.page_client, PAGE_ACCEPT),
@@ -336,7 +336,7 @@ impl Fetcher {
             });
         }
         let body = read_capped(response, &url, self.settings.max_body_bytes).await?;
-        Ok(FetchOutcome::Fetched(Fetched {
+        Ok(FetchOutcome::Fetched(Box::new(Fetched {
             status: status.as_u16(),
             body,
             charset: charset(&headers),
@@ -347,13 +347,15 @@ impl Fetcher {
             max_age,
             moved_permanently_to: moved_to,
             final_url: url,
-        }))
+        })))
     }
 
     async fn read_file(&self, url: &Url, origin: Origin) -> Result<FetchOutcome, FetchError> {
-        if origin == (Origin::ArticleLink {
-            from_file_feed: false,
-        }) {
+        if origin
+            == (Origin::ArticleLink {
+                from_file_feed: false,
+            })
+        {
             return Err(FetchError::Refused {
                 url: url.clone(),
                 reason: "file: link in a feed fetched over the network".into(),
@@ -375,7 +377,7 @@ impl Fetcher {
             });
         }
         let body = tokio::fs::read(&path).await.map_err(file_err)?;
-        Ok(FetchOutcome::Fetched(Fetched {
+        Ok(FetchOutcome::Fetched(Box::new(Fetched {
             final_url: url.clone(),
             status: 200,
             body,
@@ -383,7 +385,7 @@ impl Fetcher {
             validators: Validators::default(),
             max_age: None,
             moved_permanently_to: None,
-        }))
+        })))
     }
 }
 
@@ -413,10 +415,7 @@ async fn send(
     if let Some(last_modified) = validators.last_modified.as_deref() {
         request = request.header(header::IF_MODIFIED_SINCE, last_modified);
     }
-    request
-        .send()
-        .await
-        .map_err(|e| network_error(url, &e))
+    request.send().await.map_err(|e| network_error(url, &e))
 }
 
 fn network_error(url: &Url, err: &reqwest::Error) -> FetchError {
@@ -479,11 +478,7 @@ async fn read_capped(
         return Err(too_large());
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| network_error(url, &e))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| network_error(url, &e))? {
         if (body.len() + chunk.len()) as u64 > limit {
             return Err(too_large());
         }
@@ -629,9 +624,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let resolved: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let public: Vec<SocketAddr> = resolved
                 .iter()
                 .copied()
@@ -641,7 +635,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
                 (true, Some(first)) => Err(Box::new(RefusedAddress {
                     host,
                     address: first.ip(),
-                }) as Box<dyn std::error::Error + Send + Sync>),
+                })
+                    as Box<dyn std::error::Error + Send + Sync>),
                 _ => Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs),
             }
         })

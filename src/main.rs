@@ -83,7 +83,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             };
             init_logging(&config.daemon.log_level);
-            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             if once {
                 let summary = runtime.block_on(daemon::run_once(&config, all))?;
                 println!("{summary}");
@@ -104,7 +105,10 @@ fn load_config(path: &Path) -> Option<Config> {
         Err(errors) => {
             eprintln!("{errors}");
             let n = errors.errors.len();
-            eprintln!("{n} problem{} in the configuration", if n == 1 { "" } else { "s" });
+            eprintln!(
+                "{n} problem{} in the configuration",
+                if n == 1 { "" } else { "s" }
+            );
             None
         }
     }
@@ -128,8 +132,8 @@ fn init_logging(level: &str) {
 }
 
 fn import_opml(file: &Path) -> anyhow::Result<ExitCode> {
-    let xml = std::fs::read_to_string(file)
-        .with_context(|| format!("cannot read {}", file.display()))?;
+    let xml =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let toml = newshound::opml::feeds_toml_from_opml(&xml)
         .with_context(|| format!("{}", file.display()))?;
     print!("{toml}");
@@ -138,10 +142,19 @@ fn import_opml(file: &Path) -> anyhow::Result<ExitCode> {
 
 fn print_feeds(config: &Config) -> anyhow::Result<()> {
     let store = Store::open(&config.daemon.database)?;
-    let mut rows = vec![[
-        "NAME", "URL", "LAST POLL", "STATUS", "ITEMS", "ERRORS", "NEXT POLL", "LAST ERROR",
-    ]
-    .map(String::from)];
+    let mut rows = vec![
+        [
+            "NAME",
+            "URL",
+            "LAST POLL",
+            "STATUS",
+            "ITEMS",
+            "ERRORS",
+            "NEXT POLL",
+            "LAST ERROR",
+        ]
+        .map(String::from),
+    ];
     for feed in &config.feeds {
         let state = store.feed_state(feed.url.as_str())?;
         rows.push(feed_row(&feed.name, feed.url.as_str(), state.as_ref()));
@@ -180,7 +193,9 @@ fn feed_row(name: &str, url: &str, state: Option<&FeedState>) -> [String; 8] {
 
 fn local_time(t: Option<DateTime<Utc>>) -> String {
     match t {
-        Some(t) if t.timestamp() > 0 => t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string(),
+        Some(t) if t.timestamp() > 0 => {
+            t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
+        }
         Some(_) => "now".into(),
         None => "never".into(),
     }

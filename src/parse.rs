@@ -35,6 +35,15 @@ pub enum ParseError {
         /// The root element's name as written, prefix included.
         root: String,
     },
+    /// An RSS/RDF root without the `<channel>` that holds the feed.
+    #[error("not a feed: <{root}> has no <channel>")]
+    NoChannel {
+        /// The root element's name as written.
+        root: String,
+    },
+    /// Markup without any element (only a declaration or comments).
+    #[error("not a feed: no root element")]
+    NoRootElement,
     /// The body is neither XML nor JSON.
     #[error("not a feed: no xml or json content")]
     NotMarkup,
@@ -88,20 +97,26 @@ pub fn parse_feed(
     }
     let input = apply_http_charset(body, http_charset);
     let first = parse_guarded(&input, base_url);
-    if let Ok(feed) = &first
-        && (!feed.entries.is_empty() || count_item_elements(body) == 0)
+    if let Ok(feed) = first
+        && (!feed.entries.is_empty() || (count_item_elements(&input) == 0 && !is_wide(&input)))
     {
-        return first.map(|feed| convert_feed(feed, base_url, false));
+        return Ok(convert_feed(feed, base_url, false));
     }
     let normalised = normalise(body, http_charset);
     match parse_guarded(normalised.as_bytes(), base_url) {
         Ok(feed) if !feed.entries.is_empty() => Ok(convert_feed(feed, base_url, true)),
-        Ok(feed) => match count_item_elements(body) {
+        Ok(feed) => match count_item_elements(normalised.as_bytes()) {
             0 => Ok(convert_feed(feed, base_url, true)),
             items => Err(ParseError::Hollow { items }),
         },
         Err(err) => Err(classify_failure(err, &normalised)),
     }
+}
+
+/// True for UTF-16/UTF-32 bodies (a zero byte up front), whose items the byte-level counter
+/// cannot see; they always take the normalising pass when they come back empty.
+fn is_wide(body: &[u8]) -> bool {
+    body.iter().take(4).any(|&b| b == 0) || matches!(body, [0xFE, 0xFF, ..] | [0xFF, 0xFE, ..])
 }
 
 /// Stable identity of an entry within its feed: the GUID; else the link; else SHA-256 hex of title + "\n" + content/summary. Prefixed by kind ("guid:", "link:", "hash:") so kinds never collide.
@@ -172,11 +187,12 @@ fn classify_failure(second: RunError, normalised: &str) -> ParseError {
     };
     match source {
         ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => match root_element(normalised) {
+            Some(root) if local_name(&root) == "rss" => ParseError::NoChannel { root },
             Some(root) => ParseError::NotAFeed { root },
             None if normalised.trim_start().starts_with('{') => {
                 ParseError::MalformedJson { source }
             }
-            None if normalised.contains('<') => ParseError::MalformedXml { source },
+            None if strip_utf8_declaration(normalised).contains('<') => ParseError::NoRootElement,
             None => ParseError::NotMarkup,
         },
         ParseFeedError::XmlReader(_) | ParseFeedError::IoError(_) => {
@@ -192,9 +208,8 @@ fn classify_failure(second: RunError, normalised: &str) -> ParseError {
 // ---------------------------------------------------------------------------------------------
 // Counting items and finding the root
 
-/// How many `<item>` / `<entry>` elements (any case, any prefix) the raw document holds. Works on
-/// bytes so it needs no decoding; UTF-16/32 documents count as zero, which only means their
-/// hollowness is not detected before the normalising pass.
+/// How many `<item>` / `<entry>` elements (any case, any prefix) the document holds. Works on
+/// bytes so it needs no decoding; UTF-16/32 documents count as zero (see [`is_wide`]).
 fn count_item_elements(doc: &[u8]) -> usize {
     let mut count = 0;
     let mut rest = doc;
@@ -286,7 +301,10 @@ fn decode_document(body: &[u8], http_charset: Option<&str>) -> String {
     }
     match std::str::from_utf8(body) {
         Ok(text) => text.to_string(),
-        Err(_) => WINDOWS_1252.decode_without_bom_handling(body).0.into_owned(),
+        Err(_) => WINDOWS_1252
+            .decode_without_bom_handling(body)
+            .0
+            .into_owned(),
     }
 }
 
@@ -365,10 +383,18 @@ fn with_utf8_declaration(text: &str) -> String {
         Some(decl) => decl.find("?>").map_or(text, |end| &decl[end + 2..]),
         None => text,
     };
-    let mut out = String::with_capacity(rest.len() + 40);
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    let mut out = String::with_capacity(rest.len() + UTF8_DECLARATION.len());
+    out.push_str(UTF8_DECLARATION);
     out.push_str(rest);
     out
+}
+
+/// The declaration the normalising pass writes.
+const UTF8_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+
+/// `text` without the declaration [`with_utf8_declaration`] wrote.
+fn strip_utf8_declaration(text: &str) -> &str {
+    text.strip_prefix(UTF8_DECLARATION).unwrap_or(text)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -378,15 +404,16 @@ fn with_utf8_declaration(text: &str) -> String {
 /// 0.90 to RSS 1.0 (same RDF shape).
 const NAMESPACE_MAP: [(&str, &str); 2] = [
     ("http://purl.org/atom/ns#", "http://www.w3.org/2005/Atom"),
-    (
-        "http://my.netscape.com/rdf/simple/0.9/",
-        "http://purl.org/rss/1.0/",
-    ),
+    ("http://my.netscape.com/rdf/simple/0.9/", RSS_NAMESPACE),
 ];
 
 /// The Userland RSS 2.0 namespace, which turns plain RSS 2.0 elements into unknown ones for
-/// feed-rs; it is removed.
+/// feed-rs. As the default namespace it is removed; bound to a prefix (`xmlns:r=`) it is mapped
+/// to the RSS 1.0 URI, which feed-rs reads as "the RSS namespace" for RSS 2.0 too.
 const USERLAND_NAMESPACE: &str = "http://backend.userland.com/rss2";
+
+/// The namespace URI feed-rs treats as RSS.
+const RSS_NAMESPACE: &str = "http://purl.org/rss/1.0/";
 
 /// Rewrites a document that failed to parse (or parsed hollow) into what feed-rs accepts:
 /// UTF-8 with a matching declaration, bare `&` escaped, legacy namespaces mapped, Atom 0.3 text
@@ -399,11 +426,12 @@ fn normalise(body: &[u8], http_charset: Option<&str>) -> String {
     let text = escape_bare_ampersands(&text);
     let text = map_legacy_namespaces(text);
     let text = fix_start_tags(&text);
+    let text = add_missing_rdf_links(&text);
     text.into_owned()
 }
 
 /// Replaces every `&` that does not start an entity or character reference by `&amp;`, outside
-/// CDATA sections and comments (where `&` is literal).
+/// CDATA sections and comments (where `&` is literal); `&#X41;` becomes `&#x41;`.
 fn escape_bare_ampersands(text: &str) -> Cow<'_, str> {
     if !text.contains('&') {
         return Cow::Borrowed(text);
@@ -414,8 +442,21 @@ fn escape_bare_ampersands(text: &str) -> Cow<'_, str> {
         out.push_str(&rest[..pos]);
         rest = &rest[pos..];
         if rest.starts_with('&') {
-            out.push_str(if starts_with_reference(rest) { "&" } else { "&amp;" });
-            rest = &rest[1..];
+            if let Some(hex) = rest
+                .strip_prefix("&#X")
+                .filter(|_| starts_with_reference(rest))
+            {
+                // XML allows only a lower-case x in hex character references.
+                out.push_str("&#x");
+                rest = hex;
+            } else {
+                out.push_str(if starts_with_reference(rest) {
+                    "&"
+                } else {
+                    "&amp;"
+                });
+                rest = &rest[1..];
+            }
             continue;
         }
         let literal_end = [("<![CDATA[", "]]>"), ("<!--", "-->")]
@@ -468,6 +509,9 @@ fn map_legacy_namespaces(text: Cow<'_, str>) -> Cow<'_, str> {
             text = Cow::Owned(text.replace(&declaration, ""));
         }
     }
+    if text.contains(USERLAND_NAMESPACE) {
+        text = Cow::Owned(text.replace(USERLAND_NAMESPACE, RSS_NAMESPACE));
+    }
     text
 }
 
@@ -483,13 +527,13 @@ const ATOM_TEXT_ELEMENTS: [&str; 8] = [
     "info",
 ];
 
-/// Rewrites the start tags that need it: the `<rss>` root gets a version feed-rs knows, and in an
-/// Atom document the text constructs get an Atom 1.0 `type`.
+/// Rewrites the start tags that need it: the `<rss>` root gets a version feed-rs knows, Atom text
+/// constructs get an Atom 1.0 `type`, and Media RSS text elements a `type` feed-rs accepts.
 fn fix_start_tags(text: &str) -> Cow<'_, str> {
     let Some(root) = root_element(text) else {
         return Cow::Borrowed(text);
     };
-    let is_atom = root == "feed" || root.ends_with(":feed");
+    let is_atom = local_name(&root) == "feed";
     let mut out = String::new();
     let mut copied = 0;
     let mut search = 0;
@@ -506,11 +550,13 @@ fn fix_start_tags(text: &str) -> Cow<'_, str> {
         }
         let replacement = if !root_seen {
             root_seen = true;
-            (tag_name(tag) == "rss").then(|| fix_rss_version(tag)).flatten()
+            (local_name(tag_name(tag)) == "rss")
+                .then(|| fix_rss_version(tag))
+                .flatten()
         } else if is_atom {
             fix_atom_text_type(tag)
         } else {
-            break;
+            fix_media_text_type(tag)
         };
         if let Some(new_tag) = replacement {
             out.push_str(&text[copied..start]);
@@ -523,6 +569,66 @@ fn fix_start_tags(text: &str) -> Cow<'_, str> {
     }
     out.push_str(&text[copied..]);
     Cow::Owned(out)
+}
+
+/// The local part of a qualified name (`atom:title` -> `title`).
+fn local_name(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
+}
+
+/// What an RDF item without `<link>` or `rdf:about` gets as link, so that feed-rs keeps it;
+/// [`resolve_link`] drops it again (not http), leaving the entry without a link.
+const NO_LINK_PLACEHOLDER: &str = "about:blank";
+
+/// Gives every RSS 0.90/1.0 `<item>` that lacks a `<link>` one made from its `rdf:about` (or
+/// [`NO_LINK_PLACEHOLDER`]): feed-rs drops RDF items without a link, losing them silently.
+fn add_missing_rdf_links(text: &str) -> Cow<'_, str> {
+    if root_element(text).is_none_or(|root| local_name(&root) != "RDF") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(offset) = text[search..].find('<') {
+        let start = search + offset;
+        search = start + 1;
+        let Some(len) = text[start..].find('>') else {
+            break;
+        };
+        let tag = &text[start..=start + len];
+        let name = tag_name(tag);
+        if local_name(name) != "item" || tag.ends_with("/>") {
+            continue;
+        }
+        let body_start = start + tag.len();
+        let closing = format!("</{name}");
+        let body_end = text[body_start..]
+            .find(&closing)
+            .map_or(text.len(), |end| body_start + end);
+        let body = &text[body_start..body_end];
+        if contains_element(body, "link") {
+            continue;
+        }
+        let about = attribute(tag, "rdf:about").map_or(NO_LINK_PLACEHOLDER, |a| a.value.trim());
+        let prefix = &name[..name.len() - "item".len()];
+        out.push_str(&text[copied..body_start]);
+        out.push_str(&format!("<{prefix}link>{about}</{prefix}link>"));
+        copied = body_start;
+        search = body_start;
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// True when `xml` holds a start tag whose local name is `local`.
+fn contains_element(xml: &str, local: &str) -> bool {
+    xml.match_indices('<').any(|(at, _)| {
+        let rest = &xml[at..];
+        !rest.starts_with("</") && local_name(tag_name(rest)) == local
+    })
 }
 
 /// The element name of a start tag (`<atom:title type="x">` -> `atom:title`).
@@ -542,46 +648,81 @@ const KNOWN_RSS_VERSIONS: [&str; 4] = ["2.0", "", "0.91", "0.92"];
 fn fix_rss_version(tag: &str) -> Option<String> {
     match attribute(tag, "version") {
         Some(attr) if KNOWN_RSS_VERSIONS.contains(&attr.value.trim()) => None,
-        Some(attr) => Some(format!(
-            "{}version=\"2.0\"{}",
-            &tag[..attr.start],
-            &tag[attr.end..]
-        )),
-        None => Some(format!("<rss version=\"2.0\"{}", &tag[4..])),
+        Some(attr) => replace_attribute_value(tag, &attr, "2.0"),
+        None => {
+            let name = tag_name(tag);
+            Some(format!("<{name} version=\"2.0\"{}", &tag[1 + name.len()..]))
+        }
     }
 }
 
 /// An Atom text construct's start tag with its `type` mapped to what Atom 1.0 allows, using the
 /// Atom 0.3 `mode` to tell escaped HTML from inline XHTML; `None` when it needs no change.
+///
+/// feed-rs rejects the whole feed for one odd `type`, so a text construct other than `content`
+/// falls back to `text`, and `content` keeps MIME types but loses non-MIME junk.
 fn fix_atom_text_type(tag: &str) -> Option<String> {
     let name = tag_name(tag);
-    let local = name.rsplit(':').next().unwrap_or(name);
+    let local = local_name(name);
     let prefixed_foreign = name.contains(':') && !name.starts_with("atom:");
     if prefixed_foreign || !ATOM_TEXT_ELEMENTS.contains(&local) {
         return None;
     }
     let mode = attribute(tag, "mode").map(|a| a.value.trim().to_ascii_lowercase());
     let type_attr = attribute(tag, "type")?;
-    let current = type_attr.value;
-    let lower = current.trim().to_ascii_lowercase();
-    let mapped = match lower.as_str() {
-        "" | "text/plain" => "text".to_string(),
-        "text/html" | "html" if mode.as_deref() == Some("xml") => "xhtml".to_string(),
-        "text/html" => "html".to_string(),
-        "application/xhtml+xml" => "xhtml".to_string(),
-        _ => lower,
+    let has_src = attribute(tag, "src").is_some();
+    let lower = type_attr.value.trim().to_ascii_lowercase();
+    let atom_type = match lower.as_str() {
+        "" | "text" | "text/plain" => "text",
+        "html" | "text/html" if mode.as_deref() == Some("xml") => "xhtml",
+        "html" | "text/html" => "html",
+        "xhtml" | "application/xhtml+xml" => "xhtml",
+        _ => "",
     };
-    (mapped != current).then(|| {
+    let mapped = match (local, atom_type, has_src) {
+        // With `src`, Atom requires a MIME type.
+        ("content", "text", true) => "text/plain".to_string(),
+        ("content", "html", true) => "text/html".to_string(),
+        ("content", "xhtml", true) => "application/xhtml+xml".to_string(),
+        ("content", "", _) if lower.contains('/') => lower,
+        ("content", "", false) => "text".to_string(),
+        ("content", "", true) => "application/octet-stream".to_string(),
+        (_, "", _) => "text".to_string(),
+        (_, atom_type, _) => atom_type.to_string(),
+    };
+    replace_attribute_value(tag, &type_attr, &mapped)
+}
+
+/// A Media RSS `<media:title>`/`<media:description>`/`<media:text>` start tag with a MIME-style
+/// `type` mapped to the `plain`/`html` feed-rs accepts; `None` when it needs no change.
+fn fix_media_text_type(tag: &str) -> Option<String> {
+    let name = tag_name(tag);
+    if !name.contains(':') || !matches!(local_name(name), "title" | "description" | "text") {
+        return None;
+    }
+    let type_attr = attribute(tag, "type")?;
+    let mapped = match type_attr.value.trim().to_ascii_lowercase().as_str() {
+        "html" | "text/html" => "html",
+        _ => "plain",
+    };
+    replace_attribute_value(tag, &type_attr, mapped)
+}
+
+/// The tag with the attribute's value replaced; `None` when the value is already `value`.
+fn replace_attribute_value(tag: &str, attr: &Attribute<'_>, value: &str) -> Option<String> {
+    (attr.value != value).then(|| {
         format!(
-            "{}type=\"{mapped}\"{}",
-            &tag[..type_attr.start],
-            &tag[type_attr.end..]
+            "{}{}=\"{value}\"{}",
+            &tag[..attr.start],
+            attr.name,
+            &tag[attr.end..]
         )
     })
 }
 
 /// One attribute found in a start tag: its byte span (name through closing quote) and value.
 struct Attribute<'a> {
+    name: &'a str,
     start: usize,
     end: usize,
     value: &'a str,
@@ -602,10 +743,14 @@ fn attribute<'a>(tag: &'a str, name: &str) -> Option<Attribute<'a>> {
             continue;
         }
         let value_part = after_eq.trim_start();
-        let quote = value_part.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+        let quote = value_part
+            .chars()
+            .next()
+            .filter(|q| *q == '"' || *q == '\'')?;
         let value_start = tag.len() - value_part.len() + 1;
         let value_len = tag[value_start..].find(quote)?;
         return Some(Attribute {
+            name: &tag[start..start + name.len()],
             start,
             end: value_start + value_len + 1,
             value: &tag[value_start..value_start + value_len],
@@ -627,7 +772,9 @@ fn convert_feed(feed: feed_rs::model::Feed, base_url: &Url, repaired: bool) -> P
         .collect();
     ParsedFeed {
         title: feed.title.as_ref().and_then(text_to_plain),
-        ttl: feed.ttl.map(|minutes| Duration::from_secs(u64::from(minutes) * 60)),
+        ttl: feed
+            .ttl
+            .map(|minutes| Duration::from_secs(u64::from(minutes) * 60)),
         language,
         entries,
         repaired,
@@ -635,10 +782,14 @@ fn convert_feed(feed: feed_rs::model::Feed, base_url: &Url, repaired: bool) -> P
 }
 
 /// Converts one feed-rs entry; `feed_language` fills in when the item declares none.
-fn convert_entry(entry: feed_rs::model::Entry, base_url: &Url, feed_language: Option<&str>) -> Entry {
+fn convert_entry(
+    entry: feed_rs::model::Entry,
+    base_url: &Url,
+    feed_language: Option<&str>,
+) -> Entry {
     let guid = Some(entry.id.trim().to_string()).filter(|g| !g.is_empty());
-    let link = article_link(&entry.links, base_url)
-        .or_else(|| guid.as_deref().and_then(permalink_guid));
+    let link =
+        article_link(&entry.links, base_url).or_else(|| guid.as_deref().and_then(permalink_guid));
     Entry {
         link,
         title: entry.title.as_ref().and_then(text_to_plain),
@@ -720,7 +871,11 @@ fn content_html(content: &feed_rs::model::Content) -> Option<String> {
 /// A feed-rs text as plain text: tags stripped when it is HTML, entities decoded, whitespace
 /// collapsed; `None` when nothing is left.
 fn text_to_plain(text: &feed_rs::model::Text) -> Option<String> {
-    let is_markup = text.content_type.as_str().to_ascii_lowercase().contains("html");
+    let is_markup = text
+        .content_type
+        .as_str()
+        .to_ascii_lowercase()
+        .contains("html");
     if is_markup {
         clean_plain(&strip_tags(&text.content))
     } else {
@@ -751,7 +906,8 @@ fn strip_tags(html: &str) -> String {
         out.push_str(&rest[..pos]);
         rest = &rest[pos..];
         let next = rest[1..].chars().next();
-        let is_markup = next.is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
+        let is_markup =
+            next.is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
         if !is_markup {
             out.push('<');
             rest = &rest[1..];
@@ -765,7 +921,9 @@ fn strip_tags(html: &str) -> String {
             rest = "";
             break;
         };
-        let name = tag_name(&rest[..=end]).trim_start_matches('/').to_ascii_lowercase();
+        let name = tag_name(&rest[..=end])
+            .trim_start_matches('/')
+            .to_ascii_lowercase();
         rest = &rest[end + 1..];
         if (name == "script" || name == "style") && !rest.is_empty() {
             let closing = format!("</{name}");
@@ -788,4 +946,466 @@ fn find_ignore_ascii_case(haystack: &str, needle: &str) -> Option<usize> {
         .as_bytes()
         .windows(needle.len())
         .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The base URL the tests parse against.
+    fn base() -> Url {
+        Url::parse("http://example.com/news/feed.xml").expect("a valid literal URL")
+    }
+
+    /// Parses `doc` with no HTTP charset, failing the test on an error.
+    fn parse_ok(doc: &[u8]) -> ParsedFeed {
+        match parse_feed(doc, None, &base()) {
+            Ok(feed) => feed,
+            Err(err) => panic!("expected a feed, got: {err}"),
+        }
+    }
+
+    /// An RSS 2.0 document with the given `<item>` bodies.
+    fn rss(items: &[&str]) -> String {
+        let items: String = items.iter().map(|i| format!("<item>{i}</item>")).collect();
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>{items}</channel></rss>"
+        )
+    }
+
+    /// The caller moves errors across threads and into `anyhow`.
+    #[test]
+    fn parse_error_is_send_sync_and_static() {
+        fn assert_bounds<T: Send + Sync + 'static>() {}
+        assert_bounds::<ParseError>();
+    }
+
+    /// A well-formed feed takes the fast path and is not reported as repaired.
+    #[test]
+    fn well_formed_rss_is_not_marked_repaired() {
+        let feed = parse_ok(rss(&["<title>A</title><link>http://example.com/a</link>"]).as_bytes());
+        assert_eq!(feed.entries.len(), 1);
+        assert!(!feed.repaired);
+        assert_eq!(feed.title.as_deref(), Some("T"));
+    }
+
+    /// A bare `&` (not an entity) breaks XML; it is escaped and the items come back.
+    #[test]
+    fn bare_ampersand_is_repaired() {
+        let doc = rss(&[
+            "<title>Tom & Jerry &amp; friends</title><link>http://example.com/a?x=1&y=2</link>",
+        ]);
+        let feed = parse_ok(doc.as_bytes());
+        assert!(feed.repaired);
+        assert_eq!(
+            feed.entries[0].title.as_deref(),
+            Some("Tom & Jerry & friends")
+        );
+        assert_eq!(
+            feed.entries[0].link.as_ref().map(Url::as_str),
+            Some("http://example.com/a?x=1&y=2")
+        );
+    }
+
+    /// `&` inside CDATA is literal and must not be double-escaped by the repair.
+    #[test]
+    fn ampersand_in_cdata_is_left_alone() {
+        let text = "<a>&</a><![CDATA[a & b]]><!-- c & d -->";
+        assert_eq!(
+            escape_bare_ampersands(text),
+            "<a>&amp;</a><![CDATA[a & b]]><!-- c & d -->"
+        );
+    }
+
+    /// feed-rs only dispatches on known `<rss version>`s; a missing one is taken as 2.0.
+    #[test]
+    fn rss_without_version_is_repaired() {
+        let doc = rss(&["<title>A</title><link>http://example.com/a</link>"])
+            .replace(" version=\"2.0\"", "");
+        let feed = parse_ok(doc.as_bytes());
+        assert!(feed.repaired);
+        assert_eq!(feed.entries.len(), 1);
+    }
+
+    /// Atom 0.3 parses "successfully" with zero entries unless its namespace and
+    /// `type`/`mode` attributes are mapped to Atom 1.0.
+    #[test]
+    fn atom_03_feed_yields_its_entries() {
+        let doc = r#"<?xml version="1.0" encoding="utf-8"?>
+<feed version="0.3" xmlns="http://purl.org/atom/ns#">
+  <title type="text/plain" mode="escaped">Old &lt;Atom&gt;</title>
+  <entry>
+    <title type="text/html" mode="escaped">&lt;b&gt;Bold&lt;/b&gt; move</title>
+    <link rel="alternate" type="text/html" href="http://example.com/1"/>
+    <id>tag:example.com,2004:1</id>
+    <issued>2004-01-01T00:00:00Z</issued>
+    <modified>2004-01-02T00:00:00Z</modified>
+    <content type="application/xhtml+xml" mode="xml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Hi</p></div></content>
+  </entry>
+</feed>"#;
+        let feed = parse_ok(doc.as_bytes());
+        assert!(feed.repaired);
+        assert_eq!(feed.title.as_deref(), Some("Old <Atom>"));
+        let entry = &feed.entries[0];
+        assert_eq!(entry.title.as_deref(), Some("Bold move"));
+        assert_eq!(
+            entry.link.as_ref().map(Url::as_str),
+            Some("http://example.com/1")
+        );
+        assert_eq!(entry.guid.as_deref(), Some("tag:example.com,2004:1"));
+        assert!(
+            entry
+                .content_html
+                .as_deref()
+                .is_some_and(|c| c.contains("<p>Hi</p>"))
+        );
+    }
+
+    /// An empty or upper-case `type` on one Atom 1.0 text element fails the whole feed in feed-rs.
+    #[test]
+    fn odd_atom_type_attributes_are_repaired() {
+        let doc = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title type="">F</title>
+<entry><id>1</id><title type="HTML">A &amp;amp; B</title><summary type="TEXT/HTML">&lt;p&gt;S&lt;/p&gt;</summary></entry></feed>"#;
+        let feed = parse_ok(doc.as_bytes());
+        assert!(feed.repaired);
+        assert_eq!(feed.entries[0].title.as_deref(), Some("A & B"));
+        assert_eq!(feed.entries[0].summary.as_deref(), Some("S"));
+    }
+
+    /// RSS 0.90 (heise.de's format) loses all items unless mapped to RSS 1.0.
+    #[test]
+    fn rss_090_feed_yields_its_entries() {
+        let doc = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://my.netscape.com/rdf/simple/0.9/">
+<channel><title>heise</title><link>https://www.heise.de/</link><description>d</description></channel>
+<item><title>Eins</title><link>https://www.heise.de/1.html</link></item>
+<item><title>Zwei</title><link>https://www.heise.de/2.html</link></item>
+</rdf:RDF>"#;
+        let feed = parse_ok(doc.as_bytes());
+        assert!(feed.repaired);
+        let titles: Vec<_> = feed
+            .entries
+            .iter()
+            .filter_map(|e| e.title.as_deref())
+            .collect();
+        assert_eq!(titles, ["Eins", "Zwei"]);
+    }
+
+    /// feed-rs drops RDF items without `<link>`; the repair gives them one from `rdf:about`.
+    #[test]
+    fn rdf_item_without_link_is_kept() {
+        let doc = r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+<channel rdf:about="http://example.com/"><title>T</title></channel>
+<item rdf:about="http://example.com/1"><title>With about</title></item>
+<item><title>Without anything</title></item>
+</rdf:RDF>"#;
+        let feed = parse_ok(doc.as_bytes());
+        assert_eq!(feed.entries.len(), 2);
+        assert_eq!(
+            feed.entries[0].link.as_ref().map(Url::as_str),
+            Some("http://example.com/1")
+        );
+        assert_eq!(feed.entries[1].link, None);
+    }
+
+    /// RSS 2.0 in the Userland namespace (default or prefixed) parses hollow unless mapped.
+    #[test]
+    fn userland_namespace_is_removed() {
+        let default_ns = rss(&["<title>A</title><link>http://example.com/a</link>"]).replace(
+            "<rss version=\"2.0\">",
+            "<rss version=\"2.0\" xmlns=\"http://backend.userland.com/rss2\">",
+        );
+        assert_eq!(parse_ok(default_ns.as_bytes()).entries.len(), 1);
+        let prefixed = r#"<r:rss version="2.0" xmlns:r="http://backend.userland.com/rss2"><r:channel><r:title>T</r:title>
+<r:item><r:title>A</r:title><r:link>http://example.com/a</r:link></r:item></r:channel></r:rss>"#;
+        let feed = parse_ok(prefixed.as_bytes());
+        assert_eq!(feed.entries[0].title.as_deref(), Some("A"));
+    }
+
+    /// Latin-1 bytes in a document without an encoding declaration are not UTF-8; they are read
+    /// as windows-1252.
+    #[test]
+    fn undeclared_latin1_bytes_decode_as_windows_1252() {
+        let mut doc = b"<rss version=\"2.0\"><channel><item><title>Caf".to_vec();
+        doc.extend_from_slice(&[0xE9, b' ', 0x80]);
+        doc.extend_from_slice(b"</title><link>http://example.com/a</link></item></channel></rss>");
+        let feed = parse_ok(&doc);
+        assert_eq!(feed.entries[0].title.as_deref(), Some("Café €"));
+    }
+
+    /// Latin-1 declared as UTF-8 is read as windows-1252 too.
+    #[test]
+    fn latin1_declared_as_utf8_decodes_as_windows_1252() {
+        let mut doc = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><item><title>M".to_vec();
+        doc.push(0xFC);
+        doc.extend_from_slice(
+            b"nchen</title><link>http://example.com/a</link></item></channel></rss>",
+        );
+        assert_eq!(parse_ok(&doc).entries[0].title.as_deref(), Some("München"));
+    }
+
+    /// feed-rs never sees the HTTP header; a windows-1251 body without a declaration must come
+    /// out as Cyrillic, not mojibake.
+    #[test]
+    fn http_charset_windows_1251_decodes_cyrillic_title() {
+        let (title, _, _) = encoding_rs::WINDOWS_1251.encode("Новости дня");
+        let mut doc = b"<rss version=\"2.0\"><channel><item><title>".to_vec();
+        doc.extend_from_slice(&title);
+        doc.extend_from_slice(b"</title><link>http://example.com/a</link></item></channel></rss>");
+        let feed = parse_feed(&doc, Some("windows-1251"), &base()).expect("a feed");
+        assert_eq!(feed.entries[0].title.as_deref(), Some("Новости дня"));
+    }
+
+    /// quick-xml panics on UTF-16BE with a BOM declared as `utf-16`; the panic must not escape
+    /// and the document still parses after transcoding.
+    #[test]
+    fn utf16be_with_bom_declared_utf16_does_not_panic() {
+        let text = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss version=\"2.0\"><channel><title>T</title>\
+                    <item><title>Grüße</title><link>http://example.com/a</link></item></channel></rss>";
+        let mut doc = vec![0xFE, 0xFF];
+        doc.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        let feed = parse_feed(&doc, None, &base()).expect("a feed after transcoding");
+        assert_eq!(feed.entries[0].title.as_deref(), Some("Grüße"));
+    }
+
+    /// A UTF-16 document whose first parse comes back empty is still checked for items.
+    #[test]
+    fn utf16le_feed_with_items_is_never_an_empty_success() {
+        let text = rss(&["<title>A</title><link>http://example.com/a</link>"]);
+        let mut doc = vec![0xFF, 0xFE];
+        doc.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(parse_ok(&doc).entries.len(), 1);
+    }
+
+    /// UTF-32 (which encoding_rs lacks) is decoded by hand.
+    #[test]
+    fn utf32_document_is_decoded() {
+        let text = rss(&["<title>Zürich</title><link>http://example.com/a</link>"]);
+        let mut doc = vec![0, 0, 0xFE, 0xFF];
+        doc.extend(text.chars().flat_map(|c| u32::from(c).to_be_bytes()));
+        assert_eq!(parse_ok(&doc).entries[0].title.as_deref(), Some("Zürich"));
+    }
+
+    /// feed-rs leaves HTML named entities literal; plain-text fields are unescaped and
+    /// whitespace-normalised.
+    #[test]
+    fn html_entities_in_title_are_unescaped() {
+        let doc = rss(&[
+            "<title>  Mam&aacute;\n&nbsp;y   pap&#225;  </title><author>Ren&eacute;</author><link>http://example.com/a</link>",
+        ]);
+        let entry = &parse_ok(doc.as_bytes()).entries[0];
+        assert_eq!(entry.title.as_deref(), Some("Mamá y papá"));
+        assert_eq!(entry.author.as_deref(), Some("René"));
+    }
+
+    /// A summary is plain text for alerts; the HTML content is kept as HTML.
+    #[test]
+    fn html_summary_becomes_text_and_content_keeps_html() {
+        let doc = r#"<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><item>
+<link>http://example.com/a</link>
+<description>&lt;p&gt;First&lt;/p&gt;&lt;p&gt;Se&lt;b&gt;cond&lt;/b&gt;&lt;script&gt;x()&lt;/script&gt;&lt;/p&gt;</description>
+<content:encoded><![CDATA[<p>Full <em>text</em></p>]]></content:encoded></item></channel></rss>"#;
+        let entry = &parse_ok(doc.as_bytes()).entries[0];
+        assert_eq!(entry.summary.as_deref(), Some("First Second"));
+        assert_eq!(
+            entry.content_html.as_deref(),
+            Some("<p>Full <em>text</em></p>")
+        );
+    }
+
+    /// Relative links are resolved against the feed's final URL.
+    #[test]
+    fn relative_link_is_resolved_against_base_url() {
+        let doc = rss(&["<title>A</title><link>/2024/story.html</link>"]);
+        let entry = &parse_ok(doc.as_bytes()).entries[0];
+        assert_eq!(
+            entry.link.as_ref().map(Url::as_str),
+            Some("http://example.com/2024/story.html")
+        );
+    }
+
+    /// Without `<link>`, an absolute http(s) GUID is the permalink; other GUIDs are not links.
+    #[test]
+    fn permalink_guid_is_the_link_when_link_is_missing() {
+        let doc = rss(&[
+            "<title>A</title><guid>https://example.com/a</guid>",
+            "<title>B</title><guid isPermaLink=\"false\">urn:uuid:1234</guid>",
+        ]);
+        let feed = parse_ok(doc.as_bytes());
+        assert_eq!(
+            feed.entries[0].link.as_ref().map(Url::as_str),
+            Some("https://example.com/a")
+        );
+        assert_eq!(feed.entries[1].link, None);
+        assert_eq!(feed.entries[1].guid.as_deref(), Some("urn:uuid:1234"));
+    }
+
+    /// Only http(s) links are kept from a remote feed; file: only from a local one.
+    #[test]
+    fn link_schemes_are_restricted() {
+        let remote = base();
+        let local = Url::parse("file:///srv/feeds/local.xml").expect("a valid literal URL");
+        assert_eq!(resolve_link("javascript:alert(1)", &remote), None);
+        assert_eq!(resolve_link("file:///etc/passwd", &remote), None);
+        assert_eq!(
+            resolve_link("story.html", &local).map(|u| u.to_string()),
+            Some("file:///srv/feeds/story.html".to_string())
+        );
+    }
+
+    /// Dates come out in UTC; RSS `<ttl>` and `<language>` reach the feed and its entries.
+    #[test]
+    fn dates_ttl_and_language_are_carried() {
+        let doc = "<rss version=\"2.0\"><channel><title>T</title><ttl>30</ttl><language>de-DE</language>\
+                   <item><link>http://example.com/a</link><pubDate>Tue, 10 Jun 2003 04:00:00 +0200</pubDate></item></channel></rss>";
+        let feed = parse_ok(doc.as_bytes());
+        assert_eq!(feed.ttl, Some(Duration::from_secs(30 * 60)));
+        assert_eq!(
+            feed.language.as_deref(),
+            Some("de-de"),
+            "feed-rs lower-cases it"
+        );
+        let entry = &feed.entries[0];
+        assert_eq!(entry.language.as_deref(), Some("de-de"));
+        assert_eq!(
+            entry.published_at.map(|d| d.to_rfc3339()),
+            Some("2003-06-10T02:00:00+00:00".to_string())
+        );
+    }
+
+    /// JSON Feed goes through feed-rs's JSON parser.
+    #[test]
+    fn json_feed_parses() {
+        let doc = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[
+            {"id":"1","url":"https://example.com/1","title":"One","content_html":"<p>x</p>"}]}"#;
+        let feed = parse_ok(doc.as_bytes());
+        let entry = &feed.entries[0];
+        assert_eq!(entry.guid.as_deref(), Some("1"));
+        assert_eq!(
+            entry.link.as_ref().map(Url::as_str),
+            Some("https://example.com/1")
+        );
+        assert_eq!(entry.content_html.as_deref(), Some("<p>x</p>"));
+    }
+
+    /// Entry identity: GUID first, then link, then a hash of title and content; kinds are
+    /// prefixed so that a GUID equal to a link never collides with that link.
+    #[test]
+    fn entry_key_prefers_guid_then_link_then_hash() {
+        let link = Url::parse("http://example.com/a").ok();
+        let hash_of = |s: &str| format!("hash:{}", hex::encode(Sha256::digest(s.as_bytes())));
+        let cases = [
+            (
+                Entry {
+                    guid: Some("g1".into()),
+                    link: link.clone(),
+                    ..Entry::default()
+                },
+                "guid:g1".to_string(),
+            ),
+            (
+                Entry {
+                    guid: Some(String::new()),
+                    link: link.clone(),
+                    ..Entry::default()
+                },
+                "link:http://example.com/a".to_string(),
+            ),
+            (
+                Entry {
+                    title: Some("T".into()),
+                    summary: Some("S".into()),
+                    content_html: Some("<p>C</p>".into()),
+                    ..Entry::default()
+                },
+                hash_of("T\n<p>C</p>"),
+            ),
+            (
+                Entry {
+                    title: Some("T".into()),
+                    summary: Some("S".into()),
+                    ..Entry::default()
+                },
+                hash_of("T\nS"),
+            ),
+            (Entry::default(), hash_of("\n")),
+        ];
+        for (entry, expected) in cases {
+            assert_eq!(entry_key(&entry), expected, "{entry:?}");
+        }
+    }
+
+    /// OPML (a subscription list) is not a feed and says so.
+    #[test]
+    fn opml_is_an_error() {
+        let doc =
+            r#"<?xml version="1.0"?><opml version="2.0"><body><outline text="x"/></body></opml>"#;
+        let err = parse_feed(doc.as_bytes(), None, &base()).expect_err("opml is not a feed");
+        assert_eq!(err.to_string(), "not a feed: root element <opml>");
+    }
+
+    /// An HTML page, an empty body and plain text are clear errors.
+    #[test]
+    fn non_feeds_are_errors() {
+        let html = b"<!DOCTYPE html><html><head><title>x</title></head><body></body></html>";
+        assert_eq!(
+            parse_feed(html, None, &base()).map_err(|e| e.to_string()),
+            Err("not a feed: root element <html>".to_string())
+        );
+        assert!(matches!(
+            parse_feed(b" \n", None, &base()),
+            Err(ParseError::Empty)
+        ));
+        assert!(matches!(
+            parse_feed(b"hello", None, &base()),
+            Err(ParseError::NotMarkup)
+        ));
+    }
+
+    /// XML broken beyond repair ends as an error naming the fault.
+    #[test]
+    fn malformed_xml_is_an_error() {
+        let doc = b"<rss version=\"2.0\"><channel><item><title>A</item></channel></rss>";
+        let err = parse_feed(doc, None, &base()).expect_err("mismatched tags");
+        assert!(matches!(err, ParseError::MalformedXml { .. }), "{err}");
+        assert!(err.to_string().starts_with("malformed xml: "), "{err}");
+    }
+
+    /// A document whose items survive no parse is an error, never an empty success.
+    #[test]
+    fn unrecoverable_items_are_an_error() {
+        let doc = r#"<feed xmlns="http://example.org/not-atom"><entry><title>A</title></entry><entry/></feed>"#;
+        let err = parse_feed(doc.as_bytes(), None, &base()).expect_err("items were lost");
+        assert_eq!(
+            err.to_string(),
+            "no entries parsed although the document has 2 items"
+        );
+    }
+
+    /// A feed that declares no items is a valid, empty feed.
+    #[test]
+    fn feed_without_items_is_ok_and_empty() {
+        let feed = parse_ok(rss(&[]).as_bytes());
+        assert!(feed.entries.is_empty());
+    }
+
+    /// The item counter sees prefixed and upper-case items but not RSS 1.0's `<items>`.
+    #[test]
+    fn item_elements_are_counted_by_name() {
+        assert_eq!(
+            count_item_elements(b"<items/><item><x:entry><ITEM></ITEM>"),
+            3
+        );
+    }
+
+    /// Tag stripping keeps words whole across inline tags and separates blocks.
+    #[test]
+    fn strip_tags_separates_blocks_only() {
+        assert_eq!(
+            clean_plain(&strip_tags(
+                "<p>a<b>b</b></p><p>c &lt; d</p><!-- x --><style>p{}</style>e"
+            )),
+            Some("ab c < d e".to_string())
+        );
+    }
 }

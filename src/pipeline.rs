@@ -88,13 +88,15 @@ pub async fn refresh_feed(ctx: &Context, job: FeedJob) -> Result<FeedOutcome, St
         () = ctx.cancel.cancelled() => return Ok(FeedOutcome::Cancelled),
     };
     let outcome = match fetched {
-        Ok(FetchOutcome::NotModified { max_age }) => record_not_modified(ctx, &job, max_age).await?,
+        Ok(FetchOutcome::NotModified { max_age }) => {
+            record_not_modified(ctx, &job, max_age).await?
+        }
         Err(err) if err.is_gone() => disable(ctx, &job, &err).await?,
         Err(err) => {
             let (status, retry) = (err.http_status(), err.retry_after());
             record_failure(ctx, &job, err.to_string(), status, retry).await?
         }
-        Ok(FetchOutcome::Fetched(fetched)) => store_feed(ctx, &job, fetched).await?,
+        Ok(FetchOutcome::Fetched(fetched)) => store_feed(ctx, &job, *fetched).await?,
     };
     match outcome {
         FeedOutcome::Updated { new, updated, .. } => {
@@ -175,7 +177,10 @@ async fn disable(
     job: &FeedJob,
     err: &FetchError,
 ) -> Result<FeedOutcome, StoreError> {
-    let reason = format!("gone (HTTP 410) since {}: {err}", Utc::now().format("%Y-%m-%d"));
+    let reason = format!(
+        "gone (HTTP 410) since {}: {err}",
+        Utc::now().format("%Y-%m-%d")
+    );
     tracing::warn!(feed = %job.state.name, reason = %reason, "feed disabled");
     let (id, stored_reason) = (job.state.id, reason.clone());
     ctx.store
@@ -330,7 +335,7 @@ async fn fetch_page(ctx: &Context, feed: &str, link: &str, from_file_feed: bool)
         () = ctx.cancel.cancelled() => return failed(format!("{url}: interrupted by shutdown"), false),
     };
     match fetched {
-        Ok(FetchOutcome::Fetched(page)) => extract_in_background(page).await,
+        Ok(FetchOutcome::Fetched(page)) => extract_in_background(*page).await,
         Ok(FetchOutcome::NotModified { .. }) => failed(format!("{url}: unexpected 304"), false),
         Err(err) => {
             let final_attempt = err.is_refusal() || err.is_gone();
@@ -343,7 +348,7 @@ async fn extract_in_background(page: Fetched) -> PageResult {
     let url = page.final_url.clone();
     tokio::task::spawn_blocking(move || {
         let html = extract::decode_html(&page.body, page.charset.as_deref());
-        PageResult::Extracted(extract::extract(&html, &page.final_url))
+        PageResult::Extracted(Box::new(extract::extract(&html, &page.final_url)))
     })
     .await
     .unwrap_or_else(|e| PageResult::Failed {

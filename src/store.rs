@@ -17,10 +17,8 @@ use crate::model::{Entry, Extracted};
 
 /// The schema, as numbered plain-SQL files applied in order; `PRAGMA user_version` records how
 /// many have been applied, so an older database is brought up to date when it is opened.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init.sql",
-    include_str!("../migrations/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_init.sql", include_str!("../migrations/0001_init.sql"))];
 
 /// How long a writer waits for another process holding the database lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -44,7 +42,9 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// The database was written by a newer newshound than this one.
-    #[error("database {path} has schema version {found}, newer than this newshound knows ({known})")]
+    #[error(
+        "database {path} has schema version {found}, newer than this newshound knows ({known})"
+    )]
     TooNew {
         path: PathBuf,
         found: usize,
@@ -148,7 +148,7 @@ pub struct Pruned {
 #[derive(Debug, Clone)]
 pub enum PageResult {
     /// The page was fetched and its text extracted.
-    Extracted(Extracted),
+    Extracted(Box<Extracted>),
     /// The page could not be fetched or was refused; `final_attempt` stops further tries.
     Failed {
         /// Why, for the operator.
@@ -236,8 +236,12 @@ impl Store {
             };
             let tx = self.conn.transaction().map_err(fail)?;
             tx.execute_batch(sql).map_err(fail)?;
-            tx.pragma_update(None, "user_version", i64::try_from(index + 1).unwrap_or(i64::MAX))
-                .map_err(fail)?;
+            tx.pragma_update(
+                None,
+                "user_version",
+                i64::try_from(index + 1).unwrap_or(i64::MAX),
+            )
+            .map_err(fail)?;
             tx.commit().map_err(fail)?;
             tracing::info!(database = %self.path.display(), migration = name, "applied migration");
         }
@@ -259,7 +263,10 @@ impl Store {
         specs: &[FeedSpec],
         now: DateTime<Utc>,
     ) -> Result<Vec<FeedState>, StoreError> {
-        let tx = self.conn.transaction().map_err(|e| sql_err(&self.path, e))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| sql_err(&self.path, e))?;
         {
             let mut upsert = tx
                 .prepare_cached(
@@ -286,7 +293,9 @@ impl Store {
     /// The state of one feed, by the URL the config gives it.
     pub fn feed_state(&self, config_url: &str) -> Result<Option<FeedState>, StoreError> {
         self.conn
-            .prepare_cached(&format!("SELECT {FEED_COLUMNS} FROM feeds WHERE config_url = ?1"))
+            .prepare_cached(&format!(
+                "SELECT {FEED_COLUMNS} FROM feeds WHERE config_url = ?1"
+            ))
             .and_then(|mut st| st.query_row([config_url], feed_from_row).optional())
             .map_err(|e| self.sql(e))
     }
@@ -364,7 +373,11 @@ impl Store {
 
     /// Articles of a feed whose page has not been fetched yet (new ones, and ones a crash or an
     /// earlier failure left behind), oldest first.
-    pub fn pending_pages(&self, feed_id: i64, limit: usize) -> Result<Vec<PendingPage>, StoreError> {
+    pub fn pending_pages(
+        &self,
+        feed_id: i64,
+        limit: usize,
+    ) -> Result<Vec<PendingPage>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.conn
             .prepare_cached(
@@ -474,9 +487,11 @@ impl Store {
     /// Reads a small persistent fact of the daemon (e.g. when retention last ran).
     pub fn state_value(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.conn
-            .query_row("SELECT value FROM daemon_state WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT value FROM daemon_state WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| self.sql(e))
     }
@@ -608,11 +623,23 @@ fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
 /// Hash of what an entry says, to tell a changed entry from a repeated one.
 fn entry_hash(entry: &Entry) -> String {
     let mut hasher = Sha256::new();
-    for part in [&entry.title, &entry.summary, &entry.content_html, &entry.author] {
+    for part in [
+        &entry.title,
+        &entry.summary,
+        &entry.content_html,
+        &entry.author,
+    ] {
         hasher.update(part.as_deref().unwrap_or("").as_bytes());
         hasher.update([0u8]);
     }
-    hasher.update(entry.link.as_ref().map(|u| u.as_str()).unwrap_or("").as_bytes());
+    hasher.update(
+        entry
+            .link
+            .as_ref()
+            .map(|u| u.as_str())
+            .unwrap_or("")
+            .as_bytes(),
+    );
     hex::encode(hasher.finalize())
 }
 
@@ -622,9 +649,8 @@ fn upsert_entries(
     entries: &[(String, Entry)],
     now: DateTime<Utc>,
 ) -> rusqlite::Result<StoredEntries> {
-    let mut known = tx.prepare_cached(
-        "SELECT entry_hash FROM articles WHERE feed_id = ?1 AND entry_key = ?2",
-    )?;
+    let mut known =
+        tx.prepare_cached("SELECT entry_hash FROM articles WHERE feed_id = ?1 AND entry_key = ?2")?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO articles (feed_id, entry_key, guid, url, title, author, summary, content_html,
              entry_hash, language, published_at, updated_at, first_seen_at, changed_at)
@@ -800,7 +826,7 @@ mod tests {
     fn reopening_migrates_and_keeps_data() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.db");
-        let mut old = Store::open(&path).unwrap();
+        let old = Store::open(&path).unwrap();
         old.conn.pragma_update(None, "user_version", 0).unwrap();
         old.conn.execute_batch("DROP TABLE daemon_state; DROP TABLE hits; DROP TABLE articles; DROP TABLE stories; DROP TABLE feeds;").unwrap();
         drop(old);
@@ -820,7 +846,10 @@ mod tests {
         let store = Store::open(&path).unwrap();
         store.conn.pragma_update(None, "user_version", 99).unwrap();
         drop(store);
-        assert!(matches!(Store::open(&path), Err(StoreError::TooNew { found: 99, .. })));
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
     }
 
     /// Retention removes old articles, their hits, and stories left empty; newer ones stay.
@@ -829,16 +858,29 @@ mod tests {
         let (_dir, mut store, feed) = open_with_feed();
         let old_time = Utc::now() - chrono::Duration::days(200);
         let now = Utc::now();
-        store.store_poll(feed, &poll(&[entry("old", "Old")], old_time)).unwrap();
-        store.store_poll(feed, &poll(&[entry("new", "New")], now)).unwrap();
+        store
+            .store_poll(feed, &poll(&[entry("old", "Old")], old_time))
+            .unwrap();
+        store
+            .store_poll(feed, &poll(&[entry("new", "New")], now))
+            .unwrap();
         store.conn.execute_batch(
             "INSERT INTO stories (id, lead_article_id, created_at) VALUES (1, 1, 0), (2, 2, 0);
              UPDATE articles SET story_id = id;
              INSERT INTO hits (topic, article_id, story_id, created_at) SELECT 't', id, id, 0 FROM articles;",
         ).unwrap();
         let pruned = store.prune(now - chrono::Duration::days(180)).unwrap();
-        assert_eq!(pruned, Pruned { articles: 1, stories: 1 });
-        let left: i64 = store.conn.query_row("SELECT count(*) FROM hits", [], |r| r.get(0)).unwrap();
+        assert_eq!(
+            pruned,
+            Pruned {
+                articles: 1,
+                stories: 1
+            }
+        );
+        let left: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM hits", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(left, 1);
         assert_eq!(store.articles().unwrap()[0].title.as_deref(), Some("New"));
     }
@@ -847,12 +889,19 @@ mod tests {
     #[test]
     fn failed_pages_are_retried_then_given_up() {
         let (_dir, mut store, feed) = open_with_feed();
-        store.store_poll(feed, &poll(&[entry("a", "A")], Utc::now())).unwrap();
-        let failure = PageResult::Failed { error: "boom".into(), final_attempt: false };
+        store
+            .store_poll(feed, &poll(&[entry("a", "A")], Utc::now()))
+            .unwrap();
+        let failure = PageResult::Failed {
+            error: "boom".into(),
+            final_attempt: false,
+        };
         for _ in 0..MAX_PAGE_ATTEMPTS {
             let pending = store.pending_pages(feed, 10).unwrap();
             assert_eq!(pending.len(), 1);
-            store.record_page(pending[0].article_id, &failure, Utc::now()).unwrap();
+            store
+                .record_page(pending[0].article_id, &failure, Utc::now())
+                .unwrap();
         }
         assert!(store.pending_pages(feed, 10).unwrap().is_empty());
     }

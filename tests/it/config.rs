@@ -1,0 +1,488 @@
+//! Loading config files from disk: the shipped example, error reports with positions, includes,
+//! path resolution, defaults and secrets.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use newshound::config::{Alert, Config, ConfigErrors, Security, Transport, load};
+
+/// Root of the crate whose `config/` is tested; `NEWSHOUND_ROOT` overrides it for builds from
+/// another folder.
+fn crate_root() -> PathBuf {
+    std::env::var_os("NEWSHOUND_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn load_ok(path: &Path) -> Config {
+    load(path).unwrap_or_else(|errors| panic!("config should load:\n{errors}"))
+}
+
+fn load_err(path: &Path) -> ConfigErrors {
+    match load(path) {
+        Ok(config) => panic!("config should be refused: {config:?}"),
+        Err(errors) => errors,
+    }
+}
+
+fn rendered(errors: &ConfigErrors) -> Vec<String> {
+    errors.errors.iter().map(ToString::to_string).collect()
+}
+
+/// The shipped example must pass as is, so a fresh clone can run `newshound check` on it.
+#[test]
+fn example_config_loads() {
+    let path = crate_root().join("config/example.toml");
+    let config = load_ok(&path);
+
+    assert!(config.feeds.len() >= 10, "{} feeds", config.feeds.len());
+    let included = config
+        .feeds
+        .iter()
+        .find(|feed| feed.defined_in.ends_with("watchlists.d/defence.toml"));
+    assert!(included.is_some(), "the example include adds feeds");
+    assert!(
+        config
+            .topics
+            .iter()
+            .any(|topic| topic.alert == Alert::Digest("morning".into()))
+    );
+    assert_eq!(config.digests.len(), 2);
+    assert_eq!(config.digests[0].timezone, chrono_tz::Europe::Berlin);
+    let Transport::Smtp(smtp) = &config.email.transport else {
+        panic!("example uses smtp: {:?}", config.email.transport);
+    };
+    assert_eq!((smtp.security, smtp.port), (Security::StartTls, 587));
+    assert!(smtp.password.is_some());
+    assert!(
+        config.summary().starts_with("config OK: "),
+        "{}",
+        config.summary()
+    );
+}
+
+/// Three different mistakes are all reported, each at the line and column of the key or value.
+#[test]
+fn three_mistakes_give_three_positioned_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "newshound.toml",
+        r#"[daemon]
+poll_intervall = "10m"
+
+[[feeds]]
+url = "https://bad host.example/feed"
+
+[[digests]]
+name = "morning"
+at = ["07:00"]
+
+[[topics]]
+name = "arms"
+query = "arms"
+alert = "weekly"
+"#,
+    );
+    let errors = load_err(&path);
+    let file = path.display();
+    assert_eq!(
+        rendered(&errors),
+        vec![
+            format!(
+                "{file}:2:1: daemon.poll_intervall: unknown key; expected one of: database, \
+                 poll_interval, concurrency, per_host_concurrency, user_agent, request_timeout, \
+                 connect_timeout, max_body_bytes, fetch_articles, allow_private_networks, \
+                 log_level, retention, max_backoff"
+            ),
+            format!(
+                "{file}:5:7: feeds[0].url: invalid url \"https://bad host.example/feed\": \
+                 invalid international domain name"
+            ),
+            format!(
+                "{file}:14:9: topics[0].alert: no digest named \"weekly\"; use \"immediate\" or \
+                 the name of a [[digests]] entry"
+            ),
+        ]
+    );
+    assert_eq!(errors.to_string().lines().count(), 3);
+}
+
+/// One bad entry does not hide the problems of the next ones, nor several in one table.
+#[test]
+fn every_problem_of_a_file_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "newshound.toml",
+        r#"[daemon]
+concurrency = "many"
+max_body_bytes = "5 parsecs"
+log_level = "loud"
+
+[[feeds]]
+url = "ftp://example.org/feed"
+interval = "30s"
+
+[[feeds]]
+url = "https://example.org/a"
+tags = ["ok", 5]
+
+[[topics]]
+name = "a"
+query = ""
+languages = ["EN"]
+"#,
+    );
+    let keys: Vec<String> = load_err(&path).errors.into_iter().map(|e| e.key).collect();
+    assert_eq!(
+        keys,
+        [
+            "daemon.concurrency",
+            "daemon.max_body_bytes",
+            "daemon.log_level",
+            "feeds[0].url",
+            "feeds[0].interval",
+            "feeds[1].tags",
+            "topics[0].query",
+            "topics[0].languages[0]",
+        ]
+    );
+}
+
+/// A feed repeated in an included file is reported in that file, pointing back at the first.
+#[test]
+fn duplicate_feed_in_included_file_names_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(
+        dir.path(),
+        "newshound.toml",
+        "include = [\"watchlists.d/*.toml\"]\n\n[[feeds]]\nurl = \"https://example.org/feed\"\n",
+    );
+    let included = write(
+        dir.path(),
+        "watchlists.d/extra.toml",
+        "[[feeds]]\nurl = \"https://EXAMPLE.org:443/feed#top\"\n",
+    );
+    let errors = load_err(&main).errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let error = &errors[0];
+    assert_eq!(error.file, included);
+    assert_eq!(
+        (error.line, error.column, error.key.as_str()),
+        (2, 7, "feeds[0].url")
+    );
+    let first = format!("first defined at {}:4:7", main.display());
+    assert!(error.message.contains(&first), "{}", error.message);
+}
+
+/// Included files may only add feeds and topics, and are read in name order.
+#[test]
+fn included_files_hold_only_feeds_and_topics() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(dir.path(), "main.toml", "include = [\"more/*.toml\"]\n");
+    write(
+        dir.path(),
+        "more/b.toml",
+        "[[feeds]]\nurl = \"https://b.example/\"\n",
+    );
+    write(
+        dir.path(),
+        "more/a.toml",
+        "[[feeds]]\nurl = \"https://a.example/\"\n",
+    );
+    let names: Vec<String> = load_ok(&main).feeds.into_iter().map(|f| f.name).collect();
+    assert_eq!(names, ["a.example", "b.example"]);
+
+    let bad = write(dir.path(), "more/c.toml", "[daemon]\nconcurrency = 1\n");
+    let errors = load_err(&main).errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].file, bad);
+    assert_eq!(errors[0].key, "daemon");
+    assert!(errors[0].message.contains("only [[feeds]] and [[topics]]"));
+}
+
+/// Relative paths resolve against the config folder, not the working directory.
+#[test]
+fn relative_paths_resolve_against_the_config_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "conf/feeds/local.xml", "<rss version=\"2.0\"/>");
+    let path = write(
+        dir.path(),
+        "conf/newshound.toml",
+        "[daemon]\ndatabase = \"data/news.db\"\n\n[[feeds]]\nurl = \"feeds/local.xml\"\n",
+    );
+    let config = load_ok(&path);
+    let folder = dir.path().join("conf");
+    assert_eq!(config.daemon.database, folder.join("data/news.db"));
+    assert_eq!(
+        config.email.transport,
+        Transport::File {
+            dir: folder.join("outbox")
+        }
+    );
+    let feed = &config.feeds[0];
+    assert_eq!(feed.url.scheme(), "file");
+    let local = std::fs::canonicalize(folder.join("feeds/local.xml")).unwrap();
+    assert_eq!(feed.url.to_file_path().unwrap(), local);
+    assert_eq!(feed.name, "local.xml");
+}
+
+/// A plain path that does not exist is refused, with a hint for a forgotten scheme.
+#[test]
+fn missing_local_feed_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "n.toml",
+        "[[feeds]]\nurl = \"example.org/feed\"\n",
+    );
+    let errors = load_err(&path).errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].message.contains("does not exist"),
+        "{}",
+        errors[0].message
+    );
+}
+
+/// Durations and sizes in human form end up as numbers, and feeds inherit daemon defaults.
+#[test]
+fn durations_and_sizes_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "n.toml",
+        r#"[daemon]
+poll_interval = "5m"
+request_timeout = "1m 30s"
+max_body_bytes = "512KB"
+retention = "30d"
+fetch_articles = false
+
+[[feeds]]
+url = "https://example.org/feed"
+
+[[feeds]]
+url = "https://example.org/other"
+interval = "2h"
+fetch_articles = true
+
+[email]
+max_immediate_per_hour = 3
+"#,
+    );
+    let config = load_ok(&path);
+    assert_eq!(config.daemon.request_timeout, Duration::from_secs(90));
+    assert_eq!(config.daemon.max_body_bytes, 512_000);
+    assert_eq!(config.daemon.retention, Duration::from_secs(30 * 86_400));
+    assert_eq!(config.feeds[0].interval, Duration::from_secs(300));
+    assert!(!config.feeds[0].fetch_articles);
+    assert_eq!(config.feeds[1].interval, Duration::from_secs(7_200));
+    assert!(config.feeds[1].fetch_articles);
+    assert_eq!(config.email.max_immediate_per_hour, 3);
+}
+
+/// An empty file is a valid config with every default in place.
+#[test]
+fn defaults_are_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "n.toml", "");
+    let config = load_ok(&path);
+    let daemon = &config.daemon;
+    assert_eq!(daemon.database, dir.path().join("newshound.db"));
+    assert_eq!(daemon.poll_interval, Duration::from_secs(15 * 60));
+    assert_eq!((daemon.concurrency, daemon.per_host_concurrency), (16, 2));
+    assert!(daemon.user_agent.starts_with("newshound/"));
+    assert_eq!(daemon.request_timeout, Duration::from_secs(30));
+    assert_eq!(daemon.connect_timeout, Duration::from_secs(10));
+    assert_eq!(daemon.max_body_bytes, 5 * 1024 * 1024);
+    assert!(daemon.fetch_articles && !daemon.allow_private_networks);
+    assert_eq!(daemon.log_level, "info");
+    assert_eq!(daemon.retention, Duration::from_secs(180 * 86_400));
+    assert_eq!(daemon.max_backoff, Duration::from_secs(86_400));
+    assert_eq!(config.email.max_immediate_per_hour, 12);
+    assert_eq!(
+        config.summary(),
+        format!(
+            "config OK: 0 feeds, 0 topics, 0 digests; database {}",
+            daemon.database.display()
+        )
+    );
+}
+
+/// Topics and digests fall back to email.to; digests default to UTC and every day.
+#[test]
+fn recipients_and_digest_defaults_are_inherited() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "n.toml",
+        r#"[email]
+to = ["desk@example.org"]
+
+[[digests]]
+name = "daily"
+at = ["18:00", "07:30", "07:30"]
+
+[[topics]]
+name = "t"
+query = "summit"
+alert = "daily"
+
+[[topics]]
+name = "u"
+query = "Gipfel"
+to = ["other@example.org"]
+"#,
+    );
+    let config = load_ok(&path);
+    assert_eq!(config.topics[0].to, ["desk@example.org"]);
+    assert_eq!(config.topics[0].alert, Alert::Digest("daily".into()));
+    assert_eq!(config.topics[1].to, ["other@example.org"]);
+    assert_eq!(config.topics[1].alert, Alert::Immediate);
+    let digest = &config.digests[0];
+    assert_eq!(digest.to, ["desk@example.org"]);
+    assert_eq!(digest.timezone, chrono_tz::UTC);
+    assert_eq!(digest.days.len(), 7);
+    let times: Vec<String> = digest
+        .at
+        .iter()
+        .map(|t| t.format("%H:%M").to_string())
+        .collect();
+    assert_eq!(times, ["07:30", "18:00"]);
+}
+
+/// A password file that cannot be read is a config error, not a failed send hours later.
+#[test]
+fn unreadable_password_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "n.toml",
+        "[email.smtp]\nhost = \"smtp.example.org\"\nusername = \"u\"\npassword_file = \"nope\"\n",
+    );
+    let errors = load_err(&path).errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].key, "email.smtp.password_file");
+    assert_eq!((errors[0].line, errors[0].column), (4, 17));
+    let missing = dir.path().join("nope");
+    assert!(
+        errors[0].message.contains(&missing.display().to_string()),
+        "{}",
+        errors[0].message
+    );
+}
+
+/// The password is read relative to the config folder, without its trailing newline, and the
+/// port follows the security mode.
+#[test]
+fn password_file_is_read_and_trimmed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "secret", "s3cret\n");
+    let path = write(
+        dir.path(),
+        "n.toml",
+        "[email.smtp]\nhost = \"smtp.example.org\"\nsecurity = \"tls\"\nusername = \"u\"\npassword_file = \"secret\"\n",
+    );
+    let Transport::Smtp(smtp) = load_ok(&path).email.transport else {
+        panic!("smtp expected");
+    };
+    assert_eq!(smtp.password.as_deref(), Some("s3cret"));
+    assert_eq!((smtp.security, smtp.port), (Security::Tls, 465));
+    assert!(!format!("{smtp:?}").contains("s3cret"));
+}
+
+/// Conflicting or duplicated definitions are each refused.
+#[test]
+fn conflicts_and_duplicates_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "n.toml",
+        r#"[email.smtp]
+host = "smtp.example.org"
+password_file = "a"
+password_env = "NEWSHOUND_TEST_SURELY_UNSET"
+
+[email.file]
+dir = "out"
+
+[[digests]]
+name = "d"
+at = ["25:00"]
+timezone = "Europe/Berlim"
+days = ["mon", "someday"]
+
+[[digests]]
+name = "d"
+at = []
+
+[[topics]]
+name = "t"
+query = "x"
+
+[[topics]]
+name = "t"
+query = "y"
+"#,
+    );
+    let keys: Vec<String> = load_err(&path).errors.into_iter().map(|e| e.key).collect();
+    assert_eq!(
+        keys,
+        [
+            "email.smtp.password_env",
+            "email.file",
+            "digests[0].at[0]",
+            "digests[0].timezone",
+            "digests[0].days[1]",
+            "digests[1].name",
+            "digests[1].at",
+            "topics[1].name",
+        ]
+    );
+}
+
+/// A file that is not TOML gives one error at the place the parser stopped.
+#[test]
+fn syntax_error_is_reported_with_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "n.toml", "[daemon]\nconcurrency = \n");
+    let errors = load_err(&path).errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].line, errors[0].column), (2, 15));
+    assert!(
+        errors[0].message.starts_with("invalid TOML"),
+        "{}",
+        errors[0].message
+    );
+}
+
+/// A missing or non-UTF-8 file is named in the error.
+#[test]
+fn unreadable_or_binary_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.toml");
+    let errors = load_err(&missing).errors;
+    assert_eq!(errors[0].file, missing);
+    assert!(
+        errors[0]
+            .to_string()
+            .starts_with(&missing.display().to_string())
+    );
+
+    let binary = dir.path().join("latin1.toml");
+    std::fs::write(&binary, b"# caf\xe9\n").unwrap();
+    let errors = load_err(&binary).errors;
+    assert_eq!((errors[0].line, errors[0].column), (1, 6));
+    assert!(errors[0].message.contains("UTF-8"));
+}

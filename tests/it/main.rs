@@ -7,3 +7,18 @@ mod fetch;
 
 /// The binary under systemd's protocol, signals, and CLI commands.
 mod service;
+
+/// The shipped systemd unit, checked with systemd-analyze.
+mod systemd;
+
+/// The offline demo and the shipped configs.
+mod demo;
+
+/// Loading and validating configuration files.
+mod config;
+
+/// Every feed of ../shared/feeds through the parse stage (skipped when absent).
+mod parse_corpus;
+
+/// The vendored feed fixtures through the parse stage, always.
+mod parse_fixtures;

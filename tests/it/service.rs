@@ -66,16 +66,25 @@ async fn service_notifies_systemd_and_stops_on_sigterm() {
     let config = TestConfig::new("fetch_articles = false", &feed(&server.url("/f.xml"), "f"));
     let socket_path = config.dir.path().join("notify.sock");
     let socket = UnixDatagram::bind(&socket_path).unwrap();
-    socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let mut child = start_daemon(&config, Some(&socket_path));
 
     let mut seen = Vec::new();
     let mut buf = [0u8; 512];
     while !(seen.iter().any(|m| m == "READY=1") && seen.iter().any(|m| m == "WATCHDOG=1")) {
         let n = socket.recv(&mut buf).expect("a notification within 10 s");
-        seen.extend(String::from_utf8_lossy(&buf[..n]).lines().map(str::to_owned));
+        seen.extend(
+            String::from_utf8_lossy(&buf[..n])
+                .lines()
+                .map(str::to_owned),
+        );
     }
-    assert!(config.database().exists(), "READY=1 comes after the database is open");
+    assert!(
+        config.database().exists(),
+        "READY=1 comes after the database is open"
+    );
 
     let stopping = Instant::now();
     signal(&child, "TERM");
@@ -101,7 +110,10 @@ async fn sighup_reloads_a_valid_config_and_survives_an_invalid_one() {
     std::fs::write(config.path(), format!("{text}\nnot_a_key = 1\n")).unwrap();
     signal(&child, "HUP");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(child.try_wait().unwrap().is_none(), "an invalid config must not stop the daemon");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "an invalid config must not stop the daemon"
+    );
 
     let second = feed(&server.url("/second.xml"), "second");
     std::fs::write(config.path(), format!("{text}\n{second}")).unwrap();
@@ -133,9 +145,18 @@ fn check_reports_every_mistake_with_its_position() {
         .filter(|l| l.starts_with(&format!("{path}:")))
         .collect();
     assert_eq!(located.len(), 3, "{stderr}");
-    assert!(located[0].starts_with(&format!("{path}:5:1: daemon.colour")), "{stderr}");
-    assert!(located[1].starts_with(&format!("{path}:8:7: feeds[0].url")), "{stderr}");
-    assert!(located[2].starts_with(&format!("{path}:13:9: topics[0].alert")), "{stderr}");
+    assert!(
+        located[0].starts_with(&format!("{path}:5:1: daemon.colour")),
+        "{stderr}"
+    );
+    assert!(
+        located[1].starts_with(&format!("{path}:8:7: feeds[0].url")),
+        "{stderr}"
+    );
+    assert!(
+        located[2].starts_with(&format!("{path}:13:9: topics[0].alert")),
+        "{stderr}"
+    );
 }
 
 /// `import-opml` prints a [[feeds]] block for every outline with an xmlUrl.
@@ -159,6 +180,12 @@ fn import_opml_prints_feeds_toml() {
     let parsed: toml::Table = toml::from_str(&text).unwrap();
     let feeds = parsed["feeds"].as_array().unwrap();
     assert_eq!(feeds.len(), 2);
-    assert_eq!(feeds[0]["url"].as_str(), Some("https://feeds.bbci.co.uk/news/world/rss.xml"));
-    assert_eq!(feeds[0]["tags"].as_array().unwrap()[0].as_str(), Some("World"));
+    assert_eq!(
+        feeds[0]["url"].as_str(),
+        Some("https://feeds.bbci.co.uk/news/world/rss.xml")
+    );
+    assert_eq!(
+        feeds[0]["tags"].as_array().unwrap()[0].as_str(),
+        Some("World")
+    );
 }

@@ -130,7 +130,10 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, recorded: Arc<Mutex
             headers,
             body,
         } => {
-            let mut head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+            let mut head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
             for (name, value) in headers {
                 head.push_str(&format!("{name}: {value}\r\n"));
             }
@@ -209,11 +212,12 @@ pub struct TestConfig {
 }
 
 impl TestConfig {
-    /// Writes `newshound.toml` with `[daemon]` defaults suited to tests plus `body`.
+    /// Writes `newshound.toml` with `[daemon]` defaults suited to tests (a test database, a 2 s
+    /// request timeout), then `daemon_extra` lines in `[daemon]`, then `body`.
     pub fn new(daemon_extra: &str, body: &str) -> TestConfig {
         let dir = tempfile::tempdir().unwrap();
         let text = format!(
-            "[daemon]\ndatabase = \"test.db\"\nrequest_timeout = \"3s\"\nconnect_timeout = \"2s\"\n\
+            "[daemon]\ndatabase = \"test.db\"\nrequest_timeout = \"2s\"\nconnect_timeout = \"1s\"\n\
              {daemon_extra}\n\n{body}\n"
         );
         std::fs::write(dir.path().join("newshound.toml"), text).unwrap();

@@ -1,0 +1,94 @@
+//! The offline demo a new user runs first: `newshound -c config/demo.toml run --once`.
+
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_newshound");
+
+/// Copies config/demo.toml and config/demo/ into a temporary folder, so the test neither
+/// depends on nor changes the checkout's demo database.
+fn demo_copy() -> tempfile::TempDir {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root.join("demo.toml"), dir.path().join("demo.toml")).unwrap();
+    copy_tree(&root.join("demo"), &dir.path().join("demo"));
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn run_once(config: &Path) -> String {
+    let output = Command::new(BIN)
+        .args(["-c", config.to_str().unwrap(), "run", "--once"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The demo polls its three feeds from files, stores every article with its extracted text,
+/// and a second run within the interval fetches nothing.
+#[test]
+fn demo_runs_offline_and_second_run_fetches_nothing() {
+    let dir = demo_copy();
+    let config = dir.path().join("demo.toml");
+    let first = run_once(&config);
+    assert!(
+        first.contains("feeds: 3 ok, 0 not modified, 0 failed, 0 not due"),
+        "{first}"
+    );
+    let store = newshound::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    let articles = store.articles().unwrap();
+    assert!(articles.len() >= 13, "{} articles", articles.len());
+    assert!(
+        articles.iter().all(|a| a.page_status == "ok"),
+        "{articles:#?}"
+    );
+    let seed = articles
+        .iter()
+        .find(|a| a.text.as_deref().is_some_and(|t| t.contains("Kim Jong-un")))
+        .expect("the seed story is stored with its text");
+    assert!(seed.text.as_deref().unwrap().contains("Putin"));
+
+    let second = run_once(&config);
+    assert!(
+        second.contains("feeds: 0 ok, 0 not modified, 0 failed, 3 not due"),
+        "{second}"
+    );
+    assert!(second.contains("articles: 0 new"), "{second}");
+}
+
+/// `check` accepts both shipped configs and prints the summary.
+#[test]
+fn shipped_configs_pass_check() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    for name in ["demo.toml", "example.toml"] {
+        let output = Command::new(BIN)
+            .args(["-c", root.join(name).to_str().unwrap(), "check"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains("feeds"), "{name}: {stdout}");
+    }
+}
