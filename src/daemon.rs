@@ -357,17 +357,34 @@ impl Loaded {
             if !in_flight.insert(state.id) {
                 continue;
             }
-            let id = state.id;
+            let in_flight_mark = InFlight {
+                feed_id: state.id,
+                done: done.clone(),
+            };
             let job = job(state, feed, &self.config);
-            let (ctx, done) = (self.ctx.clone(), done.clone());
+            let ctx = self.ctx.clone();
             tracker.spawn(async move {
+                let _mark = in_flight_mark;
                 if let Err(e) = pipeline::refresh_feed(&ctx, job).await {
                     tracing::error!(error = %e, "feed refresh could not be recorded");
                 }
-                let _ = done.send(id);
             });
         }
         Ok(())
+    }
+}
+
+/// Reports a feed's refresh as finished when dropped, so that a refresh that panics or is
+/// cancelled does not leave its feed marked as in flight (and never polled again).
+struct InFlight {
+    feed_id: i64,
+    done: mpsc::UnboundedSender<i64>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        // The receiver only goes away when the daemon stops; nothing is left to tell then.
+        let _ = self.done.send(self.feed_id);
     }
 }
 

@@ -216,116 +216,42 @@ fn walk<'a>(root: ElementRef<'a>, mut visit: impl FnMut(Visit<'a>) -> bool) {
 // ---------------------------------------------------------------------------------------------
 
 /// Elements that never hold article text.
+#[rustfmt::skip]
 const NOISE_TAGS: &[&str] = &[
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "figcaption",
-    "button",
-    "select",
-    "textarea",
-    "input",
-    "iframe",
-    "object",
-    "embed",
-    "svg",
-    "canvas",
-    "video",
-    "audio",
-    "dialog",
-    "menu",
+    "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
+    "figcaption", "button", "select", "textarea", "input", "iframe", "object", "embed", "svg",
+    "canvas", "video", "audio", "dialog", "menu",
 ];
 
 /// Class/id words (split at `-`, `_`, blanks) naming page furniture.
+#[rustfmt::skip]
 const NOISE_WORDS: &[&str] = &[
-    "nav",
-    "navbar",
-    "navigation",
-    "menu",
-    "breadcrumb",
-    "breadcrumbs",
-    "footer",
-    "teaser",
-    "teasers",
-    "related",
-    "share",
-    "shares",
-    "sharing",
-    "sharebar",
-    "social",
-    "comment",
-    "comments",
-    "newsletter",
-    "cookie",
-    "cookies",
-    "consent",
-    "gdpr",
-    "ad",
-    "ads",
-    "advert",
-    "adverts",
-    "advertisement",
-    "adslot",
-    "anzeige",
-    "werbung",
-    "sponsored",
-    "promo",
-    "sidebar",
-    "popup",
-    "modal",
-    "subscribe",
-    "paywall",
-    "recommended",
-    "recommendations",
-    "outbrain",
-    "taboola",
-    "skiplink",
+    "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "footer", "teaser",
+    "teasers", "related", "share", "shares", "sharing", "sharebar", "social", "comment",
+    "comments", "newsletter", "cookie", "cookies", "consent", "gdpr", "ad", "ads", "advert",
+    "adverts", "advertisement", "adslot", "anzeige", "werbung", "sponsored", "promo", "sidebar",
+    "popup", "modal", "subscribe", "paywall", "recommended", "recommendations", "outbrain",
+    "taboola", "skiplink",
 ];
 
 /// Class/id word beginnings naming page furniture written as one word (`sharebuttons`).
+#[rustfmt::skip]
 const NOISE_PREFIXES: &[&str] = &[
-    "share",
-    "social",
-    "cookie",
-    "newsletter",
-    "related",
-    "teaser",
-    "comment",
-    "breadcrumb",
-    "advert",
-    "sidebar",
-    "footer",
-    "navig",
+    "share", "social", "cookie", "newsletter", "related", "teaser", "comment", "breadcrumb",
+    "advert", "sidebar", "footer", "navig",
 ];
 
 /// ARIA roles of furniture landmarks.
+#[rustfmt::skip]
 const NOISE_ROLES: &[&str] = &[
-    "navigation",
-    "banner",
-    "contentinfo",
-    "complementary",
-    "dialog",
-    "alertdialog",
-    "search",
-    "menu",
-    "menubar",
+    "navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog", "search",
+    "menu", "menubar",
 ];
 
 /// Class/id fragments naming the element that holds the article.
+#[rustfmt::skip]
 const CONTENT_HINTS: &[&str] = &[
-    "article",
-    "content",
-    "story",
-    "entry",
-    "post-body",
-    "postbody",
-    "artikel",
+    "article", "content", "story", "entry", "post-body", "postbody", "artikel",
 ];
 
 /// True when `el` is page furniture or hidden, so it and everything inside are skipped.
@@ -374,8 +300,12 @@ fn names_hint_noise(names: &str) -> bool {
         })
 }
 
-/// True when `el` may be the article container.
+/// True when `el` may be the article container. `<body>` is the fallback, never a candidate, even
+/// when its class says "article-page".
 fn is_content_candidate(el: &Element) -> bool {
+    if matches!(el.name(), "html" | "body") {
+        return false;
+    }
     el.name() == "article"
         || el
             .attr("itemprop")
@@ -453,55 +383,17 @@ fn main_content_root(document: &Html) -> ElementRef<'_> {
 }
 
 /// Elements that end the running text block.
+#[rustfmt::skip]
 const BLOCK_TAGS: &[&str] = &[
-    "p",
-    "div",
-    "section",
-    "article",
-    "main",
-    "body",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "ul",
-    "ol",
-    "dl",
-    "dt",
-    "dd",
-    "blockquote",
-    "pre",
-    "table",
-    "tbody",
-    "thead",
-    "tr",
-    "hr",
-    "address",
-    "figure",
-    "details",
-    "summary",
-    "center",
-    "fieldset",
-    "caption",
+    "p", "div", "section", "article", "main", "body", "h1", "h2", "h3", "h4", "h5", "h6", "li",
+    "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tbody", "thead", "tr", "hr",
+    "address", "figure", "details", "summary", "center", "fieldset", "caption",
 ];
 
 /// Block elements whose text is kept whatever its length.
+#[rustfmt::skip]
 const TEXT_BLOCK_TAGS: &[&str] = &[
-    "p",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "blockquote",
-    "pre",
-    "dt",
-    "dd",
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd",
 ];
 
 /// Collects the text blocks of the content root while skipping furniture.
@@ -1086,6 +978,14 @@ mod tests {
             run(html).text,
             "Ein langer Absatz über das eigentliche Thema des Artikels.\n\nNoch ein Absatz."
         );
+    }
+
+    /// A body whose class hints at an article page is not mistaken for the article container.
+    #[test]
+    fn body_class_is_not_a_content_hint() {
+        let html = r#"<body class="single-article-page"><p>Seitenleiste ohne Markierung.</p>
+            <article><p>Der Text des Artikels.</p></article></body>"#;
+        assert_eq!(run(html).text, "Der Text des Artikels.");
     }
 
     /// `itemprop=articleBody` marks the container even without class hints.

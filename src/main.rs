@@ -83,6 +83,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             };
             init_logging(&config.daemon.log_level);
+            log_panics();
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             if once {
@@ -131,6 +132,15 @@ fn init_logging(level: &str) {
     }
 }
 
+/// Routes panic messages to the log. Parsers of network input are run under `catch_unwind` or
+/// in their own task, so such a panic is one feed's recorded error; its message belongs in the
+/// log with the rest, not as a bare line on stderr.
+fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        tracing::error!(panic = %info, "panic caught; the affected feed or page is recorded as failed");
+    }));
+}
+
 fn import_opml(file: &Path) -> anyhow::Result<ExitCode> {
     let xml =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -141,7 +151,12 @@ fn import_opml(file: &Path) -> anyhow::Result<ExitCode> {
 }
 
 fn print_feeds(config: &Config) -> anyhow::Result<()> {
-    let store = Store::open(&config.daemon.database)?;
+    // A read-only command: a database that does not exist yet is not created.
+    let store = if config.daemon.database.exists() {
+        Some(Store::open(&config.daemon.database)?)
+    } else {
+        None
+    };
     let mut rows = vec![
         [
             "NAME",
@@ -156,7 +171,10 @@ fn print_feeds(config: &Config) -> anyhow::Result<()> {
         .map(String::from),
     ];
     for feed in &config.feeds {
-        let state = store.feed_state(feed.url.as_str())?;
+        let state = match &store {
+            Some(store) => store.feed_state(feed.url.as_str())?,
+            None => None,
+        };
         rows.push(feed_row(&feed.name, feed.url.as_str(), state.as_ref()));
     }
     print_table(&rows);

@@ -192,9 +192,10 @@ async fn disable(
 async fn store_feed(
     ctx: &Context,
     job: &FeedJob,
-    fetched: Fetched,
+    mut fetched: Fetched,
 ) -> Result<FeedOutcome, StoreError> {
-    let parsed = match parse_in_background(&fetched).await {
+    let body = std::mem::take(&mut fetched.body);
+    let parsed = match parse_in_background(body, &fetched).await {
         Ok(parsed) => parsed,
         Err(error) => {
             let error = format!("{}: {error}", fetched.final_url);
@@ -259,8 +260,7 @@ async fn store_feed(
 
 /// Parses on the blocking pool: parsing is CPU work, and a panic inside the parser (feed-rs has
 /// some on hostile input) ends this task only, as an error.
-async fn parse_in_background(fetched: &Fetched) -> Result<ParsedFeed, String> {
-    let body = fetched.body.clone();
+async fn parse_in_background(body: Vec<u8>, fetched: &Fetched) -> Result<ParsedFeed, String> {
     let charset = fetched.charset.clone();
     let base = fetched.final_url.clone();
     tokio::task::spawn_blocking(move || parse::parse_feed(&body, charset.as_deref(), &base))

@@ -22,3 +22,6 @@ mod parse_corpus;
 
 /// The vendored feed fixtures through the parse stage, always.
 mod parse_fixtures;
+
+/// The extract stage over the demo's article pages.
+mod extract;

@@ -1,0 +1,386 @@
+//! Owns newshound's TOML configuration: reads the main file and its includes, checks every
+//! value, and hands the rest of the program ready, typed settings.
+//!
+//! # How a file is read
+//! serde stops at the first unknown key or wrong type of a document, yet a user fixing a config
+//! wants every mistake at once. So each file is parsed into toml's spanned document
+//! ([`DeTable`](toml::de::DeTable)) and read one table at a time through a [`Section`]: every
+//! key is deserialised on its own (serde still does the type checks and their messages), each
+//! table's keys are checked against its list of known keys, and every problem is kept with its
+//! file, line and column.
+//! The raw values are then validated into the typed settings below, with defaults applied and
+//! relative paths resolved against the config file's folder.
+//!
+//! # Layout of a config
+//! `include`, `[daemon]`, `[[feeds]]`, `[[topics]]`, `[email]` (with `[email.smtp]` or
+//! `[email.file]`) and `[[digests]]`; included files may hold only `[[feeds]]` and `[[topics]]`.
+//! `config/example.toml` shows every key with its default.
+//!
+//! # Files
+//! This module holds the public settings types and [`load`]; `reader` reads TOML tables with
+//! positions, `units` parses durations, sizes, times and addresses, `sections` validates
+//! `[daemon]`, `[email]` and `[[digests]]`, and `watchlists` gathers `[[feeds]]` and `[[topics]]`.
+
+mod reader;
+mod sections;
+mod units;
+mod watchlists;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{NaiveTime, Weekday};
+use chrono_tz::Tz;
+use url::Url;
+
+use reader::{Diag, Section, Source, include_paths};
+use sections::{read_daemon, read_digests, read_email};
+pub use units::{is_valid_address, parse_duration, parse_size, parse_time, parse_weekday};
+use watchlists::Watchlists;
+
+/// The whole validated configuration, handed out in slices to the parts that need them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Absolute path of the main config file, for messages and reloads.
+    pub path: PathBuf,
+    /// How the daemon runs: storage, polling, HTTP limits, logging.
+    pub daemon: DaemonSettings,
+    /// Every feed to poll, from the main file and the included files.
+    pub feeds: Vec<FeedSettings>,
+    /// Every watch topic, from the main file and the included files.
+    pub topics: Vec<TopicSettings>,
+    /// How alerts are sent.
+    pub email: EmailSettings,
+    /// Scheduled summaries that topics may send their hits to.
+    pub digests: Vec<DigestSettings>,
+}
+
+/// `[daemon]`: settings of the running process as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonSettings {
+    /// SQLite database file.
+    pub database: PathBuf,
+    /// Default interval between two polls of one feed.
+    pub poll_interval: Duration,
+    /// How many feeds are fetched at once.
+    pub concurrency: usize,
+    /// How many requests go to one host at once, to be polite.
+    pub per_host_concurrency: usize,
+    /// `User-Agent` header of every request.
+    pub user_agent: String,
+    /// Limit for a whole request, body included.
+    pub request_timeout: Duration,
+    /// Limit for opening a connection.
+    pub connect_timeout: Duration,
+    /// Largest response body read; larger ones are cut off as errors.
+    pub max_body_bytes: u64,
+    /// Default for fetching the article page behind each entry.
+    pub fetch_articles: bool,
+    /// Whether feeds may point at loopback or private addresses.
+    pub allow_private_networks: bool,
+    /// Default tracing level: error, warn, info, debug or trace.
+    pub log_level: String,
+    /// How long stored entries are kept.
+    pub retention: Duration,
+    /// Longest wait between polls of a failing feed.
+    pub max_backoff: Duration,
+}
+
+/// One `[[feeds]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedSettings {
+    /// http(s) or file: URL of the feed; plain paths are already turned into file: URLs.
+    pub url: Url,
+    /// Name shown in logs and emails.
+    pub name: String,
+    /// Interval between two polls of this feed.
+    pub interval: Duration,
+    /// Free labels, e.g. from an OPML import.
+    pub tags: Vec<String>,
+    /// Whether article pages are fetched for this feed's entries.
+    pub fetch_articles: bool,
+    /// File the entry was written in, for messages.
+    pub defined_in: PathBuf,
+}
+
+/// One `[[topics]]` entry: a query watched in every article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicSettings {
+    /// Unique name, used in emails and the database.
+    pub name: String,
+    /// Boolean query text, parsed by the matcher.
+    pub query: String,
+    /// ISO 639-1 codes of the languages to match; empty means all.
+    pub languages: Vec<String>,
+    /// When hits are sent.
+    pub alert: Alert,
+    /// Recipients of this topic's alerts.
+    pub to: Vec<String>,
+    /// File the entry was written in, for messages.
+    pub defined_in: PathBuf,
+}
+
+/// When a topic's hits are sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Alert {
+    /// One email per hit, as soon as it is found (rate limited).
+    Immediate,
+    /// Collected into the digest of this name.
+    Digest(String),
+}
+
+/// `[email]`: sender, default recipients and transport.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailSettings {
+    /// `From:` address.
+    pub from: Option<String>,
+    /// Default recipients of topics and digests.
+    pub to: Vec<String>,
+    /// Cap on immediate alerts per hour, so a burst of news does not flood a mailbox.
+    pub max_immediate_per_hour: u32,
+    /// How messages leave the machine.
+    pub transport: Transport,
+}
+
+/// How emails are delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transport {
+    /// Sent through an SMTP server.
+    Smtp(SmtpSettings),
+    /// Written as `.eml` files into a folder (the default, and handy for trying things out).
+    File {
+        /// Folder the `.eml` files are written to.
+        dir: PathBuf,
+    },
+}
+
+/// `[email.smtp]`. Its `Debug` hides the password so that logging settings cannot leak it.
+#[derive(Clone, PartialEq)]
+pub struct SmtpSettings {
+    /// Server name.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// How the connection is encrypted.
+    pub security: Security,
+    /// Login name, if the server wants one.
+    pub username: Option<String>,
+    /// Password read from `password_file` (trailing newline removed) or `password_env` at load.
+    pub password: Option<String>,
+}
+
+impl fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Encryption of the SMTP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption (port 25); only for a relay on the same machine.
+    None,
+}
+
+impl Security {
+    /// The port this kind of connection usually uses, the default for `port`.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Security::StartTls => 587,
+            Security::Tls => 465,
+            Security::None => 25,
+        }
+    }
+}
+
+/// One `[[digests]]` entry: a scheduled summary email.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestSettings {
+    /// Unique name that topics refer to in `alert`.
+    pub name: String,
+    /// Local times of day it is sent, sorted, without duplicates.
+    pub at: Vec<NaiveTime>,
+    /// Time zone of `at` and `days`.
+    pub timezone: Tz,
+    /// Days it is sent, Monday first; all seven when the file names none.
+    pub days: Vec<Weekday>,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Whether a digest with no hits is still sent (as a sign of life).
+    pub send_empty: bool,
+}
+
+impl Config {
+    /// A one-line summary for `newshound check`, e.g.
+    /// `config OK: 3 feeds, 4 topics, 1 digest; database /path/newshound.db`.
+    pub fn summary(&self) -> String {
+        format!(
+            "config OK: {}, {}, {}; database {}",
+            plural(self.feeds.len(), "feed"),
+            plural(self.topics.len(), "topic"),
+            plural(self.digests.len(), "digest"),
+            self.daemon.database.display()
+        )
+    }
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// One problem found in a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// File the problem is in (the main file or an included one).
+    pub file: PathBuf,
+    /// 1-based line of the value or key in question; 0 when the whole file is meant.
+    pub line: usize,
+    /// 1-based column (in characters); 0 when the whole file is meant.
+    pub column: usize,
+    /// Dotted path of the key, like `feeds[2].url`; empty for file-level problems.
+    pub key: String,
+    /// What is wrong, in lower case.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    /// Renders `FILE:LINE:COLUMN: key: message`, leaving out the parts that are unknown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        if !self.key.is_empty() {
+            write!(f, ": {}", self.key)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Every problem found while loading a config, in file order and then position order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors {
+    /// The problems; never empty when returned by [`load`].
+    pub errors: Vec<ConfigError>,
+}
+
+impl fmt::Display for ConfigErrors {
+    /// One error per line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.errors.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+const TOP_KEYS: &[&str] = &["include", "daemon", "feeds", "topics", "email", "digests"];
+const INCLUDED_FILE_KEYS: &[&str] = &["feeds", "topics"];
+
+/// Reads and validates the config at `path` and the files it includes, reporting every problem
+/// found rather than only the first.
+pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut errors = Vec::new();
+    let config = load_main(&path, &folder, &mut errors);
+    match config {
+        Some(config) if errors.is_empty() => Ok(config),
+        _ => Err(ConfigErrors { errors }),
+    }
+}
+
+/// Reads the main file, then its includes; `None` when the main file cannot even be parsed.
+fn load_main(path: &Path, folder: &Path, errors: &mut Vec<ConfigError>) -> Option<Config> {
+    let source = Source::read(path)
+        .map_err(|error| errors.push(error))
+        .ok()?;
+    let document = source.parse().map_err(|error| errors.push(error)).ok()?;
+    let first_error = errors.len();
+    let mut diag = Diag::new(&source, errors);
+    let top = Section::root(document.get_ref());
+    top.check_keys(&mut diag, TOP_KEYS, None);
+
+    let daemon = read_daemon(&top.table(&mut diag, "daemon"), &mut diag, folder);
+    let email = read_email(&top.table(&mut diag, "email"), &mut diag, folder);
+    let digests = read_digests(&top, &mut diag, &email.to);
+    let includes = include_paths(&top, &mut diag, folder, path);
+    let mut watchlists = Watchlists::new(&daemon, &email, &digests, folder);
+    watchlists.read(&top, &mut diag);
+    sort_by_position(&mut errors[first_error..]);
+
+    for include in includes {
+        read_included_file(&include, &mut watchlists, errors);
+    }
+    let Watchlists { feeds, topics, .. } = watchlists;
+    Some(Config {
+        path: path.to_path_buf(),
+        daemon,
+        feeds,
+        topics,
+        email,
+        digests,
+    })
+}
+
+/// Reads the `[[feeds]]` and `[[topics]]` of one included file into `watchlists`.
+fn read_included_file(path: &Path, watchlists: &mut Watchlists, errors: &mut Vec<ConfigError>) {
+    let Ok(source) = Source::read(path).map_err(|error| errors.push(error)) else {
+        return;
+    };
+    let Ok(document) = source.parse().map_err(|error| errors.push(error)) else {
+        return;
+    };
+    let first_error = errors.len();
+    let mut diag = Diag::new(&source, errors);
+    let top = Section::root(document.get_ref());
+    let hint = "only [[feeds]] and [[topics]] may appear in an included file";
+    top.check_keys(&mut diag, INCLUDED_FILE_KEYS, Some(hint));
+    watchlists.read(&top, &mut diag);
+    sort_by_position(&mut errors[first_error..]);
+}
+
+fn sort_by_position(errors: &mut [ConfigError]) {
+    errors.sort_by_key(|error| (error.line, error.column));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The password never shows up in debug output.
+    #[test]
+    fn smtp_debug_redacts_the_password() {
+        let smtp = SmtpSettings {
+            host: "smtp.example.org".into(),
+            port: 587,
+            security: Security::StartTls,
+            username: Some("news".into()),
+            password: Some("hunter2".into()),
+        };
+        let debug = format!("{smtp:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("<redacted>"), "{debug}");
+    }
+}

@@ -1,0 +1,351 @@
+//! Validates the `[daemon]`, `[email]` (with its transport and SMTP secret) and `[[digests]]`
+//! tables into their settings, applying defaults.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{NaiveTime, Weekday};
+use chrono_tz::Tz;
+use toml::Spanned;
+
+use super::reader::{Diag, Location, Section};
+use super::units::{
+    NOT_ZERO, invalid_address, is_valid_address, parse_time, parse_timezone, parse_weekday,
+};
+use super::{DaemonSettings, DigestSettings, EmailSettings, Security, SmtpSettings, Transport};
+
+const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(15 * 60);
+pub(super) const MIN_POLL_INTERVAL: Duration = Duration::from_secs(60);
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_RETENTION: Duration = Duration::from_secs(180 * 24 * 3600);
+const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+const DEFAULT_MAX_BODY_BYTES: u64 = 5 * 1024 * 1024;
+const DEFAULT_MAX_IMMEDIATE_PER_HOUR: u32 = 12;
+const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
+pub(super) const IMMEDIATE: &str = "immediate";
+const DAEMON_KEYS: &[&str] = &[
+    "database",
+    "poll_interval",
+    "concurrency",
+    "per_host_concurrency",
+    "user_agent",
+    "request_timeout",
+    "connect_timeout",
+    "max_body_bytes",
+    "fetch_articles",
+    "allow_private_networks",
+    "log_level",
+    "retention",
+    "max_backoff",
+];
+const EMAIL_KEYS: &[&str] = &["from", "to", "max_immediate_per_hour", "smtp", "file"];
+const SMTP_KEYS: &[&str] = &[
+    "host",
+    "port",
+    "security",
+    "username",
+    "password_file",
+    "password_env",
+];
+const FILE_TRANSPORT_KEYS: &[&str] = &["dir"];
+const DIGEST_KEYS: &[&str] = &["name", "at", "timezone", "days", "to", "send_empty"];
+
+pub(super) fn read_daemon(section: &Section, diag: &mut Diag, folder: &Path) -> DaemonSettings {
+    section.check_keys(diag, DAEMON_KEYS, None);
+    let limit = 1..=u64::from(u32::MAX);
+    DaemonSettings {
+        database: section.path_or(diag, "database", "newshound.db", folder),
+        poll_interval: section.duration_or(
+            diag,
+            "poll_interval",
+            DEFAULT_POLL_INTERVAL,
+            MIN_POLL_INTERVAL,
+        ),
+        concurrency: to_usize(section.integer_or(diag, "concurrency", 16, limit.clone())),
+        per_host_concurrency: to_usize(section.integer_or(diag, "per_host_concurrency", 2, limit)),
+        user_agent: section
+            .non_empty_string(diag, "user_agent")
+            .unwrap_or_else(default_user_agent),
+        request_timeout: section.duration_or(
+            diag,
+            "request_timeout",
+            DEFAULT_REQUEST_TIMEOUT,
+            NOT_ZERO,
+        ),
+        connect_timeout: section.duration_or(
+            diag,
+            "connect_timeout",
+            DEFAULT_CONNECT_TIMEOUT,
+            NOT_ZERO,
+        ),
+        max_body_bytes: section.size_or(diag, "max_body_bytes", DEFAULT_MAX_BODY_BYTES),
+        fetch_articles: section.bool_or(diag, "fetch_articles", true),
+        allow_private_networks: section.bool_or(diag, "allow_private_networks", false),
+        log_level: section
+            .parsed(diag, "log_level", |level: String| parse_log_level(&level))
+            .unwrap_or_else(|| "info".to_string()),
+        retention: section.duration_or(diag, "retention", DEFAULT_RETENTION, NOT_ZERO),
+        max_backoff: section.duration_or(diag, "max_backoff", DEFAULT_MAX_BACKOFF, NOT_ZERO),
+    }
+}
+
+fn to_usize(number: u64) -> usize {
+    usize::try_from(number).unwrap_or(usize::MAX)
+}
+
+fn default_user_agent() -> String {
+    format!(
+        "newshound/{} (+https://github.com/newshound/newshound)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn parse_log_level(level: &str) -> Result<String, String> {
+    let lower = level.trim().to_ascii_lowercase();
+    if LOG_LEVELS.contains(&lower.as_str()) {
+        Ok(lower)
+    } else {
+        Err(format!(
+            "unknown log level {level:?}; expected one of: {}",
+            LOG_LEVELS.join(", ")
+        ))
+    }
+}
+
+pub(super) fn read_email(section: &Section, diag: &mut Diag, folder: &Path) -> EmailSettings {
+    section.check_keys(diag, EMAIL_KEYS, None);
+    let from = section.parsed(diag, "from", |address: String| {
+        if is_valid_address(&address) {
+            Ok(address)
+        } else {
+            Err(invalid_address(&address))
+        }
+    });
+    let to = section.addresses(diag, "to").unwrap_or_default();
+    let max = u64::from(DEFAULT_MAX_IMMEDIATE_PER_HOUR);
+    let max_immediate_per_hour =
+        section.integer_or(diag, "max_immediate_per_hour", max, 0..=u64::from(u32::MAX));
+    EmailSettings {
+        from,
+        to,
+        max_immediate_per_hour: u32::try_from(max_immediate_per_hour)
+            .unwrap_or(DEFAULT_MAX_IMMEDIATE_PER_HOUR),
+        transport: read_transport(section, diag, folder),
+    }
+}
+
+fn read_transport(email: &Section, diag: &mut Diag, folder: &Path) -> Transport {
+    let smtp = email.table(diag, "smtp");
+    let file = email.table(diag, "file");
+    if smtp.is_present() && file.is_present() {
+        let message = "give either [email.smtp] or [email.file], not both";
+        diag.error(file.start..file.start, &file.path, message);
+    }
+    if smtp.is_present() {
+        return Transport::Smtp(read_smtp(&smtp, diag, folder));
+    }
+    file.check_keys(diag, FILE_TRANSPORT_KEYS, None);
+    Transport::File {
+        dir: file.path_or(diag, "dir", "outbox", folder),
+    }
+}
+
+fn read_smtp(section: &Section, diag: &mut Diag, folder: &Path) -> SmtpSettings {
+    section.check_keys(diag, SMTP_KEYS, None);
+    let host = section
+        .required_string(diag, "host")
+        .map(Spanned::into_inner);
+    let security = section
+        .parsed(diag, "security", |text: String| parse_security(&text))
+        .unwrap_or(Security::StartTls);
+    let port = section.integer_or(diag, "port", u64::from(security.default_port()), 1..=65535);
+    let username = section.non_empty_string(diag, "username");
+    let password = read_password(section, diag, folder);
+    if password.is_some() && username.is_none() {
+        let message = "a password is given but no username";
+        diag.error(section.start..section.start, &section.path, message);
+    }
+    SmtpSettings {
+        host: host.unwrap_or_default(),
+        port: u16::try_from(port).unwrap_or(security.default_port()),
+        security,
+        username,
+        password,
+    }
+}
+
+fn parse_security(text: &str) -> Result<Security, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "starttls" => Ok(Security::StartTls),
+        "tls" => Ok(Security::Tls),
+        "none" => Ok(Security::None),
+        _ => Err(format!(
+            "unknown security {text:?}; expected \"starttls\", \"tls\" or \"none\""
+        )),
+    }
+}
+
+/// The SMTP password from `password_file` or `password_env`, read now so that a missing secret
+/// is a config error at start rather than a failed send hours later.
+fn read_password(section: &Section, diag: &mut Diag, folder: &Path) -> Option<String> {
+    if let (Some(_), Some(env)) = (
+        section.value("password_file"),
+        section.value("password_env"),
+    ) {
+        let message = "give either password_file or password_env, not both";
+        diag.error(env.span(), &section.key("password_env"), message);
+        return None;
+    }
+    if section.value("password_file").is_some() {
+        return section.parsed(diag, "password_file", |file: String| {
+            read_password_file(&folder.join(file))
+        });
+    }
+    section.parsed(diag, "password_env", |name: String| {
+        read_password_env(&name)
+    })
+}
+
+fn read_password_file(path: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read password file {}: {error}", path.display()))?;
+    let password = text.trim_end_matches(['\n', '\r']);
+    if password.is_empty() {
+        return Err(format!("password file {} is empty", path.display()));
+    }
+    Ok(password.to_string())
+}
+
+fn read_password_env(name: &str) -> Result<String, String> {
+    match std::env::var(name) {
+        Ok(password) if !password.is_empty() => Ok(password),
+        Ok(_) => Err(format!("environment variable {name} is empty")),
+        Err(std::env::VarError::NotPresent) => {
+            Err(format!("environment variable {name} is not set"))
+        }
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(format!("environment variable {name} is not valid UTF-8"))
+        }
+    }
+}
+
+pub(super) fn read_digests(
+    top: &Section,
+    diag: &mut Diag,
+    default_to: &[String],
+) -> Vec<DigestSettings> {
+    let mut names: HashMap<String, Location> = HashMap::new();
+    let mut digests = Vec::new();
+    for section in top.array_of_tables(diag, "digests") {
+        section.check_keys(diag, DIGEST_KEYS, None);
+        let name = section.required_string(diag, "name");
+        if let Some(name) = &name {
+            check_digest_name(&section, diag, name, &mut names);
+        }
+        let digest = DigestSettings {
+            name: name.map(Spanned::into_inner).unwrap_or_default(),
+            at: read_times(&section, diag),
+            timezone: section
+                .parsed(diag, "timezone", |zone: String| parse_timezone(&zone))
+                .unwrap_or(Tz::UTC),
+            days: read_weekdays(&section, diag),
+            to: section
+                .addresses(diag, "to")
+                .unwrap_or_else(|| default_to.to_vec()),
+            send_empty: section.bool_or(diag, "send_empty", false),
+        };
+        digests.push(digest);
+    }
+    digests
+}
+
+fn check_digest_name(
+    section: &Section,
+    diag: &mut Diag,
+    name: &Spanned<String>,
+    names: &mut HashMap<String, Location>,
+) {
+    let key = section.key("name");
+    if name.get_ref() == IMMEDIATE {
+        let message = "\"immediate\" is reserved for immediate alerts; pick another name";
+        diag.error(name.span(), &key, message);
+    } else if let Some(first) = names.get(name.get_ref()) {
+        let message = format!(
+            "duplicate digest name {:?}; first defined at {first}",
+            name.get_ref()
+        );
+        diag.error(name.span(), &key, message);
+    } else {
+        names.insert(name.get_ref().clone(), diag.location(name.span()));
+    }
+}
+
+fn read_times(section: &Section, diag: &mut Diag) -> Vec<NaiveTime> {
+    if section.value("at").is_none() {
+        let message = "missing required key `at` (e.g. at = [\"07:30\"])";
+        diag.error(section.start..section.start, &section.path, message);
+        return Vec::new();
+    }
+    let Some(list) = section.get::<Vec<Spanned<String>>>(diag, "at") else {
+        return Vec::new();
+    };
+    if list.get_ref().is_empty() {
+        diag.error(
+            list.span(),
+            &section.key("at"),
+            "must list at least one time",
+        );
+    }
+    let mut times = Vec::new();
+    for (index, text) in list.into_inner().into_iter().enumerate() {
+        match parse_time(text.get_ref()) {
+            Ok(time) => times.push(time),
+            Err(message) => diag.error(
+                text.span(),
+                &format!("{}[{index}]", section.key("at")),
+                message,
+            ),
+        }
+    }
+    times.sort();
+    times.dedup();
+    times
+}
+
+fn read_weekdays(section: &Section, diag: &mut Diag) -> Vec<Weekday> {
+    const EVERY_DAY: [Weekday; 7] = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
+    let Some(list) = section.get::<Vec<Spanned<String>>>(diag, "days") else {
+        return EVERY_DAY.to_vec();
+    };
+    if list.get_ref().is_empty() {
+        diag.error(
+            list.span(),
+            &section.key("days"),
+            "must list at least one day",
+        );
+    }
+    let mut days = Vec::new();
+    for (index, text) in list.into_inner().into_iter().enumerate() {
+        match parse_weekday(text.get_ref()) {
+            Ok(day) => days.push(day),
+            Err(message) => diag.error(
+                text.span(),
+                &format!("{}[{index}]", section.key("days")),
+                message,
+            ),
+        }
+    }
+    days.sort_by_key(|day| day.num_days_from_monday());
+    days.dedup();
+    days
+}

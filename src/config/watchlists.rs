@@ -1,0 +1,228 @@
+//! Gathers the `[[feeds]]` and `[[topics]]` of the main file and its includes, checking
+//! duplicates across files and filling in defaults from `[daemon]` and `[email]`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use toml::Spanned;
+use url::Url;
+
+use super::reader::{Diag, Location, Section};
+use super::sections::{IMMEDIATE, MIN_POLL_INTERVAL};
+use super::{Alert, DaemonSettings, DigestSettings, EmailSettings, FeedSettings, TopicSettings};
+
+const FEED_KEYS: &[&str] = &["url", "name", "interval", "tags", "fetch_articles"];
+const TOPIC_KEYS: &[&str] = &["name", "query", "languages", "alert", "to"];
+
+/// Feeds and topics gathered from the main file and its includes, with what they need to
+/// check duplicates and fill in defaults.
+pub(super) struct Watchlists<'a> {
+    daemon: &'a DaemonSettings,
+    email: &'a EmailSettings,
+    digest_names: Vec<&'a str>,
+    folder: &'a Path,
+    feed_urls: HashMap<String, Location>,
+    topic_names: HashMap<String, Location>,
+    pub(super) feeds: Vec<FeedSettings>,
+    pub(super) topics: Vec<TopicSettings>,
+}
+
+impl<'a> Watchlists<'a> {
+    pub(super) fn new(
+        daemon: &'a DaemonSettings,
+        email: &'a EmailSettings,
+        digests: &'a [DigestSettings],
+        folder: &'a Path,
+    ) -> Self {
+        Watchlists {
+            daemon,
+            email,
+            digest_names: digests.iter().map(|digest| digest.name.as_str()).collect(),
+            folder,
+            feed_urls: HashMap::new(),
+            topic_names: HashMap::new(),
+            feeds: Vec::new(),
+            topics: Vec::new(),
+        }
+    }
+
+    pub(super) fn read(&mut self, top: &Section, diag: &mut Diag) {
+        for section in top.array_of_tables(diag, "feeds") {
+            if let Some(feed) = self.read_feed(&section, diag) {
+                self.feeds.push(feed);
+            }
+        }
+        for section in top.array_of_tables(diag, "topics") {
+            if let Some(topic) = self.read_topic(&section, diag) {
+                self.topics.push(topic);
+            }
+        }
+    }
+
+    fn read_feed(&mut self, section: &Section, diag: &mut Diag) -> Option<FeedSettings> {
+        section.check_keys(diag, FEED_KEYS, None);
+        let url = section.required_string(diag, "url").and_then(|raw| {
+            let span = raw.span();
+            resolve_feed_url(raw.get_ref(), self.folder)
+                .map_err(|message| diag.error(span.clone(), &section.key("url"), message))
+                .ok()
+                .map(|url| Spanned::new(span, url))
+        });
+        let name = section.non_empty_string(diag, "name");
+        let interval = section.duration_or(
+            diag,
+            "interval",
+            self.daemon.poll_interval,
+            MIN_POLL_INTERVAL,
+        );
+        let tags = read_tags(section, diag);
+        let fetch_articles = section.bool_or(diag, "fetch_articles", self.daemon.fetch_articles);
+        let url = url?;
+        if !self.is_new_feed(&url, section, diag) {
+            return None;
+        }
+        let url = url.into_inner();
+        Some(FeedSettings {
+            name: name.unwrap_or_else(|| default_feed_name(&url)),
+            url,
+            interval,
+            tags,
+            fetch_articles,
+            defined_in: diag.source.path.clone(),
+        })
+    }
+
+    fn is_new_feed(&mut self, url: &Spanned<Url>, section: &Section, diag: &mut Diag) -> bool {
+        let mut identity = url.get_ref().clone();
+        identity.set_fragment(None);
+        if let Some(first) = self.feed_urls.get(identity.as_str()) {
+            let message = format!("duplicate feed url {identity}; first defined at {first}");
+            diag.error(url.span(), &section.key("url"), message);
+            return false;
+        }
+        let location = diag.location(url.span());
+        self.feed_urls.insert(identity.into(), location);
+        true
+    }
+
+    fn read_topic(&mut self, section: &Section, diag: &mut Diag) -> Option<TopicSettings> {
+        section.check_keys(diag, TOPIC_KEYS, None);
+        let name = section.required_string(diag, "name");
+        let query = section.required_string(diag, "query");
+        let languages = read_languages(section, diag);
+        let alert = section
+            .parsed(diag, "alert", |alert: String| self.parse_alert(alert))
+            .unwrap_or(Alert::Immediate);
+        let to = section
+            .addresses(diag, "to")
+            .unwrap_or_else(|| self.email.to.clone());
+        let name = name?;
+        if let Some(first) = self.topic_names.get(name.get_ref()) {
+            let message = format!(
+                "duplicate topic name {:?}; first defined at {first}",
+                name.get_ref()
+            );
+            diag.error(name.span(), &section.key("name"), message);
+            return None;
+        }
+        let location = diag.location(name.span());
+        self.topic_names.insert(name.get_ref().clone(), location);
+        Some(TopicSettings {
+            name: name.into_inner(),
+            query: query?.into_inner(),
+            languages,
+            alert,
+            to,
+            defined_in: diag.source.path.clone(),
+        })
+    }
+
+    fn parse_alert(&self, alert: String) -> Result<Alert, String> {
+        if alert == IMMEDIATE {
+            Ok(Alert::Immediate)
+        } else if self.digest_names.contains(&alert.as_str()) {
+            Ok(Alert::Digest(alert))
+        } else {
+            Err(format!(
+                "no digest named {alert:?}; use \"immediate\" or the name of a [[digests]] entry"
+            ))
+        }
+    }
+}
+
+fn read_tags(section: &Section, diag: &mut Diag) -> Vec<String> {
+    let mut tags = Vec::new();
+    for (index, tag) in section.strings(diag, "tags").into_iter().enumerate() {
+        if tag.get_ref().trim().is_empty() {
+            let key = format!("{}[{index}]", section.key("tags"));
+            diag.error(tag.span(), &key, "tag must not be empty");
+        } else {
+            tags.push(tag.into_inner());
+        }
+    }
+    tags
+}
+
+fn read_languages(section: &Section, diag: &mut Diag) -> Vec<String> {
+    let mut languages = Vec::new();
+    for (index, code) in section.strings(diag, "languages").into_iter().enumerate() {
+        let text = code.get_ref();
+        if text.len() == 2 && text.bytes().all(|byte| byte.is_ascii_lowercase()) {
+            languages.push(code.into_inner());
+        } else {
+            let key = format!("{}[{index}]", section.key("languages"));
+            let message = format!(
+                "invalid language {text:?}; expected an ISO 639-1 code of two lower-case letters such as \"en\" or \"de\""
+            );
+            diag.error(code.span(), &key, message);
+        }
+    }
+    languages
+}
+
+/// Turns the `url` of a feed into a URL: http(s) and file: URLs are kept, a plain path (relative
+/// to the config folder) must exist and becomes an absolute file: URL.
+fn resolve_feed_url(raw: &str, folder: &Path) -> Result<Url, String> {
+    let raw = raw.trim();
+    match Url::parse(raw) {
+        Ok(url) => check_feed_scheme(url),
+        Err(url::ParseError::RelativeUrlWithoutBase) => file_url(&folder.join(raw)),
+        Err(error) => Err(format!("invalid url {raw:?}: {error}")),
+    }
+}
+
+fn check_feed_scheme(url: Url) -> Result<Url, String> {
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some_and(|host| !host.is_empty()) => Ok(url),
+        "http" | "https" => Err(format!("url {url} has no host")),
+        "file" => Ok(url),
+        other => Err(format!(
+            "unsupported url scheme {other:?}; use an http(s) url, a file: url or a file path"
+        )),
+    }
+}
+
+fn file_url(path: &Path) -> Result<Url, String> {
+    let absolute = std::fs::canonicalize(path).map_err(|_| {
+        format!(
+            "feed file {} does not exist (for a web feed write the whole url, with https://)",
+            path.display()
+        )
+    })?;
+    Url::from_file_path(&absolute)
+        .map_err(|()| format!("cannot turn {} into a file: url", absolute.display()))
+}
+
+/// A feed's name when the file gives none: the host of a web feed, the file name of a local one.
+fn default_feed_name(url: &Url) -> String {
+    if let Some(host) = url.host_str().filter(|host| !host.is_empty()) {
+        return host.to_string();
+    }
+    url.to_file_path()
+        .ok()
+        .and_then(|path| {
+            path.file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| url.to_string())
+}

@@ -1,0 +1,204 @@
+//! The extract stage over the offline demo's article pages (config/demo/articles): every page
+//! must yield a title, real article text and no page furniture, so the demo shows what the
+//! daemon does with real-looking pages.
+
+use std::path::{Path, PathBuf};
+
+use newshound::extract::extract;
+use newshound::model::Extracted;
+use url::Url;
+
+/// Strings from the demo sites' navigation, banners, share bars, teasers and footers; none may
+/// reach the article text.
+const FURNITURE: &[&str] = &[
+    "Cookie",
+    "cookie",
+    "Zum Inhalt springen",
+    "Skip to content",
+    "Startseite",
+    "Hauptnavigation",
+    "Menü",
+    "Artikel teilen",
+    "Share on",
+    "Copy link",
+    "Newsletter",
+    "Rheinblick-Morgen",
+    "Morning Tide",
+    "Anzeige",
+    "Meistgelesen",
+    "Das könnte Sie auch interessieren",
+    "Mehr zum Thema",
+    "Related stories",
+    "Auch interessant",
+    "Kommentare",
+    "Impressum",
+    "Datenschutz",
+    "Privacy policy",
+    "Alle Rechte vorbehalten",
+    "Foto:",
+];
+
+/// The crate root: `NEWSHOUND_CRATE_ROOT` when set (helpers' scratch crates), else this crate.
+fn crate_root() -> PathBuf {
+    std::env::var_os("NEWSHOUND_CRATE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// The demo's article pages, sorted; the demo is part of the repository, so it must be there.
+fn demo_pages() -> Vec<PathBuf> {
+    let dir = crate_root().join("config/demo/articles");
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|err| panic!("demo articles missing at {}: {err}", dir.display()))
+        .map(|entry| entry.expect("directory entry is readable").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "html"))
+        .collect();
+    pages.sort();
+    pages
+}
+
+/// Extracts one demo page as the daemon would, with its file: URL as the page URL.
+fn extract_page(path: &Path) -> Extracted {
+    let html = std::fs::read_to_string(path).expect("demo page is readable UTF-8");
+    let url = Url::from_file_path(path).expect("demo page path is absolute");
+    extract(&html, &url)
+}
+
+/// The demo page built from the seed story.
+fn seed_page() -> Extracted {
+    extract_page(&crate_root().join("config/demo/articles/kim-putin.html"))
+}
+
+/// Collapses whitespace the way the extractor does, so seed lines compare with extracted text.
+fn normalise(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The seed story's non-empty lines (title, noise and paragraphs), whitespace-normalised, or
+/// None (with a message) outside the development machine.
+fn seed_lines() -> Option<Vec<String>> {
+    let path = crate_root().join("../shared/seed/kim-putin-waffengespraeche.txt");
+    let Ok(seed) = std::fs::read_to_string(&path) else {
+        eprintln!("skipping: seed story not found at {}", path.display());
+        return None;
+    };
+    Some(
+        seed.lines()
+            .map(normalise)
+            .filter(|line| !line.is_empty())
+            .collect(),
+    )
+}
+
+/// The demo has enough pages for the README's walk-through (at least 13, in two languages).
+#[test]
+fn demo_has_at_least_thirteen_pages_in_two_languages() {
+    let languages: Vec<String> = demo_pages()
+        .iter()
+        .filter_map(|path| extract_page(path).language)
+        .collect();
+    assert!(languages.len() >= 13, "only {} demo pages", languages.len());
+    assert!(languages.iter().any(|l| l == "de") && languages.iter().any(|l| l == "en"));
+}
+
+/// Every demo page yields a title and more than 500 characters of article text.
+#[test]
+fn every_demo_page_has_title_and_substantial_text() {
+    for path in demo_pages() {
+        let page = extract_page(&path);
+        let name = path.display();
+        assert!(
+            page.title.as_deref().is_some_and(|t| !t.is_empty()),
+            "{name}: no title"
+        );
+        assert!(
+            page.text.chars().count() > 500,
+            "{name}: text too short:\n{}",
+            page.text
+        );
+    }
+}
+
+/// No navigation, cookie banner, share bar, teaser or footer text reaches the article text.
+#[test]
+fn no_demo_page_leaks_furniture_into_text() {
+    for path in demo_pages() {
+        let text = extract_page(&path).text;
+        for furniture in FURNITURE {
+            assert!(
+                !text.contains(furniture),
+                "{}: text contains {furniture:?}:\n{text}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// Every demo page declares the metadata the daemon stores: author, date, language, canonical
+/// URL on its fictional site, site name and description.
+#[test]
+fn every_demo_page_has_complete_metadata() {
+    for path in demo_pages() {
+        let page = extract_page(&path);
+        let name = path.display();
+        assert!(page.author.is_some(), "{name}: no author");
+        assert!(page.published_at.is_some(), "{name}: no date");
+        assert!(page.site_name.is_some(), "{name}: no site name");
+        assert!(page.description.is_some(), "{name}: no description");
+        let canonical = page.canonical_url.expect("demo page has a canonical URL");
+        assert_eq!(canonical.scheme(), "https", "{name}");
+        assert!(
+            canonical
+                .host_str()
+                .is_some_and(|h| h.ends_with(".example")),
+            "{name}: canonical {canonical} is not on a fictional site"
+        );
+    }
+}
+
+/// The seed page is about Kim Jong-un and Putin, and its metadata is read from the page.
+#[test]
+fn seed_page_names_kim_and_putin() {
+    let page = seed_page();
+    assert!(page.text.contains("Kim Jong-un"), "{}", page.text);
+    assert!(page.text.contains("Putin"), "{}", page.text);
+    assert_eq!(page.language.as_deref(), Some("de"));
+    assert_eq!(
+        page.title.as_deref(),
+        Some("Kim Jong-un und Putin treffen sich zu Waffengesprächen")
+    );
+}
+
+/// The seed page reads as the seed story does, page noise included ("Vorlesen lassen?", the
+/// Lesetipp teaser, "Quelle: Agenturen"): later stages are tested against that noise.
+#[test]
+fn seed_page_text_contains_every_seed_paragraph() {
+    let Some(lines) = seed_lines() else {
+        return;
+    };
+    let text = seed_page().text;
+    for line in lines {
+        assert!(text.contains(&line), "missing {line:?} in:\n{text}");
+    }
+}
+
+/// The second wire copy carries the same agency paragraphs under another headline, so the
+/// dedup stage has a real pair to find.
+#[test]
+fn wire_copy_repeats_the_agency_text_under_another_title() {
+    let Some(lines) = seed_lines() else {
+        return;
+    };
+    let original = seed_page();
+    let copy = extract_page(&crate_root().join("config/demo/articles/kim-putin-wladiwostok.html"));
+    assert_ne!(copy.title, original.title);
+    assert_ne!(copy.site_name, original.site_name);
+    let page_noise = ["Vorlesen lassen?", "Lesetipp:", "Gustav Knudsen"];
+    let agency = lines
+        .iter()
+        .skip(1)
+        .filter(|line| !page_noise.iter().any(|noise| line.starts_with(noise)));
+    for line in agency {
+        assert!(copy.text.contains(line.as_str()), "copy lacks {line:?}");
+    }
+}
