@@ -1,5 +1,6 @@
 //! The repair pass for documents feed-rs rejects or reads hollow: bare `&` escaped, legacy
-//! namespaces mapped, odd `type` attributes and `<rss>` versions fixed, RDF links filled in.
+//! namespaces mapped, odd `type` attributes and `<rss>` versions fixed, RDF links filled in; with
+//! the byte-level item counter and root-element finder it relies on.
 
 use std::borrow::Cow;
 
