@@ -6,13 +6,7 @@ use std::time::Duration;
 
 use newshound::config::{Alert, Config, ConfigErrors, Security, Transport, load};
 
-/// Root of the crate whose `config/` is tested; `NEWSHOUND_ROOT` overrides it for builds from
-/// another folder.
-fn crate_root() -> PathBuf {
-    std::env::var_os("NEWSHOUND_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-}
+use crate::support::crate_root;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

@@ -8,6 +8,8 @@ use newshound::extract::extract;
 use newshound::model::Extracted;
 use url::Url;
 
+use crate::support::{crate_root, shared_dir};
+
 /// Strings from the demo sites' navigation, banners, share bars, teasers and footers; none may
 /// reach the article text.
 const FURNITURE: &[&str] = &[
@@ -37,13 +39,6 @@ const FURNITURE: &[&str] = &[
     "Alle Rechte vorbehalten",
     "Foto:",
 ];
-
-/// The crate root: `NEWSHOUND_CRATE_ROOT` when set (helpers' scratch crates), else this crate.
-fn crate_root() -> PathBuf {
-    std::env::var_os("NEWSHOUND_CRATE_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-}
 
 /// The demo's article pages, sorted; the demo is part of the repository, so it must be there.
 fn demo_pages() -> Vec<PathBuf> {
@@ -77,7 +72,7 @@ fn normalise(text: &str) -> String {
 /// The seed story's non-empty lines (title, noise and paragraphs), whitespace-normalised, or
 /// None (with a message) outside the development machine.
 fn seed_lines() -> Option<Vec<String>> {
-    let path = crate_root().join("../shared/seed/kim-putin-waffengespraeche.txt");
+    let path = shared_dir().join("seed/kim-putin-waffengespraeche.txt");
     let Ok(seed) = std::fs::read_to_string(&path) else {
         eprintln!("skipping: seed story not found at {}", path.display());
         return None;

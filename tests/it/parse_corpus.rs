@@ -2,35 +2,13 @@
 //! suites): nothing panics, every file ends as entries or as an error, and no document that holds
 //! items comes back as an empty success. Skips when `../shared` is absent (a user's clone).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use newshound::parse::parse_feed;
 use url::Url;
 
-/// Where the shared corpora live: `$NEWSHOUND_SHARED_DIR` when set, else `../shared` beside the
-/// crate root.
-fn shared_dir() -> PathBuf {
-    std::env::var_os("NEWSHOUND_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")))
-}
-
-/// Every file under `dir`, recursively, in a stable order.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(read) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            walk(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
+use crate::support::{item_elements, shared_dir, walk};
 
 /// True for files that are feed documents rather than licences, notes or expectations: gofeed's
 /// `.json` expectations sit beside a same-stem `.xml` input or end in `_expected`, feed-rs's end
@@ -50,23 +28,6 @@ fn is_feed_document(path: &Path) -> bool {
         return !stem.ends_with("_expected") && !path.with_extension("xml").exists();
     }
     true
-}
-
-/// How many `<item>` / `<entry>` elements (any case, any prefix) the raw document holds. Counts
-/// element names exactly: RSS 1.0's channel-level `<items>` sequence is not an item.
-fn item_elements(doc: &[u8]) -> usize {
-    doc.split(|&b| b == b'<')
-        .skip(1)
-        .filter(|tail| {
-            let end = tail
-                .iter()
-                .position(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
-                .unwrap_or(tail.len());
-            let name = &tail[..end];
-            let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
-            local.eq_ignore_ascii_case(b"item") || local.eq_ignore_ascii_case(b"entry")
-        })
-        .count()
 }
 
 /// Every corpus document ends as parsed entries or a recorded error, without a panic and without

@@ -2,15 +2,17 @@
 //! the shared corpora plus a few written here): the corpus invariants, and what specific broken
 //! documents must come out as. Runs in every clone.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use newshound::model::ParsedFeed;
 use newshound::parse::{ParseError, entry_key, parse_feed};
 use url::Url;
 
+use crate::support::{crate_root, item_elements, walk};
+
 /// The vendored fixture folder.
 fn fixtures_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feeds"))
+    crate_root().join("tests/fixtures/feeds")
 }
 
 /// The base URL the fixtures are parsed against.
@@ -27,38 +29,6 @@ fn read_fixture(relative: &str) -> Vec<u8> {
 /// Parses a fixture with no HTTP charset.
 fn parse_fixture(relative: &str) -> Result<ParsedFeed, ParseError> {
     parse_feed(&read_fixture(relative), None, &base())
-}
-
-/// Every file under `dir`, recursively, in a stable order.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(read) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            walk(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
-
-/// How many `<item>` / `<entry>` elements (any case, any prefix) the raw document holds.
-fn item_elements(doc: &[u8]) -> usize {
-    doc.split(|&b| b == b'<')
-        .skip(1)
-        .filter(|tail| {
-            let end = tail
-                .iter()
-                .position(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
-                .unwrap_or(tail.len());
-            let name = &tail[..end];
-            let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
-            local.eq_ignore_ascii_case(b"item") || local.eq_ignore_ascii_case(b"entry")
-        })
-        .count()
 }
 
 /// Every vendored document ends as entries or an error, without a panic, and never as an empty

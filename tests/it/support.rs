@@ -252,3 +252,49 @@ pub fn load(path: &Path) -> newshound::config::Config {
 pub fn feed(url: &str, name: &str) -> String {
     format!("[[feeds]]\nurl = \"{url}\"\nname = \"{name}\"\n")
 }
+
+/// The crate root, where `config/` and `tests/fixtures/` live.
+pub fn crate_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where the shared development data lives: `$NEWSHOUND_SHARED_DIR` when set, else `../shared`
+/// beside the crate root. A user's clone has none; tests that need it skip with a message.
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("NEWSHOUND_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate_root().join("../shared"))
+}
+
+/// Every file under `dir`, recursively, in a stable order.
+pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            walk(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// How many `<item>` / `<entry>` elements (any case, any prefix) a raw feed document holds.
+/// Counts element names exactly: RSS 1.0's channel-level `<items>` sequence is not an item.
+pub fn item_elements(doc: &[u8]) -> usize {
+    doc.split(|&b| b == b'<')
+        .skip(1)
+        .filter(|tail| {
+            let end = tail
+                .iter()
+                .position(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
+                .unwrap_or(tail.len());
+            let name = &tail[..end];
+            let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
+            local.eq_ignore_ascii_case(b"item") || local.eq_ignore_ascii_case(b"entry")
+        })
+        .count()
+}
