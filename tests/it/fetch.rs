@@ -299,3 +299,41 @@ async fn requests_are_polite() {
         assert!(r.header("referer").is_none());
     }
 }
+
+/// A redirect loop ends after five hops as that feed's error.
+#[tokio::test]
+async fn redirect_loop_is_cut_after_five_hops() {
+    let server = TestServer::start(|req| match req.target.as_str() {
+        "/a.xml" => Reply::status(302, &[("Location", "/b.xml")]),
+        _ => Reply::status(302, &[("Location", "/a.xml")]),
+    })
+    .await;
+    let url = server.url("/a.xml");
+    let config = TestConfig::new("", &feed(&url, "loop"));
+    let summary = run_once(&config.load(), true).await.unwrap();
+    assert_eq!(summary.failed, 1);
+    assert!(
+        state(&config, &url)
+            .last_error
+            .unwrap()
+            .contains("more than 5 redirects")
+    );
+    assert_eq!(server.requests().len(), 6);
+}
+
+/// Cache-Control: max-age longer than the interval delays the next poll accordingly.
+#[tokio::test]
+async fn cache_max_age_delays_the_next_poll() {
+    let server = TestServer::start(|_| {
+        Reply::ok(RSS, rss(&[("One", "http://example.com/1")]))
+            .with_header("Cache-Control", "public, max-age=7200")
+    })
+    .await;
+    let url = server.url("/feed.xml");
+    let config = TestConfig::new("fetch_articles = false", &feed(&url, "cached"));
+    let before = Utc::now();
+    run_once(&config.load(), true).await.unwrap();
+    let next = state(&config, &url).next_poll_at;
+    assert!(next.timestamp() >= before.timestamp() + 7200);
+    assert!(next.timestamp() <= before.timestamp() + 7200 + 15 * 60 + 5);
+}

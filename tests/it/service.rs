@@ -93,6 +93,25 @@ async fn service_notifies_systemd_and_stops_on_sigterm() {
     assert!(stopping.elapsed() < Duration::from_secs(10));
 }
 
+/// SIGTERM while a fetch hangs: the daemon abandons the fetch and exits 0 within 10 seconds.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_during_a_hanging_fetch_exits_promptly() {
+    let server = TestServer::start(|_| Reply::Hang).await;
+    let config = TestConfig::new(
+        "request_timeout = \"60s\"",
+        &feed(&server.url("/slow.xml"), "slow"),
+    );
+    let mut child = start_daemon(&config, None);
+    eventually(Duration::from_secs(10), "the fetch to start", || {
+        !server.requests().is_empty()
+    })
+    .await;
+    let stopping = Instant::now();
+    signal(&child, "TERM");
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+    assert!(stopping.elapsed() < Duration::from_secs(10));
+}
+
 /// SIGHUP applies a valid new config (a new feed gets polled) and keeps running on the old one
 /// when the new one is invalid.
 #[tokio::test(flavor = "multi_thread")]

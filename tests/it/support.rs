@@ -213,13 +213,15 @@ pub struct TestConfig {
 
 impl TestConfig {
     /// Writes `newshound.toml` with `[daemon]` defaults suited to tests (a test database, a 2 s
-    /// request timeout), then `daemon_extra` lines in `[daemon]`, then `body`.
+    /// request timeout unless `daemon_extra` sets one), then `daemon_extra` lines in `[daemon]`, then `body`.
     pub fn new(daemon_extra: &str, body: &str) -> TestConfig {
         let dir = tempfile::tempdir().unwrap();
-        let text = format!(
-            "[daemon]\ndatabase = \"test.db\"\nrequest_timeout = \"2s\"\nconnect_timeout = \"1s\"\n\
-             {daemon_extra}\n\n{body}\n"
-        );
+        let mut daemon =
+            String::from("[daemon]\ndatabase = \"test.db\"\nconnect_timeout = \"1s\"\n");
+        if !daemon_extra.contains("request_timeout") {
+            daemon.push_str("request_timeout = \"2s\"\n");
+        }
+        let text = format!("{daemon}{daemon_extra}\n\n{body}\n");
         std::fs::write(dir.path().join("newshound.toml"), text).unwrap();
         TestConfig { dir }
     }
