@@ -21,6 +21,9 @@ use url::Url;
 /// At most this many redirects are followed for one fetch.
 pub const MAX_REDIRECTS: usize = 5;
 
+/// The per-host limits are pruned of idle hosts when this many are tracked.
+const HOST_MAP_CLEANUP_AT: usize = 4096;
+
 const FEED_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
      application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8";
 const PAGE_ACCEPT: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.8";
@@ -253,6 +256,10 @@ impl Fetcher {
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         let host_limit = {
             let mut map = self.per_host.lock().unwrap_or_else(|p| p.into_inner());
+            if map.len() >= HOST_MAP_CLEANUP_AT {
+                // Article links reach many hosts; forget the ones nobody is using right now.
+                map.retain(|_, limit| Arc::strong_count(limit) > 1);
+            }
             Arc::clone(map.entry(host).or_insert_with(|| {
                 Arc::new(Semaphore::new(self.settings.per_host_concurrency.max(1)))
             }))

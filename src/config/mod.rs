@@ -4,7 +4,7 @@
 //! # How a file is read
 //! serde stops at the first unknown key or wrong type of a document, yet a user fixing a config
 //! wants every mistake at once. So each file is parsed into toml's spanned document
-//! ([`DeTable`](toml::de::DeTable)) and read one table at a time through a [`Section`]: every
+//! ([`DeTable`](toml::de::DeTable)) and read one table at a time through a `Section`: every
 //! key is deserialised on its own (serde still does the type checks and their messages), each
 //! table's keys are checked against its list of known keys, and every problem is kept with its
 //! file, line and column.
@@ -63,7 +63,7 @@ pub struct DaemonSettings {
     pub database: PathBuf,
     /// Default interval between two polls of one feed.
     pub poll_interval: Duration,
-    /// How many feeds are fetched at once.
+    /// How many requests (feeds and article pages) are in flight at once.
     pub concurrency: usize,
     /// How many requests go to one host at once, to be polite.
     pub per_host_concurrency: usize,
@@ -77,7 +77,8 @@ pub struct DaemonSettings {
     pub max_body_bytes: u64,
     /// Default for fetching the article page behind each entry.
     pub fetch_articles: bool,
-    /// Whether feeds may point at loopback or private addresses.
+    /// Whether article links (which come from the network) may reach loopback or private
+    /// addresses; the feeds configured here are always trusted.
     pub allow_private_networks: bool,
     /// Default tracing level: error, warn, info, debug or trace.
     pub log_level: String,

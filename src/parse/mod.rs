@@ -5,7 +5,7 @@
 //! - a panic inside feed-rs/quick-xml becomes a [`ParseError`], never an unwinding task;
 //! - a document whose first parse fails, or comes back hollow (zero entries although it holds
 //!   `<item>`/`<entry>` elements), goes through one normalising pass
-//!   ([`normalise`](normalise::normalise)) and is parsed again; the result is marked `repaired`;
+//!   (`normalise::normalise`) and is parsed again; the result is marked `repaired`;
 //! - plain-text fields are HTML-unescaped and whitespace-normalised, links made absolute, and an
 //!   entry's identity ([`entry_key`]) is derived from documented keys.
 //!

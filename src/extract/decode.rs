@@ -1,0 +1,162 @@
+//! Fetched bytes -> HTML text: the charset sniffing browsers do (BOM, HTTP header, `<meta>`
+//! prescan, UTF-8 validity, windows-1252), on encoding_rs.
+
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252, X_USER_DEFINED};
+
+/// How many leading bytes may declare the charset in a `<meta>` tag (the HTML prescan limit).
+const META_PRESCAN_BYTES: usize = 1024;
+
+/// Decodes an HTML page to UTF-8: BOM, then the HTTP Content-Type charset, then `<meta charset>` /
+/// http-equiv in the first 1024 bytes, then UTF-8 if valid, else windows-1252 (encoding_rs).
+///
+/// Pages still arrive in legacy encodings (Latin-1, windows-1251, ...) and decoding them as UTF-8
+/// would turn every umlaut into U+FFFD and break topic matching. Never fails: undecodable bytes
+/// become U+FFFD.
+pub fn decode_html(body: &[u8], http_charset: Option<&str>) -> String {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
+        return decode_with(encoding, &body[bom_len..]);
+    }
+    let declared = http_charset
+        .and_then(encoding_for_http_label)
+        .or_else(|| charset_from_meta(&body[..body.len().min(META_PRESCAN_BYTES)]));
+    if let Some(encoding) = declared {
+        return decode_with(encoding, body);
+    }
+    match std::str::from_utf8(body) {
+        Ok(text) => text.to_owned(),
+        Err(_) => decode_with(WINDOWS_1252, body),
+    }
+}
+
+/// Decodes `bytes` with `encoding`, replacing malformed sequences.
+fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> String {
+    encoding.decode_without_bom_handling(bytes).0.into_owned()
+}
+
+/// Looks up the `charset` parameter of a Content-Type header, tolerating quotes and blanks.
+fn encoding_for_http_label(label: &str) -> Option<&'static Encoding> {
+    let label = label.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    Encoding::for_label(label.as_bytes())
+}
+
+/// Finds the charset declared by a `<meta charset>` or `<meta http-equiv content="...charset=">`
+/// tag in the page's first bytes.
+fn charset_from_meta(head: &[u8]) -> Option<&'static Encoding> {
+    let lower = head.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(pos) = find_bytes(&lower[from..], b"<meta") {
+        let start = from + pos + b"<meta".len();
+        let end = lower[start..]
+            .iter()
+            .position(|&b| b == b'>')
+            .map_or(lower.len(), |e| start + e);
+        if let Some(encoding) = charset_in_meta_tag(&lower[start..end]) {
+            return Some(encoding);
+        }
+        from = end;
+    }
+    None
+}
+
+/// Reads `charset=LABEL` inside one lower-cased `<meta ...>` tag.
+fn charset_in_meta_tag(tag: &[u8]) -> Option<&'static Encoding> {
+    let pos = find_bytes(tag, b"charset")?;
+    let rest = skip_ascii_blanks(&tag[pos + b"charset".len()..]);
+    let rest = skip_ascii_blanks(rest.strip_prefix(b"=")?);
+    let rest = rest
+        .strip_prefix(b"\"")
+        .or(rest.strip_prefix(b"'"))
+        .unwrap_or(rest);
+    let len = rest
+        .iter()
+        .position(|b| b"\"'; \t\r\n/>".contains(b))
+        .unwrap_or(rest.len());
+    let encoding = Encoding::for_label(&rest[..len])?;
+    // The HTML standard: a page that could state its charset in ASCII is not UTF-16, and
+    // x-user-defined in a meta tag means windows-1252.
+    Some(if encoding == UTF_16LE || encoding == UTF_16BE {
+        UTF_8
+    } else if encoding == X_USER_DEFINED {
+        WINDOWS_1252
+    } else {
+        encoding
+    })
+}
+
+/// Position of `needle` in `haystack`.
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `bytes` without leading ASCII whitespace.
+fn skip_ascii_blanks(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// UTF-8 pages without any declaration are recognised by their validity.
+    #[test]
+    fn undeclared_valid_utf8_is_utf8() {
+        assert_eq!(decode_html("Grüße".as_bytes(), None), "Grüße");
+    }
+
+    /// Undeclared bytes that are not UTF-8 are read as windows-1252 (superset of Latin-1).
+    #[test]
+    fn undeclared_invalid_utf8_is_windows_1252() {
+        assert_eq!(decode_html(b"Gr\xfc\xdfe \x80", None), "Grüße €");
+    }
+
+    /// A Latin-1 page declared by `<meta charset>` decodes its umlauts.
+    #[test]
+    fn latin1_meta_charset_is_honoured() {
+        let body = b"<html><head><meta charset=\"ISO-8859-1\"></head><body>M\xfcnchen</body>";
+        assert!(decode_html(body, None).contains("München"));
+    }
+
+    /// A windows-1251 page declared by http-equiv decodes its Cyrillic.
+    #[test]
+    fn windows_1251_http_equiv_is_honoured() {
+        let mut body =
+            b"<meta http-equiv='Content-Type' content='text/html; charset=windows-1251'>".to_vec();
+        body.extend_from_slice(b"\xcf\xf3\xf2\xe8\xed");
+        assert!(decode_html(&body, None).ends_with("Путин"));
+    }
+
+    /// The HTTP header beats the meta tag, as in browsers.
+    #[test]
+    fn http_charset_beats_meta_charset() {
+        let body = b"<meta charset=utf-8>\xcf\xf3\xf2\xe8\xed";
+        assert!(decode_html(body, Some("\"windows-1251\"")).ends_with("Путин"));
+    }
+
+    /// A byte-order mark beats every declaration.
+    #[test]
+    fn bom_beats_http_charset() {
+        let body = b"\xef\xbb\xbf<meta charset=latin1>Gr\xc3\xbc\xc3\x9fe";
+        let text = decode_html(body, Some("iso-8859-1"));
+        assert!(text.ends_with("Grüße") && !text.starts_with('\u{feff}'));
+    }
+
+    /// Unknown labels are ignored, and a meta tag claiming UTF-16 means UTF-8.
+    #[test]
+    fn unknown_and_utf16_meta_labels_fall_back_sensibly() {
+        assert_eq!(decode_html("Grüße".as_bytes(), Some("klingon")), "Grüße");
+        let body = "<meta charset=utf-16>Grüße".as_bytes();
+        assert!(decode_html(body, None).ends_with("Grüße"));
+    }
+
+    /// A charset declared after the first 1024 bytes is not looked for.
+    #[test]
+    fn meta_charset_after_the_prescan_window_is_ignored() {
+        let mut body = vec![b' '; 1100];
+        body.extend_from_slice(b"<meta charset=windows-1251>\xcf");
+        assert!(decode_html(&body, None).ends_with('Ï'));
+    }
+}

@@ -1,0 +1,228 @@
+//! JSON-LD: the headline, author and datePublished of a page's `application/ld+json` scripts,
+//! read by a tiny scanner (the crate has no JSON parser, and three keys do not need one).
+
+use std::sync::LazyLock;
+
+use scraper::{Html, Selector};
+
+use super::selector;
+use super::text::{non_empty, normalise_space};
+
+static SCRIPT: LazyLock<Selector> = LazyLock::new(|| selector("script[type]"));
+
+/// The text of the page's `application/ld+json` scripts.
+pub(super) struct JsonLd {
+    /// One entry per script.
+    scripts: Vec<String>,
+}
+
+impl JsonLd {
+    /// Reads every JSON-LD script of the page.
+    pub(super) fn collect(document: &Html) -> Self {
+        let scripts = document
+            .select(&SCRIPT)
+            .filter(|el| {
+                el.value()
+                    .attr("type")
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+            })
+            .map(|el| el.text().collect::<String>())
+            .collect();
+        JsonLd { scripts }
+    }
+
+    /// The first string value of `key` in any script, entity-decoded and whitespace-normalised.
+    pub(super) fn string(&self, key: &str) -> Option<String> {
+        self.scripts.iter().find_map(|json| {
+            let value = json_value_after(json, key)?;
+            json_string(value).and_then(clean_json_text)
+        })
+    }
+
+    /// The author name(s): a string, an object's `name`, or the names in an array, comma-joined.
+    pub(super) fn author(&self) -> Option<String> {
+        self.scripts.iter().find_map(|json| {
+            let value = json_value_after(json, "author")?;
+            let names: Vec<String> = match value.chars().next()? {
+                '[' => json_array_items(value)
+                    .into_iter()
+                    .filter_map(person_name)
+                    .collect(),
+                _ => person_name(value).into_iter().collect(),
+            };
+            non_empty(names.join(", "))
+        })
+    }
+}
+
+/// The name of a JSON-LD person given as a string or as an object with `name`.
+fn person_name(value: &str) -> Option<String> {
+    let name = if value.starts_with('{') {
+        let object = &value[..json_container_len(value)?];
+        json_string(json_value_after(object, "name")?)?
+    } else {
+        json_string(value)?
+    };
+    clean_json_text(name)
+}
+
+/// Decodes HTML entities some sites leave in JSON-LD and normalises whitespace.
+fn clean_json_text(text: String) -> Option<String> {
+    non_empty(normalise_space(&html_escape::decode_html_entities(&text)))
+}
+
+/// The JSON text following `"key":`, leading blanks removed.
+fn json_value_after<'j>(json: &'j str, key: &str) -> Option<&'j str> {
+    let needle = format!("\"{key}\"");
+    let mut from = 0;
+    while let Some(pos) = json[from..].find(&needle) {
+        let after = from + pos + needle.len();
+        if let Some(value) = json[after..].trim_start().strip_prefix(':') {
+            return Some(value.trim_start());
+        }
+        from = after;
+    }
+    None
+}
+
+/// The unescaped JSON string at the start of `value`.
+fn json_string(value: &str) -> Option<String> {
+    let mut chars = value.strip_prefix('"')?.chars();
+    let mut out = String::new();
+    loop {
+        match chars.next()? {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' | 'r' | 't' | 'b' | 'f' => out.push(' '),
+                'u' => out.push(json_unicode_escape(&mut chars)?),
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+}
+
+/// Decodes the `XXXX` of a `\uXXXX` escape (and its low surrogate, when it is a high one).
+fn json_unicode_escape(chars: &mut std::str::Chars<'_>) -> Option<char> {
+    let hex = |chars: &mut std::str::Chars<'_>| {
+        let digits: String = chars.by_ref().take(4).collect();
+        u32::from_str_radix(&digits, 16).ok()
+    };
+    let high = hex(chars)?;
+    if !(0xD800..0xDC00).contains(&high) {
+        return Some(char::from_u32(high).unwrap_or(char::REPLACEMENT_CHARACTER));
+    }
+    let mut lookahead = chars.clone();
+    let low = (lookahead.next() == Some('\\') && lookahead.next() == Some('u'))
+        .then(|| hex(&mut lookahead))
+        .flatten()
+        .filter(|low| (0xDC00..0xE000).contains(low));
+    Some(match low {
+        Some(low) => {
+            *chars = lookahead;
+            char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+                .unwrap_or(char::REPLACEMENT_CHARACTER)
+        }
+        None => char::REPLACEMENT_CHARACTER,
+    })
+}
+
+/// The characters of `json` outside string literals (quotes dropped), with their byte positions.
+fn json_structural_chars(json: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut in_string = false;
+    let mut escaped = false;
+    json.char_indices().filter(move |&(_, c)| {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            return false;
+        }
+        in_string = c == '"';
+        !in_string
+    })
+}
+
+/// Byte length of the JSON object or array at the start of `value`.
+fn json_container_len(value: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in json_structural_chars(value) {
+        match c {
+            '{' | '[' => depth += 1,
+            '}' | ']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The top-level items of the JSON array at the start of `value`, each trimmed.
+fn json_array_items(value: &str) -> Vec<&str> {
+    let Some(len) = json_container_len(value) else {
+        return Vec::new();
+    };
+    let inner = &value[1..len - 1];
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in json_structural_chars(inner) {
+        match c {
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                items.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(inner[start..].trim());
+    items.retain(|item| !item.is_empty());
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::extract::tests::run;
+
+    /// JSON-LD headline, author object and datePublished are read without a JSON parser.
+    #[test]
+    fn json_ld_headline_author_and_date_are_read() {
+        let html = r#"<head><script type="application/ld+json">
+            {"@context":"https://schema.org","@type":"NewsArticle",
+             "headline":"Zinsen \"steigen\" wieder \u00fcber 4 %",
+             "datePublished":"2024-03-01T08:00:00Z",
+             "author":{"@type":"Person","name":"Jens M&uuml;ller"}}
+            </script></head><body><h1>H1 Titel</h1></body>"#;
+        let page = run(html);
+        assert_eq!(
+            page.title.as_deref(),
+            Some("Zinsen \"steigen\" wieder über 4 %")
+        );
+        assert_eq!(page.author.as_deref(), Some("Jens Müller"));
+        assert_eq!(
+            page.published_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2024-03-01T08:00:00+00:00")
+        );
+    }
+
+    /// Several JSON-LD authors become one comma-separated string, like feed authors.
+    #[test]
+    fn json_ld_author_array_is_comma_joined() {
+        let html = r#"<script type="application/ld+json">{"author":[{"@type":"Person",
+            "name":"A. Eins","url":"https://x.example/a,b"},"B. Zwei",{"name":"C. Drei"}]}
+            </script>"#;
+        assert_eq!(
+            run(html).author.as_deref(),
+            Some("A. Eins, B. Zwei, C. Drei")
+        );
+    }
+}
