@@ -18,7 +18,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{self, Config, ConfigErrors, FeedSettings};
 use crate::fetch::{FetchSettings, Fetcher};
-use crate::pipeline::{self, Context, FeedJob, FeedOutcome};
+use crate::pipeline::{self, Context, FeedJob, FeedOutcome, FeedReport};
 use crate::schedule;
 use crate::store::{FeedSpec, FeedState, Store, StoreError, StoreHandle};
 
@@ -77,24 +77,19 @@ pub struct CycleSummary {
 }
 
 impl CycleSummary {
-    fn add(&mut self, outcome: &FeedOutcome) {
-        match outcome {
-            FeedOutcome::Updated {
-                new,
-                updated,
-                pages_ok,
-                pages_failed,
-            } => {
+    fn add(&mut self, report: &FeedReport) {
+        match &report.outcome {
+            FeedOutcome::Updated { new, updated } => {
                 self.ok += 1;
                 self.new_articles += new;
                 self.updated_articles += updated;
-                self.pages_ok += pages_ok;
-                self.pages_failed += pages_failed;
             }
             FeedOutcome::NotModified => self.not_modified += 1,
             FeedOutcome::Failed(_) | FeedOutcome::Cancelled => self.failed += 1,
             FeedOutcome::Disabled(_) => self.disabled += 1,
         }
+        self.pages_ok += report.pages_ok;
+        self.pages_failed += report.pages_failed;
     }
 }
 

@@ -45,7 +45,7 @@ pub struct FeedJob {
     pub max_backoff: Duration,
 }
 
-/// How a refresh ended, for the cycle summary and `newshound feeds`.
+/// How a feed poll ended, for the cycle summary.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FeedOutcome {
     /// New content was parsed and stored.
@@ -54,10 +54,6 @@ pub enum FeedOutcome {
         new: usize,
         /// Entries whose content changed.
         updated: usize,
-        /// Pages fetched and extracted.
-        pages_ok: usize,
-        /// Pages that failed or were refused.
-        pages_failed: usize,
     },
     /// 304 Not Modified.
     NotModified,
@@ -69,14 +65,36 @@ pub enum FeedOutcome {
     Cancelled,
 }
 
+/// What one refresh did: the poll's outcome and the article pages fetched after it (new
+/// entries' pages, and pages an earlier crash or failure left pending).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedReport {
+    /// How the poll ended.
+    pub outcome: FeedOutcome,
+    /// Pages fetched and extracted.
+    pub pages_ok: usize,
+    /// Pages that failed or were refused.
+    pub pages_failed: usize,
+}
+
+impl From<FeedOutcome> for FeedReport {
+    fn from(outcome: FeedOutcome) -> FeedReport {
+        FeedReport {
+            outcome,
+            pages_ok: 0,
+            pages_failed: 0,
+        }
+    }
+}
+
 /// Refreshes one feed. Errors of the feed itself are recorded in its row and returned as an
 /// outcome; only a database failure is an `Err`, because then nothing can be recorded.
-pub async fn refresh_feed(ctx: &Context, job: FeedJob) -> Result<FeedOutcome, StoreError> {
+pub async fn refresh_feed(ctx: &Context, job: FeedJob) -> Result<FeedReport, StoreError> {
     let url = match Url::parse(&job.state.url) {
         Ok(url) => url,
         Err(e) => {
             let error = format!("{}: invalid stored URL: {e}", job.state.url);
-            return record_failure(ctx, &job, error, None, None).await;
+            return Ok(record_failure(ctx, &job, error, None, None).await?.into());
         }
     };
     let validators = Validators {
@@ -85,7 +103,7 @@ pub async fn refresh_feed(ctx: &Context, job: FeedJob) -> Result<FeedOutcome, St
     };
     let fetched = tokio::select! {
         result = ctx.fetcher.fetch(&url, Origin::ConfiguredFeed, &validators) => result,
-        () = ctx.cancel.cancelled() => return Ok(FeedOutcome::Cancelled),
+        () = ctx.cancel.cancelled() => return Ok(FeedOutcome::Cancelled.into()),
     };
     let outcome = match fetched {
         Ok(FetchOutcome::NotModified { max_age }) => {
@@ -98,23 +116,19 @@ pub async fn refresh_feed(ctx: &Context, job: FeedJob) -> Result<FeedOutcome, St
         }
         Ok(FetchOutcome::Fetched(fetched)) => store_feed(ctx, &job, *fetched).await?,
     };
-    match outcome {
-        FeedOutcome::Updated { new, updated, .. } => {
-            let (pages_ok, pages_failed) = fetch_pages(ctx, &job, url.scheme() == "file").await?;
-            Ok(FeedOutcome::Updated {
-                new,
-                updated,
-                pages_ok,
-                pages_failed,
-            })
-        }
-        FeedOutcome::NotModified => {
-            // Pages left pending by a crash or an earlier failure are retried on later polls.
-            fetch_pages(ctx, &job, url.scheme() == "file").await?;
-            Ok(FeedOutcome::NotModified)
-        }
-        other => Ok(other),
+    if !matches!(
+        outcome,
+        FeedOutcome::Updated { .. } | FeedOutcome::NotModified
+    ) {
+        return Ok(outcome.into());
     }
+    // Pages of new entries, and pages a crash or an earlier failure left pending.
+    let (pages_ok, pages_failed) = fetch_pages(ctx, &job, url.scheme() == "file").await?;
+    Ok(FeedReport {
+        outcome,
+        pages_ok,
+        pages_failed,
+    })
 }
 
 async fn record_not_modified(
@@ -253,8 +267,6 @@ async fn store_feed(
     Ok(FeedOutcome::Updated {
         new: stored.new,
         updated: stored.updated,
-        pages_ok: 0,
-        pages_failed: 0,
     })
 }
 
