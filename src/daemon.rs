@@ -28,6 +28,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 /// How often the daemon looks for due feeds.
 const TICK: Duration = Duration::from_secs(1);
 
+/// A feed whose refresh could not be recorded is not retried before this.
+const HOLD_BACK_AFTER_FAILURE: Duration = Duration::from_secs(300);
+
 /// How often retention runs.
 const PRUNE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -268,8 +271,8 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let tracker = TaskTracker::new();
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<i64>();
-    let mut in_flight: HashSet<i64> = HashSet::new();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Finished>();
+    let mut running = Running::default();
     let mut tick = tokio::time::interval(TICK);
     let mut watchdog = tokio::time::interval(watchdog_period());
     let mut last_prune_check = Instant::now() - PRUNE_EVERY;
@@ -280,10 +283,10 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
             _ = sigterm.recv() => break,
             _ = sigint.recv() => break,
             _ = sighup.recv() => current = reload(&config_path, current, &store, &cancel).await,
-            Some(id) = done_rx.recv() => { in_flight.remove(&id); }
+            Some(finished) = done_rx.recv() => running.finish(finished),
             _ = watchdog.tick() => notify(&[sd_notify::NotifyState::Watchdog]),
             _ = tick.tick() => {
-                let started = current.start_due(&tracker, &mut in_flight, &done_tx).await;
+                let started = current.start_due(&tracker, &mut running, &done_tx).await;
                 if let Err(e) = started {
                     tracing::error!(error = %e, "cannot read due feeds");
                 }
@@ -297,7 +300,7 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
         }
     }
     notify(&[sd_notify::NotifyState::Stopping]);
-    tracing::info!(in_flight = in_flight.len(), "shutting down");
+    tracing::info!(in_flight = running.in_flight.len(), "shutting down");
     cancel.cancel();
     tracker.close();
     if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
@@ -340,8 +343,8 @@ impl Loaded {
     async fn start_due(
         &self,
         tracker: &TaskTracker,
-        in_flight: &mut HashSet<i64>,
-        done: &mpsc::UnboundedSender<i64>,
+        running: &mut Running,
+        done: &mpsc::UnboundedSender<Finished>,
     ) -> Result<(), StoreError> {
         let now = Utc::now();
         let due = self.ctx.store.call(move |s| s.due_feeds(now)).await?;
@@ -349,37 +352,82 @@ impl Loaded {
             let Some(feed) = self.feeds.get(&state.config_url) else {
                 continue;
             };
-            if !in_flight.insert(state.id) {
+            if !running.start(state.id, Instant::now()) {
                 continue;
             }
-            let in_flight_mark = InFlight {
+            let mut mark = InFlight {
                 feed_id: state.id,
+                recorded: false,
                 done: done.clone(),
             };
             let job = job(state, feed, &self.config);
             let ctx = self.ctx.clone();
             tracker.spawn(async move {
-                let _mark = in_flight_mark;
-                if let Err(e) = pipeline::refresh_feed(&ctx, job).await {
-                    tracing::error!(error = %e, "feed refresh could not be recorded");
+                match pipeline::refresh_feed(&ctx, job).await {
+                    Ok(_) => mark.recorded = true,
+                    Err(e) => tracing::error!(error = %e, "feed refresh could not be recorded"),
                 }
+                drop(mark);
             });
         }
         Ok(())
     }
 }
 
+/// Which feeds are being refreshed, and which are held back after a refresh that could not
+/// record its result.
+#[derive(Default)]
+struct Running {
+    in_flight: HashSet<i64>,
+    held_back: HashMap<i64, Instant>,
+}
+
+impl Running {
+    /// Marks a feed as in flight; false when it already is, or is still held back.
+    fn start(&mut self, feed_id: i64, now: Instant) -> bool {
+        if self
+            .held_back
+            .get(&feed_id)
+            .is_some_and(|until| *until > now)
+        {
+            return false;
+        }
+        self.held_back.remove(&feed_id);
+        self.in_flight.insert(feed_id)
+    }
+
+    /// A refresh ended. One whose result was not recorded (database failure, panic) left its
+    /// feed due: hold it back, so a full disk does not turn into polling a server every second.
+    fn finish(&mut self, finished: Finished) {
+        self.in_flight.remove(&finished.feed_id);
+        if !finished.recorded {
+            let until = Instant::now() + HOLD_BACK_AFTER_FAILURE;
+            self.held_back.insert(finished.feed_id, until);
+        }
+    }
+}
+
+/// Sent when a refresh task ends, however it ends.
+struct Finished {
+    feed_id: i64,
+    recorded: bool,
+}
+
 /// Reports a feed's refresh as finished when dropped, so that a refresh that panics or is
 /// cancelled does not leave its feed marked as in flight (and never polled again).
 struct InFlight {
     feed_id: i64,
-    done: mpsc::UnboundedSender<i64>,
+    recorded: bool,
+    done: mpsc::UnboundedSender<Finished>,
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         // The receiver only goes away when the daemon stops; nothing is left to tell then.
-        let _ = self.done.send(self.feed_id);
+        let _ = self.done.send(Finished {
+            feed_id: self.feed_id,
+            recorded: self.recorded,
+        });
     }
 }
 
@@ -441,5 +489,34 @@ fn notify(states: &[sd_notify::NotifyState<'_>]) {
         && let Err(e) = sd_notify::notify(states)
     {
         tracing::warn!(error = %e, "cannot notify systemd");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A feed is refreshed once at a time, and held back after a refresh that could not record
+    /// its result, instead of being polled again at the next tick.
+    #[test]
+    fn unrecorded_refresh_holds_the_feed_back() {
+        let mut running = Running::default();
+        let now = Instant::now();
+        assert!(running.start(1, now));
+        assert!(!running.start(1, now), "already in flight");
+        running.finish(Finished {
+            feed_id: 1,
+            recorded: true,
+        });
+        assert!(running.start(1, now));
+        running.finish(Finished {
+            feed_id: 1,
+            recorded: false,
+        });
+        assert!(!running.start(1, Instant::now()));
+        assert!(running.start(
+            1,
+            Instant::now() + HOLD_BACK_AFTER_FAILURE + Duration::from_secs(1)
+        ));
     }
 }
