@@ -7,9 +7,16 @@
 //! the address connected to (no DNS rebinding window), and IP-literal hosts are checked before
 //! each request. Redirects are followed here, not by reqwest, so that permanent moves can be
 //! recorded, every hop is guarded, and no `Referer` is ever sent.
+//!
+//! # Files
+//! This file holds the clients, limits, redirects and body reading; `guard` the address guard;
+//! `headers` reads the response headers that steer politeness (validators, charset, max-age,
+//! Retry-After).
+
+mod guard;
+mod headers;
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,6 +24,11 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Client, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
+
+pub use guard::is_public_address;
+use guard::{GuardedResolver, RefusedAddress, refuse_private_literal, refuse_private_peer};
+use headers::header_string;
+pub use headers::{cache_max_age, charset, retry_after};
 
 /// At most this many redirects are followed for one fetch.
 pub const MAX_REDIRECTS: usize = 5;
@@ -501,210 +513,4 @@ fn redirect_target(url: &Url, headers: &HeaderMap) -> Result<Url, FetchError> {
         .and_then(|location| url.join(location).ok())
         .filter(|next| matches!(next.scheme(), "http" | "https"))
         .ok_or_else(|| FetchError::BadRedirect { url: url.clone() })
-}
-
-fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// The `charset` parameter of `Content-Type`, lower-case, without quotes.
-pub fn charset(headers: &HeaderMap) -> Option<String> {
-    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    content_type.split(';').skip(1).find_map(|param| {
-        let (key, value) = param.split_once('=')?;
-        key.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| value.trim().trim_matches('"').to_ascii_lowercase())
-            .filter(|v| !v.is_empty())
-    })
-}
-
-/// `Cache-Control: max-age=N`.
-pub fn cache_max_age(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get_all(header::CACHE_CONTROL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .find_map(|directive| {
-            let (key, value) = directive.split_once('=')?;
-            key.trim()
-                .eq_ignore_ascii_case("max-age")
-                .then(|| value.trim().trim_matches('"').parse::<u64>().ok())
-                .flatten()
-                .map(Duration::from_secs)
-        })
-}
-
-/// `Retry-After` as a wait from `now`: either delay-seconds or an HTTP date.
-pub fn retry_after(headers: &HeaderMap, now: std::time::SystemTime) -> Option<Duration> {
-    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or_default())
-}
-
-/// True for addresses that article links may reach: not loopback, private, link-local,
-/// unspecified, shared (CGNAT), multicast, broadcast or documentation ranges.
-pub fn is_public_address(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public_v4(v4),
-            None => is_public_v6(v6),
-        },
-    }
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    !(ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b))
-        || (a == 198 && (b == 18 || b == 19))
-        || a >= 240)
-}
-
-fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    !(ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00
-        || (first & 0xffc0) == 0xfe80
-        || first == 0x2001 && ip.segments()[1] == 0x0db8)
-}
-
-fn refuse_private_literal(url: &Url) -> Result<(), FetchError> {
-    let ip = match url.host() {
-        Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
-        Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
-        _ => return Ok(()),
-    };
-    if is_public_address(ip) {
-        Ok(())
-    } else {
-        Err(FetchError::Refused {
-            url: url.clone(),
-            reason: format!("address {ip} is not public (allow_private_networks is off)"),
-        })
-    }
-}
-
-fn refuse_private_peer(url: &Url, peer: Option<SocketAddr>) -> Result<(), FetchError> {
-    match peer {
-        Some(addr) if !is_public_address(addr.ip()) => Err(FetchError::Refused {
-            url: url.clone(),
-            reason: format!(
-                "connected address {} is not public (allow_private_networks is off)",
-                addr.ip()
-            ),
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// Raised by the guarded resolver when every address of a host is non-public.
-#[derive(Debug, thiserror::Error)]
-#[error("host {host} resolves to {address}, which is not public (allow_private_networks is off)")]
-struct RefusedAddress {
-    host: String,
-    address: IpAddr,
-}
-
-/// Resolves names with the system resolver and drops non-public addresses, so that reqwest can
-/// only connect to public ones.
-struct GuardedResolver;
-
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let host = name.as_str().to_owned();
-        Box::pin(async move {
-            let resolved: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> = resolved
-                .iter()
-                .copied()
-                .filter(|a| is_public_address(a.ip()))
-                .collect();
-            match (public.is_empty(), resolved.first()) {
-                (true, Some(first)) => Err(Box::new(RefusedAddress {
-                    host,
-                    address: first.ip(),
-                })
-                    as Box<dyn std::error::Error + Send + Sync>),
-                _ => Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs),
-            }
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Addresses inside the machine or its LAN must never be reachable from an article link.
-    #[test]
-    fn private_addresses_are_not_public() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "100.64.0.1",
-            "::1",
-            "::",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(!is_public_address(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["93.184.216.34", "2606:4700::1111", "8.8.8.8"] {
-            assert!(is_public_address(ip.parse().unwrap()), "{ip}");
-        }
-    }
-
-    /// Retry-After comes as seconds or as an HTTP date.
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let now = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
-        let mut headers = HeaderMap::new();
-        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
-        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(120)));
-        let later = httpdate::fmt_http_date(now + Duration::from_secs(3600));
-        headers.insert(header::RETRY_AFTER, later.parse().unwrap());
-        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(3600)));
-        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&headers, now), None);
-    }
-
-    /// The charset and max-age parameters are read case-insensitively.
-    #[test]
-    fn charset_and_max_age_are_parsed() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/xml; Charset=\"ISO-8859-1\""),
-        );
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=600"),
-        );
-        assert_eq!(charset(&headers).as_deref(), Some("iso-8859-1"));
-        assert_eq!(cache_max_age(&headers), Some(Duration::from_secs(600)));
-    }
 }

@@ -1,0 +1,440 @@
+//! The `articles` table: storing a poll's entries, the article pages still to fetch and their
+//! outcome, retention, and reading articles back.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+
+use super::feeds::write_success;
+use super::{Store, StoreError, SuccessfulPoll, from_unix, sql_err};
+use crate::model::{Entry, Extracted};
+
+/// An article row whose page still has to be fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingPage {
+    /// Row id.
+    pub article_id: i64,
+    /// The page to fetch.
+    pub url: String,
+}
+
+/// What storing one feed's entries did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredEntries {
+    /// Entries seen for the first time.
+    pub new: usize,
+    /// Entries seen before whose content changed.
+    pub updated: usize,
+}
+
+/// What one retention run removed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pruned {
+    /// Articles older than the retention period.
+    pub articles: usize,
+    /// Stories left without any article.
+    pub stories: usize,
+}
+
+/// The result of fetching one article page, written to its row.
+#[derive(Debug, Clone)]
+pub enum PageResult {
+    /// The page was fetched and its text extracted.
+    Extracted(Box<Extracted>),
+    /// The page could not be fetched or was refused; `final_attempt` stops further tries.
+    Failed {
+        /// Why, for the operator.
+        error: String,
+        /// No more attempts will be made (e.g. refused by the address guard).
+        final_attempt: bool,
+    },
+}
+
+/// Page fetches are retried on later polls up to this many attempts.
+const MAX_PAGE_ATTEMPTS: i64 = 3;
+
+/// An article as stored, for listings and tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredArticle {
+    /// Row id.
+    pub id: i64,
+    /// The feed it came from, as configured.
+    pub feed_url: String,
+    /// Its identity within the feed.
+    pub entry_key: String,
+    /// The article page.
+    pub url: Option<String>,
+    /// Title from the feed.
+    pub title: Option<String>,
+    /// Extracted main text, once the page was fetched.
+    pub text: Option<String>,
+    /// "pending", "ok", "failed" or "skipped".
+    pub page_status: String,
+    /// Why the page fetch failed.
+    pub page_error: Option<String>,
+    /// Publication time.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Declared or detected language.
+    pub language: Option<String>,
+}
+
+impl Store {
+    /// Stores one successful poll: the new and changed entries, the feed's validators and its
+    /// next poll time, in one transaction, so a crash leaves either all of it or none.
+    pub fn store_poll(
+        &mut self,
+        feed_id: i64,
+        update: &SuccessfulPoll<'_>,
+    ) -> Result<StoredEntries, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
+        let stored = upsert_entries(&tx, feed_id, update.entries, update.record.polled_at)
+            .map_err(|e| sql_err(&path, e))?;
+        write_success(&tx, feed_id, update).map_err(|e| sql_err(&path, e))?;
+        tx.commit().map_err(|e| sql_err(&path, e))?;
+        Ok(stored)
+    }
+
+    /// Articles of a feed whose page has not been fetched yet (new ones, and ones a crash or an
+    /// earlier failure left behind), oldest first.
+    pub fn pending_pages(
+        &self,
+        feed_id: i64,
+        limit: usize,
+    ) -> Result<Vec<PendingPage>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.conn
+            .prepare_cached(
+                "SELECT id, url FROM articles
+                 WHERE feed_id = ?1 AND page_status = 'pending' AND url IS NOT NULL
+                 ORDER BY id LIMIT ?2",
+            )
+            .and_then(|mut st| {
+                st.query_map(params![feed_id, limit], |r| {
+                    Ok(PendingPage {
+                        article_id: r.get(0)?,
+                        url: r.get(1)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Marks every pending page of a feed as not wanted (the feed has fetch_articles off).
+    pub fn skip_pending_pages(&mut self, feed_id: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE articles SET page_status = 'skipped' WHERE feed_id = ?1 AND page_status = 'pending'",
+                [feed_id],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    /// Writes the outcome of one page fetch to its article.
+    pub fn record_page(
+        &mut self,
+        article_id: i64,
+        result: &PageResult,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let outcome = match result {
+            PageResult::Extracted(page) => self.conn.execute(
+                "UPDATE articles SET page_status = 'ok', page_attempts = page_attempts + 1,
+                     page_error = NULL, fetched_at = ?2, page_title = ?3, text = ?4,
+                     canonical_url = ?5, site_name = ?6,
+                     language = COALESCE(?7, language), author = COALESCE(author, ?8),
+                     published_at = COALESCE(published_at, ?9)
+                 WHERE id = ?1",
+                params![
+                    article_id,
+                    now.timestamp(),
+                    page.title,
+                    page.text,
+                    page.canonical_url.as_ref().map(|u| u.as_str()),
+                    page.site_name,
+                    page.language,
+                    page.author,
+                    page.published_at.map(|t| t.timestamp()),
+                ],
+            ),
+            PageResult::Failed {
+                error,
+                final_attempt,
+            } => self.conn.execute(
+                "UPDATE articles SET page_attempts = page_attempts + 1, page_error = ?2,
+                     fetched_at = ?3,
+                     page_status = CASE WHEN ?4 OR page_attempts + 1 >= ?5 THEN 'failed'
+                                        ELSE 'pending' END
+                 WHERE id = ?1",
+                params![
+                    article_id,
+                    error,
+                    now.timestamp(),
+                    final_attempt,
+                    MAX_PAGE_ATTEMPTS
+                ],
+            ),
+        };
+        outcome.map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    /// Deletes articles first seen before `cutoff`, their hits (by cascade) and the stories no
+    /// article points to any more. Returns what was removed.
+    pub fn prune(&mut self, cutoff: DateTime<Utc>) -> Result<Pruned, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
+        let articles = tx
+            .execute(
+                "DELETE FROM articles WHERE first_seen_at < ?1",
+                [cutoff.timestamp()],
+            )
+            .map_err(|e| sql_err(&path, e))?;
+        let stories = tx
+            .execute(
+                "DELETE FROM stories WHERE NOT EXISTS
+                     (SELECT 1 FROM articles WHERE articles.story_id = stories.id)",
+                [],
+            )
+            .map_err(|e| sql_err(&path, e))?;
+        tx.execute(
+            "UPDATE feeds SET item_count = (SELECT count(*) FROM articles WHERE feed_id = feeds.id)",
+            [],
+        )
+        .map_err(|e| sql_err(&path, e))?;
+        tx.commit().map_err(|e| sql_err(&path, e))?;
+        Ok(Pruned { articles, stories })
+    }
+
+    /// Number of stored articles, for summaries and tests.
+    pub fn article_count(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM articles", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Every stored article in id order, for `newshound` subcommands and tests.
+    pub fn articles(&self) -> Result<Vec<StoredArticle>, StoreError> {
+        self.conn
+            .prepare(
+                "SELECT a.id, f.config_url, a.entry_key, a.url, a.title, a.text, a.page_status,
+                        a.page_error, a.published_at, a.language
+                 FROM articles a JOIN feeds f ON f.id = a.feed_id ORDER BY a.id",
+            )
+            .and_then(|mut st| {
+                st.query_map([], |r| {
+                    Ok(StoredArticle {
+                        id: r.get(0)?,
+                        feed_url: r.get(1)?,
+                        entry_key: r.get(2)?,
+                        url: r.get(3)?,
+                        title: r.get(4)?,
+                        text: r.get(5)?,
+                        page_status: r.get(6)?,
+                        page_error: r.get(7)?,
+                        published_at: r.get::<_, Option<i64>>(8)?.map(from_unix),
+                        language: r.get(9)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(|e| self.sql(e))
+    }
+}
+
+/// Hash of what an entry says, to tell a changed entry from a repeated one.
+fn entry_hash(entry: &Entry) -> String {
+    let mut hasher = Sha256::new();
+    for part in [
+        &entry.title,
+        &entry.summary,
+        &entry.content_html,
+        &entry.author,
+    ] {
+        hasher.update(part.as_deref().unwrap_or("").as_bytes());
+        hasher.update([0u8]);
+    }
+    hasher.update(
+        entry
+            .link
+            .as_ref()
+            .map(|u| u.as_str())
+            .unwrap_or("")
+            .as_bytes(),
+    );
+    hex::encode(hasher.finalize())
+}
+
+fn upsert_entries(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    entries: &[(String, Entry)],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<StoredEntries> {
+    let mut known =
+        tx.prepare_cached("SELECT entry_hash FROM articles WHERE feed_id = ?1 AND entry_key = ?2")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO articles (feed_id, entry_key, guid, url, title, author, summary, content_html,
+             entry_hash, language, published_at, updated_at, first_seen_at, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+    )?;
+    let mut update = tx.prepare_cached(
+        "UPDATE articles SET guid = ?3, url = ?4, title = ?5, author = ?6, summary = ?7,
+             content_html = ?8, entry_hash = ?9, language = COALESCE(?10, language),
+             published_at = COALESCE(?11, published_at), updated_at = ?12, changed_at = ?13,
+             page_status = CASE WHEN page_status = 'skipped' THEN 'skipped' ELSE 'pending' END,
+             page_attempts = 0
+         WHERE feed_id = ?1 AND entry_key = ?2",
+    )?;
+    let mut stored = StoredEntries::default();
+    for (key, entry) in entries {
+        let hash = entry_hash(entry);
+        let previous: Option<String> = known
+            .query_row(params![feed_id, key], |r| r.get(0))
+            .optional()?;
+        let values = params![
+            feed_id,
+            key,
+            entry.guid,
+            entry.link.as_ref().map(|u| u.as_str()),
+            entry.title,
+            entry.author,
+            entry.summary,
+            entry.content_html,
+            hash,
+            entry.language,
+            entry.published_at.map(|t| t.timestamp()),
+            entry.updated_at.map(|t| t.timestamp()),
+            now.timestamp(),
+        ];
+        match previous {
+            None => {
+                insert.execute(values)?;
+                stored.new += 1;
+            }
+            Some(old) if old != hash => {
+                update.execute(values)?;
+                stored.updated += 1;
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{FeedSpec, PollRecord};
+
+    fn entry(guid: &str, title: &str) -> (String, Entry) {
+        let e = Entry {
+            guid: Some(guid.into()),
+            title: Some(title.into()),
+            link: Some(url::Url::parse(&format!("http://example.com/{guid}")).unwrap()),
+            ..Entry::default()
+        };
+        (format!("guid:{guid}"), e)
+    }
+
+    fn poll<'a>(entries: &'a [(String, Entry)], now: DateTime<Utc>) -> SuccessfulPoll<'a> {
+        SuccessfulPoll {
+            record: PollRecord {
+                polled_at: now,
+                next_poll_at: now,
+                status: "ok",
+                http_status: Some(200),
+                error: None,
+            },
+            entries,
+            etag: None,
+            last_modified: None,
+            moved_to: None,
+            title: None,
+        }
+    }
+
+    fn open_with_feed() -> (tempfile::TempDir, Store, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+        let spec = FeedSpec {
+            config_url: "http://example.com/feed".into(),
+            name: "example".into(),
+        };
+        let states = store.sync_feeds(&[spec], Utc::now()).unwrap();
+        (dir, store, states[0].id)
+    }
+
+    /// An entry seen again is not stored twice; a changed one updates its row.
+    #[test]
+    fn repeated_entry_is_stored_once_and_changes_update_it() {
+        let (_dir, mut store, feed) = open_with_feed();
+        let now = Utc::now();
+        let first = [entry("a", "Title"), entry("b", "Other")];
+        assert_eq!(store.store_poll(feed, &poll(&first, now)).unwrap().new, 2);
+        let same = store.store_poll(feed, &poll(&first, now)).unwrap();
+        assert_eq!(same, StoredEntries { new: 0, updated: 0 });
+        let changed = [entry("a", "Title, corrected")];
+        let result = store.store_poll(feed, &poll(&changed, now)).unwrap();
+        assert_eq!(result, StoredEntries { new: 0, updated: 1 });
+        let articles = store.articles().unwrap();
+        assert_eq!(articles.len(), 2);
+        assert_eq!(articles[0].title.as_deref(), Some("Title, corrected"));
+    }
+
+    /// Retention removes old articles, their hits, and stories left empty; newer ones stay.
+    #[test]
+    fn prune_removes_old_articles_hits_and_orphan_stories() {
+        let (_dir, mut store, feed) = open_with_feed();
+        let old_time = Utc::now() - chrono::Duration::days(200);
+        let now = Utc::now();
+        store
+            .store_poll(feed, &poll(&[entry("old", "Old")], old_time))
+            .unwrap();
+        store
+            .store_poll(feed, &poll(&[entry("new", "New")], now))
+            .unwrap();
+        store.conn.execute_batch(
+            "INSERT INTO stories (id, lead_article_id, created_at) VALUES (1, 1, 0), (2, 2, 0);
+             UPDATE articles SET story_id = id;
+             INSERT INTO hits (topic, article_id, story_id, created_at) SELECT 't', id, id, 0 FROM articles;",
+        ).unwrap();
+        let pruned = store.prune(now - chrono::Duration::days(180)).unwrap();
+        assert_eq!(
+            pruned,
+            Pruned {
+                articles: 1,
+                stories: 1
+            }
+        );
+        let left: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM hits", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 1);
+        assert_eq!(store.articles().unwrap()[0].title.as_deref(), Some("New"));
+    }
+
+    /// A page that fails is retried a limited number of times, then left alone.
+    #[test]
+    fn failed_pages_are_retried_then_given_up() {
+        let (_dir, mut store, feed) = open_with_feed();
+        store
+            .store_poll(feed, &poll(&[entry("a", "A")], Utc::now()))
+            .unwrap();
+        let failure = PageResult::Failed {
+            error: "boom".into(),
+            final_attempt: false,
+        };
+        for _ in 0..MAX_PAGE_ATTEMPTS {
+            let pending = store.pending_pages(feed, 10).unwrap();
+            assert_eq!(pending.len(), 1);
+            store
+                .record_page(pending[0].article_id, &failure, Utc::now())
+                .unwrap();
+        }
+        assert!(store.pending_pages(feed, 10).unwrap().is_empty());
+    }
+}

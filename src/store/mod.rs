@@ -1,0 +1,275 @@
+//! The SQLite database: opening, pragmas, migrations and every SQL statement newshound runs.
+//!
+//! One [`Store`] wraps one connection. The daemon keeps it behind a mutex in a [`StoreHandle`]
+//! and uses it from `spawn_blocking`, so no statement ever runs on the async runtime's threads and
+//! the lock is never held across an `.await`. Uniqueness (one row per feed, one row per entry) is
+//! enforced by the schema, not by reads before writes.
+//!
+//! The statements are grouped by table: `feeds` holds the feed rows and their poll state,
+//! `articles` the stored entries, their pages and retention; this module opens the database,
+//! migrates it and keeps the daemon's small persistent facts.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+mod articles;
+mod feeds;
+
+pub use articles::{PageResult, PendingPage, Pruned, StoredArticle, StoredEntries};
+pub use feeds::{FeedSpec, FeedState, PollRecord, SuccessfulPoll};
+
+/// The schema, as numbered plain-SQL files applied in order; `PRAGMA user_version` records how
+/// many have been applied, so an older database is brought up to date when it is opened.
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init.sql",
+    include_str!("../../migrations/0001_init.sql"),
+)];
+
+/// How long a writer waits for another process holding the database lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Errors of the database layer; each names the database file it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened or configured.
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A migration file failed to apply.
+    #[error("database {path}: migration {migration} failed: {source}")]
+    Migration {
+        path: PathBuf,
+        migration: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer newshound than this one.
+    #[error(
+        "database {path} has schema version {found}, newer than this newshound knows ({known})"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: usize,
+        known: usize,
+    },
+    /// Any statement failing after the database was open.
+    #[error("database {path}: {source}")]
+    Sql {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The blocking task running a statement panicked or was cancelled.
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+/// The open database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, sets WAL, foreign keys and a busy
+    /// timeout, and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                open_err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                    Some(format!("cannot create folder {}: {e}", dir.display())),
+                ))
+            })?;
+        }
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The database file, for messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Current schema version (number of migrations applied).
+    pub fn schema_version(&self) -> Result<usize, StoreError> {
+        let v: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))?;
+        Ok(usize::try_from(v).unwrap_or(0))
+    }
+
+    /// Applies the migrations that this database has not seen yet, each in its own transaction.
+    pub fn migrate(&mut self) -> Result<(), StoreError> {
+        self.migrate_to(MIGRATIONS.len())
+    }
+
+    /// Applies migrations up to `target` (exclusive count); tests use it to build old schemas.
+    pub fn migrate_to(&mut self, target: usize) -> Result<(), StoreError> {
+        let current = self.schema_version()?;
+        if current > MIGRATIONS.len() {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: current,
+                known: MIGRATIONS.len(),
+            });
+        }
+        for (index, (name, sql)) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
+            let fail = |source| StoreError::Migration {
+                path: self.path.clone(),
+                migration: name,
+                source,
+            };
+            let tx = self.conn.transaction().map_err(fail)?;
+            tx.execute_batch(sql).map_err(fail)?;
+            tx.pragma_update(
+                None,
+                "user_version",
+                i64::try_from(index + 1).unwrap_or(i64::MAX),
+            )
+            .map_err(fail)?;
+            tx.commit().map_err(fail)?;
+            tracing::info!(database = %self.path.display(), migration = name, "applied migration");
+        }
+        Ok(())
+    }
+
+    fn sql(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sql {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Reads a small persistent fact of the daemon (e.g. when retention last ran).
+    pub fn state_value(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM daemon_state WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Writes a small persistent fact of the daemon.
+    pub fn set_state_value(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO daemon_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+}
+
+fn from_unix(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
+    StoreError::Sql {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// The store shared by the daemon's tasks: one connection behind a mutex, used only from
+/// `spawn_blocking` so SQLite never blocks the async runtime.
+#[derive(Clone)]
+pub struct StoreHandle {
+    inner: Arc<Mutex<Store>>,
+}
+
+impl StoreHandle {
+    /// Wraps an open store.
+    pub fn new(store: Store) -> StoreHandle {
+        StoreHandle {
+            inner: Arc::new(Mutex::new(store)),
+        }
+    }
+
+    /// Runs `f` with the store on the blocking pool. The lock is taken inside the blocking task
+    /// and released before the result comes back, so it is never held across an `.await`.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock poisons it; the connection itself is still usable
+            // because every write is a transaction that rolled back.
+            let mut store = inner.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut store)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Opening an existing database keeps its data and does not re-apply migrations; a database
+    /// at an older version is brought up to date.
+    #[test]
+    fn reopening_migrates_and_keeps_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let old = Store::open(&path).unwrap();
+        old.conn.pragma_update(None, "user_version", 0).unwrap();
+        old.conn.execute_batch("DROP TABLE daemon_state; DROP TABLE hits; DROP TABLE articles; DROP TABLE stories; DROP TABLE feeds;").unwrap();
+        drop(old);
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
+        store.set_state_value("k", "v").unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.state_value("k").unwrap().as_deref(), Some("v"));
+    }
+
+    /// A database from a newer newshound is refused rather than misread.
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let store = Store::open(&path).unwrap();
+        store.conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(store);
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+}
