@@ -337,3 +337,41 @@ async fn cache_max_age_delays_the_next_poll() {
     assert!(next.timestamp() >= before.timestamp() + 7200);
     assert!(next.timestamp() <= before.timestamp() + 7200 + 15 * 60 + 5);
 }
+
+/// A gzip-compressed feed (what most servers send to `Accept-Encoding: gzip`) is decompressed
+/// before parsing, and the size limit applies to the decompressed body.
+#[tokio::test]
+async fn gzip_feed_is_decompressed() {
+    use std::io::Write;
+    let compress = |text: String| {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(text.as_bytes()).unwrap();
+        encoder.finish().unwrap()
+    };
+    let feed_body = compress(rss(&[
+        ("One", "http://example.com/1"),
+        ("Two", "http://example.com/2"),
+    ]));
+    let bomb = compress(" ".repeat(2_000_000));
+    let server = TestServer::start(move |req| {
+        let body = if req.target == "/bomb.xml" {
+            bomb.clone()
+        } else {
+            feed_body.clone()
+        };
+        Reply::ok(RSS, body).with_header("Content-Encoding", "gzip")
+    })
+    .await;
+    let (good, bomb_url) = (server.url("/feed.xml"), server.url("/bomb.xml"));
+    let config = TestConfig::new(
+        "fetch_articles = false\nmax_body_bytes = \"1MiB\"",
+        &(feed(&good, "gzip") + &feed(&bomb_url, "bomb")),
+    );
+    let summary = run_once(&config.load(), true).await.unwrap();
+    assert_eq!(
+        (summary.ok, summary.new_articles, summary.failed),
+        (1, 2, 1)
+    );
+    let error = state(&config, &bomb_url).last_error.unwrap();
+    assert!(error.contains("larger than 1048576 bytes"), "{error}");
+}
