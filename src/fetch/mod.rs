@@ -469,19 +469,25 @@ fn find_source<'a, T: std::error::Error + 'static>(
     None
 }
 
-/// "error: cause: cause", without repeating a cause that its parent already printed.
+/// The causes of a reqwest error as "cause: cause", without reqwest's and hyper's wrappers
+/// ("error sending request for url (...)", "client error (Connect)"), which repeat the URL the
+/// message already starts with and say nothing an operator can act on.
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = err.to_string();
+    let mut parts: Vec<String> = Vec::new();
     let mut current = err.source();
     while let Some(e) = current {
         let text = e.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
+        let wrapper =
+            text.starts_with("client error (") || text.starts_with("error sending request");
+        if !wrapper && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
         }
         current = e.source();
     }
-    message
+    if parts.is_empty() {
+        return err.to_string();
+    }
+    parts.join(": ")
 }
 
 async fn read_capped(
