@@ -58,7 +58,10 @@ pub struct Extracted {
     pub author: Option<String>,
     /// Publication time declared by the page, in UTC.
     pub published_at: Option<DateTime<Utc>>,
-    /// Language declared by the page (`<html lang>`), lower-case primary subtag.
+    /// Last modification time declared by the page, in UTC.
+    pub modified_at: Option<DateTime<Utc>>,
+    /// Language of the page: declared (`<html lang>`), else detected on the text; lower-case
+    /// ISO 639-1 code.
     pub language: Option<String>,
     /// `<link rel=canonical>` or `og:url`, absolute.
     pub canonical_url: Option<Url>,

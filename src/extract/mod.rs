@@ -20,6 +20,7 @@
 
 mod decode;
 mod json_ld;
+mod lines;
 mod metadata;
 mod text;
 
@@ -44,9 +45,10 @@ pub fn extract(html: &str, page_url: &Url) -> Extracted {
     let site_name = meta.first(&["og:site_name", "application-name"]);
     Extracted {
         title: title(&document, root, &meta, &json_ld, site_name.as_deref()),
-        text: main_text(root),
+        text: lines::remove_noise_lines(&main_text(root)),
         author: author(&meta, &json_ld),
         published_at: published_at(&document, root, &meta, &json_ld),
+        modified_at: None,
         language: language(&document, &meta),
         canonical_url: canonical_url(&document, &meta, page_url),
         description: meta.first(&["description", "og:description", "twitter:description"]),
