@@ -23,6 +23,8 @@ pub struct Entry {
     pub summary: Option<String>,
     /// The item's full HTML content when the feed carries it (`content:encoded`, Atom `content`).
     pub content_html: Option<String>,
+    /// `content_html` as plain text: the article's text when its page cannot be used.
+    pub content_text: Option<String>,
     /// When the item was first published, in UTC.
     pub published_at: Option<DateTime<Utc>>,
     /// When the item was last changed, in UTC.
@@ -69,4 +71,52 @@ pub struct Extracted {
     pub site_name: Option<String>,
     /// Page description (`meta description` / `og:description`).
     pub description: Option<String>,
+}
+
+/// Where an article's stored text came from, so users can tell a full article from a feed's
+/// teaser when they ask why something did or did not match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextSource {
+    /// Extracted from the article page.
+    Page,
+    /// The full content the feed carries for the entry.
+    FeedContent,
+    /// The feed entry's summary or description.
+    FeedSummary,
+}
+
+impl TextSource {
+    /// The name stored in the database and printed by the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextSource::Page => "page",
+            TextSource::FeedContent => "feed_content",
+            TextSource::FeedSummary => "feed_summary",
+        }
+    }
+
+    /// The inverse of [`TextSource::as_str`], for values read back from the database.
+    pub fn parse(name: &str) -> Option<TextSource> {
+        [
+            TextSource::Page,
+            TextSource::FeedContent,
+            TextSource::FeedSummary,
+        ]
+        .into_iter()
+        .find(|source| source.as_str() == name)
+    }
+}
+
+impl Entry {
+    /// The best text the feed itself offers for this entry, and where it came from.
+    pub fn feed_text(&self) -> Option<(&str, TextSource)> {
+        let content = self.content_text.as_deref().filter(|t| !t.is_empty());
+        let summary = self.summary.as_deref().filter(|t| !t.is_empty());
+        match (content, summary) {
+            (Some(c), Some(s)) if s.len() > c.len() => Some((s, TextSource::FeedSummary)),
+            (Some(c), _) => Some((c, TextSource::FeedContent)),
+            (None, Some(s)) => Some((s, TextSource::FeedSummary)),
+            (None, None) => None,
+        }
+    }
 }

@@ -12,10 +12,19 @@ use url::Url;
 
 use crate::extract;
 use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Origin, Validators};
-use crate::model::ParsedFeed;
+use crate::model::{Extracted, ParsedFeed, TextSource};
 use crate::parse;
 use crate::schedule::{self, PublisherHints};
-use crate::store::{FeedState, PageResult, PollRecord, StoreError, StoreHandle, SuccessfulPoll};
+use crate::store::{
+    FeedState, PageResult, PendingPage, PollRecord, StoreError, StoreHandle, SuccessfulPoll,
+};
+
+/// A page whose extracted text is shorter than this many characters is taken for a failed
+/// extraction (a consent wall, a paywall teaser, a video or gallery page) rather than the
+/// article, and the feed's own text is used when it is longer. 250 is trafilatura's default
+/// minimum extraction size; two real sentences of news text already pass it, while feed
+/// summaries, which are what remains, are typically 150 to 400 characters.
+pub const MIN_PAGE_TEXT_CHARS: usize = 250;
 
 /// At most this many pending pages of one feed are fetched per refresh; the rest wait for the
 /// next one, so a feed with thousands of new items cannot monopolise a cycle.
@@ -287,9 +296,11 @@ async fn fetch_pages(
     job: &FeedJob,
     from_file_feed: bool,
 ) -> Result<(usize, usize), StoreError> {
-    let id = job.state.id;
-    if !job.fetch_articles {
-        ctx.store.call(move |s| s.skip_pending_pages(id)).await?;
+    let (id, no_pages) = (job.state.id, !job.fetch_articles);
+    ctx.store
+        .call(move |s| s.use_feed_text(id, no_pages))
+        .await?;
+    if no_pages {
         return Ok((0, 0));
     }
     let pending = ctx
@@ -304,8 +315,8 @@ async fn fetch_pages(
             if ctx.cancel.is_cancelled() {
                 return Ok(None);
             }
-            let result = fetch_page(&ctx, &feed, &page.url, from_file_feed).await;
-            let ok = matches!(result, PageResult::Extracted(_));
+            let result = fetch_page(&ctx, &feed, &page, from_file_feed).await;
+            let ok = matches!(result, PageResult::Extracted { .. });
             ctx.store
                 .call(move |s| s.record_page(page.article_id, &result, Utc::now()))
                 .await?;
@@ -328,7 +339,13 @@ async fn fetch_pages(
     Ok((ok, failed))
 }
 
-async fn fetch_page(ctx: &Context, feed: &str, link: &str, from_file_feed: bool) -> PageResult {
+async fn fetch_page(
+    ctx: &Context,
+    feed: &str,
+    pending: &PendingPage,
+    from_file_feed: bool,
+) -> PageResult {
+    let link = pending.url.as_str();
     let failed = |error: String, final_attempt: bool| {
         tracing::warn!(feed = %feed, url = %link, error = %error, "article page not fetched");
         PageResult::Failed {
@@ -347,7 +364,13 @@ async fn fetch_page(ctx: &Context, feed: &str, link: &str, from_file_feed: bool)
         () = ctx.cancel.cancelled() => return failed(format!("{url}: interrupted by shutdown"), false),
     };
     match fetched {
-        Ok(FetchOutcome::Fetched(page)) => extract_in_background(*page).await,
+        Ok(FetchOutcome::Fetched(page)) if !page.is_html() => {
+            let kind = page.content_type.as_deref().unwrap_or_default();
+            failed(format!("{url}: not an HTML page ({kind})"), true)
+        }
+        Ok(FetchOutcome::Fetched(page)) => {
+            extract_in_background(*page, pending.feed_text.clone()).await
+        }
         Ok(FetchOutcome::NotModified { .. }) => failed(format!("{url}: unexpected 304"), false),
         Err(err) => {
             let final_attempt = err.is_refusal() || err.is_gone();
@@ -356,15 +379,81 @@ async fn fetch_page(ctx: &Context, feed: &str, link: &str, from_file_feed: bool)
     }
 }
 
-async fn extract_in_background(page: Fetched) -> PageResult {
+async fn extract_in_background(
+    page: Fetched,
+    feed_text: Option<(String, TextSource)>,
+) -> PageResult {
     let url = page.final_url.clone();
     tokio::task::spawn_blocking(move || {
         let html = extract::decode_html(&page.body, page.charset.as_deref());
-        PageResult::Extracted(Box::new(extract::extract(&html, &page.final_url)))
+        let mut extracted = extract::extract(&html, &page.final_url);
+        let source = choose_text(&mut extracted, feed_text);
+        PageResult::Extracted {
+            page: Box::new(extracted),
+            source,
+        }
     })
     .await
     .unwrap_or_else(|e| PageResult::Failed {
         error: format!("{url}: extractor crashed: {e}"),
         final_attempt: true,
     })
+}
+
+/// Keeps the page's text unless it is too short to be the article and the feed offers more;
+/// returns where the text now comes from.
+fn choose_text(page: &mut Extracted, feed_text: Option<(String, TextSource)>) -> TextSource {
+    let page_chars = page.text.chars().count();
+    match feed_text {
+        Some((text, source))
+            if page_chars < MIN_PAGE_TEXT_CHARS && text.chars().count() > page_chars =>
+        {
+            page.text = text;
+            source
+        }
+        _ => TextSource::Page,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(text: &str) -> Extracted {
+        Extracted {
+            text: text.into(),
+            ..Extracted::default()
+        }
+    }
+
+    /// A page with an article's worth of text keeps it, whatever the feed offers.
+    #[test]
+    fn full_page_text_is_kept() {
+        let mut extracted = page(&"Real article text. ".repeat(20));
+        let feed = Some(("A longer feed text ".repeat(40), TextSource::FeedContent));
+        assert_eq!(choose_text(&mut extracted, feed), TextSource::Page);
+        assert!(extracted.text.starts_with("Real article"));
+    }
+
+    /// A page that yields too little (a consent wall) gives way to the feed's longer text.
+    #[test]
+    fn short_page_text_gives_way_to_the_feed() {
+        let mut extracted = page("Please accept cookies.");
+        let summary = "The council agreed on the budget after long talks.".to_owned();
+        let source = choose_text(
+            &mut extracted,
+            Some((summary.clone(), TextSource::FeedSummary)),
+        );
+        assert_eq!(source, TextSource::FeedSummary);
+        assert_eq!(extracted.text, summary);
+    }
+
+    /// A short page is still kept when the feed has nothing longer.
+    #[test]
+    fn short_page_text_stays_without_a_better_feed_text() {
+        let mut extracted = page("Short but real.");
+        assert_eq!(choose_text(&mut extracted, None), TextSource::Page);
+        let tiny = Some(("Tiny.".to_owned(), TextSource::FeedSummary));
+        assert_eq!(choose_text(&mut extracted, tiny), TextSource::Page);
+    }
 }

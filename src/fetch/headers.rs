@@ -24,6 +24,13 @@ pub fn charset(headers: &HeaderMap) -> Option<String> {
     })
 }
 
+/// The media type of `Content-Type` (`text/html`), lower-case, without parameters.
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = content_type.split(';').next()?.trim().to_ascii_lowercase();
+    (!essence.is_empty()).then_some(essence)
+}
+
 /// `Cache-Control: max-age=N`.
 pub fn cache_max_age(headers: &HeaderMap) -> Option<Duration> {
     headers

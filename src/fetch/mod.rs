@@ -28,7 +28,7 @@ use url::Url;
 pub use guard::is_public_address;
 use guard::{GuardedResolver, RefusedAddress, refuse_private_literal, refuse_private_peer};
 use headers::header_string;
-pub use headers::{cache_max_age, charset, retry_after};
+pub use headers::{cache_max_age, charset, media_type, retry_after};
 
 /// At most this many redirects are followed for one fetch.
 pub const MAX_REDIRECTS: usize = 5;
@@ -91,6 +91,8 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// `charset` parameter of `Content-Type`.
     pub charset: Option<String>,
+    /// Media type of `Content-Type` without parameters, lower-case (`None` for files).
+    pub content_type: Option<String>,
     /// Validators to send next time.
     pub validators: Validators,
     /// `Cache-Control: max-age`.
@@ -176,6 +178,16 @@ pub enum FetchError {
         /// The I/O error.
         message: String,
     },
+}
+
+impl Fetched {
+    /// True unless the server said the body is something other than HTML (a PDF, an image, a
+    /// feed): such a body has no article text to extract. A missing type counts as HTML.
+    pub fn is_html(&self) -> bool {
+        self.content_type
+            .as_deref()
+            .is_none_or(|t| t.contains("html"))
+    }
 }
 
 impl FetchError {
@@ -359,6 +371,7 @@ impl Fetcher {
             status: status.as_u16(),
             body,
             charset: charset(&headers),
+            content_type: media_type(&headers),
             validators: Validators {
                 etag: header_string(&headers, header::ETAG),
                 last_modified: header_string(&headers, header::LAST_MODIFIED),
@@ -401,6 +414,7 @@ impl Fetcher {
             status: 200,
             body,
             charset: None,
+            content_type: None,
             validators: Validators::default(),
             max_age: None,
             moved_permanently_to: None,

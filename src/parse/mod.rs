@@ -30,7 +30,7 @@ use url::Url;
 use crate::model::{Entry, ParsedFeed};
 use encoding::{apply_http_charset, strip_utf8_declaration};
 use normalise::{count_item_elements, local_name, normalise, root_element};
-use text::{clean_plain, content_html, text_to_plain};
+use text::{clean_plain, content_html, html_to_plain, text_to_plain};
 
 /// Why a document did not yield entries. Every variant is an answer about the document, so the
 /// caller can record it against the feed and go on.
@@ -246,12 +246,15 @@ fn convert_entry(
     let guid = Some(entry.id.trim().to_string()).filter(|g| !g.is_empty());
     let link =
         article_link(&entry.links, base_url).or_else(|| guid.as_deref().and_then(permalink_guid));
+    let content = entry.content.as_ref().and_then(content_html);
+    let content_text = content.as_deref().and_then(html_to_plain);
     Entry {
         link,
         title: entry.title.as_ref().and_then(text_to_plain),
         author: author_names(&entry.authors),
         summary: entry.summary.as_ref().and_then(text_to_plain),
-        content_html: entry.content.as_ref().and_then(content_html),
+        content_html: content,
+        content_text,
         published_at: entry.published,
         updated_at: entry.updated,
         language: entry

@@ -40,6 +40,11 @@ pub(super) fn clean_plain(text: &str) -> Option<String> {
     (!collapsed.is_empty()).then_some(collapsed)
 }
 
+/// Plain text of an entry's HTML content: tags stripped, entities decoded, whitespace collapsed.
+pub(super) fn html_to_plain(html: &str) -> Option<String> {
+    clean_plain(&strip_tags(html))
+}
+
 /// Inline HTML elements: removing their tags must not split a word.
 const INLINE_TAGS: [&str; 21] = [
     "a", "abbr", "b", "big", "cite", "code", "em", "font", "i", "kbd", "mark", "q", "s", "small",

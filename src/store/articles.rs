@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::feeds::write_success;
 use super::{Store, StoreError, SuccessfulPoll, from_unix, sql_err};
-use crate::model::{Entry, Extracted};
+use crate::model::{Entry, Extracted, TextSource};
 
 /// An article row whose page still has to be fetched.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +16,8 @@ pub struct PendingPage {
     pub article_id: i64,
     /// The page to fetch.
     pub url: String,
+    /// The feed's own text of the entry, to stand in for a page that yields too little.
+    pub feed_text: Option<(String, TextSource)>,
 }
 
 /// What storing one feed's entries did.
@@ -39,9 +41,16 @@ pub struct Pruned {
 /// The result of fetching one article page, written to its row.
 #[derive(Debug, Clone)]
 pub enum PageResult {
-    /// The page was fetched and its text extracted.
-    Extracted(Box<Extracted>),
-    /// The page could not be fetched or was refused; `final_attempt` stops further tries.
+    /// The page was fetched and extracted; `page.text` is the article's text, which came from
+    /// `source` (the feed's text replaces a page that yielded too little).
+    Extracted {
+        /// Text and metadata of the page.
+        page: Box<Extracted>,
+        /// Where `page.text` came from.
+        source: TextSource,
+    },
+    /// The page could not be fetched, was refused, or is not HTML; `final_attempt` stops further
+    /// tries. After the last attempt the feed's own text becomes the article's text.
     Failed {
         /// Why, for the operator.
         error: String,
@@ -76,6 +85,8 @@ pub struct StoredArticle {
     pub published_at: Option<DateTime<Utc>>,
     /// Declared or detected language.
     pub language: Option<String>,
+    /// Where `text` came from: "page", "feed_content" or "feed_summary".
+    pub text_source: Option<String>,
 }
 
 impl Store {
@@ -105,15 +116,18 @@ impl Store {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.conn
             .prepare_cached(
-                "SELECT id, url FROM articles
+                "SELECT id, url, feed_text, feed_text_source FROM articles
                  WHERE feed_id = ?1 AND page_status = 'pending' AND url IS NOT NULL
                  ORDER BY id LIMIT ?2",
             )
             .and_then(|mut st| {
                 st.query_map(params![feed_id, limit], |r| {
+                    let text: Option<String> = r.get(2)?;
+                    let source: Option<String> = r.get(3)?;
                     Ok(PendingPage {
                         article_id: r.get(0)?,
                         url: r.get(1)?,
+                        feed_text: text.zip(source.as_deref().and_then(TextSource::parse)),
                     })
                 })?
                 .collect()
@@ -121,13 +135,16 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
-    /// Marks every pending page of a feed as not wanted (the feed has fetch_articles off).
-    pub fn skip_pending_pages(&mut self, feed_id: i64) -> Result<(), StoreError> {
+    /// Gives the pending articles that will get no page their feed's text: all of them when the
+    /// feed has fetch_articles off (`all`), else those without a link.
+    pub fn use_feed_text(&mut self, feed_id: i64, all: bool) -> Result<(), StoreError> {
         self.conn
-            .execute(
-                "UPDATE articles SET page_status = 'skipped' WHERE feed_id = ?1 AND page_status = 'pending'",
-                [feed_id],
+            .prepare_cached(
+                "UPDATE articles SET page_status = 'skipped', text = feed_text,
+                     text_source = feed_text_source
+                 WHERE feed_id = ?1 AND page_status = 'pending' AND (?2 OR url IS NULL)",
             )
+            .and_then(|mut st| st.execute(params![feed_id, all]))
             .map_err(|e| self.sql(e))?;
         Ok(())
     }
@@ -140,12 +157,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let outcome = match result {
-            PageResult::Extracted(page) => self.conn.execute(
+            PageResult::Extracted { page, source } => self.conn.execute(
                 "UPDATE articles SET page_status = 'ok', page_attempts = page_attempts + 1,
                      page_error = NULL, fetched_at = ?2, page_title = ?3, text = ?4,
                      canonical_url = ?5, site_name = ?6,
                      language = COALESCE(?7, language), author = COALESCE(author, ?8),
-                     published_at = COALESCE(published_at, ?9)
+                     published_at = COALESCE(published_at, ?9), text_source = ?10
                  WHERE id = ?1",
                 params![
                     article_id,
@@ -157,6 +174,7 @@ impl Store {
                     page.language,
                     page.author,
                     page.published_at.map(|t| t.timestamp()),
+                    source.as_str(),
                 ],
             ),
             PageResult::Failed {
@@ -166,7 +184,10 @@ impl Store {
                 "UPDATE articles SET page_attempts = page_attempts + 1, page_error = ?2,
                      fetched_at = ?3,
                      page_status = CASE WHEN ?4 OR page_attempts + 1 >= ?5 THEN 'failed'
-                                        ELSE 'pending' END
+                                        ELSE 'pending' END,
+                     text = CASE WHEN ?4 OR page_attempts + 1 >= ?5 THEN feed_text ELSE text END,
+                     text_source = CASE WHEN ?4 OR page_attempts + 1 >= ?5 THEN feed_text_source
+                                        ELSE text_source END
                  WHERE id = ?1",
                 params![
                     article_id,
@@ -220,7 +241,7 @@ impl Store {
         self.conn
             .prepare(
                 "SELECT a.id, f.config_url, a.entry_key, a.url, a.title, a.text, a.page_status,
-                        a.page_error, a.published_at, a.language
+                        a.page_error, a.published_at, a.language, a.text_source
                  FROM articles a JOIN feeds f ON f.id = a.feed_id ORDER BY a.id",
             )
             .and_then(|mut st| {
@@ -236,6 +257,7 @@ impl Store {
                         page_error: r.get(7)?,
                         published_at: r.get::<_, Option<i64>>(8)?.map(from_unix),
                         language: r.get(9)?,
+                        text_source: r.get(10)?,
                     })
                 })?
                 .collect()
@@ -277,20 +299,21 @@ fn upsert_entries(
         tx.prepare_cached("SELECT entry_hash FROM articles WHERE feed_id = ?1 AND entry_key = ?2")?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO articles (feed_id, entry_key, guid, url, title, author, summary, content_html,
-             entry_hash, language, published_at, updated_at, first_seen_at, changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+             entry_hash, language, published_at, updated_at, first_seen_at, changed_at,
+             feed_text, feed_text_source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)",
     )?;
     let mut update = tx.prepare_cached(
         "UPDATE articles SET guid = ?3, url = ?4, title = ?5, author = ?6, summary = ?7,
              content_html = ?8, entry_hash = ?9, language = COALESCE(?10, language),
              published_at = COALESCE(?11, published_at), updated_at = ?12, changed_at = ?13,
-             page_status = CASE WHEN page_status = 'skipped' THEN 'skipped' ELSE 'pending' END,
-             page_attempts = 0
+             feed_text = ?14, feed_text_source = ?15, page_status = 'pending', page_attempts = 0
          WHERE feed_id = ?1 AND entry_key = ?2",
     )?;
     let mut stored = StoredEntries::default();
     for (key, entry) in entries {
         let hash = entry_hash(entry);
+        let feed_text = entry.feed_text();
         let previous: Option<String> = known
             .query_row(params![feed_id, key], |r| r.get(0))
             .optional()?;
@@ -308,6 +331,8 @@ fn upsert_entries(
             entry.published_at.map(|t| t.timestamp()),
             entry.updated_at.map(|t| t.timestamp()),
             now.timestamp(),
+            feed_text.map(|(text, _)| text),
+            feed_text.map(|(_, source)| source.as_str()),
         ];
         match previous {
             None => {

@@ -24,10 +24,16 @@ pub use feeds::{FeedSpec, FeedState, PollRecord, SuccessfulPoll};
 
 /// The schema, as numbered plain-SQL files applied in order; `PRAGMA user_version` records how
 /// many have been applied, so an older database is brought up to date when it is opened.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init.sql",
-    include_str!("../../migrations/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init.sql",
+        include_str!("../../migrations/0001_init.sql"),
+    ),
+    (
+        "0002_text_source.sql",
+        include_str!("../../migrations/0002_text_source.sql"),
+    ),
+];
 
 /// How long a writer waits for another process holding the database lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

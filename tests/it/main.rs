@@ -25,3 +25,6 @@ mod parse_fixtures;
 
 /// The extract stage over the demo's article pages.
 mod extract;
+
+/// Article pages and the text fallbacks to the feed's content or summary.
+mod pages;
