@@ -16,7 +16,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::{self, Config, ConfigErrors, FeedSettings};
+use crate::config::{self, Config, ConfigErrors, DaemonSettings, FeedSettings};
 use crate::fetch::{FetchSettings, Fetcher};
 use crate::pipeline::{self, Context, FeedJob, FeedOutcome, FeedReport};
 use crate::schedule;
@@ -128,7 +128,11 @@ pub async fn open_store(config: &Config) -> Result<StoreHandle, DaemonError> {
 
 /// The fetch settings slice of the config.
 pub fn fetch_settings(config: &Config) -> FetchSettings {
-    let d = &config.daemon;
+    fetch_settings_of(&config.daemon)
+}
+
+/// The fetch settings slice of `[daemon]`.
+pub fn fetch_settings_of(d: &DaemonSettings) -> FetchSettings {
     FetchSettings {
         user_agent: d.user_agent.clone(),
         request_timeout: d.request_timeout,

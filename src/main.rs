@@ -9,7 +9,9 @@ use anyhow::Context as _;
 use chrono::{DateTime, Local, Utc};
 use clap::{Parser, Subcommand};
 
-use newshound::config::{self, Config};
+mod extract_command;
+
+use newshound::config::{self, Config, DaemonSettings};
 use newshound::daemon;
 use newshound::store::{FeedState, Store};
 
@@ -43,6 +45,19 @@ enum Command {
     Check,
     /// Show every configured feed with its poll state.
     Feeds,
+    /// Print the main text of pages (files or URLs) as newshound extracts it.
+    Extract {
+        /// HTML files, or http(s) URLs fetched with the daemon's limits.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+        /// One JSON object per input: url, title, author, published, language, canonical_url,
+        /// site_name, text, text_source.
+        #[arg(long, conflicts_with = "output_dir")]
+        json: bool,
+        /// Write `<input file name>.txt` per input into this folder instead of printing.
+        #[arg(long, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
+    },
     /// Print [[feeds]] TOML for every feed in an OPML file (outline titles become tags).
     ImportOpml {
         /// The OPML file, as exported by most feed readers.
@@ -54,6 +69,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // A reader that stops early (`newshound extract ... | head`) is not an error.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("newshound: {err:#}");
             ExitCode::FAILURE
@@ -61,9 +78,42 @@ fn main() -> ExitCode {
     }
 }
 
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::ImportOpml { file } => import_opml(&file),
+        Command::Extract {
+            inputs,
+            json,
+            output_dir,
+        } => {
+            let output = match (json, output_dir) {
+                (_, Some(dir)) => extract_command::Output::Folder(dir),
+                (true, None) => extract_command::Output::Json,
+                (false, None) => extract_command::Output::Text,
+            };
+            let fetcher = if inputs
+                .iter()
+                .any(|i| i.starts_with("http://") || i.starts_with("https://"))
+            {
+                Some(fetcher_for_cli(&cli.config)?)
+            } else {
+                None
+            };
+            let failed = extract_command::run(&inputs, &output, fetcher.as_ref())?;
+            Ok(if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Check => Ok(match load_config(&cli.config) {
             Some(config) => {
                 println!("{}", config.summary());
@@ -97,6 +147,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The fetcher for URLs named on the command line: the config's limits when there is a config
+/// file, the defaults otherwise (extracting a page should not need a config).
+fn fetcher_for_cli(path: &Path) -> anyhow::Result<newshound::fetch::Fetcher> {
+    let daemon = if path.exists() {
+        match config::load(path) {
+            Ok(config) => config.daemon,
+            Err(errors) => anyhow::bail!("{errors}"),
+        }
+    } else {
+        DaemonSettings::defaults(Path::new("."))
+    };
+    let settings = daemon::fetch_settings_of(&daemon);
+    Ok(newshound::fetch::Fetcher::new(settings)?)
 }
 
 /// Loads and validates the config, printing every problem; `None` when it is invalid.

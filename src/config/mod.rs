@@ -299,6 +299,19 @@ impl std::error::Error for ConfigErrors {}
 const TOP_KEYS: &[&str] = &["include", "daemon", "feeds", "topics", "email", "digests"];
 const INCLUDED_FILE_KEYS: &[&str] = &["feeds", "topics"];
 
+impl DaemonSettings {
+    /// The `[daemon]` defaults, relative paths resolved against `folder`: for commands that can
+    /// work without a config file, such as `newshound extract`.
+    pub fn defaults(folder: &Path) -> DaemonSettings {
+        let source = Source::from_text(folder.join("(defaults)"), String::new());
+        let document = source.parse().expect("an empty document is valid TOML");
+        let mut errors = Vec::new();
+        let mut diag = Diag::new(&source, &mut errors);
+        let top = Section::root(document.get_ref());
+        read_daemon(&top.table(&mut diag, "daemon"), &mut diag, folder)
+    }
+}
+
 /// Reads and validates the config at `path` and the files it includes, reporting every problem
 /// found rather than only the first.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {

@@ -20,6 +20,11 @@ pub(super) struct Source {
 }
 
 impl Source {
+    /// A source that is not a file (built-in defaults).
+    pub(super) fn from_text(path: PathBuf, text: String) -> Source {
+        Source { path, text }
+    }
+
     pub(super) fn read(path: &Path) -> Result<Source, ConfigError> {
         let bytes = std::fs::read(path).map_err(|error| ConfigError {
             file: path.to_path_buf(),

@@ -43,9 +43,13 @@ pub fn extract(html: &str, page_url: &Url) -> Extracted {
     let json_ld = JsonLd::collect(&document);
     let root = main_content_root(&document);
     let site_name = meta.first(&["og:site_name", "application-name"]);
+    let page_title = title(&document, root, &meta, &json_ld, site_name.as_deref());
     Extracted {
-        title: title(&document, root, &meta, &json_ld, site_name.as_deref()),
-        text: lines::remove_noise_lines(&main_text(root)),
+        text: lines::remove_noise_lines(&drop_leading_headline(
+            main_text(root),
+            page_title.as_deref(),
+        )),
+        title: page_title,
         author: author(&meta, &json_ld),
         published_at: published_at(&document, root, &meta, &json_ld),
         modified_at: None,
@@ -54,6 +58,34 @@ pub fn extract(html: &str, page_url: &Url) -> Extracted {
         description: meta.first(&["description", "og:description", "twitter:description"]),
         site_name,
     }
+}
+
+/// The headline is the article's title, not its text: when one of the first blocks repeats the
+/// title, it and the blocks before it (a kicker such as "Nordkorea und Russland") are dropped.
+fn drop_leading_headline(text: String, title: Option<&str>) -> String {
+    const HEADLINE_WITHIN: usize = 3;
+    let Some(title) = title
+        .map(normalise_for_comparison)
+        .filter(|t| !t.is_empty())
+    else {
+        return text;
+    };
+    let blocks: Vec<&str> = text.split("\n\n").collect();
+    let headline = blocks
+        .iter()
+        .take(HEADLINE_WITHIN)
+        .position(|block| normalise_for_comparison(block) == title);
+    match headline {
+        Some(index) => blocks[index + 1..].join("\n\n"),
+        None => text,
+    }
+}
+
+fn normalise_for_comparison(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// Parses a static selector; the submodules' selector strings are valid CSS, checked by the unit

@@ -69,6 +69,9 @@ pub enum Origin {
         /// The feed that carried the link is a local file.
         from_file_feed: bool,
     },
+    /// A page the user named on the command line (`newshound extract URL`): trusted like a
+    /// configured feed, asked for as a page.
+    CommandLine,
 }
 
 /// Validators from the previous response, echoed exactly as the server sent them.
@@ -311,6 +314,7 @@ impl Fetcher {
             matches!(origin, Origin::ArticleLink { .. }) && !self.settings.allow_private_networks;
         let (client, accept) = match origin {
             Origin::ConfiguredFeed => (&self.feed_client, FEED_ACCEPT),
+            Origin::CommandLine => (&self.feed_client, PAGE_ACCEPT),
             Origin::ArticleLink { .. } => (&self.page_client, PAGE_ACCEPT),
         };
         let mut url = start.clone();

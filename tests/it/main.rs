@@ -28,3 +28,6 @@ mod extract;
 
 /// Article pages and the text fallbacks to the feed's content or summary.
 mod pages;
+
+/// The `extract` command.
+mod extract_cli;
