@@ -356,14 +356,14 @@ pub(super) fn non_empty(text: String) -> Option<String> {
 mod tests {
     use crate::extract::tests::{NEWS_PAGE, run};
 
-    /// The main text is the article's blocks, in order, without any furniture.
+    /// The main text is the article's blocks, in order, without any furniture (and without
+    /// the headline, which is the title).
     #[test]
     fn article_text_skips_furniture_and_keeps_blocks() {
         let text = run(NEWS_PAGE).text;
         assert_eq!(
             text,
-            "Kim trifft Putin\n\n\
-             Der nordkoreanische Machthaber will nach Russland reisen.\n\n\
+            "Der nordkoreanische Machthaber will nach Russland reisen.\n\n\
              Es geht um Artillerie und Raketen.\n\n\
              Treffen in Wladiwostok\n\n\
              Wir beobachten das genau."
