@@ -20,6 +20,7 @@
 
 mod decode;
 mod json_ld;
+mod limits;
 mod lines;
 mod metadata;
 mod text;
@@ -38,7 +39,7 @@ pub use decode::decode_html;
 ///
 /// `page_url` is the page's final URL, against which a relative canonical link is resolved.
 pub fn extract(html: &str, page_url: &Url) -> Extracted {
-    let document = Html::parse_document(html);
+    let document = Html::parse_document(&limits::bounded(html));
     let meta = MetaTags::collect(&document);
     let json_ld = JsonLd::collect(&document);
     let root = main_content_root(&document);

@@ -31,3 +31,6 @@ mod pages;
 
 /// The `extract` command.
 mod extract_cli;
+
+/// Extraction never panics and is bounded, on arbitrary and hostile input.
+mod extract_props;
