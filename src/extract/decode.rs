@@ -1,13 +1,15 @@
 //! Fetched bytes -> HTML text: the charset sniffing browsers do (BOM, HTTP header, `<meta>`
-//! prescan, UTF-8 validity, windows-1252), on encoding_rs.
+//! prescan, UTF-8 validity, then chardetng's guess), on encoding_rs.
 
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252, X_USER_DEFINED};
 
 /// How many leading bytes may declare the charset in a `<meta>` tag (the HTML prescan limit).
 const META_PRESCAN_BYTES: usize = 1024;
 
 /// Decodes an HTML page to UTF-8: BOM, then the HTTP Content-Type charset, then `<meta charset>` /
-/// http-equiv in the first 1024 bytes, then UTF-8 if valid, else windows-1252 (encoding_rs).
+/// http-equiv in the first 1024 bytes, then UTF-8 if valid, else chardetng's guess (the detector
+/// Firefox uses: windows-1252, windows-1251, Shift_JIS, GBK, ...).
 ///
 /// Pages still arrive in legacy encodings (Latin-1, windows-1251, ...) and decoding them as UTF-8
 /// would turn every umlaut into U+FFFD and break topic matching. Never fails: undecodable bytes
@@ -16,16 +18,31 @@ pub fn decode_html(body: &[u8], http_charset: Option<&str>) -> String {
     if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
         return decode_with(encoding, &body[bom_len..]);
     }
-    let declared = http_charset
-        .and_then(encoding_for_http_label)
-        .or_else(|| charset_from_meta(&body[..body.len().min(META_PRESCAN_BYTES)]));
-    if let Some(encoding) = declared {
+    if let Some(encoding) = http_charset.and_then(encoding_for_http_label) {
+        return decode_with(encoding, body);
+    }
+    if let Some(encoding) = charset_from_meta(&body[..body.len().min(META_PRESCAN_BYTES)]) {
+        // Pages re-saved as UTF-8 keep their old `<meta charset>`; non-ASCII text that is valid
+        // UTF-8 is almost never a legacy encoding by accident.
+        if encoding != UTF_8
+            && !body.is_ascii()
+            && let Ok(text) = std::str::from_utf8(body)
+        {
+            return text.to_owned();
+        }
         return decode_with(encoding, body);
     }
     match std::str::from_utf8(body) {
         Ok(text) => text.to_owned(),
-        Err(_) => decode_with(WINDOWS_1252, body),
+        Err(_) => decode_with(detect_encoding(body), body),
     }
+}
+
+/// Guesses the legacy encoding of undeclared bytes that are not UTF-8.
+fn detect_encoding(body: &[u8]) -> &'static Encoding {
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(body, true);
+    detector.guess(None, Utf8Detection::Deny)
 }
 
 /// Decodes `bytes` with `encoding`, replacing malformed sequences.
@@ -107,10 +124,26 @@ mod tests {
         assert_eq!(decode_html("Grüße".as_bytes(), None), "Grüße");
     }
 
-    /// Undeclared bytes that are not UTF-8 are read as windows-1252 (superset of Latin-1).
+    /// Undeclared Latin-1 bytes that are not UTF-8 are detected as windows-1252.
     #[test]
-    fn undeclared_invalid_utf8_is_windows_1252() {
-        assert_eq!(decode_html(b"Gr\xfc\xdfe \x80", None), "Grüße €");
+    fn undeclared_latin1_is_detected() {
+        let body = b"<p>Die Gr\xfc\xdfe aus M\xfcnchen kosten 5 \x80, sagte der B\xe4cker.</p>";
+        assert!(decode_html(body, None).contains("Grüße aus München kosten 5 €"));
+    }
+
+    /// Undeclared windows-1251 Cyrillic is detected rather than read as Latin-1.
+    #[test]
+    fn undeclared_windows_1251_is_detected() {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251
+            .encode("<p>Президент России Владимир Путин встретился с лидером Северной Кореи.</p>");
+        assert!(decode_html(&bytes, None).contains("Владимир Путин"));
+    }
+
+    /// A page saved as UTF-8 under an old `<meta charset=gb2312>` is read as UTF-8.
+    #[test]
+    fn valid_utf8_beats_a_legacy_meta_charset() {
+        let body = "<meta charset=gb2312><p>谷歌人工智能</p>".as_bytes();
+        assert!(decode_html(body, None).contains("谷歌人工智能"));
     }
 
     /// A Latin-1 page declared by `<meta charset>` decodes its umlauts.
@@ -156,7 +189,9 @@ mod tests {
     #[test]
     fn meta_charset_after_the_prescan_window_is_ignored() {
         let mut body = vec![b' '; 1100];
-        body.extend_from_slice(b"<meta charset=windows-1251>\xcf");
-        assert!(decode_html(&body, None).ends_with('Ï'));
+        body.extend_from_slice(
+            b"<meta charset=windows-1251><p>Gr\xfc\xdfe aus M\xfcnchen und K\xf6ln</p>",
+        );
+        assert!(decode_html(&body, None).contains("Grüße aus München und Köln"));
     }
 }

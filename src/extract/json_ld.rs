@@ -1,14 +1,9 @@
 //! JSON-LD: the headline, author and datePublished of a page's `application/ld+json` scripts,
 //! read by a tiny scanner (the crate has no JSON parser, and three keys do not need one).
 
-use std::sync::LazyLock;
+use dom_query::Document;
 
-use scraper::{Html, Selector};
-
-use super::selector;
-use super::text::{non_empty, normalise_space};
-
-static SCRIPT: LazyLock<Selector> = LazyLock::new(|| selector("script[type]"));
+use super::blocks::{non_empty, normalise_space};
 
 /// The text of the page's `application/ld+json` scripts.
 pub(super) struct JsonLd {
@@ -18,15 +13,16 @@ pub(super) struct JsonLd {
 
 impl JsonLd {
     /// Reads every JSON-LD script of the page.
-    pub(super) fn collect(document: &Html) -> Self {
+    pub(super) fn collect(document: &Document) -> Self {
         let scripts = document
-            .select(&SCRIPT)
+            .select("script[type]")
+            .nodes()
+            .iter()
             .filter(|el| {
-                el.value()
-                    .attr("type")
+                el.attr("type")
                     .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
             })
-            .map(|el| el.text().collect::<String>())
+            .map(|el| el.text().to_string())
             .collect();
         JsonLd { scripts }
     }

@@ -1,24 +1,15 @@
 //! Metadata of an article page: title, author, publication time, language and canonical URL,
 //! from `<meta>` tags, `<link rel=canonical>`, JSON-LD and the document itself.
 
-use std::sync::LazyLock;
-
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use scraper::{ElementRef, Html, Selector};
+use dom_query::{Document, NodeRef};
 use url::Url;
 
+use super::blocks::{non_empty, normalise_space};
 use super::json_ld::JsonLd;
-use super::selector;
-use super::text::{element_text, non_empty, normalise_space};
 
 /// Separators sites put between a headline and their name in `<title>`.
 const TITLE_SEPARATORS: [&str; 7] = [" | ", " - ", " – ", " — ", " · ", " :: ", " » "];
-
-static META: LazyLock<Selector> = LazyLock::new(|| selector("meta[content]"));
-static LINK: LazyLock<Selector> = LazyLock::new(|| selector("link[rel][href]"));
-static TITLE: LazyLock<Selector> = LazyLock::new(|| selector("title"));
-static H1: LazyLock<Selector> = LazyLock::new(|| selector("h1"));
-static TIME: LazyLock<Selector> = LazyLock::new(|| selector("time[datetime]"));
 
 /// The page's `<meta>` values keyed by lower-cased `property`, `name`, `itemprop` or
 /// `http-equiv`, in document order.
@@ -29,17 +20,17 @@ pub(super) struct MetaTags {
 
 impl MetaTags {
     /// Reads every `<meta content>` of the page.
-    pub(super) fn collect(document: &Html) -> Self {
+    pub(super) fn collect(document: &Document) -> Self {
         let mut entries = Vec::new();
-        for el in document.select(&META) {
-            let Some(content) = el.value().attr("content").map(normalise_space) else {
+        for el in document.select("meta[content]").nodes() {
+            let Some(content) = el.attr("content").map(|c| normalise_space(&c)) else {
                 continue;
             };
             if content.is_empty() {
                 continue;
             }
             for attr in ["property", "name", "itemprop", "http-equiv"] {
-                if let Some(key) = el.value().attr(attr) {
+                if let Some(key) = el.attr(attr) {
                     entries.push((key.trim().to_ascii_lowercase(), content.clone()));
                 }
             }
@@ -58,10 +49,19 @@ impl MetaTags {
     }
 }
 
-/// Title: og:title, JSON-LD headline, the article's `<h1>`, `<title>` without a site suffix.
+/// Normalised text of the first element matching `css` that has any.
+fn first_text(document: &Document, css: &str) -> Option<String> {
+    document.select(css).nodes().iter().find_map(element_text)
+}
+
+/// Normalised text of `el`, or None when empty.
+fn element_text(el: &NodeRef<'_>) -> Option<String> {
+    non_empty(normalise_space(&el.text()))
+}
+
+/// Title: og:title, JSON-LD headline, the first `<h1>`, `<title>` without a site suffix.
 pub(super) fn title(
-    document: &Html,
-    root: ElementRef<'_>,
+    document: &Document,
     meta: &MetaTags,
     json_ld: &JsonLd,
     site_name: Option<&str>,
@@ -69,11 +69,10 @@ pub(super) fn title(
     let strip = |title: String| strip_site_name(&title, site_name);
     meta.first(&["og:title", "twitter:title"])
         .or_else(|| json_ld.string("headline"))
-        .or_else(|| root.select(&H1).find_map(element_text))
-        .or_else(|| document.select(&H1).find_map(element_text))
+        .or_else(|| first_text(document, "h1"))
         .map(strip)
         .or_else(|| {
-            let title = document.select(&TITLE).find_map(element_text)?;
+            let title = first_text(document, "title")?;
             Some(strip_title_suffix(&strip(title)))
         })
         .and_then(non_empty)
@@ -119,10 +118,10 @@ pub(super) fn author(meta: &MetaTags, json_ld: &JsonLd) -> Option<String> {
         })
 }
 
-/// Publication time: publication metas, JSON-LD datePublished, then `<time datetime>`.
+/// Publication time: publication metas, JSON-LD datePublished, then `<time datetime>` (inside
+/// `<article>` first).
 pub(super) fn published_at(
-    document: &Html,
-    root: ElementRef<'_>,
+    document: &Document,
     meta: &MetaTags,
     json_ld: &JsonLd,
 ) -> Option<DateTime<Utc>> {
@@ -140,11 +139,32 @@ pub(super) fn published_at(
         .chain(json_ld.string("datePublished"))
         .find_map(|value| parse_datetime(&value))
         .or_else(|| {
-            root.select(&TIME)
-                .chain(document.select(&TIME))
-                .filter_map(|el| el.value().attr("datetime"))
-                .find_map(parse_datetime)
+            ["article time[datetime]", "time[datetime]"]
+                .iter()
+                .find_map(|css| {
+                    document
+                        .select(css)
+                        .nodes()
+                        .iter()
+                        .filter_map(|el| el.attr("datetime"))
+                        .find_map(|value| parse_datetime(&value))
+                })
         })
+}
+
+/// Modification time: modification metas, then JSON-LD dateModified.
+pub(super) fn modified_at(meta: &MetaTags, json_ld: &JsonLd) -> Option<DateTime<Utc>> {
+    const KEYS: [&str; 5] = [
+        "article:modified_time",
+        "og:updated_time",
+        "datemodified",
+        "dc.date.modified",
+        "last-modified",
+    ];
+    KEYS.iter()
+        .filter_map(|key| meta.first(&[key]))
+        .chain(json_ld.string("dateModified"))
+        .find_map(|value| parse_datetime(&value))
 }
 
 /// Parses the date formats pages use: RFC 3339, ISO 8601 without colon in the offset or without
@@ -181,14 +201,18 @@ fn parse_datetime(value: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Language: `<html lang>` (or `xml:lang`), Content-Language, og:locale; primary subtag only.
-pub(super) fn language(document: &Html, meta: &MetaTags) -> Option<String> {
-    let html = document.root_element().value();
-    [html.attr("lang"), html.attr("xml:lang")]
-        .into_iter()
-        .flatten()
-        .map(str::to_owned)
-        .chain(meta.first(&["content-language", "og:locale", "dc.language"]))
-        .find_map(|tag| primary_language(&tag))
+pub(super) fn language(document: &Document, meta: &MetaTags) -> Option<String> {
+    let html = document.select("html");
+    let html = html.nodes().first();
+    [
+        html.and_then(|h| h.attr("lang")),
+        html.and_then(|h| h.attr("xml:lang")),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|tag| tag.to_string())
+    .chain(meta.first(&["content-language", "og:locale", "dc.language"]))
+    .find_map(|tag| primary_language(&tag))
 }
 
 /// `de` for `de-DE`, `de_DE` or `DE`; None for anything that is not a language subtag.
@@ -201,14 +225,15 @@ fn primary_language(tag: &str) -> Option<String> {
 
 /// Canonical URL: `<link rel=canonical>`, then og:url, resolved against the page URL; only web
 /// URLs (or the page's own scheme) count.
-pub(super) fn canonical_url(document: &Html, meta: &MetaTags, page_url: &Url) -> Option<Url> {
-    let from_link = document.select(&LINK).find_map(|el| {
-        let rel = el.value().attr("rel")?;
+pub(super) fn canonical_url(document: &Document, meta: &MetaTags, page_url: &Url) -> Option<Url> {
+    let links = document.select("link[rel][href]");
+    let from_link = links.nodes().iter().find_map(|el| {
+        let rel = el.attr("rel")?;
         rel.split_whitespace()
             .any(|r| r.eq_ignore_ascii_case("canonical"))
-            .then(|| el.value().attr("href"))
+            .then(|| el.attr("href"))
             .flatten()
-            .and_then(|href| resolve(page_url, href))
+            .and_then(|href| resolve(page_url, &href))
     });
     from_link.or_else(|| resolve(page_url, &meta.first(&["og:url"])?))
 }

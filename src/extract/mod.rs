@@ -1,98 +1,199 @@
 //! HTML page -> main text and metadata; pure.
 //!
-//! A deliberately simple extractor, good enough for matching topics and deduplicating wire copies
-//! until a readability-class one replaces it:
-//!
 //! 1. [`decode_html`] turns the fetched bytes into text (BOM, HTTP charset, `<meta>` charset,
-//!    UTF-8, windows-1252 — the order browsers use).
-//! 2. [`extract`] parses the page once, picks the element holding the most paragraph text among
-//!    `<article>`, `[itemprop=articleBody]` and elements whose class/id hint at content (else
-//!    `<body>`), skips page furniture (navigation, banners, share bars, teasers, hidden elements)
-//!    and emits headings, paragraphs, list items and quotes as blocks separated by a blank line.
-//!    Metadata comes from `<meta>`, `<link rel=canonical>`, JSON-LD and the document itself.
+//!    UTF-8 validity, then chardetng's guess — so Latin-1 and windows-1251 pages come out right).
+//! 2. [`extract`] parses the page once with html5ever (through dom_query) and reads the metadata
+//!    (`<meta>`, `<link rel=canonical>`, JSON-LD, `<time>`, `<h1>`, `<title>`) from that tree.
+//! 3. The same tree is pruned of furniture (hidden elements, forms, captions, share bars,
+//!    teasers, "read also" boxes named by class/id) and handed to dom_smoothie, a port of
+//!    Readability.js, which scores candidate blocks (text length, commas, link density, class/id
+//!    hints, paragraph structure) and picks the article body with its siblings.
+//! 4. The chosen element becomes blocks (headings, paragraphs, list items, quotes, table rows)
+//!    separated by a blank line; credit-only and "read more" blocks are dropped; then the
+//!    line-level noise pass runs.
 //!
-//! Every walk over the tree is iterative, so hostile nesting depth cannot overflow the stack.
+//! # Bounds
+//! Input over [`MAX_HTML_BYTES`] is cut (at a character boundary) before parsing; tags nested
+//! deeper than 256 levels are dropped before parsing (their text kept); pages with more
+//! than 60,000 elements skip the scorer and fall back to the pruned body; our walks are
+//! iterative; and the third-party scorer runs under `catch_unwind`, so a bug there costs the
+//! text, not the process.
 //!
 //! # Files
-//! This file holds the entry points and what they share; `decode` turns bytes into text, `text`
-//! chooses the content element, skips furniture and collects the blocks, `metadata` reads the
-//! page's metadata, and `json_ld` scans JSON-LD scripts for it.
+//! `decode` turns bytes into text, `metadata` and `json_ld` read metadata, `prune` removes
+//! furniture, `readable` runs the scorer, `blocks` turns the result into text, `lines` (owned
+//! elsewhere) drops noise lines.
 
+mod blocks;
 mod decode;
+mod depth;
 mod json_ld;
-mod limits;
 mod lines;
 mod metadata;
-mod text;
+mod prune;
+mod readable;
 
-use scraper::{Html, Selector};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use dom_query::Document;
 use url::Url;
 
 use crate::model::Extracted;
 use json_ld::JsonLd;
-use metadata::{MetaTags, author, canonical_url, language, published_at, title};
-use text::{main_content_root, main_text};
+use metadata::{MetaTags, author, canonical_url, language, modified_at, published_at, title};
 
 pub use decode::decode_html;
 
-/// Main text and metadata of an article page. Pure; never panics.
+/// Pages are cut to this many bytes before parsing: real articles are far smaller, and parse and
+/// scoring time grow with the input.
+pub const MAX_HTML_BYTES: usize = 4 * 1024 * 1024;
+
+/// A JSON-LD `articleBody` shorter than this is a summary, not a body.
+const MIN_DECLARED_BODY_BYTES: usize = 500;
+
+/// Detected languages need this much text to be trusted (whatlang is unreliable on headlines).
+const MIN_DETECTION_CHARS: usize = 200;
+
+/// Main text and metadata of an article page. Pure; never panics; bounded work (see the module
+/// docs).
 ///
 /// `page_url` is the page's final URL, against which a relative canonical link is resolved.
 pub fn extract(html: &str, page_url: &Url) -> Extracted {
-    let document = Html::parse_document(&limits::bounded(html));
+    let document = Document::from(depth::cap_depth(cap_input(html)).as_ref());
     let meta = MetaTags::collect(&document);
     let json_ld = JsonLd::collect(&document);
-    let root = main_content_root(&document);
     let site_name = meta.first(&["og:site_name", "application-name"]);
-    let page_title = title(&document, root, &meta, &json_ld, site_name.as_deref());
-    Extracted {
-        text: lines::remove_noise_lines(&drop_leading_headline(
-            main_text(root),
-            page_title.as_deref(),
-        )),
-        title: page_title,
+    let mut page = Extracted {
+        title: title(&document, &meta, &json_ld, site_name.as_deref()),
         author: author(&meta, &json_ld),
-        published_at: published_at(&document, root, &meta, &json_ld),
-        modified_at: None,
+        published_at: published_at(&document, &meta, &json_ld),
+        modified_at: modified_at(&meta, &json_ld),
         language: language(&document, &meta),
         canonical_url: canonical_url(&document, &meta, page_url),
         description: meta.first(&["description", "og:description", "twitter:description"]),
         site_name,
-    }
-}
-
-/// The headline is the article's title, not its text: when one of the first blocks repeats the
-/// title, it and the blocks before it (a kicker such as "Nordkorea und Russland") are dropped.
-fn drop_leading_headline(text: String, title: Option<&str>) -> String {
-    const HEADLINE_WITHIN: usize = 3;
-    let Some(title) = title
-        .map(normalise_for_comparison)
-        .filter(|t| !t.is_empty())
-    else {
-        return text;
+        text: String::new(),
     };
-    let blocks: Vec<&str> = text.split("\n\n").collect();
-    let headline = blocks
-        .iter()
-        .take(HEADLINE_WITHIN)
-        .position(|block| normalise_for_comparison(block) == title);
-    match headline {
-        Some(index) => blocks[index + 1..].join("\n\n"),
-        None => text,
+    let text = catch_unwind(AssertUnwindSafe(|| {
+        readable::article_text(document, page_url)
+    }))
+    .unwrap_or_default();
+    let text = declared_body_if_scorer_fell_short(text, &json_ld);
+    page.text = lines::remove_noise_lines(&text);
+    if page.language.is_none() {
+        page.language = detect_language(&page.text);
+    }
+    page
+}
+
+/// The JSON-LD `articleBody` replaces the scored text only when it is substantial and more than
+/// twice as long: pages that render their body by script leave the scorer a teaser, while a
+/// trusted-blindly `articleBody` is often a truncated summary.
+fn declared_body_if_scorer_fell_short(text: String, json_ld: &JsonLd) -> String {
+    match json_ld.string("articleBody") {
+        Some(body) if body.len() >= MIN_DECLARED_BODY_BYTES && body.len() > 2 * text.len() => body,
+        _ => text,
     }
 }
 
-fn normalise_for_comparison(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+/// `html` cut to at most [`MAX_HTML_BYTES`], at a character boundary.
+fn cap_input(html: &str) -> &str {
+    if html.len() <= MAX_HTML_BYTES {
+        return html;
+    }
+    let mut end = MAX_HTML_BYTES;
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    &html[..end]
 }
 
-/// Parses a static selector; the submodules' selector strings are valid CSS, checked by the unit
-/// tests.
-fn selector(css: &str) -> Selector {
-    Selector::parse(css).expect("static selector is valid CSS")
+/// ISO 639-1 code of the text's language when whatlang is confident and the text long enough.
+fn detect_language(text: &str) -> Option<String> {
+    if text.len() < MIN_DETECTION_CHARS {
+        return None;
+    }
+    let info = whatlang::detect(text).filter(whatlang::Info::is_reliable)?;
+    iso_639_1(info.lang()).map(str::to_owned)
+}
+
+/// The ISO 639-1 code of a whatlang language (whatlang speaks ISO 639-3; the model stores 639-1).
+fn iso_639_1(lang: whatlang::Lang) -> Option<&'static str> {
+    use whatlang::Lang;
+    #[allow(unreachable_patterns)]
+    Some(match lang {
+        Lang::Epo => "eo",
+        Lang::Eng => "en",
+        Lang::Rus => "ru",
+        Lang::Cmn => "zh",
+        Lang::Spa => "es",
+        Lang::Por => "pt",
+        Lang::Ita => "it",
+        Lang::Ben => "bn",
+        Lang::Fra => "fr",
+        Lang::Deu => "de",
+        Lang::Ukr => "uk",
+        Lang::Kat => "ka",
+        Lang::Ara => "ar",
+        Lang::Hin => "hi",
+        Lang::Jpn => "ja",
+        Lang::Heb => "he",
+        Lang::Yid => "yi",
+        Lang::Pol => "pl",
+        Lang::Amh => "am",
+        Lang::Jav => "jv",
+        Lang::Kor => "ko",
+        Lang::Nob => "nb",
+        Lang::Dan => "da",
+        Lang::Swe => "sv",
+        Lang::Fin => "fi",
+        Lang::Tur => "tr",
+        Lang::Nld => "nl",
+        Lang::Hun => "hu",
+        Lang::Ces => "cs",
+        Lang::Ell => "el",
+        Lang::Bul => "bg",
+        Lang::Bel => "be",
+        Lang::Mar => "mr",
+        Lang::Kan => "kn",
+        Lang::Ron => "ro",
+        Lang::Slv => "sl",
+        Lang::Hrv => "hr",
+        Lang::Srp => "sr",
+        Lang::Mkd => "mk",
+        Lang::Lit => "lt",
+        Lang::Lav => "lv",
+        Lang::Est => "et",
+        Lang::Tam => "ta",
+        Lang::Vie => "vi",
+        Lang::Urd => "ur",
+        Lang::Tha => "th",
+        Lang::Guj => "gu",
+        Lang::Uzb => "uz",
+        Lang::Pan => "pa",
+        Lang::Aze => "az",
+        Lang::Ind => "id",
+        Lang::Tel => "te",
+        Lang::Pes => "fa",
+        Lang::Mal => "ml",
+        Lang::Ori => "or",
+        Lang::Mya => "my",
+        Lang::Nep => "ne",
+        Lang::Sin => "si",
+        Lang::Khm => "km",
+        Lang::Tuk => "tk",
+        Lang::Aka => "ak",
+        Lang::Zul => "zu",
+        Lang::Sna => "sn",
+        Lang::Afr => "af",
+        Lang::Lat => "la",
+        Lang::Slk => "sk",
+        Lang::Cat => "ca",
+        Lang::Tgl => "tl",
+        Lang::Hye => "hy",
+        Lang::Cym => "cy",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -147,13 +248,60 @@ mod tests {
     fn empty_and_broken_pages_do_not_panic() {
         for html in [
             "",
-            "<",
-            "<<<>>>",
             "<script type=\"application/ld+json\">{\"author\":[{",
             "\0",
         ] {
             let page = run(html);
             assert!(page.text.is_empty(), "{html:?}");
         }
+        // A lone `<` is text to an HTML parser, and stays just that.
+        for html in ["<", "<<<>>>"] {
+            assert_eq!(run(html).text, html);
+        }
+    }
+
+    /// Input over the cap is cut at a character boundary instead of being parsed whole.
+    #[test]
+    fn oversized_input_is_cut_at_a_char_boundary() {
+        let html = "ä".repeat(MAX_HTML_BYTES / 2 + 1);
+        let capped = cap_input(&html);
+        assert!(capped.len() <= MAX_HTML_BYTES && capped.len() > MAX_HTML_BYTES - 4);
+    }
+
+    /// Pages without a declared language get whatlang's guess on a long enough text.
+    #[test]
+    fn undeclared_language_is_detected_on_the_text() {
+        let body = "<p>Der Bundestag hat am Donnerstag nach langer Debatte ein neues Gesetz \
+                    beschlossen, das die Förderung von Wärmepumpen in Wohngebäuden regelt und \
+                    Mieter vor zu hohen Kosten schützen soll, wie die Regierung mitteilte.</p>";
+        let page = run(&format!(
+            "<html><body><article>{body}{body}</article></body></html>"
+        ));
+        assert_eq!(page.language.as_deref(), Some("de"));
+        assert_eq!(detect_language("zu kurz"), None);
+    }
+
+    /// A page whose body is rendered by script falls back to its JSON-LD `articleBody`.
+    #[test]
+    fn json_ld_article_body_stands_in_for_a_script_rendered_body() {
+        let sentence = "Der Stadtrat hat am Abend den Haushalt für das kommende Jahr beschlossen. ";
+        let html = format!(
+            r#"<script type="application/ld+json">{{"articleBody":"{}"}}</script>
+            <body><div id="app"><p>Wird geladen …</p></div></body>"#,
+            sentence.repeat(10)
+        );
+        assert!(run(&html).text.starts_with("Der Stadtrat hat am Abend"));
+    }
+
+    /// Hostile nesting depth neither overflows a stack nor hangs: 50,000 levels (a minute's
+    /// work for html5ever and the scorer uncapped) are cut to 256 before parsing.
+    #[test]
+    fn deeply_nested_page_is_extracted() {
+        let html = format!(
+            "{}<p>tief</p>{}",
+            "<div>".repeat(50_000),
+            "</div>".repeat(50_000)
+        );
+        assert!(run(&html).text.contains("tief"));
     }
 }

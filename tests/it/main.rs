@@ -34,3 +34,6 @@ mod extract_cli;
 
 /// Extraction never panics and is bounded, on arbitrary and hostile input.
 mod extract_props;
+
+/// Extraction quality: vendored worst pages as snapshots, and the shared sets above floors.
+mod extract_quality;

@@ -1,0 +1,187 @@
+//! Pre-cleaning: removes page furniture from the parsed page before the readability scorer sees
+//! it, so share bars, teasers, "read also" boxes, captions, forms and hidden elements neither win
+//! the scoring nor ride along as siblings of the article body.
+
+use dom_query::{Document, NodeRef};
+
+/// Elements that never hold article text.
+#[rustfmt::skip]
+const NOISE_TAGS: &[&str] = &[
+    "script", "style", "noscript", "template", "nav", "footer", "aside", "form", "figcaption",
+    "button", "select", "textarea", "input", "iframe", "object", "embed", "svg", "canvas",
+    "video", "audio", "dialog", "menu", "label",
+];
+
+/// Parts of class/id names (split at `-`, `_` and case changes) that mark furniture.
+#[rustfmt::skip]
+const NOISE_HINTS: &[&str] = &[
+    "share", "sharing", "social", "related", "teaser", "teasers", "comment", "comments",
+    "newsletter", "subscribe", "subscription", "paywall", "promo", "advert", "ad", "ads",
+    "sponsor", "sponsored", "cookie", "cookies", "consent", "popup", "modal", "breadcrumb",
+    "breadcrumbs", "caption", "credit", "credits", "copyright", "tags", "tag", "byline",
+    "author", "bio", "recommended", "recommendations", "readmore", "weiterlesen", "more",
+    "sidebar", "widget", "toolbar", "pagination", "pager", "nav", "menu", "footer", "banner",
+    "print", "rating", "meta", "disclaimer", "infobox", "signup", "donate", "outbrain", "taboola",
+];
+
+/// Elements never removed for their name: sites mark lead paragraphs `teaser` and subheadings
+/// with navigation ids.
+const KEPT_TAGS: &[&str] = &[
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "table",
+];
+
+/// Parts of class/id names that mark the article itself; they protect an element from removal.
+#[rustfmt::skip]
+const CONTENT_HINTS: &[&str] = &[
+    "article", "content", "story", "entry", "post", "body", "text", "main", "blog",
+];
+
+/// An element holding more than this share of the page's text is never removed by a name hint:
+/// sites put words like `has-comments` on the wrapper of everything.
+const MAX_PRUNED_TEXT_SHARE: f64 = 0.4;
+
+/// Elements named as furniture with more text than this (bytes) are only removed when they are
+/// mostly links: long prose under a misleading name (`tag-politics`) is left to the scorer.
+const MAX_PRUNED_TEXT: usize = 1500;
+
+/// Removes hidden elements, noise tags and elements whose class/id name them as furniture.
+pub(super) fn prune(document: &Document) {
+    let total_text = document.body().map_or(0, |body| text_len(&body)).max(1);
+    let mut doomed = Vec::new();
+    for node in document.root().descendants_it() {
+        if !node.is_element() {
+            continue;
+        }
+        let name = node.node_name().unwrap_or_default();
+        if KEPT_TAGS.contains(&&*name) {
+            if is_hidden(&node) || is_page_label(&node) {
+                doomed.push(node);
+            }
+            continue;
+        }
+        if is_hidden(&node) || node.node_name().is_some_and(|n| NOISE_TAGS.contains(&&*n)) {
+            doomed.push(node);
+        } else if names_hint_noise(&node) {
+            let len = text_len(&node);
+            if (len as f64) < MAX_PRUNED_TEXT_SHARE * total_text as f64
+                && (len < MAX_PRUNED_TEXT || link_density(&node, len) > 0.5)
+            {
+                doomed.push(node);
+            }
+        }
+    }
+    for node in doomed {
+        node.remove_from_parent();
+    }
+}
+
+/// Parts of class/id names that mark a short paragraph as a label around the article rather than
+/// its text: bylines, datelines, kickers above the headline, photo credits.
+const LABEL_HINTS: &[&str] = &[
+    "byline", "dateline", "kicker", "credit", "label", "overline",
+];
+
+/// Paragraphs and headings are only removed by name when they are short labels.
+const MAX_LABEL_BYTES: usize = 200;
+
+/// A short paragraph or heading whose class/id names it a byline, dateline, kicker or credit.
+fn is_page_label(node: &NodeRef<'_>) -> bool {
+    let names = [node.attr("class"), node.attr("id")];
+    let labelled = names
+        .iter()
+        .flatten()
+        .flat_map(|value| value.split(|c: char| c.is_whitespace() || c == '-' || c == '_'))
+        .any(|part| LABEL_HINTS.contains(&part.to_ascii_lowercase().as_str()));
+    labelled && text_len(node) <= MAX_LABEL_BYTES
+}
+
+/// Share of an element's text that sits inside links.
+fn link_density(node: &NodeRef<'_>, len: usize) -> f64 {
+    let linked: usize = node
+        .descendants_it()
+        .filter(|n| n.node_name().is_some_and(|name| &*name == "a"))
+        .map(|a| text_len(&a))
+        .sum();
+    linked as f64 / len.max(1) as f64
+}
+
+/// Length in bytes of an element's text.
+fn text_len(node: &NodeRef<'_>) -> usize {
+    node.text().len()
+}
+
+/// `hidden`, `aria-hidden="true"` or an inline `display: none` / `visibility: hidden`.
+fn is_hidden(node: &NodeRef<'_>) -> bool {
+    if node.has_attr("hidden") || node.attr("aria-hidden").is_some_and(|v| &*v == "true") {
+        return true;
+    }
+    node.attr("style").is_some_and(|style| {
+        let style: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        style.contains("display:none") || style.contains("visibility:hidden")
+    })
+}
+
+/// True when a class or id part names furniture and none names content.
+fn names_hint_noise(node: &NodeRef<'_>) -> bool {
+    let names = [node.attr("class"), node.attr("id")];
+    let mut noise = false;
+    for part in names
+        .iter()
+        .flatten()
+        .flat_map(|value| value.split(|c: char| c.is_whitespace() || c == '-' || c == '_'))
+    {
+        let part = part.to_ascii_lowercase();
+        if CONTENT_HINTS.contains(&part.as_str()) {
+            return false;
+        }
+        noise |= NOISE_HINTS.contains(&part.as_str());
+    }
+    noise
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::extract::tests::run;
+
+    /// Class words are matched whole, so "ad" in "read" or "lead" does not hide text, while a
+    /// share bar and a related-articles box go.
+    #[test]
+    fn noise_words_match_whole_class_words_only() {
+        let html = r#"<article><p class="lead">Vorspann zum Artikel.</p>
+            <div class="related-articles"><a href="/x">Andere Geschichte</a></div>
+            <div class="share"><a href="/f">Teilen</a></div></article>"#;
+        assert_eq!(run(html).text, "Vorspann zum Artikel.");
+    }
+
+    /// A wrapper whose class names furniture (`tag-...`) but holds the long article text stays.
+    #[test]
+    fn long_prose_under_a_noise_name_is_kept() {
+        let paragraph = "<p>Ein langer Absatz, der das eigentliche Thema des Artikels behandelt, \
+                         mit vielen Wörtern und einigen Kommas, damit er als Fließtext gilt.</p>";
+        let html = format!(
+            r#"<body><div class="post tag-politik">{}</div><p>Fuß</p></body>"#,
+            paragraph.repeat(20)
+        );
+        assert!(run(&html).text.starts_with("Ein langer Absatz"));
+    }
+
+    /// Hidden elements are removed whatever their tag.
+    #[test]
+    fn hidden_paragraphs_are_removed() {
+        let html = r#"<article><p>Sichtbarer Text.</p><p style="DISPLAY: none">Weg</p>
+            <p hidden>Auch weg</p></article>"#;
+        assert_eq!(run(html).text, "Sichtbarer Text.");
+    }
+}
