@@ -67,8 +67,15 @@ pub(super) fn prune(document: &Document) {
             }
             continue;
         }
-        if is_hidden(&node) || node.node_name().is_some_and(|n| NOISE_TAGS.contains(&&*n)) {
+        if is_hidden(&node) {
             doomed.push(node);
+        } else if NOISE_TAGS.contains(&&*name) {
+            // ASP.NET wraps the whole page in one <form>, and an unclosed element inside
+            // <noscript> drags the rest of the page into it: such an element is the page.
+            let wraps_page = text_len(&node) as f64 >= MAX_PRUNED_TEXT_SHARE * total_text as f64;
+            if !wraps_page {
+                doomed.push(node);
+            }
         } else if names_hint_noise(&node) {
             let len = text_len(&node);
             if (len as f64) < MAX_PRUNED_TEXT_SHARE * total_text as f64

@@ -45,3 +45,21 @@ pub(super) fn article_text(document: Document, page_url: &Url) -> String {
             .unwrap_or_default(),
     }
 }
+
+/// The prose of the whole pruned body, for pages where the scorer found too little: furniture is
+/// already gone, and of the rest only blocks that read as sentences are kept (menus, labels and
+/// link lists are short).
+pub(super) fn pruned_body_text(document: Document) -> String {
+    prune(&document);
+    let Some(body) = document.body() else {
+        return String::new();
+    };
+    let prose: Vec<String> = blocks(&body)
+        .into_iter()
+        .filter(|block| block.split_whitespace().count() >= MIN_PROSE_WORDS)
+        .collect();
+    join(&prose)
+}
+
+/// A block of the body fallback needs this many words to count as prose.
+const MIN_PROSE_WORDS: usize = 8;
