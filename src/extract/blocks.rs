@@ -178,22 +178,17 @@ pub(super) fn non_empty(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-/// Lower-case prefixes of blocks that only credit a photo or point elsewhere.
+/// Lower-case prefixes of blocks that only credit a photo or an author, or navigate. "Read also"
+/// pointers, ads and newsletter lines are the line-level pass's table (`lines.rs`), not this one.
 #[rustfmt::skip]
 const CREDIT_PREFIXES: &[&str] = &[
     "foto:", "fotos:", "bild:", "bilder:", "photo:", "photos:", "image:", "imagen:", "credit:",
     "credits:", "(crédito", "©", "(c)", "copyright", "quelle:", "source:", "fuente:", "titelbild:",
-    "bild via", "read more:", "read also:", "see also:", "related:", "related stories",
-    "you might also like", "lesen sie auch", "auch lesen:", "mehr zum thema", "auch interessant",
-    "das könnte sie auch interessieren", "das könnte dich auch interessieren", "schon gelesen?",
-    "siehe auch", "weiterlesen", "zum weiterlesen", "le puede interesar", "puedes ver:",
-    "lee también", "leer más", "lire aussi", "à lire aussi", "czytaj także", "czytaj też",
-    "zobacz też", "źródło:", "lesen sie hier:", "das könnte", "weitere beiträge", "mehr zu ",
-    "kontakt:", "von:", "autor:", "autorin:", "autoren:", "über den autor", "zur person",
-    "about the author", "weitere informationen:", "quellenangaben", "quellen:", "originalartikel",
-    "ansprechpartner", "zusatzinformationen", "aktualisiert am", "opublikowano", "verfasst von",
-    "release date:", "anzeige", "- anzeige", "externer inhalt", "lade weitere", "zurück zur",
-    "permalien", "permalink", "audios et vidéos", "articles similaires", "te puede interesar",
+    "bild via", "źródło:", "kontakt:", "von:", "autor:", "autorin:", "autoren:", "über den autor",
+    "zur person", "about the author", "weitere informationen:", "quellenangaben", "quellen:",
+    "originalartikel", "ansprechpartner", "zusatzinformationen", "aktualisiert am", "opublikowano",
+    "verfasst von", "release date:", "externer inhalt", "lade weitere", "zurück zur", "permalien",
+    "permalink", "audios et vidéos",
 ];
 
 /// Blocks this short that start with a credit/pointer prefix are dropped.

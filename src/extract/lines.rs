@@ -72,7 +72,7 @@ const fn rule(lang: &'static str, kind: Kind, fit: Fit, patterns: &'static [&'st
 /// The noise patterns; a fixed false positive or new noise line adds a pattern here and a test row.
 #[rustfmt::skip]
 const RULES: &[Rule] = &[
-    rule("de", ReadAlso, Label, &["lesetipp", "lesetipps", "unser lesetipp", "lesen sie auch", "lesen sie dazu", "lesen sie mehr", "auch interessant", "ebenfalls interessant", "mehr zum thema", "zum thema", "passend zum thema", "das könnte sie auch interessieren", "das könnte sie interessieren", "siehe auch", "mehr dazu", "auch lesenswert", "empfehlung der redaktion", "weitere artikel", "verwandte artikel", "ähnliche artikel", "ähnliche beiträge", "das könnte dich auch interessieren", "meistgelesen"]),
+    rule("de", ReadAlso, Label, &["lesetipp", "lesetipps", "unser lesetipp", "lesen sie auch", "lesen sie dazu", "lesen sie mehr", "auch interessant", "ebenfalls interessant", "mehr zum thema", "zum thema", "passend zum thema", "das könnte sie auch interessieren", "das könnte sie interessieren", "siehe auch", "mehr dazu", "auch lesenswert", "empfehlung der redaktion", "weitere artikel", "verwandte artikel", "ähnliche artikel", "ähnliche beiträge", "das könnte dich auch interessieren", "meistgelesen", "auch lesen", "schon gelesen?", "zum weiterlesen", "lesen sie hier", "weitere beiträge", "das könnte"]),
     rule("de", Continue, Label, &["weiterlesen", "mehr lesen", "artikel lesen", "zum artikel", "mehr anzeigen"]),
     rule("de", ReadAloud, Label, &["vorlesen lassen", "artikel vorlesen", "artikel vorlesen lassen", "artikel anhören", "vorlesen", "anhören", "audio abspielen"]),
     rule("de", ReadingTime, Prefix, &["lesedauer", "lesezeit", "geschätzte lesedauer", "geschätzte lesezeit"]),
@@ -92,7 +92,7 @@ const RULES: &[Rule] = &[
     rule("en", Comments, Label, &["comments", "leave a comment", "leave a reply", "write a comment", "view comments", "show comments", "join the conversation"]),
     rule("en", Advert, Label, &["advertisement", "advertising", "sponsored", "sponsored content"]),
     rule("en fr", ImageCredit, Label, &["photo", "image", "credit", "photo credit", "image credit", "crédit", "crédits", "crédit photo", "illustration"]),
-    rule("fr", ReadAlso, Label, &["lire aussi", "à lire aussi", "lire également", "à lire également", "à lire", "voir aussi", "à voir aussi", "sur le même sujet", "vous aimerez aussi", "vous pourriez aimer", "pour aller plus loin", "découvrez aussi", "articles liés"]),
+    rule("fr", ReadAlso, Label, &["lire aussi", "à lire aussi", "lire également", "à lire également", "à lire", "voir aussi", "à voir aussi", "sur le même sujet", "vous aimerez aussi", "vous pourriez aimer", "pour aller plus loin", "découvrez aussi", "articles liés", "articles similaires"]),
     rule("fr", Continue, Label, &["lire la suite", "lire plus", "voir plus", "en savoir plus"]),
     rule("fr", ReadAloud, Label, &["écouter cet article", "écouter l'article", "écouter"]),
     rule("fr", ReadingTime, Prefix, &["temps de lecture", "durée de lecture"]),
@@ -101,7 +101,7 @@ const RULES: &[Rule] = &[
     rule("fr", Share, Label, &["partager", "partagez", "partager cet article", "imprimer"]),
     rule("fr", Comments, Label, &["commentaires", "commenter", "réagir", "laisser un commentaire"]),
     rule("fr", Advert, Label, &["publicité", "sponsorisé", "contenu sponsorisé"]),
-    rule("es", ReadAlso, Label, &["lee también", "lea también", "te puede interesar", "le puede interesar", "también te puede interesar", "puede interesarte", "te recomendamos", "noticias relacionadas", "relacionado", "relacionadas", "contenido relacionado", "temas relacionados", "ver también", "más información", "lo más leído"]),
+    rule("es", ReadAlso, Label, &["lee también", "lea también", "te puede interesar", "le puede interesar", "también te puede interesar", "puede interesarte", "te recomendamos", "noticias relacionadas", "relacionado", "relacionadas", "contenido relacionado", "temas relacionados", "ver también", "más información", "lo más leído", "puedes ver"]),
     rule("es", Continue, Label, &["leer más", "sigue leyendo", "seguir leyendo", "ver más", "leer artículo completo"]),
     rule("es", ReadAloud, Label, &["escuchar noticia", "escuchar la noticia", "escuchar artículo", "escuchar este artículo", "escuchar"]),
     rule("es", ReadingTime, Prefix, &["tiempo de lectura"]),
@@ -124,6 +124,7 @@ const RULES: &[Rule] = &[
     rule("it", Newsletter, Label, &["iscriviti", "iscriviti alla newsletter"]),
     rule("it", Advert, Label, &["pubblicità"]),
     rule("nl", ReadAlso, Label, &["lees ook", "meer over dit onderwerp", "gerelateerd"]),
+    rule("pl", ReadAlso, Label, &["czytaj także", "czytaj też", "zobacz też", "zobacz także"]),
     rule("nl", Continue, Label, &["lees meer", "lees verder"]),
     rule("nl", ReadAloud, Label, &["luister naar dit artikel", "beluister dit artikel"]),
     rule("nl", ReadingTime, Prefix, &["leestijd"]),

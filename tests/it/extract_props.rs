@@ -1,6 +1,7 @@
 //! Extraction never panics and its work is bounded, whatever a page holds: arbitrary bytes,
 //! tag soup, deep nesting, huge documents (issue 3, point 7). The bounds are in
-//! `src/extract/limits.rs`: input cut at 8 MiB and before the 1,001st nested element.
+//! `src/extract/mod.rs` and `src/extract/depth.rs`: input cut at 4 MiB, tags nested deeper than
+//! 256 levels dropped (their text kept), pages over 60,000 elements not scored.
 
 use newshound::extract::{decode_html, extract};
 use proptest::prelude::*;
@@ -38,7 +39,7 @@ proptest! {
     }
 }
 
-/// 100,000 levels of nesting finish (the tree is cut at 1,000 levels) and keep the text that
+/// 100,000 levels of nesting finish (tags deeper than 256 levels are dropped) and keep the text that
 /// comes before the cut.
 #[test]
 fn deeply_nested_html_is_bounded() {
