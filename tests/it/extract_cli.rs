@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::support::{Reply, TestServer, article_page, crate_root};
+use crate::support::{Reply, TestServer, article_page, assert_clean_seed_article, crate_root};
 
 const BIN: &str = env!("CARGO_BIN_EXE_newshound");
 
@@ -117,15 +117,5 @@ async fn extract_fetches_urls() {
 fn extract_prints_the_seed_article_without_page_noise() {
     let output = extract(&[&demo_page("kim-putin.html")]);
     assert!(output.status.success());
-    let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.starts_with("Der nordkoreanische Machthaber"), "{text}");
-    let end = text.trim_end();
-    assert!(
-        end.ends_with("Quelle: Agenturen")
-            || end.ends_with("zwischen den beiden Ländern fortzusetzen."),
-        "{text}"
-    );
-    for noise in ["Vorlesen lassen", "Lesetipp", "Gustav Knudsen"] {
-        assert!(!text.contains(noise), "{noise:?} in:\n{text}");
-    }
+    assert_clean_seed_article(&String::from_utf8(output.stdout).unwrap());
 }

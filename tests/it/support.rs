@@ -300,3 +300,19 @@ pub fn item_elements(doc: &[u8]) -> usize {
         })
         .count()
 }
+
+/// Issue 3, point 6: the seed story's text runs from "Der nordkoreanische Machthaber" to
+/// "Quelle: Agenturen" or the paragraph before it, without the read-aloud and reading-time line,
+/// the Lesetipp teaser or the teaser's author.
+pub fn assert_clean_seed_article(text: &str) {
+    assert!(text.starts_with("Der nordkoreanische Machthaber"), "{text}");
+    let end = text.trim_end();
+    assert!(
+        end.ends_with("Quelle: Agenturen")
+            || end.ends_with("zwischen den beiden Ländern fortzusetzen."),
+        "{text}"
+    );
+    for noise in ["Vorlesen lassen", "Lesetipp", "Gustav Knudsen", "Lesedauer"] {
+        assert!(!text.contains(noise), "{noise:?} left in:\n{text}");
+    }
+}
