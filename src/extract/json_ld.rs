@@ -1,5 +1,7 @@
-//! JSON-LD: the headline, author and datePublished of a page's `application/ld+json` scripts,
-//! read by a tiny scanner (the crate has no JSON parser, and three keys do not need one).
+//! JSON-LD: the headline, author, dates and articleBody of a page's `application/ld+json`
+//! scripts, read by a tolerant scanner rather than serde_json: JSON-LD in the wild is often not
+//! valid JSON (raw line breaks inside strings, trailing commas, several objects in one script),
+//! which a strict parser rejects whole, and a handful of keys need no document model.
 
 use dom_query::Document;
 
