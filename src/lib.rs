@@ -18,6 +18,7 @@
 //! - [`parse`] adapts feed-rs: bytes and base URL to entries, with a repair pass for broken feeds,
 //!   and entry identity.
 //! - [`extract`] turns an HTML page into main text and metadata; pure.
+//! - [`matcher`] parses topic queries (and will match them against articles); pure.
 //! - [`store`] owns SQLite: pragmas, migrations from `migrations/`, every SQL statement.
 //! - [`opml`] converts OPML subscription lists into `[[feeds]]` TOML.
 //! - [`model`] holds the plain data passed between stages.
@@ -28,6 +29,7 @@ pub mod config;
 pub mod daemon;
 pub mod extract;
 pub mod fetch;
+pub mod matcher;
 pub mod model;
 pub mod opml;
 pub mod parse;

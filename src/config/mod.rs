@@ -110,8 +110,10 @@ pub struct FeedSettings {
 pub struct TopicSettings {
     /// Unique name, used in emails and the database.
     pub name: String,
-    /// Boolean query text, parsed by the matcher.
+    /// The query as written in `query`, or the canonical form of `terms`; for messages.
     pub query: String,
+    /// The parsed query, for the matcher.
+    pub parsed: crate::matcher::Query,
     /// ISO 639-1 codes of the languages to match; empty means all.
     pub languages: Vec<String>,
     /// When hits are sent.

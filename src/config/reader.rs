@@ -62,6 +62,11 @@ impl Source {
         })
     }
 
+    /// The file text of `span`, e.g. a string value as written, with its quotes and escapes.
+    pub(super) fn text_of(&self, span: Range<usize>) -> &str {
+        self.text.get(span).unwrap_or_default()
+    }
+
     fn location(&self, offset: usize) -> Location {
         let (line, column) = line_column(&self.text, offset);
         Location {

@@ -10,9 +10,10 @@ use url::Url;
 use super::reader::{Diag, Location, Section};
 use super::sections::{IMMEDIATE, MIN_POLL_INTERVAL};
 use super::{Alert, DaemonSettings, DigestSettings, EmailSettings, FeedSettings, TopicSettings};
+use crate::matcher::{Query, QueryError, any_of, parse_query, parse_terms_entry};
 
 const FEED_KEYS: &[&str] = &["url", "name", "interval", "tags", "fetch_articles"];
-const TOPIC_KEYS: &[&str] = &["name", "query", "languages", "alert", "to"];
+const TOPIC_KEYS: &[&str] = &["name", "query", "terms", "languages", "alert", "to"];
 
 /// Feeds and topics gathered from the main file and its includes, with what they need to
 /// check duplicates and fill in defaults.
@@ -108,7 +109,7 @@ impl<'a> Watchlists<'a> {
     fn read_topic(&mut self, section: &Section, diag: &mut Diag) -> Option<TopicSettings> {
         section.check_keys(diag, TOPIC_KEYS, None);
         let name = section.required_string(diag, "name");
-        let query = section.required_string(diag, "query");
+        let query = read_query(section, diag);
         let languages = read_languages(section, diag);
         let alert = section
             .parsed(diag, "alert", |alert: String| self.parse_alert(alert))
@@ -127,9 +128,11 @@ impl<'a> Watchlists<'a> {
         }
         let location = diag.location(name.span());
         self.topic_names.insert(name.get_ref().clone(), location);
+        let (query_text, parsed) = query?;
         Some(TopicSettings {
             name: name.into_inner(),
-            query: query?.into_inner(),
+            query: query_text,
+            parsed,
             languages,
             alert,
             to,
@@ -148,6 +151,145 @@ impl<'a> Watchlists<'a> {
             ))
         }
     }
+}
+
+/// The topic's query text and parsed query, from `query` (the language of
+/// [`crate::matcher::query`]) or from `terms` (words and phrases, any of which matches; the text
+/// is then its canonical query form); exactly one of the two must be given.
+fn read_query(section: &Section, diag: &mut Diag) -> Option<(String, Query)> {
+    match (section.value("query"), section.value("terms")) {
+        (Some(_), Some(terms)) => {
+            let message = "give either `query` or `terms`, not both";
+            diag.error(terms.span(), &section.key("terms"), message);
+            None
+        }
+        (None, None) => {
+            let message = "missing required key `query` (or `terms`, a list of words and phrases)";
+            diag.error(section.start..section.start, &section.path, message);
+            None
+        }
+        (Some(_), None) => {
+            let text = section.required_string(diag, "query")?;
+            match parse_query(text.get_ref()) {
+                Ok(query) => Some((text.into_inner(), query)),
+                Err(error) => {
+                    report_in_string(diag, &text, &section.key("query"), error);
+                    None
+                }
+            }
+        }
+        (None, Some(_)) => {
+            let query = read_terms(section, diag)?;
+            Some((query.to_string(), query))
+        }
+    }
+}
+
+/// The `terms` list as one query matching any of its entries.
+fn read_terms(section: &Section, diag: &mut Diag) -> Option<Query> {
+    let list = section.get::<Vec<Spanned<String>>>(diag, "terms")?;
+    let span = list.span();
+    let mut parts = Vec::new();
+    let mut failed = false;
+    for (index, entry) in list.into_inner().into_iter().enumerate() {
+        let key = format!("{}[{index}]", section.key("terms"));
+        match parse_terms_entry(entry.get_ref()) {
+            Ok(part) => parts.push(part),
+            Err(error) => {
+                report_in_string(diag, &entry, &key, error);
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return None;
+    }
+    let query = any_of(parts);
+    if query.is_none() {
+        let message = "must list at least one word or phrase";
+        diag.error(span, &section.key("terms"), message);
+    }
+    query
+}
+
+/// Reports a query error at its line and column inside the TOML string that holds the query.
+fn report_in_string(diag: &mut Diag, string: &Spanned<String>, key: &str, error: QueryError) {
+    let span = string.span();
+    let token = diag.source.text_of(span.clone());
+    let position = span.start + offset_in_token(token, error.offset);
+    diag.error(position..position, key, error.message);
+}
+
+/// Where byte `offset` of a string's value lies in the string as written (`token`, quotes
+/// included). Literal strings map one to one after the opening quotes (and the newline that
+/// TOML trims after `'''`); in basic strings each escape sequence is walked over.
+fn offset_in_token(token: &str, offset: usize) -> usize {
+    let (quotes, basic) = if token.starts_with("'''") {
+        (3, false)
+    } else if token.starts_with("\"\"\"") {
+        (3, true)
+    } else if token.starts_with('\'') {
+        (1, false)
+    } else if token.starts_with('"') {
+        (1, true)
+    } else {
+        return 0;
+    };
+    let mut start = quotes;
+    if quotes == 3 {
+        let after = &token[quotes..];
+        start += [("\r\n", 2), ("\n", 1)]
+            .iter()
+            .find(|(newline, _)| after.starts_with(newline))
+            .map_or(0, |(_, length)| *length);
+    }
+    let content = token.get(start..).unwrap_or_default();
+    let inside = if basic {
+        raw_offset_of_decoded(content, offset)
+    } else {
+        offset.min(content.len())
+    };
+    start + inside
+}
+
+/// The offset in a basic string's raw content where decoded byte `decoded` comes from.
+fn raw_offset_of_decoded(raw: &str, decoded: usize) -> usize {
+    let mut produced = 0;
+    let mut chars = raw.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        // A backslash at the end of a line drops the line break and the blanks after it.
+        if c == '\\' && chars.peek().is_some_and(|(_, next)| next.is_whitespace()) {
+            while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+            continue;
+        }
+        if produced >= decoded {
+            return at;
+        }
+        if c != '\\' {
+            produced += c.len_utf8();
+            continue;
+        }
+        match chars.next() {
+            Some((_, kind @ ('u' | 'U' | 'x'))) => {
+                let digits = match kind {
+                    'u' => 4,
+                    'U' => 8,
+                    _ => 2,
+                };
+                let hex: String = (0..digits)
+                    .filter_map(|_| chars.next())
+                    .map(|(_, c)| c)
+                    .collect();
+                let length = u32::from_str_radix(&hex, 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .map_or(1, char::len_utf8);
+                produced += length;
+            }
+            _ => produced += 1,
+        }
+    }
+    raw.len()
 }
 
 fn read_tags(section: &Section, diag: &mut Diag) -> Vec<String> {
@@ -225,4 +367,33 @@ fn default_feed_name(url: &Url) -> String {
                 .map(|name| name.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each kind of TOML string maps a byte of its value back to where it is written.
+    #[test]
+    fn value_offsets_map_into_the_string_as_written() {
+        let cases = [
+            ("'a OR'", 2, 3),
+            ("'''\nab'''", 1, 5),
+            ("'''\r\nab'''", 1, 6),
+            ("'''ab'''", 1, 4),
+            ("\"ab\"", 1, 2),
+            (r#""\"a\" b""#, 4, 7),
+            (r#""\u00e4 b""#, 3, 8),
+            (r#""\U000000e4 b""#, 3, 12),
+            ("\"\"\"\na \\\n   b\"\"\"", 2, 11),
+            (r#""\t\\x""#, 2, 5),
+        ];
+        for (token, offset, expected) in cases {
+            assert_eq!(
+                offset_in_token(token, offset),
+                expected,
+                "{token:?} at {offset}"
+            );
+        }
+    }
 }

@@ -480,3 +480,132 @@ fn unreadable_or_binary_file_is_named() {
     assert_eq!((errors[0].line, errors[0].column), (1, 6));
     assert!(errors[0].message.contains("UTF-8"));
 }
+
+/// A broken query is reported at its line and column inside the TOML string, for multi-line
+/// literal strings as for basic strings with escapes, so `newshound check` points at the spot.
+#[test]
+fn broken_query_is_reported_inside_the_string() {
+    let dir = tempfile::tempdir().unwrap();
+    let escaped = r#"query = "\"arms deal\" OR Gesch\u00e4ft OR""#;
+    let text = format!(
+        "[[topics]]\nname = \"summits\"\nquery = '''\nsummit OR \"meets with\"\nOR Gipfel\n\
+         OR (treffen NEAR/3 (Putin OR Präsident OR Staatschef)\n'''\n\n\
+         [[topics]]\nname = \"arms\"\n{escaped}\n"
+    );
+    let path = write(dir.path(), "n.toml", &text);
+    let errors = load_err(&path);
+    let file = path.display();
+    let last_or = escaped.rfind("OR").unwrap() + 1;
+    assert_eq!(
+        rendered(&errors),
+        vec![
+            format!(
+                "{file}:6:4: topics[0].query: unclosed '('; expected ')' before the end of the query"
+            ),
+            format!(
+                "{file}:11:{last_or}: topics[1].query: expected a term, phrase or '(' after OR, \
+                 found the end of the query"
+            ),
+        ]
+    );
+}
+
+/// Files with Windows line endings point at the same place.
+#[test]
+fn broken_query_position_survives_crlf_line_endings() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "[[topics]]\r\nname = \"t\"\r\nquery = '''\r\na OR\r\nb AND\r\n(c OR d\r\n'''\r\n";
+    let path = write(dir.path(), "n.toml", text);
+    let errors = load_err(&path).errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].line, errors[0].column), (6, 1), "{errors:?}");
+}
+
+/// `terms = [...]` is the short form "any of these words or phrases", kept parsed and shown in
+/// canonical query form.
+#[test]
+fn terms_list_loads_as_any_of_its_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "n.toml",
+        "[[topics]]\nname = \"arms\"\nterms = [\"arms\", \"arms deal\", \"weapon*\"]\n",
+    );
+    let config = load_ok(&path);
+    let topic = &config.topics[0];
+    assert_eq!(topic.query, "arms OR \"arms deal\" OR weapon*");
+    assert_eq!(
+        newshound::matcher::parse_query(&topic.query),
+        Ok(topic.parsed.clone())
+    );
+
+    let path = write(
+        dir.path(),
+        "m.toml",
+        "[[topics]]\nname = \"t\"\nquery = \"arms  deal\"\n",
+    );
+    let topic = &load_ok(&path).topics[0];
+    assert_eq!(topic.query, "arms  deal", "the text is kept as written");
+    assert_eq!(topic.parsed.to_string(), "arms AND deal");
+}
+
+/// A bad terms entry is named with its index and position; `query` and `terms` together, or
+/// neither, are refused.
+#[test]
+fn terms_and_query_mistakes_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "n.toml",
+        r#"[[topics]]
+name = "a"
+terms = ["arms", "x*"]
+
+[[topics]]
+name = "b"
+query = "a"
+terms = ["b"]
+
+[[topics]]
+name = "c"
+
+[[topics]]
+name = "d"
+terms = []
+"#,
+    );
+    let errors = load_err(&path).errors;
+    let found: Vec<(usize, usize, &str)> = errors
+        .iter()
+        .map(|error| (error.line, error.column, error.key.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, 19, "topics[0].terms[1]"),
+            (8, 9, "topics[1].terms"),
+            (10, 1, "topics[2]"),
+            (15, 9, "topics[3].terms"),
+        ]
+    );
+    assert!(
+        errors[0].message.contains("too short"),
+        "{}",
+        errors[0].message
+    );
+    assert!(
+        errors[1].message.contains("not both"),
+        "{}",
+        errors[1].message
+    );
+    assert!(
+        errors[2].message.contains("`query`"),
+        "{}",
+        errors[2].message
+    );
+    assert!(
+        errors[3].message.contains("at least one"),
+        "{}",
+        errors[3].message
+    );
+}
