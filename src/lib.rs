@@ -18,7 +18,8 @@
 //! - [`parse`] adapts feed-rs: bytes and base URL to entries, with a repair pass for broken feeds,
 //!   and entry identity.
 //! - [`extract`] turns an HTML page into main text and metadata; pure.
-//! - [`matcher`] parses topic queries (and will match them against articles); pure.
+//! - [`matcher`] parses topic queries and matches them against normalised, stemmed article
+//!   text (compounds, phrases, NEAR); pure.
 //! - [`store`] owns SQLite: pragmas, migrations from `migrations/`, every SQL statement.
 //! - [`opml`] converts OPML subscription lists into `[[feeds]]` TOML.
 //! - [`model`] holds the plain data passed between stages.

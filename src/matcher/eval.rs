@@ -1,0 +1,361 @@
+//! Evaluates a parsed [`Query`] against one article whose title and body were tokenised once
+//! ([`Article::new`]). Terms are compared stem to stem in the article's language; `prefix*` on
+//! the folded word; in compounding languages a term also matches the first or last part of a
+//! compound word. The result says whether the query matched and which words made it match.
+//!
+//! This is the plain evaluator: every topic walks its own tree. The topic index (term → topics)
+//! that avoids walking topics without any of their words comes later and reuses [`TermMatcher`].
+
+use super::query::{Field, Query};
+use super::text::{Form, Language, Token, tokenize};
+
+/// Shortest first or last part of a compound that a term may match on its own, in letters:
+/// `Gipfel` matches `Gipfeltreffen`, but a 3-letter word does not match inside longer words.
+pub const MIN_COMPOUND_PART: usize = 4;
+
+/// Linking elements that German and Dutch put after the first part of a compound
+/// (`Waffe|n|lieferung`, `Verkauf|s|stelle`, `Gespräch|s|runde`).
+const LINKERS: [&str; 9] = ["", "e", "n", "s", "en", "es", "er", "ens", "ns"];
+
+/// Which field of an article a token comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Section {
+    /// The article's title.
+    Title,
+    /// The article's main text.
+    Body,
+}
+
+/// An article ready for matching: both fields tokenised once, in the article's language.
+#[derive(Debug, Clone)]
+pub struct Article {
+    /// Tokens of the title; positions count from 0.
+    pub title: Vec<Token>,
+    /// Tokens of the body; positions count from 0, separately from the title's.
+    pub body: Vec<Token>,
+    /// The language both were stemmed in; query words are stemmed in it too.
+    pub language: Language,
+}
+
+impl Article {
+    /// Tokenises `title` and `body` in `language`.
+    pub fn new(title: &str, body: &str, language: Language) -> Article {
+        Article {
+            title: tokenize(title, language),
+            body: tokenize(body, language),
+            language,
+        }
+    }
+
+    fn tokens(&self, section: Section) -> &[Token] {
+        match section {
+            Section::Title => &self.title,
+            Section::Body => &self.body,
+        }
+    }
+}
+
+/// One article word that contributed to a match, for scores, snippets and "matched words".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The field it is in.
+    pub section: Section,
+    /// Its word index in that field.
+    pub position: u32,
+    /// Its byte offset in that field's text.
+    pub offset: usize,
+    /// The word as it appears in the article.
+    pub word: String,
+}
+
+/// What evaluating a query found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Evaluation {
+    /// Whether the article matches the query.
+    pub matched: bool,
+    /// The words that made it match, in field then position order; empty when not matched.
+    pub hits: Vec<Hit>,
+}
+
+/// Evaluates `query` against `article`.
+pub fn evaluate(query: &Query, article: &Article) -> Evaluation {
+    let Some(spans) = eval(query, article) else {
+        return Evaluation::default();
+    };
+    let mut found: Vec<(Section, u32)> = spans
+        .iter()
+        .flat_map(|span| span.positions.iter().map(|&at| (span.section, at)))
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    let hits = found
+        .into_iter()
+        .filter_map(|(section, position)| {
+            let token = article
+                .tokens(section)
+                .get(usize::try_from(position).ok()?)?;
+            Some(Hit {
+                section,
+                position,
+                offset: token.offset,
+                word: token.original.clone(),
+            })
+        })
+        .collect();
+    Evaluation {
+        matched: true,
+        hits,
+    }
+}
+
+/// Decides whether one query word (or `prefix*`) matches one article word, in one language.
+#[derive(Debug, Clone)]
+pub struct TermMatcher {
+    /// The query word's forms in the article's language.
+    form: Form,
+    /// Whether the word was written `prefix*`.
+    prefix: bool,
+    /// Whether compound parts may match (the article's language compounds).
+    compounds: bool,
+}
+
+impl TermMatcher {
+    /// A matcher for the query word `word` (`prefix` if written with `*`) in `language`.
+    pub fn new(word: &str, prefix: bool, language: Language) -> TermMatcher {
+        TermMatcher {
+            form: Form::of(word, language),
+            prefix,
+            compounds: language.has_compounds(),
+        }
+    }
+
+    /// Whether the article word `token` matches: the whole word, or one part of a hyphenated
+    /// or elided word.
+    pub fn matches(&self, token: &Token) -> bool {
+        if self.form.folded.is_empty() {
+            return false;
+        }
+        std::iter::once(&token.form)
+            .chain(&token.parts)
+            .any(|word| self.matches_word(word))
+    }
+
+    fn matches_word(&self, word: &Form) -> bool {
+        if self.prefix {
+            return word.folded.starts_with(&self.form.folded);
+        }
+        same_word(&self.form, word)
+            || (self.compounds && (self.is_head_of(word) || self.is_tail_of(word)))
+    }
+
+    /// `Waffe` in `Waffengesprächen`: the word starts with the term (or its stem) plus a
+    /// linking element, and what follows is a word of its own.
+    fn is_head_of(&self, word: &Form) -> bool {
+        if letters(&self.form.folded) < MIN_COMPOUND_PART {
+            return false;
+        }
+        let bases = [(&self.form.folded, true), (&self.form.stem, false)];
+        bases.iter().any(|(base, bare_allowed)| {
+            LINKERS
+                .iter()
+                .filter(|linker| *bare_allowed || !linker.is_empty())
+                .any(|linker| {
+                    word.folded
+                        .strip_prefix(base.as_str())
+                        .and_then(|rest| rest.strip_prefix(linker))
+                        .is_some_and(|rest| letters(rest) >= MIN_COMPOUND_PART)
+                })
+        })
+    }
+
+    /// `Verkauf` in `Waffenverkäufe`: the word (or its stem) ends with the term (or its stem)
+    /// after a first part of its own.
+    fn is_tail_of(&self, word: &Form) -> bool {
+        if letters(&self.form.folded) < MIN_COMPOUND_PART {
+            return false;
+        }
+        let ends_with = |whole: &str, tail: &str| {
+            !tail.is_empty()
+                && whole
+                    .strip_suffix(tail)
+                    .is_some_and(|head| letters(head) >= MIN_COMPOUND_PART)
+        };
+        ends_with(&word.folded, &self.form.folded) || ends_with(&word.stem, &self.form.stem)
+    }
+}
+
+/// Stem-equal (or, for words the stemmer leaves alone, fold-equal) whole words.
+fn same_word(term: &Form, word: &Form) -> bool {
+    !term.folded.is_empty() && (term.stem == word.stem || term.folded == word.folded)
+}
+
+fn letters(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// Where a part of a query matched: a run of positions in one field, and the words in it that
+/// matched (for a `NEAR`, the words of both sides, not those between).
+#[derive(Debug, Clone)]
+struct Span {
+    section: Section,
+    start: u32,
+    end: u32,
+    positions: Vec<u32>,
+}
+
+impl Span {
+    fn word(section: Section, position: u32) -> Span {
+        Span {
+            section,
+            start: position,
+            end: position,
+            positions: vec![position],
+        }
+    }
+
+    /// Words between the two spans; 0 when they touch or overlap (one compound word can be
+    /// both sides of a `NEAR`).
+    fn gap(&self, other: &Span) -> u32 {
+        other
+            .start
+            .saturating_sub(self.end)
+            .max(self.start.saturating_sub(other.end))
+    }
+
+    fn join(&self, other: &Span) -> Span {
+        let mut positions = self.positions.clone();
+        positions.extend(&other.positions);
+        Span {
+            section: self.section,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+            positions,
+        }
+    }
+}
+
+fn sections(field: Field) -> &'static [Section] {
+    match field {
+        Field::Any => &[Section::Title, Section::Body],
+        Field::Title => &[Section::Title],
+        Field::Body => &[Section::Body],
+    }
+}
+
+/// `None` when the query does not match; otherwise where it matched (possibly nowhere in
+/// particular, for a `NOT` that holds).
+fn eval(query: &Query, article: &Article) -> Option<Vec<Span>> {
+    let spans = match query {
+        Query::Term {
+            word,
+            prefix,
+            field,
+        } => term_spans(
+            &TermMatcher::new(word, *prefix, article.language),
+            *field,
+            article,
+        ),
+        Query::Phrase { words, field } => phrase_spans(words, *field, article),
+        Query::And(parts) => {
+            let mut spans = Vec::new();
+            for part in parts {
+                spans.extend(eval(part, article)?);
+            }
+            return Some(spans);
+        }
+        Query::Or(parts) => {
+            let found: Vec<Vec<Span>> = parts.iter().filter_map(|p| eval(p, article)).collect();
+            return (!found.is_empty()).then(|| found.into_iter().flatten().collect());
+        }
+        Query::Not(inner) => {
+            return match eval(inner, article) {
+                Some(_) => None,
+                None => Some(Vec::new()),
+            };
+        }
+        Query::Near {
+            left,
+            right,
+            distance,
+        } => near_spans(&eval(left, article)?, &eval(right, article)?, *distance),
+    };
+    (!spans.is_empty()).then_some(spans)
+}
+
+fn term_spans(matcher: &TermMatcher, field: Field, article: &Article) -> Vec<Span> {
+    let mut spans = Vec::new();
+    for &section in sections(field) {
+        for token in article.tokens(section) {
+            if matcher.matches(token) {
+                spans.push(Span::word(section, token.position));
+            }
+        }
+    }
+    spans
+}
+
+/// Runs of consecutive words, each stem-equal to the phrase word in its place.
+fn phrase_spans(words: &[String], field: Field, article: &Article) -> Vec<Span> {
+    let forms: Vec<Form> = words
+        .iter()
+        .map(|word| Form::of(word, article.language))
+        .collect();
+    let mut spans = Vec::new();
+    if forms.is_empty() {
+        return spans;
+    }
+    for &section in sections(field) {
+        let tokens = article.tokens(section);
+        for window in tokens.windows(forms.len()) {
+            let fits = window
+                .iter()
+                .zip(&forms)
+                .all(|(token, form)| same_word(form, &token.form));
+            if fits {
+                let start = window[0].position;
+                let end = window[window.len() - 1].position;
+                spans.push(Span {
+                    section,
+                    start,
+                    end,
+                    positions: window.iter().map(|token| token.position).collect(),
+                });
+            }
+        }
+    }
+    spans
+}
+
+/// Every pair of a left and a right match in the same field at most `distance` words apart,
+/// each pair as one span; pairs covering the same words are merged.
+fn near_spans(left: &[Span], right: &[Span], distance: u32) -> Vec<Span> {
+    let mut spans: Vec<Span> = left
+        .iter()
+        .flat_map(|l| {
+            right
+                .iter()
+                .filter(move |r| r.section == l.section && l.gap(r) <= distance)
+                .map(move |r| l.join(r))
+        })
+        .collect();
+    spans.sort_unstable_by_key(|span| (span.section, span.start, span.end));
+    let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
+    for mut span in spans {
+        match merged.last_mut() {
+            Some(last)
+                if (last.section, last.start, last.end) == (span.section, span.start, span.end) =>
+            {
+                last.positions.append(&mut span.positions);
+            }
+            _ => merged.push(span),
+        }
+    }
+    for span in &mut merged {
+        span.positions.sort_unstable();
+        span.positions.dedup();
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests;

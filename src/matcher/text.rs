@@ -1,0 +1,242 @@
+//! Text normalisation for matching: article text is split into words once (by the same rule as
+//! query phrases, [`split_words`]), and each word gets a folded form (lower case, diacritics
+//! removed, `ß` → `ss`) and a stem in the article's language, so that `Geschäft`, `Geschaft` and
+//! `GESCHÄFT` are one word and `Verkauf` meets `Verkäufe`.
+//!
+//! Query words go through [`Form::of`], the same steps as article words, so both sides agree.
+
+use rust_stemmers::{Algorithm, Stemmer};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use super::words::{is_joiner, split_words};
+
+/// An article's language as far as matching cares: which Snowball stemmer to use, and whether
+/// long words are compounds whose first or last part can match a term on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Language {
+    /// `None` for languages without a stemmer: words are compared by folded form only.
+    stemmer: Option<Algorithm>,
+    /// German, Dutch and the Nordic languages write compounds as one word.
+    compounds: bool,
+}
+
+impl Language {
+    /// A language that is not known (or not detected): no stemming, no compound parts.
+    pub const UNKNOWN: Language = Language {
+        stemmer: None,
+        compounds: false,
+    };
+
+    /// The language for an ISO 639-1 (`de`) or ISO 639-3 (`deu`, as whatlang gives) code, in any
+    /// case; [`Language::UNKNOWN`] for codes without a stemmer or compound rule.
+    pub fn from_code(code: &str) -> Language {
+        let code = code.trim().to_ascii_lowercase();
+        let (stemmer, compounds) = match code.as_str() {
+            "en" | "eng" => (Some(Algorithm::English), false),
+            "de" | "deu" | "ger" => (Some(Algorithm::German), true),
+            "fr" | "fra" | "fre" => (Some(Algorithm::French), false),
+            "es" | "spa" => (Some(Algorithm::Spanish), false),
+            "it" | "ita" => (Some(Algorithm::Italian), false),
+            "nl" | "nld" | "dut" => (Some(Algorithm::Dutch), true),
+            "pt" | "por" => (Some(Algorithm::Portuguese), false),
+            "ru" | "rus" => (Some(Algorithm::Russian), false),
+            "sv" | "swe" => (Some(Algorithm::Swedish), true),
+            "da" | "dan" => (Some(Algorithm::Danish), true),
+            "no" | "nor" | "nb" | "nob" | "nn" | "nno" => (Some(Algorithm::Norwegian), true),
+            "fi" | "fin" => (Some(Algorithm::Finnish), true),
+            "is" | "isl" | "ice" => (None, true),
+            "ro" | "ron" | "rum" => (Some(Algorithm::Romanian), false),
+            "hu" | "hun" => (Some(Algorithm::Hungarian), false),
+            "tr" | "tur" => (Some(Algorithm::Turkish), false),
+            "el" | "ell" | "gre" => (Some(Algorithm::Greek), false),
+            "ar" | "ara" => (Some(Algorithm::Arabic), false),
+            "ta" | "tam" => (Some(Algorithm::Tamil), false),
+            _ => return Language::UNKNOWN,
+        };
+        Language { stemmer, compounds }
+    }
+
+    /// Whether a term may match the first or last part of a longer compound word.
+    pub fn has_compounds(self) -> bool {
+        self.compounds
+    }
+}
+
+/// The two comparable forms of a word: what matching actually looks at.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Form {
+    /// Lower case, compatibility-decomposed, combining marks removed, `ß` → `ss`:
+    /// `GESCHÄFT` → `geschaft`. Prefixes and compound parts are compared on this.
+    pub folded: String,
+    /// The Snowball stem of the lower-cased word, then folded (`Verkäufe` → `verkauf`); equal
+    /// to `folded` when the language has no stemmer. Terms are compared stem to stem.
+    pub stem: String,
+}
+
+impl Form {
+    /// The forms of one word in `language`. Stemming runs before folding because stemmers
+    /// such as German's expect and handle umlauts themselves.
+    pub fn of(word: &str, language: Language) -> Form {
+        let folded = fold(word);
+        let stem = match language.stemmer {
+            Some(algorithm) => {
+                let lower: String = word.nfc().collect::<String>().to_lowercase();
+                fold(&Stemmer::create(algorithm).stem(&lower))
+            }
+            None => folded.clone(),
+        };
+        Form { folded, stem }
+    }
+}
+
+/// One word of an article, as the matcher and later the explanations need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Word index within its field (title or body), counting from 0; `NEAR` and phrases
+    /// measure distance in these.
+    pub position: u32,
+    /// Byte offset of the word in the field's text, for snippets.
+    pub offset: usize,
+    /// The word as it appears, for "matched words" in alerts.
+    pub original: String,
+    /// Folded form and stem of the whole word.
+    pub form: Form,
+    /// Forms of the parts of a hyphenated or elided word (`Wagner-Gruppe`, `l'arme`), so that
+    /// `Gruppe` and `arme` match them; empty for plain words.
+    pub parts: Vec<Form>,
+}
+
+/// Splits `text` into words and normalises each, in `language`. Done once per article field.
+pub fn tokenize(text: &str, language: Language) -> Vec<Token> {
+    split_words(text)
+        .enumerate()
+        .map(|(index, (offset, word))| Token {
+            position: u32::try_from(index).unwrap_or(u32::MAX),
+            offset,
+            original: word.to_string(),
+            form: Form::of(word, language),
+            parts: joined_parts(word, language),
+        })
+        .collect()
+}
+
+/// The forms of the parts of a word joined by hyphens or apostrophes; empty if it has one part.
+fn joined_parts(word: &str, language: Language) -> Vec<Form> {
+    if !word.contains(is_joiner) {
+        return Vec::new();
+    }
+    word.split(is_joiner)
+        .filter(|part| !part.is_empty())
+        .map(|part| Form::of(part, language))
+        .collect()
+}
+
+/// Case and diacritic folding: lower case, compatibility decomposition (ligatures, full-width
+/// letters), combining marks dropped, and letters that do not decompose spelled out
+/// (`ß` → `ss`, `æ` → `ae`, `ø` → `o`). NFC and NFD input fold alike.
+pub fn fold(word: &str) -> String {
+    let mut folded = String::with_capacity(word.len());
+    for c in word.nfkd().flat_map(char::to_lowercase) {
+        if is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            'ß' | 'ẞ' => folded.push_str("ss"),
+            'æ' => folded.push_str("ae"),
+            'œ' => folded.push_str("oe"),
+            'þ' => folded.push_str("th"),
+            'ø' => folded.push('o'),
+            'ł' => folded.push('l'),
+            'đ' | 'ð' => folded.push('d'),
+            'ı' => folded.push('i'),
+            other => folded.push(other),
+        }
+    }
+    // Lower-casing can produce combining marks (`İ` → `i̇`); decompose once more to drop them.
+    if folded.chars().any(is_combining_mark) {
+        folded.retain(|c| !is_combining_mark(c));
+    }
+    folded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Spellings with and without diacritics, in any case, fold to one form.
+    #[test]
+    fn folding_removes_case_and_diacritics() {
+        let cases = [
+            ("Geschäft", "geschaft"),
+            ("Geschaft", "geschaft"),
+            ("GESCHÄFT", "geschaft"),
+            ("Gescha\u{308}ft", "geschaft"),
+            ("Fußball", "fussball"),
+            ("STRAẞE", "strasse"),
+            ("élection", "election"),
+            ("Ærø", "aero"),
+            ("Łódź", "lodz"),
+            ("ﬁnance", "finance"),
+            ("Ёлка", "елка"),
+        ];
+        for (word, folded) in cases {
+            assert_eq!(fold(word), folded, "{word}");
+        }
+    }
+
+    /// Each supported language stems inflected forms of a word to the same stem.
+    #[test]
+    fn stemming_joins_inflected_forms_per_language() {
+        let cases = [
+            ("en", "sale", "sales"),
+            ("en", "negotiation", "negotiations"),
+            ("en", "missile", "missiles"),
+            ("de", "Verkauf", "Verkäufe"),
+            ("de", "Gespräch", "Gesprächen"),
+            ("de", "Waffe", "Waffen"),
+            ("fr", "négociation", "négociations"),
+            ("fr", "arme", "armes"),
+            ("es", "negociación", "negociaciones"),
+            ("es", "venta", "ventas"),
+            ("it", "vendita", "vendite"),
+            ("nl", "onderhandeling", "onderhandelingen"),
+            ("nl", "verkoop", "verkopen"),
+            ("pt", "negociação", "negociações"),
+            ("ru", "оружие", "оружия"),
+            ("ru", "переговоры", "переговорах"),
+            ("sv", "vapen", "vapens"),
+            ("sv", "förhandling", "förhandlingar"),
+        ];
+        for (code, word, inflected) in cases {
+            let language = Language::from_code(code);
+            assert_eq!(
+                Form::of(word, language).stem,
+                Form::of(inflected, language).stem,
+                "{code}: {word} / {inflected}"
+            );
+        }
+    }
+
+    /// Without a known language words are only folded, never stemmed.
+    #[test]
+    fn unknown_language_only_folds() {
+        let form = Form::of("Verkäufe", Language::from_code("xx"));
+        assert_eq!(form.stem, "verkaufe");
+        assert_eq!(form.folded, "verkaufe");
+        assert_eq!(Language::from_code("deu"), Language::from_code("DE"));
+    }
+
+    /// Tokens keep position, offset and the original word, and hyphenated words their parts.
+    #[test]
+    fn tokens_keep_position_original_and_parts() {
+        let tokens = tokenize("Die Wagner-Gruppe, l'arme.", Language::from_code("de"));
+        let originals: Vec<&str> = tokens.iter().map(|t| t.original.as_str()).collect();
+        assert_eq!(originals, ["Die", "Wagner-Gruppe", "l'arme"]);
+        assert_eq!(tokens[1].position, 1);
+        assert_eq!(tokens[1].offset, 4);
+        assert_eq!(tokens[1].parts.len(), 2);
+        assert_eq!(tokens[1].parts[1].folded, "gruppe");
+        assert!(tokens[0].parts.is_empty());
+    }
+}
