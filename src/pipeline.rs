@@ -132,7 +132,9 @@ pub async fn refresh_feed(ctx: &Context, job: FeedJob) -> Result<FeedReport, Sto
         return Ok(outcome.into());
     }
     // Pages of new entries, and pages a crash or an earlier failure left pending.
-    let (pages_ok, pages_failed) = fetch_pages(ctx, &job, url.scheme() == "file").await?;
+    let stored_entries = matches!(outcome, FeedOutcome::Updated { .. });
+    let (pages_ok, pages_failed) =
+        fetch_pages(ctx, &job, url.scheme() == "file", stored_entries).await?;
     Ok(FeedReport {
         outcome,
         pages_ok,
@@ -290,16 +292,22 @@ async fn parse_in_background(body: Vec<u8>, fetched: &Fetched) -> Result<ParsedF
         .map_err(|e| e.to_string())
 }
 
-/// Fetches and extracts the pending pages of a feed. Returns (extracted, failed).
+/// Gives entries without a page their feed text (after a poll that stored entries), then
+/// fetches and extracts the pending pages of a feed. Returns (extracted, failed).
 async fn fetch_pages(
     ctx: &Context,
     job: &FeedJob,
     from_file_feed: bool,
+    stored_entries: bool,
 ) -> Result<(usize, usize), StoreError> {
     let (id, no_pages) = (job.state.id, !job.fetch_articles);
-    ctx.store
-        .call(move |s| s.use_feed_text(id, no_pages))
-        .await?;
+    // Only a poll that stored entries can have left articles that get no page; a 304 stays a
+    // read-only poll apart from its poll time.
+    if stored_entries {
+        ctx.store
+            .call(move |s| s.use_feed_text(id, no_pages))
+            .await?;
+    }
     if no_pages {
         return Ok((0, 0));
     }
