@@ -196,7 +196,7 @@ fn letters(text: &str) -> usize {
 /// Where a part of a query matched: a run of positions in one field, and the words in it that
 /// matched (for a `NEAR`, the words of both sides, not those between).
 #[derive(Debug, Clone)]
-struct Span {
+pub(super) struct Span {
     section: Section,
     start: u32,
     end: u32,
@@ -244,7 +244,7 @@ fn sections(field: Field) -> &'static [Section] {
 
 /// `None` when the query does not match; otherwise where it matched (possibly nowhere in
 /// particular, for a `NOT` that holds).
-fn eval(query: &Query, article: &Article) -> Option<Vec<Span>> {
+pub(super) fn eval(query: &Query, article: &Article) -> Option<Vec<Span>> {
     let spans = match query {
         Query::Term {
             word,

@@ -17,9 +17,11 @@
 pub mod eval;
 pub mod query;
 pub mod text;
+pub mod topics;
 pub mod words;
 
 pub use eval::{Article, Evaluation, Hit, Section, TermMatcher, evaluate};
 pub use query::{Field, Query, QueryError, any_of, parse_query, parse_terms_entry};
 pub use text::{Form, Language, Token, fold, tokenize};
+pub use topics::{Topic, TopicSet};
 pub use words::split_words;

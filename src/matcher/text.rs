@@ -15,6 +15,8 @@ use super::words::{is_joiner, split_words};
 /// long words are compounds whose first or last part can match a term on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Language {
+    /// ISO 639-1 code (`de`); empty for [`Language::UNKNOWN`].
+    code: &'static str,
     /// `None` for languages without a stemmer: words are compared by folded form only.
     stemmer: Option<Algorithm>,
     /// German, Dutch and the Nordic languages write compounds as one word.
@@ -24,6 +26,7 @@ pub struct Language {
 impl Language {
     /// A language that is not known (or not detected): no stemming, no compound parts.
     pub const UNKNOWN: Language = Language {
+        code: "",
         stemmer: None,
         compounds: false,
     };
@@ -32,29 +35,39 @@ impl Language {
     /// case; [`Language::UNKNOWN`] for codes without a stemmer or compound rule.
     pub fn from_code(code: &str) -> Language {
         let code = code.trim().to_ascii_lowercase();
-        let (stemmer, compounds) = match code.as_str() {
-            "en" | "eng" => (Some(Algorithm::English), false),
-            "de" | "deu" | "ger" => (Some(Algorithm::German), true),
-            "fr" | "fra" | "fre" => (Some(Algorithm::French), false),
-            "es" | "spa" => (Some(Algorithm::Spanish), false),
-            "it" | "ita" => (Some(Algorithm::Italian), false),
-            "nl" | "nld" | "dut" => (Some(Algorithm::Dutch), true),
-            "pt" | "por" => (Some(Algorithm::Portuguese), false),
-            "ru" | "rus" => (Some(Algorithm::Russian), false),
-            "sv" | "swe" => (Some(Algorithm::Swedish), true),
-            "da" | "dan" => (Some(Algorithm::Danish), true),
-            "no" | "nor" | "nb" | "nob" | "nn" | "nno" => (Some(Algorithm::Norwegian), true),
-            "fi" | "fin" => (Some(Algorithm::Finnish), true),
-            "is" | "isl" | "ice" => (None, true),
-            "ro" | "ron" | "rum" => (Some(Algorithm::Romanian), false),
-            "hu" | "hun" => (Some(Algorithm::Hungarian), false),
-            "tr" | "tur" => (Some(Algorithm::Turkish), false),
-            "el" | "ell" | "gre" => (Some(Algorithm::Greek), false),
-            "ar" | "ara" => (Some(Algorithm::Arabic), false),
-            "ta" | "tam" => (Some(Algorithm::Tamil), false),
+        let (code, stemmer, compounds) = match code.as_str() {
+            "en" | "eng" => ("en", Some(Algorithm::English), false),
+            "de" | "deu" | "ger" => ("de", Some(Algorithm::German), true),
+            "fr" | "fra" | "fre" => ("fr", Some(Algorithm::French), false),
+            "es" | "spa" => ("es", Some(Algorithm::Spanish), false),
+            "it" | "ita" => ("it", Some(Algorithm::Italian), false),
+            "nl" | "nld" | "dut" => ("nl", Some(Algorithm::Dutch), true),
+            "pt" | "por" => ("pt", Some(Algorithm::Portuguese), false),
+            "ru" | "rus" => ("ru", Some(Algorithm::Russian), false),
+            "sv" | "swe" => ("sv", Some(Algorithm::Swedish), true),
+            "da" | "dan" => ("da", Some(Algorithm::Danish), true),
+            "no" | "nor" | "nb" | "nob" | "nn" | "nno" => ("no", Some(Algorithm::Norwegian), true),
+            "fi" | "fin" => ("fi", Some(Algorithm::Finnish), true),
+            "is" | "isl" | "ice" => ("is", None, true),
+            "ro" | "ron" | "rum" => ("ro", Some(Algorithm::Romanian), false),
+            "hu" | "hun" => ("hu", Some(Algorithm::Hungarian), false),
+            "tr" | "tur" => ("tr", Some(Algorithm::Turkish), false),
+            "el" | "ell" | "gre" => ("el", Some(Algorithm::Greek), false),
+            "ar" | "ara" => ("ar", Some(Algorithm::Arabic), false),
+            "ta" | "tam" => ("ta", Some(Algorithm::Tamil), false),
             _ => return Language::UNKNOWN,
         };
-        Language { stemmer, compounds }
+        Language {
+            code,
+            stemmer,
+            compounds,
+        }
+    }
+
+    /// The ISO 639-1 code, for messages, the database and topics' `languages`; `None` when
+    /// unknown.
+    pub fn code(self) -> Option<&'static str> {
+        (!self.code.is_empty()).then_some(self.code)
     }
 
     /// Whether a term may match the first or last part of a longer compound word.
