@@ -18,6 +18,7 @@
 //! - [`parse`] adapts feed-rs: bytes and base URL to entries, with a repair pass for broken feeds,
 //!   and entry identity.
 //! - [`extract`] turns an HTML page into main text and metadata; pure.
+//! - [`language`] detects a text's language and normalises declared ones.
 //! - [`matcher`] parses topic queries and matches them against normalised, stemmed article
 //!   text (compounds, phrases, NEAR); pure.
 //! - [`store`] owns SQLite: pragmas, migrations from `migrations/`, every SQL statement.
@@ -30,6 +31,7 @@ pub mod config;
 pub mod daemon;
 pub mod extract;
 pub mod fetch;
+pub mod language;
 pub mod matcher;
 pub mod model;
 pub mod opml;

@@ -120,3 +120,59 @@ impl Entry {
         }
     }
 }
+
+/// Why an article matched one topic, as stored with the hit and shown in alerts and `hits`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicHit {
+    /// The topic's name.
+    pub topic: String,
+    /// Matched occurrences, a title word counting [`TITLE_WEIGHT`] times: more mentions, and
+    /// mentions in the headline, mean the article is more about the topic.
+    pub score: u32,
+    /// The distinct words that matched, as written in the article, title first.
+    pub matched: Vec<String>,
+    /// The passage around the best match.
+    pub snippet: Snippet,
+}
+
+/// How much more a matched word in the title counts than one in the body.
+pub const TITLE_WEIGHT: u32 = 3;
+
+/// About 200 characters of article text around the best match, with the matched words marked.
+/// Kept as plain text plus ranges, so each output (terminal, JSON, HTML email) marks and escapes
+/// in its own way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snippet {
+    /// The passage, whitespace collapsed to single spaces, with `…` where it was cut.
+    pub text: String,
+    /// Byte ranges of `text` holding matched words, ascending and not overlapping.
+    pub marks: Vec<(usize, usize)>,
+}
+
+impl Snippet {
+    /// The text with every mark wrapped in `open` and `close` (e.g. `**` and `**`); `escape`
+    /// is applied to the text between and inside marks, never to the markers.
+    pub fn render(&self, open: &str, close: &str, escape: impl Fn(&str) -> String) -> String {
+        let mut out = String::with_capacity(self.text.len() + self.marks.len() * 8);
+        let mut at = 0;
+        for &(start, end) in &self.marks {
+            let (Some(before), Some(marked)) =
+                (self.text.get(at..start), self.text.get(start..end))
+            else {
+                continue;
+            };
+            out.push_str(&escape(before));
+            out.push_str(open);
+            out.push_str(&escape(marked));
+            out.push_str(close);
+            at = end;
+        }
+        out.push_str(&escape(self.text.get(at..).unwrap_or_default()));
+        out
+    }
+
+    /// The text with marked words between `**`, for terminals and JSON.
+    pub fn marked(&self) -> String {
+        self.render("**", "**", str::to_owned)
+    }
+}

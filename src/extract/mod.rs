@@ -39,6 +39,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use dom_query::Document;
 use url::Url;
 
+use crate::language;
 use crate::model::Extracted;
 use json_ld::JsonLd;
 use metadata::{MetaTags, author, canonical_url, language, modified_at, published_at, title};
@@ -51,9 +52,6 @@ pub const MAX_HTML_BYTES: usize = 4 * 1024 * 1024;
 
 /// A JSON-LD `articleBody` shorter than this is a summary, not a body.
 const MIN_DECLARED_BODY_BYTES: usize = 500;
-
-/// Detected languages need this much text to be trusted (whatlang is unreliable on headlines).
-const MIN_DETECTION_CHARS: usize = 200;
 
 /// Main text and metadata of an article page. Pure; never panics; bounded work (see the module
 /// docs).
@@ -83,7 +81,7 @@ pub fn extract(html: &str, page_url: &Url) -> Extracted {
     let text = body_if_scorer_found_little(text, html);
     page.text = lines::remove_noise_lines(&text);
     if page.language.is_none() {
-        page.language = detect_language(&page.text);
+        page.language = language::detect(&page.text).map(str::to_owned);
     }
     page
 }
@@ -169,94 +167,6 @@ fn cap_input(html: &str) -> &str {
     &html[..end]
 }
 
-/// ISO 639-1 code of the text's language when whatlang is confident and the text long enough.
-fn detect_language(text: &str) -> Option<String> {
-    if text.len() < MIN_DETECTION_CHARS {
-        return None;
-    }
-    let info = whatlang::detect(text).filter(whatlang::Info::is_reliable)?;
-    iso_639_1(info.lang()).map(str::to_owned)
-}
-
-/// The ISO 639-1 code of a whatlang language (whatlang speaks ISO 639-3; the model stores 639-1).
-fn iso_639_1(lang: whatlang::Lang) -> Option<&'static str> {
-    use whatlang::Lang;
-    #[allow(unreachable_patterns)]
-    Some(match lang {
-        Lang::Epo => "eo",
-        Lang::Eng => "en",
-        Lang::Rus => "ru",
-        Lang::Cmn => "zh",
-        Lang::Spa => "es",
-        Lang::Por => "pt",
-        Lang::Ita => "it",
-        Lang::Ben => "bn",
-        Lang::Fra => "fr",
-        Lang::Deu => "de",
-        Lang::Ukr => "uk",
-        Lang::Kat => "ka",
-        Lang::Ara => "ar",
-        Lang::Hin => "hi",
-        Lang::Jpn => "ja",
-        Lang::Heb => "he",
-        Lang::Yid => "yi",
-        Lang::Pol => "pl",
-        Lang::Amh => "am",
-        Lang::Jav => "jv",
-        Lang::Kor => "ko",
-        Lang::Nob => "nb",
-        Lang::Dan => "da",
-        Lang::Swe => "sv",
-        Lang::Fin => "fi",
-        Lang::Tur => "tr",
-        Lang::Nld => "nl",
-        Lang::Hun => "hu",
-        Lang::Ces => "cs",
-        Lang::Ell => "el",
-        Lang::Bul => "bg",
-        Lang::Bel => "be",
-        Lang::Mar => "mr",
-        Lang::Kan => "kn",
-        Lang::Ron => "ro",
-        Lang::Slv => "sl",
-        Lang::Hrv => "hr",
-        Lang::Srp => "sr",
-        Lang::Mkd => "mk",
-        Lang::Lit => "lt",
-        Lang::Lav => "lv",
-        Lang::Est => "et",
-        Lang::Tam => "ta",
-        Lang::Vie => "vi",
-        Lang::Urd => "ur",
-        Lang::Tha => "th",
-        Lang::Guj => "gu",
-        Lang::Uzb => "uz",
-        Lang::Pan => "pa",
-        Lang::Aze => "az",
-        Lang::Ind => "id",
-        Lang::Tel => "te",
-        Lang::Pes => "fa",
-        Lang::Mal => "ml",
-        Lang::Ori => "or",
-        Lang::Mya => "my",
-        Lang::Nep => "ne",
-        Lang::Sin => "si",
-        Lang::Khm => "km",
-        Lang::Tuk => "tk",
-        Lang::Aka => "ak",
-        Lang::Zul => "zu",
-        Lang::Sna => "sn",
-        Lang::Afr => "af",
-        Lang::Lat => "la",
-        Lang::Slk => "sk",
-        Lang::Cat => "ca",
-        Lang::Tgl => "tl",
-        Lang::Hye => "hy",
-        Lang::Cym => "cy",
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,7 +249,7 @@ mod tests {
             "<html><body><article>{body}{body}</article></body></html>"
         ));
         assert_eq!(page.language.as_deref(), Some("de"));
-        assert_eq!(detect_language("zu kurz"), None);
+        assert_eq!(language::detect("zu kurz"), None);
     }
 
     /// A page whose body is rendered by script falls back to its JSON-LD `articleBody`.

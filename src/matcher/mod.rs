@@ -15,12 +15,16 @@
 //! article without walking each tree, scores and snippets, and the explanations behind `explain`.
 
 pub mod eval;
+pub mod explain;
+pub mod hits;
 pub mod query;
 pub mod text;
 pub mod topics;
 pub mod words;
 
 pub use eval::{Article, Evaluation, Hit, Section, TermMatcher, evaluate};
+pub use explain::why_not;
+pub use hits::topic_hit;
 pub use query::{Field, Query, QueryError, any_of, parse_query, parse_terms_entry};
 pub use text::{Form, Language, Token, fold, tokenize};
 pub use topics::{Topic, TopicSet};

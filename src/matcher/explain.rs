@@ -1,0 +1,147 @@
+//! Says which part of a topic's query failed on an article, for `newshound explain`: users tune
+//! watchlists by seeing that "`transfer` is not in the text" or that two words occur but "never
+//! within 20 words".
+
+use super::eval::{Article, eval, evaluate};
+use super::query::Query;
+
+/// Why `query` does not match `article`, in one sentence; `None` when it matches.
+pub fn why_not(query: &Query, article: &Article) -> Option<String> {
+    eval(query, article)
+        .is_none()
+        .then(|| failure(query, article))
+}
+
+/// The explanation for a part known not to match.
+fn failure(query: &Query, article: &Article) -> String {
+    match query {
+        Query::Term { .. } => format!("no word matches `{query}`"),
+        Query::Phrase { .. } => format!("the phrase `{query}` does not occur"),
+        Query::And(parts) => parts
+            .iter()
+            .find(|part| eval(part, article).is_none())
+            .map_or_else(
+                || format!("`{query}` does not match"),
+                |part| failure(part, article),
+            ),
+        Query::Or(parts) if parts.iter().all(is_word_or_phrase) => {
+            let listed: Vec<String> = parts.iter().map(|p| format!("`{p}`")).collect();
+            format!("none of {} occurs", listed.join(", "))
+        }
+        Query::Or(parts) => {
+            let reasons: Vec<String> = parts.iter().map(|p| failure(p, article)).collect();
+            format!("no alternative matches: {}", reasons.join("; "))
+        }
+        Query::Not(inner) => {
+            let words: Vec<String> = evaluate(inner, article)
+                .hits
+                .iter()
+                .map(|hit| hit.word.clone())
+                .collect();
+            format!("excluded by `NOT {inner}`: found {}", quoted_list(&words))
+        }
+        Query::Near {
+            left,
+            right,
+            distance,
+        } => match (
+            eval(left, article).is_some(),
+            eval(right, article).is_some(),
+        ) {
+            (false, _) => failure(left, article),
+            (true, false) => failure(right, article),
+            (true, true) => format!(
+                "`{left}` ({}) and `{right}` ({}) both occur, but never within {distance} words \
+                 of each other in the same field",
+                quoted_list(&found_words(left, article)),
+                quoted_list(&found_words(right, article)),
+            ),
+        },
+    }
+}
+
+fn is_word_or_phrase(query: &Query) -> bool {
+    matches!(query, Query::Term { .. } | Query::Phrase { .. })
+}
+
+/// The distinct words through which `query` matched.
+fn found_words(query: &Query, article: &Article) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for hit in evaluate(query, article).hits {
+        if !words.contains(&hit.word) {
+            words.push(hit.word);
+        }
+    }
+    words
+}
+
+/// `"a", "b", "c"`, at most five, then "and N more".
+fn quoted_list(words: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut listed: Vec<String> = words
+        .iter()
+        .take(SHOWN)
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    if words.len() > SHOWN {
+        listed.push(format!("and {} more", words.len() - SHOWN));
+    }
+    listed.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::{Language, parse_query};
+
+    fn explain(query: &str, title: &str, body: &str) -> Option<String> {
+        let article = Article::new(title, body, Language::from_code("en"));
+        why_not(&parse_query(query).unwrap(), &article)
+    }
+
+    /// A matching query has nothing to explain.
+    #[test]
+    fn matching_query_has_no_failure() {
+        assert_eq!(explain("arms AND deal", "", "an arms deal"), None);
+    }
+
+    /// The first failing part of an AND is named, with the alternatives of an OR listed.
+    #[test]
+    fn failing_and_names_the_missing_part() {
+        let why = explain(
+            "(transfer OR signing) AND football",
+            "",
+            "football is played",
+        )
+        .unwrap();
+        assert_eq!(why, "none of `transfer`, `signing` occurs");
+        let why = explain("football AND title:transfer*", "", "football transfer").unwrap();
+        assert_eq!(why, "no word matches `title:transfer*`");
+    }
+
+    /// A NEAR whose sides both occur, too far apart, says so and shows the words.
+    #[test]
+    fn near_too_far_apart_shows_both_sides() {
+        let body = format!("arms {} deal", "filler ".repeat(30));
+        let why = explain("arms NEAR/5 deal", "", &body).unwrap();
+        assert!(why.contains("never within 5 words"), "{why}");
+        assert!(
+            why.contains("\"arms\"") && why.contains("\"deal\""),
+            "{why}"
+        );
+    }
+
+    /// An exclusion that fires names the excluded words.
+    #[test]
+    fn not_names_what_excluded_the_article() {
+        let why = explain("arms AND NOT football", "", "arms and Football").unwrap();
+        assert_eq!(why, "excluded by `NOT football`: found \"Football\"");
+    }
+
+    /// A missing phrase is named as a phrase.
+    #[test]
+    fn missing_phrase_is_named() {
+        let why = explain("\"meets with\"", "", "he meets them with").unwrap();
+        assert_eq!(why, "the phrase `\"meets with\"` does not occur");
+    }
+}
