@@ -18,6 +18,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{self, Config, ConfigErrors, DaemonSettings, FeedSettings};
 use crate::fetch::{FetchSettings, Fetcher};
+use crate::matcher::{Topic, TopicSet};
 use crate::pipeline::{self, Context, FeedJob, FeedOutcome, FeedReport};
 use crate::schedule;
 use crate::store::{FeedSpec, FeedState, Store, StoreError, StoreHandle};
@@ -75,6 +76,8 @@ pub struct CycleSummary {
     pub pages_ok: usize,
     /// Article pages that failed or were refused.
     pub pages_failed: usize,
+    /// New topic hits.
+    pub hits: usize,
     /// Wall time of the cycle.
     pub seconds: f64,
 }
@@ -93,6 +96,7 @@ impl CycleSummary {
         }
         self.pages_ok += report.pages_ok;
         self.pages_failed += report.pages_failed;
+        self.hits += report.hits;
     }
 }
 
@@ -102,6 +106,7 @@ impl std::fmt::Display for CycleSummary {
             f,
             "feeds: {} ok, {} not modified, {} failed, {} not due, {} disabled\n\
              articles: {} new, {} updated; pages: {} extracted, {} failed\n\
+             hits: {} new\n\
              time: {:.2} s",
             self.ok,
             self.not_modified,
@@ -112,6 +117,7 @@ impl std::fmt::Display for CycleSummary {
             self.updated_articles,
             self.pages_ok,
             self.pages_failed,
+            self.hits,
             self.seconds
         )
     }
@@ -152,8 +158,24 @@ fn context(
     Ok(Context {
         fetcher: Arc::new(Fetcher::new(fetch_settings(config))?),
         store,
+        topics: Arc::new(compile_topics(config)),
         cancel,
     })
+}
+
+/// The config's topics compiled into one matcher; done on start and on every reload.
+pub fn compile_topics(config: &Config) -> TopicSet {
+    TopicSet::new(
+        config
+            .topics
+            .iter()
+            .map(|t| Topic {
+                name: t.name.clone(),
+                query: t.parsed.clone(),
+                languages: t.languages.clone(),
+            })
+            .collect(),
+    )
 }
 
 fn feed_specs(config: &Config) -> Vec<FeedSpec> {

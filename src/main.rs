@@ -9,11 +9,13 @@ use anyhow::Context as _;
 use chrono::{DateTime, Local, Utc};
 use clap::{Parser, Subcommand};
 
+mod explain_command;
 mod extract_command;
+mod hits_command;
 
 use newshound::config::{self, Config, DaemonSettings};
 use newshound::daemon;
-use newshound::store::{FeedState, Store};
+use newshound::store::{FeedState, HitFilter, Store};
 
 /// Where the config is looked for when neither -c nor $NEWSHOUND_CONFIG is given.
 const DEFAULT_CONFIG: &str = "/etc/newshound/newshound.toml";
@@ -57,6 +59,25 @@ enum Command {
         /// Write `<input file name>.txt` per input into this folder instead of printing.
         #[arg(long, value_name = "DIR")]
         output_dir: Option<PathBuf>,
+    },
+    /// Run one page, or a feed and all its items, through extraction and matching, and show
+    /// for every topic whether it matched, with which words, or which part of its query failed.
+    Explain {
+        /// An http(s) URL, or a file (HTML page or feed).
+        input: String,
+    },
+    /// List stored hits, newest first.
+    Hits {
+        /// Only hits of this topic.
+        #[arg(long)]
+        topic: Option<String>,
+        /// Only hits found in this period before now, e.g. 24h, 7d, 30m.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        since: Option<std::time::Duration>,
+        /// One JSON object per line: topic, title, url, feed, language, score, matched,
+        /// snippet, published_at, created_at, article_id.
+        #[arg(long)]
+        json: bool,
     },
     /// Print [[feeds]] TOML for every feed in an OPML file (outline titles become tags).
     ImportOpml {
@@ -113,6 +134,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Explain { input } => {
+            let Some(config) = load_config(&cli.config) else {
+                return Ok(ExitCode::FAILURE);
+            };
+            let topics = daemon::compile_topics(&config);
+            let fetcher = newshound::fetch::Fetcher::new(daemon::fetch_settings(&config))?;
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            runtime.block_on(explain_command::run(&input, &topics, &fetcher))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Hits { topic, since, json } => {
+            let Some(config) = load_config(&cli.config) else {
+                return Ok(ExitCode::FAILURE);
+            };
+            list_hits(
+                &config,
+                hits_command::filter(topic, since, Utc::now()),
+                json,
+            )?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Check => Ok(match load_config(&cli.config) {
             Some(config) => {
@@ -213,6 +256,29 @@ fn import_opml(file: &Path) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("{}", file.display()))?;
     print!("{toml}");
     Ok(ExitCode::SUCCESS)
+}
+
+fn list_hits(config: &Config, filter: HitFilter, json: bool) -> anyhow::Result<()> {
+    // A read-only command: a database that does not exist yet has no hits and is not created.
+    if !config.daemon.database.exists() {
+        eprintln!(
+            "newshound: no database yet at {}; run `newshound run --once` first",
+            config.daemon.database.display()
+        );
+        return Ok(());
+    }
+    let store = Store::open(&config.daemon.database)?;
+    if let Some(topic) = &filter.topic
+        && !config.topics.iter().any(|t| &t.name == topic)
+    {
+        eprintln!(
+            "newshound: note: no topic named {topic:?} in {}",
+            config.path.display()
+        );
+    }
+    let hits = store.hits(&filter)?;
+    hits_command::write(&mut std::io::stdout().lock(), &hits, json)?;
+    Ok(())
 }
 
 fn print_feeds(config: &Config) -> anyhow::Result<()> {

@@ -176,3 +176,13 @@ impl Snippet {
         self.render("**", "**", str::to_owned)
     }
 }
+
+/// What matching decided about one article text: the language it was read in and the topics
+/// it hit. Stored with the text it was computed from, in one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Matched {
+    /// ISO 639-1 code of the article's language, when known.
+    pub language: Option<String>,
+    /// One hit per matching topic.
+    pub hits: Vec<TopicHit>,
+}

@@ -1,6 +1,7 @@
 //! One feed refresh, read top to bottom: conditional fetch, classify the outcome, parse, store
 //! the entries with the feed's new state in one transaction, then fetch and extract the pages of
-//! new entries. This is the only module that calls several stages.
+//! new entries, match each article's final text against the topics, and store text and hits in
+//! one transaction. This is the only module that calls several stages.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,11 +13,13 @@ use url::Url;
 
 use crate::extract;
 use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Origin, Validators};
-use crate::model::{Extracted, ParsedFeed, TextSource};
+use crate::matcher::{TopicSet, match_article};
+use crate::model::{Extracted, Matched, ParsedFeed, TextSource};
 use crate::parse;
 use crate::schedule::{self, PublisherHints};
 use crate::store::{
-    FeedState, PageResult, PendingPage, PollRecord, StoreError, StoreHandle, SuccessfulPoll,
+    FeedState, MAX_PAGE_ATTEMPTS, PageResult, PendingPage, PollRecord, StoreError, StoreHandle,
+    SuccessfulPoll,
 };
 
 /// A page whose extracted text is shorter than this many characters is taken for a failed
@@ -37,6 +40,8 @@ pub struct Context {
     pub fetcher: Arc<Fetcher>,
     /// The database.
     pub store: StoreHandle,
+    /// Every topic, compiled once per configuration.
+    pub topics: Arc<TopicSet>,
     /// Cancelled on shutdown; checked between units of work.
     pub cancel: CancellationToken,
 }
@@ -84,6 +89,8 @@ pub struct FeedReport {
     pub pages_ok: usize,
     /// Pages that failed or were refused.
     pub pages_failed: usize,
+    /// Topic hits found in the texts settled by this refresh.
+    pub hits: usize,
 }
 
 impl From<FeedOutcome> for FeedReport {
@@ -92,6 +99,7 @@ impl From<FeedOutcome> for FeedReport {
             outcome,
             pages_ok: 0,
             pages_failed: 0,
+            hits: 0,
         }
     }
 }
@@ -133,13 +141,8 @@ pub async fn refresh_feed(ctx: &Context, job: FeedJob) -> Result<FeedReport, Sto
     }
     // Pages of new entries, and pages a crash or an earlier failure left pending.
     let stored_entries = matches!(outcome, FeedOutcome::Updated { .. });
-    let (pages_ok, pages_failed) =
-        fetch_pages(ctx, &job, url.scheme() == "file", stored_entries).await?;
-    Ok(FeedReport {
-        outcome,
-        pages_ok,
-        pages_failed,
-    })
+    let pages = fetch_pages(ctx, &job, url.scheme() == "file", stored_entries).await?;
+    Ok(FeedReport { outcome, ..pages })
 }
 
 async fn record_not_modified(
@@ -293,23 +296,23 @@ async fn parse_in_background(body: Vec<u8>, fetched: &Fetched) -> Result<ParsedF
 }
 
 /// Gives entries without a page their feed text (after a poll that stored entries), then
-/// fetches and extracts the pending pages of a feed. Returns (extracted, failed).
+/// fetches and extracts the pending pages of a feed. The report's outcome is left for the
+/// caller.
 async fn fetch_pages(
     ctx: &Context,
     job: &FeedJob,
     from_file_feed: bool,
     stored_entries: bool,
-) -> Result<(usize, usize), StoreError> {
+) -> Result<FeedReport, StoreError> {
     let (id, no_pages) = (job.state.id, !job.fetch_articles);
+    let mut report = FeedReport::from(FeedOutcome::Cancelled);
     // Only a poll that stored entries can have left articles that get no page; a 304 stays a
     // read-only poll apart from its poll time.
     if stored_entries {
-        ctx.store
-            .call(move |s| s.use_feed_text(id, no_pages))
-            .await?;
+        report.hits += use_feed_texts(ctx, id, no_pages).await?;
     }
     if no_pages {
-        return Ok((0, 0));
+        return Ok(report);
     }
     let pending = ctx
         .store
@@ -325,26 +328,63 @@ async fn fetch_pages(
             }
             let result = fetch_page(&ctx, &feed, &page, from_file_feed).await;
             let ok = matches!(result, PageResult::Extracted { .. });
-            ctx.store
+            let hits = ctx
+                .store
                 .call(move |s| s.record_page(page.article_id, &result, Utc::now()))
                 .await?;
-            Ok::<_, StoreError>(Some(ok))
+            Ok::<_, StoreError>(Some((ok, hits)))
         });
     }
-    let (mut ok, mut failed) = (0, 0);
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok(Ok(Some(true))) => ok += 1,
-            Ok(Ok(Some(false))) => failed += 1,
+            Ok(Ok(Some((ok, hits)))) => {
+                if ok {
+                    report.pages_ok += 1;
+                } else {
+                    report.pages_failed += 1;
+                }
+                report.hits += hits;
+            }
             Ok(Ok(None)) => {}
             Ok(Err(store_error)) => return Err(store_error),
             Err(join_error) => {
-                failed += 1;
+                report.pages_failed += 1;
                 tracing::error!(feed = %job.state.name, error = %join_error, "page task crashed");
             }
         }
     }
-    Ok((ok, failed))
+    Ok(report)
+}
+
+/// Articles that get no page (all of the feed's with `all`, else those without a link) take
+/// the feed's text, matched against the topics. Returns the number of new hits.
+async fn use_feed_texts(ctx: &Context, feed_id: i64, all: bool) -> Result<usize, StoreError> {
+    let articles = ctx
+        .store
+        .call(move |s| s.articles_without_page(feed_id, all))
+        .await?;
+    if articles.is_empty() {
+        return Ok(0);
+    }
+    let topics = Arc::clone(&ctx.topics);
+    let texts = tokio::task::spawn_blocking(move || {
+        articles
+            .iter()
+            .map(|article| (article.article_id, match_feed_text(&topics, article)))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| StoreError::Task(format!("matching crashed: {e}")))?;
+    ctx.store
+        .call(move |s| s.record_feed_texts(&texts, Utc::now()))
+        .await
+}
+
+/// Language and hits of an article whose text is the feed's own.
+fn match_feed_text(topics: &TopicSet, article: &PendingPage) -> Matched {
+    let text = article.feed_text.as_ref().map_or("", |(text, _)| text);
+    let title = article.title.as_deref().unwrap_or_default();
+    match_article(topics, title, text, [article.language.as_deref()])
 }
 
 async fn fetch_page(
@@ -353,64 +393,112 @@ async fn fetch_page(
     pending: &PendingPage,
     from_file_feed: bool,
 ) -> PageResult {
-    let link = pending.url.as_str();
-    let failed = |error: String, final_attempt: bool| {
-        tracing::warn!(feed = %feed, url = %link, error = %error, "article page not fetched");
-        PageResult::Failed {
-            error,
-            final_attempt,
-        }
-    };
+    let link = pending.url.as_deref().unwrap_or_default();
     let url = match Url::parse(link) {
         Ok(url) => url,
-        Err(e) => return failed(format!("{link}: invalid URL: {e}"), true),
+        Err(e) => {
+            return page_failed(
+                ctx,
+                feed,
+                pending,
+                format!("{link}: invalid URL: {e}"),
+                true,
+            )
+            .await;
+        }
     };
     let origin = Origin::ArticleLink { from_file_feed };
     let no_validators = Validators::default();
     let fetched = tokio::select! {
         result = ctx.fetcher.fetch(&url, origin, &no_validators) => result,
-        () = ctx.cancel.cancelled() => return failed(format!("{url}: interrupted by shutdown"), false),
+        () = ctx.cancel.cancelled() => {
+            let error = format!("{url}: interrupted by shutdown");
+            return page_failed(ctx, feed, pending, error, false).await;
+        }
     };
     match fetched {
         Ok(FetchOutcome::Fetched(page)) if !page.is_html() => {
             let kind = page.content_type.as_deref().unwrap_or_default();
-            failed(format!("{url}: not an HTML page ({kind})"), true)
+            let error = format!("{url}: not an HTML page ({kind})");
+            page_failed(ctx, feed, pending, error, true).await
         }
-        Ok(FetchOutcome::Fetched(page)) => {
-            extract_in_background(*page, pending.feed_text.clone()).await
+        Ok(FetchOutcome::Fetched(page)) => extract_in_background(ctx, feed, *page, pending).await,
+        Ok(FetchOutcome::NotModified { .. }) => {
+            page_failed(ctx, feed, pending, format!("{url}: unexpected 304"), false).await
         }
-        Ok(FetchOutcome::NotModified { .. }) => failed(format!("{url}: unexpected 304"), false),
         Err(err) => {
-            let final_attempt = err.is_refusal() || err.is_gone();
-            failed(err.to_string(), final_attempt)
+            let refused = err.is_refusal() || err.is_gone();
+            page_failed(ctx, feed, pending, err.to_string(), refused).await
         }
     }
 }
 
+/// A failed page fetch. When it is the last attempt (`refused`, or the attempts are used up),
+/// the article falls back to the feed's text, which is matched now.
+async fn page_failed(
+    ctx: &Context,
+    feed: &str,
+    pending: &PendingPage,
+    error: String,
+    refused: bool,
+) -> PageResult {
+    let link = pending.url.as_deref().unwrap_or_default();
+    tracing::warn!(feed = %feed, url = %link, error = %error, "article page not fetched");
+    let give_up = refused || pending.attempts + 1 >= MAX_PAGE_ATTEMPTS;
+    let matched = if give_up {
+        let (topics, article) = (Arc::clone(&ctx.topics), pending.clone());
+        tokio::task::spawn_blocking(move || match_feed_text(&topics, &article))
+            .await
+            .unwrap_or_default()
+    } else {
+        Matched::default()
+    };
+    PageResult::Failed {
+        error,
+        give_up,
+        matched,
+    }
+}
+
+/// Extraction and matching are CPU work: both run on the blocking pool, and a panic in either
+/// ends this page only.
 async fn extract_in_background(
+    ctx: &Context,
+    feed: &str,
     page: Fetched,
-    feed_text: Option<(String, TextSource)>,
+    pending: &PendingPage,
 ) -> PageResult {
     let url = page.final_url.clone();
-    tokio::task::spawn_blocking(move || {
+    let (topics, article) = (Arc::clone(&ctx.topics), pending.clone());
+    let extracted = tokio::task::spawn_blocking(move || {
         let html = extract::decode_html(&page.body, page.charset.as_deref());
         let mut extracted = extract::extract(&html, &page.final_url);
-        let source = choose_text(&mut extracted, feed_text);
+        let source = choose_text(&mut extracted, article.feed_text.clone());
+        let title = article
+            .title
+            .as_deref()
+            .or(extracted.title.as_deref())
+            .unwrap_or_default();
+        let declared = [extracted.language.as_deref(), article.language.as_deref()];
+        let matched = match_article(&topics, title, &extracted.text, declared);
         PageResult::Extracted {
             page: Box::new(extracted),
             source,
+            matched,
         }
     })
-    .await
-    .unwrap_or_else(|e| PageResult::Failed {
-        error: format!("{url}: extractor crashed: {e}"),
-        final_attempt: true,
-    })
+    .await;
+    match extracted {
+        Ok(result) => result,
+        Err(e) => {
+            let error = format!("{url}: extractor crashed: {e}");
+            page_failed(ctx, feed, pending, error, true).await
+        }
+    }
 }
-
 /// Keeps the page's text unless it is too short to be the article and the feed offers more;
-/// returns where the text now comes from.
-fn choose_text(page: &mut Extracted, feed_text: Option<(String, TextSource)>) -> TextSource {
+/// returns where the text now comes from. `explain` applies the same rule.
+pub fn choose_text(page: &mut Extracted, feed_text: Option<(String, TextSource)>) -> TextSource {
     let page_chars = page.text.chars().count();
     match feed_text {
         Some((text, source))

@@ -1,12 +1,42 @@
 //! Turns a topic's evaluation into what users see: a score, the matched words as written, and a
 //! snippet of about 200 characters around the best match with those words marked.
 
-use super::eval::{Evaluation, Hit, Section};
-use super::text::fold;
-use crate::model::{Snippet, TITLE_WEIGHT, TopicHit};
+use super::eval::{Article, Evaluation, Hit, Section};
+use super::text::{Language, fold};
+use super::topics::TopicSet;
+use crate::language;
+use crate::model::{Matched, Snippet, TITLE_WEIGHT, TopicHit};
 
 /// Target length of a snippet, in characters.
 pub const SNIPPET_CHARS: usize = 200;
+
+/// Matches one article text against every topic: decides its language (detected from `body`,
+/// else the first of `declared`), tokenises title and body once in it, and returns a hit per
+/// matching topic. This is the match stage of the pipeline, and what `explain` runs.
+pub fn match_article<'a>(
+    topics: &TopicSet,
+    title: &str,
+    body: &str,
+    declared: impl IntoIterator<Item = Option<&'a str>>,
+) -> Matched {
+    let code = language::of_article(body, declared);
+    let article = Article::new(
+        title,
+        body,
+        Language::from_code(code.as_deref().unwrap_or("")),
+    );
+    let hits = topics
+        .matching(&article, code.as_deref())
+        .into_iter()
+        .map(|(index, evaluation)| {
+            topic_hit(&topics.topics()[index].name, &evaluation, title, body)
+        })
+        .collect();
+    Matched {
+        language: code,
+        hits,
+    }
+}
 
 /// The hit for `topic` from an evaluation that matched, over the texts it was evaluated on.
 pub fn topic_hit(topic: &str, evaluation: &Evaluation, title: &str, body: &str) -> TopicHit {
@@ -165,9 +195,7 @@ fn collapse_whitespace(text: &str, marks: &[(usize, usize)]) -> Snippet {
             out.push(' ');
             pending_space = false;
         }
-        for b in i..i + c.len_utf8() {
-            new_offset[b] = out.len();
-        }
+        new_offset[i..i + c.len_utf8()].fill(out.len());
         out.push(c);
     }
     new_offset[text.len()] = out.len();

@@ -6,18 +6,26 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use super::feeds::write_success;
+use super::hits::insert_hits;
 use super::{Store, StoreError, SuccessfulPoll, from_unix, sql_err};
-use crate::model::{Entry, Extracted, TextSource};
+use crate::model::{Entry, Extracted, Matched, TextSource};
 
-/// An article row whose page still has to be fetched.
+/// An article whose text is still to be settled: its page is to be fetched, or it gets the
+/// feed's own text. Carries what matching needs besides the text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingPage {
     /// Row id.
     pub article_id: i64,
-    /// The page to fetch.
-    pub url: String,
+    /// The page to fetch; `None` for entries without a link.
+    pub url: Option<String>,
+    /// The entry's title from the feed.
+    pub title: Option<String>,
+    /// The language the entry or its feed declares.
+    pub language: Option<String>,
     /// The feed's own text of the entry, to stand in for a page that yields too little.
     pub feed_text: Option<(String, TextSource)>,
+    /// Page fetches tried so far.
+    pub attempts: i64,
 }
 
 /// What storing one feed's entries did.
@@ -38,7 +46,8 @@ pub struct Pruned {
     pub stories: usize,
 }
 
-/// The result of fetching one article page, written to its row.
+/// The result of fetching one article page, written to its row with the topic hits of the text
+/// the article ends up with.
 #[derive(Debug, Clone)]
 pub enum PageResult {
     /// The page was fetched and extracted; `page.text` is the article's text, which came from
@@ -48,19 +57,25 @@ pub enum PageResult {
         page: Box<Extracted>,
         /// Where `page.text` came from.
         source: TextSource,
+        /// Language and topic hits of `page.text`.
+        matched: Matched,
     },
-    /// The page could not be fetched, was refused, or is not HTML; `final_attempt` stops further
-    /// tries. After the last attempt the feed's own text becomes the article's text.
+    /// The page could not be fetched, was refused, or is not HTML. With `give_up` no more
+    /// attempts are made and the feed's own text becomes the article's text, with `matched`
+    /// its language and hits; otherwise the page stays pending and `matched` is ignored.
     Failed {
         /// Why, for the operator.
         error: String,
-        /// No more attempts will be made (e.g. refused by the address guard).
-        final_attempt: bool,
+        /// This was the last attempt (refused, gone, or [`MAX_PAGE_ATTEMPTS`] reached).
+        give_up: bool,
+        /// Language and hits of the feed's text, used with `give_up`.
+        matched: Matched,
     },
 }
 
-/// Page fetches are retried on later polls up to this many attempts.
-const MAX_PAGE_ATTEMPTS: i64 = 3;
+/// Page fetches are tried up to this many times, on successive polls, before the feed's own
+/// text is used instead.
+pub const MAX_PAGE_ATTEMPTS: i64 = 3;
 
 /// An article as stored, for listings and tests.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,20 +129,49 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<PendingPage>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.select_pending(
+            "WHERE feed_id = ?1 AND page_status = 'pending' AND url IS NOT NULL
+             ORDER BY id LIMIT ?2",
+            params![feed_id, limit],
+        )
+    }
+
+    /// The pending articles that will get no page: all of them when the feed has
+    /// fetch_articles off (`all`), else those without a link. They get the feed's text through
+    /// [`Store::record_feed_texts`].
+    pub fn articles_without_page(
+        &self,
+        feed_id: i64,
+        all: bool,
+    ) -> Result<Vec<PendingPage>, StoreError> {
+        self.select_pending(
+            "WHERE feed_id = ?1 AND page_status = 'pending' AND (?2 OR url IS NULL) ORDER BY id",
+            params![feed_id, all],
+        )
+    }
+
+    fn select_pending(
+        &self,
+        condition: &str,
+        values: impl rusqlite::Params,
+    ) -> Result<Vec<PendingPage>, StoreError> {
+        let sql = format!(
+            "SELECT id, url, title, language, feed_text, feed_text_source, page_attempts
+             FROM articles {condition}"
+        );
         self.conn
-            .prepare_cached(
-                "SELECT id, url, feed_text, feed_text_source FROM articles
-                 WHERE feed_id = ?1 AND page_status = 'pending' AND url IS NOT NULL
-                 ORDER BY id LIMIT ?2",
-            )
+            .prepare_cached(&sql)
             .and_then(|mut st| {
-                st.query_map(params![feed_id, limit], |r| {
-                    let text: Option<String> = r.get(2)?;
-                    let source: Option<String> = r.get(3)?;
+                st.query_map(values, |r| {
+                    let text: Option<String> = r.get(4)?;
+                    let source: Option<String> = r.get(5)?;
                     Ok(PendingPage {
                         article_id: r.get(0)?,
                         url: r.get(1)?,
+                        title: r.get(2)?,
+                        language: r.get(3)?,
                         feed_text: text.zip(source.as_deref().and_then(TextSource::parse)),
+                        attempts: r.get(6)?,
                     })
                 })?
                 .collect()
@@ -135,71 +179,67 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
-    /// Gives the pending articles that will get no page their feed's text: all of them when the
-    /// feed has fetch_articles off (`all`), else those without a link.
-    pub fn use_feed_text(&mut self, feed_id: i64, all: bool) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached(
+    /// Gives articles that get no page their feed's text, with its language and topic hits, in
+    /// one transaction. Returns the number of new hits.
+    pub fn record_feed_texts(
+        &mut self,
+        texts: &[(i64, Matched)],
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
+        let mut new_hits = 0;
+        for (article_id, matched) in texts {
+            tx.prepare_cached(
                 "UPDATE articles SET page_status = 'skipped', text = feed_text,
-                     text_source = feed_text_source
-                 WHERE feed_id = ?1 AND page_status = 'pending' AND (?2 OR url IS NULL)",
+                     text_source = feed_text_source, language = COALESCE(?2, language)
+                 WHERE id = ?1",
             )
-            .and_then(|mut st| st.execute(params![feed_id, all]))
-            .map_err(|e| self.sql(e))?;
-        Ok(())
+            .and_then(|mut st| st.execute(params![article_id, matched.language]))
+            .and_then(|_| insert_hits(&tx, *article_id, &matched.hits, now))
+            .map(|new| new_hits += new)
+            .map_err(|e| sql_err(&path, e))?;
+        }
+        tx.commit().map_err(|e| sql_err(&path, e))?;
+        Ok(new_hits)
     }
 
-    /// Writes the outcome of one page fetch to its article.
+    /// Writes the outcome of one page fetch to its article, and the hits of the text the
+    /// article now has, in one transaction. Returns the number of new hits.
     pub fn record_page(
         &mut self,
         article_id: i64,
         result: &PageResult,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let outcome = match result {
-            PageResult::Extracted { page, source } => self.conn.execute(
-                "UPDATE articles SET page_status = 'ok', page_attempts = page_attempts + 1,
-                     page_error = NULL, fetched_at = ?2, page_title = ?3, text = ?4,
-                     canonical_url = ?5, site_name = ?6,
-                     language = COALESCE(?7, language), author = COALESCE(author, ?8),
-                     published_at = COALESCE(published_at, ?9), text_source = ?10
-                 WHERE id = ?1",
-                params![
-                    article_id,
-                    now.timestamp(),
-                    page.title,
-                    page.text,
-                    page.canonical_url.as_ref().map(|u| u.as_str()),
-                    page.site_name,
-                    page.language,
-                    page.author,
-                    page.published_at.map(|t| t.timestamp()),
-                    source.as_str(),
-                ],
-            ),
+    ) -> Result<usize, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
+        let hits = match result {
+            PageResult::Extracted {
+                page,
+                source,
+                matched,
+            } => {
+                write_extracted(&tx, article_id, page, *source, matched, now)
+                    .map_err(|e| sql_err(&path, e))?;
+                Some(&matched.hits)
+            }
             PageResult::Failed {
                 error,
-                final_attempt,
-            } => self.conn.execute(
-                "UPDATE articles SET page_attempts = page_attempts + 1, page_error = ?2,
-                     fetched_at = ?3,
-                     page_status = CASE WHEN ?4 OR page_attempts + 1 >= ?5 THEN 'failed'
-                                        ELSE 'pending' END,
-                     text = CASE WHEN ?4 OR page_attempts + 1 >= ?5 THEN feed_text ELSE text END,
-                     text_source = CASE WHEN ?4 OR page_attempts + 1 >= ?5 THEN feed_text_source
-                                        ELSE text_source END
-                 WHERE id = ?1",
-                params![
-                    article_id,
-                    error,
-                    now.timestamp(),
-                    final_attempt,
-                    MAX_PAGE_ATTEMPTS
-                ],
-            ),
+                give_up,
+                matched,
+            } => {
+                write_failure(&tx, article_id, error, *give_up, matched, now)
+                    .map_err(|e| sql_err(&path, e))?;
+                give_up.then_some(&matched.hits)
+            }
         };
-        outcome.map_err(|e| self.sql(e))?;
-        Ok(())
+        let new_hits = match hits {
+            Some(hits) => insert_hits(&tx, article_id, hits, now).map_err(|e| sql_err(&path, e))?,
+            None => 0,
+        };
+        tx.commit().map_err(|e| sql_err(&path, e))?;
+        Ok(new_hits)
     }
 
     /// Deletes articles first seen before `cutoff`, their hits (by cascade) and the stories no
@@ -264,6 +304,61 @@ impl Store {
             })
             .map_err(|e| self.sql(e))
     }
+}
+
+fn write_extracted(
+    tx: &Transaction<'_>,
+    article_id: i64,
+    page: &Extracted,
+    source: TextSource,
+    matched: &Matched,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "UPDATE articles SET page_status = 'ok', page_attempts = page_attempts + 1,
+             page_error = NULL, fetched_at = ?2, page_title = ?3, text = ?4,
+             canonical_url = ?5, site_name = ?6,
+             language = COALESCE(?7, language), author = COALESCE(author, ?8),
+             published_at = COALESCE(published_at, ?9), text_source = ?10
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        article_id,
+        now.timestamp(),
+        page.title,
+        page.text,
+        page.canonical_url.as_ref().map(|u| u.as_str()),
+        page.site_name,
+        matched.language.as_deref().or(page.language.as_deref()),
+        page.author,
+        page.published_at.map(|t| t.timestamp()),
+        source.as_str(),
+    ])
+}
+
+fn write_failure(
+    tx: &Transaction<'_>,
+    article_id: i64,
+    error: &str,
+    give_up: bool,
+    matched: &Matched,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "UPDATE articles SET page_attempts = page_attempts + 1, page_error = ?2, fetched_at = ?3,
+             page_status = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END,
+             text = CASE WHEN ?4 THEN feed_text ELSE text END,
+             text_source = CASE WHEN ?4 THEN feed_text_source ELSE text_source END,
+             language = CASE WHEN ?4 THEN COALESCE(?5, language) ELSE language END
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        article_id,
+        error,
+        now.timestamp(),
+        give_up,
+        matched.language
+    ])
 }
 
 /// Hash of what an entry says, to tell a changed entry from a repeated one.
@@ -442,20 +537,22 @@ mod tests {
         assert_eq!(store.articles().unwrap()[0].title.as_deref(), Some("New"));
     }
 
-    /// A page that fails is retried a limited number of times, then left alone.
+    /// A page that fails is retried until the caller gives up, then left alone.
     #[test]
     fn failed_pages_are_retried_then_given_up() {
         let (_dir, mut store, feed) = open_with_feed();
         store
             .store_poll(feed, &poll(&[entry("a", "A")], Utc::now()))
             .unwrap();
-        let failure = PageResult::Failed {
-            error: "boom".into(),
-            final_attempt: false,
-        };
-        for _ in 0..MAX_PAGE_ATTEMPTS {
+        for attempt in 0..MAX_PAGE_ATTEMPTS {
             let pending = store.pending_pages(feed, 10).unwrap();
             assert_eq!(pending.len(), 1);
+            assert_eq!(pending[0].attempts, attempt);
+            let failure = PageResult::Failed {
+                error: "boom".into(),
+                give_up: attempt + 1 >= MAX_PAGE_ATTEMPTS,
+                matched: Matched::default(),
+            };
             store
                 .record_page(pending[0].article_id, &failure, Utc::now())
                 .unwrap();

@@ -6,7 +6,8 @@
 //! enforced by the schema, not by reads before writes.
 //!
 //! The statements are grouped by table: `feeds` holds the feed rows and their poll state,
-//! `articles` the stored entries, their pages and retention; this module opens the database,
+//! `articles` the stored entries, their pages and retention, `hits` the topic hits written with
+//! each article's text and read back for listings; this module opens the database,
 //! migrates it and keeps the daemon's small persistent facts.
 
 use std::path::{Path, PathBuf};
@@ -18,9 +19,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 mod articles;
 mod feeds;
+mod hits;
 
-pub use articles::{PageResult, PendingPage, Pruned, StoredArticle, StoredEntries};
+pub use articles::{
+    MAX_PAGE_ATTEMPTS, PageResult, PendingPage, Pruned, StoredArticle, StoredEntries,
+};
 pub use feeds::{FeedSpec, FeedState, PollRecord, SuccessfulPoll};
+pub use hits::{HitFilter, StoredHit};
 
 /// The schema, as numbered plain-SQL files applied in order; `PRAGMA user_version` records how
 /// many have been applied, so an older database is brought up to date when it is opened.
@@ -32,6 +37,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_text_source.sql",
         include_str!("../../migrations/0002_text_source.sql"),
+    ),
+    (
+        "0003_hit_details.sql",
+        include_str!("../../migrations/0003_hit_details.sql"),
     ),
 ];
 

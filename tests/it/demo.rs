@@ -5,28 +5,7 @@ use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_newshound");
 
-/// Copies config/demo.toml and config/demo/ into a temporary folder, so the test neither
-/// depends on nor changes the checkout's demo database.
-fn demo_copy() -> tempfile::TempDir {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(root.join("demo.toml"), dir.path().join("demo.toml")).unwrap();
-    copy_tree(&root.join("demo"), &dir.path().join("demo"));
-    dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use crate::support::demo_copy;
 
 fn run_once(config: &Path) -> String {
     let output = Command::new(BIN)

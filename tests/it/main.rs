@@ -26,6 +26,9 @@ mod parse_fixtures;
 /// The extract stage over the demo's article pages.
 mod extract;
 
+/// Hits stored by `run --once`, listed by `hits`, explained by `explain`.
+mod matching;
+
 /// Article pages and the text fallbacks to the feed's content or summary.
 mod pages;
 

@@ -1,0 +1,96 @@
+//! `newshound hits [--topic NAME] [--since 24h] [--json]`: the stored hits, newest first, as a
+//! readable list or one JSON object per line for scripts.
+
+use std::io::Write;
+
+use chrono::{DateTime, Local, Utc};
+use serde::Serialize;
+
+use newshound::store::{HitFilter, StoredHit};
+
+/// What `--json` prints for one hit. Field names are a contract with users' scripts.
+#[derive(Serialize)]
+struct JsonHit<'a> {
+    topic: &'a str,
+    title: Option<&'a str>,
+    url: Option<&'a str>,
+    feed: &'a str,
+    language: Option<&'a str>,
+    score: u32,
+    matched: &'a [String],
+    /// The snippet with matched words between `**`.
+    snippet: String,
+    published_at: Option<String>,
+    created_at: String,
+    article_id: i64,
+}
+
+/// The filter for `--topic` and `--since` (a duration back from `now`).
+pub fn filter(
+    topic: Option<String>,
+    since: Option<std::time::Duration>,
+    now: DateTime<Utc>,
+) -> HitFilter {
+    HitFilter {
+        topic,
+        since: since
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .and_then(|d| now.checked_sub_signed(d)),
+        limit: None,
+    }
+}
+
+/// Prints `hits` to `out`, as JSON lines or as text blocks.
+pub fn write(out: &mut impl Write, hits: &[StoredHit], json: bool) -> std::io::Result<()> {
+    for (index, hit) in hits.iter().enumerate() {
+        if json {
+            writeln!(out, "{}", json_line(hit))?;
+            continue;
+        }
+        if index > 0 {
+            writeln!(out)?;
+        }
+        write_text(out, hit)?;
+    }
+    Ok(())
+}
+
+fn json_line(hit: &StoredHit) -> String {
+    let line = JsonHit {
+        topic: &hit.topic,
+        title: hit.title.as_deref(),
+        url: hit.url.as_deref(),
+        feed: &hit.feed,
+        language: hit.language.as_deref(),
+        score: hit.score,
+        matched: &hit.matched,
+        snippet: hit.snippet.marked(),
+        published_at: hit.published_at.map(|t| t.to_rfc3339()),
+        created_at: hit.created_at.to_rfc3339(),
+        article_id: hit.article_id,
+    };
+    serde_json::to_string(&line).unwrap_or_default()
+}
+
+fn write_text(out: &mut impl Write, hit: &StoredHit) -> std::io::Result<()> {
+    let local = |t: DateTime<Utc>| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string();
+    writeln!(
+        out,
+        "{}  {}  (score {}, {})",
+        local(hit.created_at),
+        hit.topic,
+        hit.score,
+        hit.language.as_deref().unwrap_or("language unknown")
+    )?;
+    writeln!(out, "  {}", hit.title.as_deref().unwrap_or("(untitled)"))?;
+    if let Some(url) = &hit.url {
+        writeln!(out, "  {url}")?;
+    }
+    let published = hit.published_at.map_or_else(
+        || "publication time unknown".to_owned(),
+        |t| format!("published {}", local(t)),
+    );
+    writeln!(out, "  {} · {published}", hit.feed)?;
+    writeln!(out, "  matched: {}", hit.matched.join(", "))?;
+    writeln!(out, "  {}", hit.snippet.marked())
+}

@@ -1,0 +1,131 @@
+//! The `hits` table: one row per article and topic, written in the transaction that gives the
+//! article its text, and read back newest first for `newshound hits` and the notify stage.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Transaction, params};
+
+use super::{Store, StoreError, from_unix};
+use crate::model::{Snippet, TopicHit};
+
+/// Which hits to list.
+#[derive(Debug, Clone, Default)]
+pub struct HitFilter {
+    /// Only this topic.
+    pub topic: Option<String>,
+    /// Only hits found at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// At most this many (the newest).
+    pub limit: Option<usize>,
+}
+
+/// A stored hit with what a reader needs to judge it without opening the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredHit {
+    /// Row id.
+    pub id: i64,
+    /// The topic's name.
+    pub topic: String,
+    /// The article's row id.
+    pub article_id: i64,
+    /// The entry's title, else the page's.
+    pub title: Option<String>,
+    /// The article page.
+    pub url: Option<String>,
+    /// The feed's configured name.
+    pub feed: String,
+    /// ISO 639-1 code the article was matched in.
+    pub language: Option<String>,
+    /// See [`TopicHit::score`].
+    pub score: u32,
+    /// The matched words as written.
+    pub matched: Vec<String>,
+    /// The passage around the best match.
+    pub snippet: Snippet,
+    /// When the article was published, if it says.
+    pub published_at: Option<DateTime<Utc>>,
+    /// When the hit was found.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Inserts the hits of one article and returns how many are new; a topic that already hit this
+/// article keeps its first hit (an updated article is not a new hit).
+pub(super) fn insert_hits(
+    tx: &Transaction<'_>,
+    article_id: i64,
+    hits: &[TopicHit],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<usize> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO hits (topic, article_id, created_at, score, matched, snippet, snippet_marks)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (topic, article_id) DO NOTHING",
+    )?;
+    let mut new = 0;
+    for hit in hits {
+        new += insert.execute(params![
+            hit.topic,
+            article_id,
+            now.timestamp(),
+            hit.score,
+            to_json(&hit.matched),
+            hit.snippet.text,
+            to_json(&hit.snippet.marks),
+        ])?;
+    }
+    Ok(new)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
+
+/// A JSON column written by [`insert_hits`]; a damaged value reads as empty rather than failing
+/// the whole listing.
+fn from_json<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+impl Store {
+    /// Stored hits matching `filter`, newest first.
+    pub fn hits(&self, filter: &HitFilter) -> Result<Vec<StoredHit>, StoreError> {
+        let limit = filter
+            .limit
+            .and_then(|l| i64::try_from(l).ok())
+            .unwrap_or(-1);
+        self.conn
+            .prepare_cached(
+                "SELECT h.id, h.topic, h.article_id, COALESCE(a.title, a.page_title), a.url, f.name,
+                        a.language, h.score, h.matched, h.snippet, h.snippet_marks,
+                        a.published_at, h.created_at
+                 FROM hits h JOIN articles a ON a.id = h.article_id JOIN feeds f ON f.id = a.feed_id
+                 WHERE (?1 IS NULL OR h.topic = ?1) AND (?2 IS NULL OR h.created_at >= ?2)
+                 ORDER BY h.created_at DESC, h.id DESC LIMIT ?3",
+            )
+            .and_then(|mut st| {
+                st.query_map(
+                    params![filter.topic, filter.since.map(|t| t.timestamp()), limit],
+                    |r| {
+                        Ok(StoredHit {
+                            id: r.get(0)?,
+                            topic: r.get(1)?,
+                            article_id: r.get(2)?,
+                            title: r.get(3)?,
+                            url: r.get(4)?,
+                            feed: r.get(5)?,
+                            language: r.get(6)?,
+                            score: r.get(7)?,
+                            matched: from_json(&r.get::<_, String>(8)?),
+                            snippet: Snippet {
+                                text: r.get(9)?,
+                                marks: from_json(&r.get::<_, String>(10)?),
+                            },
+                            published_at: r.get::<_, Option<i64>>(11)?.map(from_unix),
+                            created_at: from_unix(r.get(12)?),
+                        })
+                    },
+                )?
+                .collect()
+            })
+            .map_err(|e| self.sql(e))
+    }
+}

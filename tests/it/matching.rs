@@ -1,0 +1,303 @@
+//! The match stage end to end: hits stored by `run --once`, listed by `newshound hits`, and
+//! explained by `newshound explain`, on the offline demo and on a loopback server.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use newshound::daemon::run_once;
+use newshound::store::{HitFilter, Store};
+
+use crate::support::{Reply, TestConfig, TestServer, crate_root, demo_copy, feed};
+
+const BIN: &str = env!("CARGO_BIN_EXE_newshound");
+
+/// The two topics of the issue that started the project, as users would write them.
+const TOPICS: &str = r#"
+[[topics]]
+name = "Arms deals"
+query = '''(arms OR weapon* OR munition* OR artillery OR missile* OR Waffe OR Munition OR Artillerie OR Rakete) NEAR/20 (deal OR sale OR sell OR buy OR purchase OR supply OR Verkauf OR Kauf OR Lieferung OR Geschäft OR Gespräch)'''
+
+[[topics]]
+name = "Summit meetings"
+query = '''summit OR "meets with" OR Gipfel OR (treffen NEAR/3 (Putin OR Präsident OR Staatschef))'''
+
+[[topics]]
+name = "Football transfers"
+query = '''(football OR soccer) AND transfer*'''
+languages = ["en"]
+"#;
+
+const SEED_TITLE: &str = "Kim Jong-un und Putin treffen sich zu Waffengesprächen";
+
+fn newshound(config: &Path, args: &[&str]) -> String {
+    let output = Command::new(BIN)
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "newshound {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+/// `run --once` on the demo stores the seed story's hits for both topics, once each, and
+/// `hits --json` lists them with every documented field; a second cycle adds nothing.
+#[test]
+fn demo_run_stores_hits_that_hits_lists() {
+    let dir = demo_copy();
+    let config = dir.path().join("demo.toml");
+    let summary = newshound(&config, &["run", "--once"]);
+    assert!(summary.contains("hits: 7 new"), "{summary}");
+
+    let hits = json_lines(&newshound(&config, &["hits", "--json"]));
+    let seed: Vec<&serde_json::Value> = hits.iter().filter(|h| h["title"] == SEED_TITLE).collect();
+    let mut topics: Vec<&str> = seed.iter().map(|h| h["topic"].as_str().unwrap()).collect();
+    topics.sort_unstable();
+    assert_eq!(topics, ["Arms deals", "Summit meetings"], "{hits:#?}");
+    for hit in &seed {
+        for field in [
+            "url",
+            "feed",
+            "score",
+            "matched",
+            "snippet",
+            "published_at",
+            "created_at",
+        ] {
+            assert!(!hit[field].is_null(), "{field} missing in {hit}");
+        }
+        assert_eq!(hit["language"], "de");
+        assert!(hit["snippet"].as_str().unwrap().contains("**"), "{hit}");
+    }
+    let arms = seed.iter().find(|h| h["topic"] == "Arms deals").unwrap();
+    let words: Vec<&str> = arms["matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(words.contains(&"Waffengesprächen"), "{words:?}");
+    assert!(words.contains(&"Waffenverkäufe"), "{words:?}");
+
+    let summit_only = json_lines(&newshound(
+        &config,
+        &[
+            "hits",
+            "--topic",
+            "Summit meetings",
+            "--since",
+            "1h",
+            "--json",
+        ],
+    ));
+    assert!(!summit_only.is_empty());
+    assert!(summit_only.iter().all(|h| h["topic"] == "Summit meetings"));
+    let text = newshound(&config, &["hits"]);
+    assert!(
+        text.contains(SEED_TITLE) && text.contains("matched: "),
+        "{text}"
+    );
+
+    let again = newshound(&config, &["run", "--once", "--all"]);
+    assert!(again.contains("hits: 0 new"), "{again}");
+    assert_eq!(
+        json_lines(&newshound(&config, &["hits", "--json"])).len(),
+        hits.len()
+    );
+}
+
+/// `explain` on the seed page: German, both topics matched with the German words, a snippet,
+/// and the football topic's failing part.
+#[test]
+fn explain_shows_the_seed_matching_both_topics() {
+    let root = crate_root();
+    let out = newshound(
+        &root.join("config/demo.toml"),
+        &[
+            "explain",
+            root.join("config/demo/articles/kim-putin.html")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert!(
+        out.contains("language:  de (detected from the text)"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("title:     {SEED_TITLE}")), "{out}");
+    assert!(out.contains("Arms deals: MATCHED"), "{out}");
+    assert!(out.contains("Summit meetings: MATCHED"), "{out}");
+    assert!(
+        out.contains("Waffengesprächen") && out.contains("**Putin**"),
+        "{out}"
+    );
+    assert!(out.contains("Football transfers: no match"), "{out}");
+}
+
+/// `explain` on an English football transfer story: no topic matches, and each says which
+/// part of its query failed.
+#[test]
+fn explain_names_the_failing_part_for_a_football_story() {
+    let root = crate_root();
+    let out = newshound(
+        &root.join("config/demo.toml"),
+        &[
+            "explain",
+            root.join("config/demo/articles/football-transfer.html")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert!(out.contains("language:  en"), "{out}");
+    assert!(!out.contains("MATCHED"), "{out}");
+    assert_eq!(out.matches(": no match").count(), 3, "{out}");
+    assert!(
+        out.contains("failed:  none of `arms`, `weapon*`, `munition*`"),
+        "{out}"
+    );
+}
+
+/// `explain` on a feed file explains every item, each with its page.
+#[test]
+fn explain_runs_every_item_of_a_feed() {
+    let root = crate_root();
+    let out = newshound(
+        &root.join("config/demo.toml"),
+        &[
+            "explain",
+            root.join("config/demo/feeds/rheinblick.xml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert_eq!(
+        out.matches("\n== ").count() + usize::from(out.starts_with("== ")),
+        5,
+        "{out}"
+    );
+    assert!(out.contains(SEED_TITLE), "{out}");
+    assert_eq!(out.matches("Summit meetings: MATCHED").count(), 2, "{out}");
+}
+
+fn rss(items: &[(&str, &str)]) -> String {
+    let items: String = items
+        .iter()
+        .map(|(link, description)| {
+            format!(
+                "<item><title>Item {link}</title><link>{link}</link><guid>{link}</guid>\
+                 <description>{description}</description></item>"
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
+         <link>http://example.com/</link><language>de</language>{items}</channel></rss>"
+    )
+}
+
+fn page(title: &str, paragraph: &str) -> String {
+    format!(
+        "<!doctype html><html><head><title>{title}</title></head><body><article><h1>{title}</h1>\
+         {}</article></body></html>",
+        format!("<p>{paragraph}</p>").repeat(4)
+    )
+}
+
+/// Over HTTP: a page's text and a gone page's feed summary are both matched (the summary in
+/// the feed's declared language, so `Gipfel` meets `Gipfeltreffen`), hits are stored with the
+/// article, and an updated entry is matched again without a second hit.
+#[tokio::test]
+async fn pages_and_feed_texts_are_matched_and_hits_stored_once() {
+    let version = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&version);
+    let server = TestServer::start(move |req| match req.target.as_str() {
+        "/feed.xml" => {
+            let update = if seen.load(Ordering::SeqCst) > 0 {
+                " Korrigiert."
+            } else {
+                ""
+            };
+            Reply::ok(
+                "application/rss+xml",
+                rss(&[
+                    ("/arms", "Teaser."),
+                    (
+                        "/gone",
+                        &format!("Das Gipfeltreffen in Brüssel endete spät.{update}"),
+                    ),
+                    ("/sport", "Teaser."),
+                ]),
+            )
+        }
+        "/arms" => Reply::ok(
+            "text/html",
+            page(
+                "Government clears missile sale",
+                "The government cleared the sale of air-defence missiles to a partner country \
+                 on Tuesday, after months of talks about export licences and guarantees.",
+            ),
+        ),
+        "/sport" => Reply::ok(
+            "text/html",
+            page(
+                "Rovers sign striker",
+                "Port Alden Rovers signed the striker on deadline day for a club-record fee, \
+                 after two earlier bids had been rejected by his club over the summer.",
+            ),
+        ),
+        _ => Reply::status(410, &[]),
+    })
+    .await;
+    let config = TestConfig::new(
+        "allow_private_networks = true",
+        &format!("{}{TOPICS}", feed(&server.url("/feed.xml"), "t")),
+    );
+    let summary = run_once(&config.load(), true).await.unwrap();
+    assert_eq!((summary.new_articles, summary.hits), (3, 2), "{summary}");
+    let store = Store::open(&config.database()).unwrap();
+    let hits = store.hits(&HitFilter::default()).unwrap();
+    let pairs: Vec<(String, String)> = hits
+        .iter()
+        .map(|h| (h.topic.clone(), h.url.clone().unwrap_or_default()))
+        .collect();
+    assert!(
+        pairs.contains(&("Arms deals".into(), server.url("/arms"))),
+        "{pairs:?}"
+    );
+    assert!(
+        pairs.contains(&("Summit meetings".into(), server.url("/gone"))),
+        "{pairs:?}"
+    );
+    let summit = hits.iter().find(|h| h.topic == "Summit meetings").unwrap();
+    assert_eq!(summit.matched, ["Gipfeltreffen"]);
+    assert_eq!(summit.language.as_deref(), Some("de"));
+    assert_eq!(
+        summit.snippet.marked(),
+        "Das **Gipfeltreffen** in Brüssel endete spät."
+    );
+    let arms = hits.iter().find(|h| h.topic == "Arms deals").unwrap();
+    assert_eq!(arms.language.as_deref(), Some("en"));
+    assert!(arms.score >= 4, "title and body words: {}", arms.score);
+
+    version.store(1, Ordering::SeqCst);
+    let summary = run_once(&config.load(), true).await.unwrap();
+    assert_eq!(
+        (summary.updated_articles, summary.hits),
+        (1, 0),
+        "{summary}"
+    );
+    assert_eq!(store.hits(&HitFilter::default()).unwrap().len(), 2);
+}
