@@ -163,8 +163,9 @@ fn word_start(text: &str, start: usize, limit: usize) -> usize {
         return start;
     }
     text[start..limit]
-        .find(char::is_whitespace)
-        .map_or(start, |i| start + i + 1)
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(start, |(i, c)| start + i + c.len_utf8())
         .min(limit)
 }
 
@@ -295,5 +296,36 @@ mod tests {
             t.replace('<', "&lt;").replace('>', "&gt;")
         });
         assert_eq!(html, "a&lt;b&gt; <b>arms</b>");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// On any text around matched words, the snippet stays short, its marks lie on
+        /// character boundaries inside it, and each mark is a matched word.
+        #[test]
+        fn snippets_are_bounded_and_marks_valid(
+            pieces in proptest::collection::vec(("\\PC{0,80}", 0usize..3), 1..12),
+        ) {
+            let words = ["arms", "Waffenlieferung", "Verkäufe"];
+            let body: String = pieces
+                .iter()
+                .map(|(text, word)| format!("{text} {} ", words[*word]))
+                .collect();
+            let article = Article::new("", &body, Language::from_code("de"));
+            let query = parse_query("arms OR Waffe OR Verkauf").unwrap();
+            let evaluation = evaluate(&query, &article);
+            proptest::prop_assert!(evaluation.matched);
+            let hit = topic_hit("t", &evaluation, "", &body);
+            let snippet = &hit.snippet;
+            proptest::prop_assert!(snippet.text.chars().count() <= SNIPPET_CHARS + 100);
+            proptest::prop_assert!(!snippet.marks.is_empty());
+            for &(start, end) in &snippet.marks {
+                let marked = snippet.text.get(start..end);
+                proptest::prop_assert!(marked.is_some(), "{:?} {}", snippet.marks, snippet.text);
+                let marked = marked.unwrap_or_default();
+                proptest::prop_assert!(hit.matched.iter().any(|w| w == marked), "{marked}");
+            }
+        }
     }
 }
