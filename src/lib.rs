@@ -18,6 +18,8 @@
 //! - [`parse`] adapts feed-rs: bytes and base URL to entries, with a repair pass for broken feeds,
 //!   and entry identity.
 //! - [`extract`] turns an HTML page into main text and metadata; pure.
+//! - [`dedup`] canonicalises URLs and fingerprints texts to find the story an article belongs
+//!   to; pure.
 //! - [`language`] detects a text's language and normalises declared ones.
 //! - [`matcher`] parses topic queries and matches them against normalised, stemmed article
 //!   text (compounds, phrases, NEAR); pure.
@@ -29,6 +31,7 @@
 
 pub mod config;
 pub mod daemon;
+pub mod dedup;
 pub mod extract;
 pub mod fetch;
 pub mod language;

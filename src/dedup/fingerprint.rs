@@ -1,0 +1,1 @@
+//! MinHash fingerprints of article texts (work in progress).

@@ -1,0 +1,1 @@
+//! The story index over recent fingerprints (work in progress).

@@ -1,0 +1,1 @@
+//! Canonical article URLs (work in progress).
