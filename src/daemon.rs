@@ -126,9 +126,10 @@ impl std::fmt::Display for CycleSummary {
 /// Opens the database named by the config, creating and migrating it as needed.
 pub async fn open_store(config: &Config) -> Result<StoreHandle, DaemonError> {
     let path = config.daemon.database.clone();
-    let store = tokio::task::spawn_blocking(move || Store::open(&path))
+    let mut store = tokio::task::spawn_blocking(move || Store::open(&path))
         .await
         .map_err(|e| StoreError::Task(e.to_string()))??;
+    store.set_story_window(config.daemon.story_window);
     Ok(StoreHandle::new(store))
 }
 
@@ -352,6 +353,13 @@ impl Loaded {
         cancel: CancellationToken,
     ) -> Result<Loaded, DaemonError> {
         let ctx = context(&config, store.clone(), cancel)?;
+        let window = config.daemon.story_window;
+        store
+            .call(move |s| {
+                s.set_story_window(window);
+                Ok(())
+            })
+            .await?;
         sync_feeds(&store, &config).await?;
         let feeds = config
             .feeds

@@ -1,7 +1,7 @@
 //! One feed refresh, read top to bottom: conditional fetch, classify the outcome, parse, store
 //! the entries with the feed's new state in one transaction, then fetch and extract the pages of
-//! new entries, match each article's final text against the topics, and store text and hits in
-//! one transaction. This is the only module that calls several stages.
+//! new entries, find each article's story and match its final text against the topics, and
+//! store text, story and hits in one transaction. This is the only module that calls several stages.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,14 +11,15 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use crate::dedup;
 use crate::extract;
 use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Origin, Validators};
 use crate::matcher::{TopicSet, match_article};
-use crate::model::{Extracted, Matched, ParsedFeed, TextSource};
+use crate::model::{Extracted, TextAnalysis, ParsedFeed, TextSource};
 use crate::parse;
 use crate::schedule::{self, PublisherHints};
 use crate::store::{
-    FeedState, MAX_PAGE_ATTEMPTS, PageResult, PendingPage, PollRecord, StoreError, StoreHandle,
+    EntryRecord, FeedState, MAX_PAGE_ATTEMPTS, PageResult, PendingPage, PollRecord, StoreError, StoreHandle,
     SuccessfulPoll,
 };
 
@@ -242,10 +243,17 @@ async fn store_feed(
         max_age: fetched.max_age,
     };
     let next_poll_at = schedule::after_success(now, job.interval, hints, fastrand::f64());
-    let keyed: Vec<(String, crate::model::Entry)> = parsed
+    let keyed: Vec<EntryRecord> = parsed
         .entries
         .into_iter()
-        .map(|e| (parse::entry_key(&e), e))
+        .map(|entry| EntryRecord {
+            key: parse::entry_key(&entry),
+            url_key: entry
+                .link
+                .as_ref()
+                .map(|link| dedup::url::canonical_url(link).to_string()),
+            entry,
+        })
         .collect();
     let entries_seen = keyed.len();
     let id = job.state.id;
@@ -370,7 +378,7 @@ async fn use_feed_texts(ctx: &Context, feed_id: i64, all: bool) -> Result<usize,
     let texts = tokio::task::spawn_blocking(move || {
         articles
             .iter()
-            .map(|article| (article.article_id, match_feed_text(&topics, article)))
+            .map(|article| (article.article_id, analyse_feed_text(&topics, article)))
             .collect::<Vec<_>>()
     })
     .await
@@ -380,11 +388,14 @@ async fn use_feed_texts(ctx: &Context, feed_id: i64, all: bool) -> Result<usize,
         .await
 }
 
-/// Language and hits of an article whose text is the feed's own.
-fn match_feed_text(topics: &TopicSet, article: &PendingPage) -> Matched {
+/// Language, hits and identity of an article whose text is the feed's own.
+fn analyse_feed_text(topics: &TopicSet, article: &PendingPage) -> TextAnalysis {
     let text = article.feed_text.as_ref().map_or("", |(text, _)| text);
     let title = article.title.as_deref().unwrap_or_default();
-    match_article(topics, title, text, [article.language.as_deref()])
+    TextAnalysis {
+        identity: dedup::text_identity(text, None, None),
+        ..match_article(topics, title, text, [article.language.as_deref()])
+    }
 }
 
 async fn fetch_page(
@@ -445,18 +456,18 @@ async fn page_failed(
     let link = pending.url.as_deref().unwrap_or_default();
     tracing::warn!(feed = %feed, url = %link, error = %error, "article page not fetched");
     let give_up = refused || pending.attempts + 1 >= MAX_PAGE_ATTEMPTS;
-    let matched = if give_up {
+    let analysis = if give_up {
         let (topics, article) = (Arc::clone(&ctx.topics), pending.clone());
-        tokio::task::spawn_blocking(move || match_feed_text(&topics, &article))
+        tokio::task::spawn_blocking(move || analyse_feed_text(&topics, &article))
             .await
             .unwrap_or_default()
     } else {
-        Matched::default()
+        TextAnalysis::default()
     };
     PageResult::Failed {
         error,
         give_up,
-        matched,
+        analysis,
     }
 }
 
@@ -480,11 +491,19 @@ async fn extract_in_background(
             .or(extracted.title.as_deref())
             .unwrap_or_default();
         let declared = [extracted.language.as_deref(), article.language.as_deref()];
-        let matched = match_article(&topics, title, &extracted.text, declared);
+        let identity = dedup::text_identity(
+            &extracted.text,
+            Some(&page.final_url),
+            extracted.canonical_url.as_ref(),
+        );
+        let analysis = TextAnalysis {
+            identity,
+            ..match_article(&topics, title, &extracted.text, declared)
+        };
         PageResult::Extracted {
             page: Box::new(extracted),
             source,
-            matched,
+            analysis,
         }
     })
     .await;

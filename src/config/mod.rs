@@ -86,6 +86,9 @@ pub struct DaemonSettings {
     pub retention: Duration,
     /// Longest wait between polls of a failing feed.
     pub max_backoff: Duration,
+    /// How far back a new article is compared with others to find its story: wire copies
+    /// appear within days, and the comparison's memory grows with this window.
+    pub story_window: Duration,
 }
 
 /// One `[[feeds]]` entry.

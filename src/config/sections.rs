@@ -21,6 +21,7 @@ const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_RETENTION: Duration = Duration::from_secs(180 * 24 * 3600);
 const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+const DEFAULT_STORY_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 const DEFAULT_MAX_BODY_BYTES: u64 = 5 * 1024 * 1024;
 const DEFAULT_MAX_IMMEDIATE_PER_HOUR: u32 = 12;
 const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
@@ -39,6 +40,7 @@ const DAEMON_KEYS: &[&str] = &[
     "log_level",
     "retention",
     "max_backoff",
+    "story_window",
 ];
 const EMAIL_KEYS: &[&str] = &["from", "to", "max_immediate_per_hour", "smtp", "file"];
 const SMTP_KEYS: &[&str] = &[
@@ -88,6 +90,7 @@ pub(super) fn read_daemon(section: &Section, diag: &mut Diag, folder: &Path) -> 
             .unwrap_or_else(|| "info".to_string()),
         retention: section.duration_or(diag, "retention", DEFAULT_RETENTION, NOT_ZERO),
         max_backoff: section.duration_or(diag, "max_backoff", DEFAULT_MAX_BACKOFF, NOT_ZERO),
+        story_window: section.duration_or(diag, "story_window", DEFAULT_STORY_WINDOW, NOT_ZERO),
     }
 }
 

@@ -5,7 +5,7 @@ use super::eval::{Article, Evaluation, Hit, Section};
 use super::text::{Language, fold};
 use super::topics::TopicSet;
 use crate::language;
-use crate::model::{Matched, Snippet, TITLE_WEIGHT, TopicHit};
+use crate::model::{TextAnalysis, Snippet, TITLE_WEIGHT, TopicHit};
 
 /// Target length of a snippet, in characters.
 pub const SNIPPET_CHARS: usize = 200;
@@ -18,7 +18,7 @@ pub fn match_article<'a>(
     title: &str,
     body: &str,
     declared: impl IntoIterator<Item = Option<&'a str>>,
-) -> Matched {
+) -> TextAnalysis {
     let code = language::of_article(body, declared);
     let article = Article::new(
         title,
@@ -32,9 +32,10 @@ pub fn match_article<'a>(
             topic_hit(&topics.topics()[index].name, &evaluation, title, body)
         })
         .collect();
-    Matched {
+    TextAnalysis {
         language: code,
         hits,
+        ..TextAnalysis::default()
     }
 }
 
@@ -48,7 +49,7 @@ pub fn topic_hit(topic: &str, evaluation: &Evaluation, title: &str, body: &str) 
     }
 }
 
-/// Matched occurrences, title words weighing [`TITLE_WEIGHT`].
+/// TextAnalysis occurrences, title words weighing [`TITLE_WEIGHT`].
 fn score(hits: &[Hit]) -> u32 {
     hits.iter()
         .map(|hit| match hit.section {

@@ -7,8 +7,9 @@ use sha2::{Digest, Sha256};
 
 use super::feeds::write_success;
 use super::hits::insert_hits;
+use super::stories::{StoryChoice, choose_story};
 use super::{Store, StoreError, SuccessfulPoll, from_unix, sql_err};
-use crate::model::{Entry, Extracted, Matched, TextSource};
+use crate::model::{Entry, Extracted, TextAnalysis, TextSource};
 
 /// An article whose text is still to be settled: its page is to be fetched, or it gets the
 /// feed's own text. Carries what matching needs besides the text.
@@ -28,6 +29,18 @@ pub struct PendingPage {
     pub attempts: i64,
 }
 
+/// One entry of a poll with its identities: its key within the feed (GUID, link or hash) and
+/// the canonical form of its link, which makes the same page in several feeds one article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryRecord {
+    /// Identity within the feed.
+    pub key: String,
+    /// Canonical link (tracking parameters and fragment removed), when the entry has a link.
+    pub url_key: Option<String>,
+    /// The entry.
+    pub entry: Entry,
+}
+
 /// What storing one feed's entries did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoredEntries {
@@ -35,6 +48,9 @@ pub struct StoredEntries {
     pub new: usize,
     /// Entries seen before whose content changed.
     pub updated: usize,
+    /// Entries seen for the first time in this feed whose article came through another feed
+    /// first: recorded as another source of that article.
+    pub known_elsewhere: usize,
 }
 
 /// What one retention run removed.
@@ -57,19 +73,20 @@ pub enum PageResult {
         page: Box<Extracted>,
         /// Where `page.text` came from.
         source: TextSource,
-        /// Language and topic hits of `page.text`.
-        matched: Matched,
+        /// Language, topic hits and identity of `page.text`.
+        analysis: TextAnalysis,
     },
     /// The page could not be fetched, was refused, or is not HTML. With `give_up` no more
-    /// attempts are made and the feed's own text becomes the article's text, with `matched`
-    /// its language and hits; otherwise the page stays pending and `matched` is ignored.
+    /// attempts are made and the feed's own text becomes the article's text, with `analysis`
+    /// its language, hits and identity; otherwise the page stays pending and `analysis` is
+    /// ignored.
     Failed {
         /// Why, for the operator.
         error: String,
         /// This was the last attempt (refused, gone, or [`MAX_PAGE_ATTEMPTS`] reached).
         give_up: bool,
-        /// Language and hits of the feed's text, used with `give_up`.
-        matched: Matched,
+        /// Language, hits and identity of the feed's text, used with `give_up`.
+        analysis: TextAnalysis,
     },
 }
 
@@ -179,67 +196,103 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
-    /// Gives articles that get no page their feed's text, with its language and topic hits, in
-    /// one transaction. Returns the number of new hits.
+    /// Gives articles that get no page their feed's text, with its language, story and topic
+    /// hits, in one transaction. Returns the number of new hits.
     pub fn record_feed_texts(
         &mut self,
-        texts: &[(i64, Matched)],
+        texts: &[(i64, TextAnalysis)],
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
+        self.load_story_index(now)?;
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
         let mut new_hits = 0;
-        for (article_id, matched) in texts {
-            tx.prepare_cached(
-                "UPDATE articles SET page_status = 'skipped', text = feed_text,
-                     text_source = feed_text_source, language = COALESCE(?2, language)
-                 WHERE id = ?1",
-            )
-            .and_then(|mut st| st.execute(params![article_id, matched.language]))
-            .and_then(|_| insert_hits(&tx, *article_id, &matched.hits, now))
-            .map(|new| new_hits += new)
-            .map_err(|e| sql_err(&path, e))?;
+        let mut chosen = Vec::with_capacity(texts.len());
+        for (article_id, analysis) in texts {
+            let mut settle = || -> rusqlite::Result<StoryChoice> {
+                tx.prepare_cached(
+                    "UPDATE articles SET page_status = 'skipped', text = feed_text,
+                         text_source = feed_text_source, language = COALESCE(?2, language)
+                     WHERE id = ?1",
+                )?
+                .execute(params![article_id, analysis.language])?;
+                let choice = choose_story(
+                    &tx,
+                    self.stories.as_ref(),
+                    self.story_window,
+                    *article_id,
+                    &analysis.identity,
+                    now,
+                )?;
+                new_hits += insert_hits(&tx, *article_id, choice.story_id, &analysis.hits, now)?;
+                Ok(choice)
+            };
+            chosen.push((*article_id, settle().map_err(|e| sql_err(&path, e))?));
         }
         tx.commit().map_err(|e| sql_err(&path, e))?;
+        for (article_id, choice) in chosen {
+            self.index_story(article_id, choice, now);
+        }
         Ok(new_hits)
     }
 
-    /// Writes the outcome of one page fetch to its article, and the hits of the text the
-    /// article now has, in one transaction. Returns the number of new hits.
+    /// Writes the outcome of one page fetch to its article and, when the article's text is
+    /// settled (extracted, or the feed's text after the last attempt), its story and the hits
+    /// of that text, in one transaction. Returns the number of new hits: none for a topic that
+    /// already hit the story through another copy.
     pub fn record_page(
         &mut self,
         article_id: i64,
         result: &PageResult,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
+        self.load_story_index(now)?;
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
-        let hits = match result {
+        let settled = match result {
             PageResult::Extracted {
                 page,
                 source,
-                matched,
+                analysis,
             } => {
-                write_extracted(&tx, article_id, page, *source, matched, now)
+                write_extracted(&tx, article_id, page, *source, analysis, now)
                     .map_err(|e| sql_err(&path, e))?;
-                Some(&matched.hits)
+                Some(analysis)
             }
             PageResult::Failed {
                 error,
                 give_up,
-                matched,
+                analysis,
             } => {
-                write_failure(&tx, article_id, error, *give_up, matched, now)
+                write_failure(&tx, article_id, error, *give_up, analysis, now)
                     .map_err(|e| sql_err(&path, e))?;
-                give_up.then_some(&matched.hits)
+                give_up.then_some(analysis)
             }
         };
-        let new_hits = match hits {
-            Some(hits) => insert_hits(&tx, article_id, hits, now).map_err(|e| sql_err(&path, e))?,
-            None => 0,
-        };
+        let mut outcome = None;
+        if let Some(analysis) = settled {
+            let settle = || -> rusqlite::Result<(StoryChoice, usize)> {
+                let choice = choose_story(
+                    &tx,
+                    self.stories.as_ref(),
+                    self.story_window,
+                    article_id,
+                    &analysis.identity,
+                    now,
+                )?;
+                let new_hits = insert_hits(&tx, article_id, choice.story_id, &analysis.hits, now)?;
+                Ok((choice, new_hits))
+            };
+            outcome = Some(settle().map_err(|e| sql_err(&path, e))?);
+        }
         tx.commit().map_err(|e| sql_err(&path, e))?;
-        Ok(new_hits)
+        Ok(match outcome {
+            Some((choice, new_hits)) => {
+                self.index_story(article_id, choice, now);
+                new_hits
+            }
+            None => 0,
+        })
     }
 
     /// Deletes articles first seen before `cutoff`, their hits (by cascade) and the stories no
@@ -311,7 +364,7 @@ fn write_extracted(
     article_id: i64,
     page: &Extracted,
     source: TextSource,
-    matched: &Matched,
+    analysis: &TextAnalysis,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<usize> {
     tx.prepare_cached(
@@ -329,7 +382,7 @@ fn write_extracted(
         page.text,
         page.canonical_url.as_ref().map(|u| u.as_str()),
         page.site_name,
-        matched.language.as_deref().or(page.language.as_deref()),
+        analysis.language.as_deref().or(page.language.as_deref()),
         page.author,
         page.published_at.map(|t| t.timestamp()),
         source.as_str(),
@@ -341,7 +394,7 @@ fn write_failure(
     article_id: i64,
     error: &str,
     give_up: bool,
-    matched: &Matched,
+    analysis: &TextAnalysis,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<usize> {
     tx.prepare_cached(
@@ -357,7 +410,7 @@ fn write_failure(
         error,
         now.timestamp(),
         give_up,
-        matched.language
+        analysis.language
     ])
 }
 
@@ -384,39 +437,55 @@ fn entry_hash(entry: &Entry) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// Stores a poll's entries. An entry is known by its source row (feed, entry key); a new entry
+/// whose canonical link is already an article (seen through another feed) becomes another
+/// source of that article; otherwise it is a new article. Only the feed that brought an article
+/// first updates it, so two feeds carrying one page do not overwrite each other's version.
 fn upsert_entries(
     tx: &Transaction<'_>,
     feed_id: i64,
-    entries: &[(String, Entry)],
+    entries: &[EntryRecord],
     now: DateTime<Utc>,
 ) -> rusqlite::Result<StoredEntries> {
-    let mut known =
-        tx.prepare_cached("SELECT entry_hash FROM articles WHERE feed_id = ?1 AND entry_key = ?2")?;
+    let mut known = tx.prepare_cached(
+        "SELECT a.id, a.entry_hash, a.feed_id = s.feed_id AND a.entry_key = s.entry_key
+         FROM article_sources s JOIN articles a ON a.id = s.article_id
+         WHERE s.feed_id = ?1 AND s.entry_key = ?2",
+    )?;
+    let mut by_url =
+        tx.prepare_cached("SELECT id FROM articles WHERE url_key = ?1 ORDER BY id LIMIT 1")?;
+    let mut add_source = tx.prepare_cached(
+        "INSERT INTO article_sources (feed_id, entry_key, article_id, url, first_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+    )?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO articles (feed_id, entry_key, guid, url, title, author, summary, content_html,
              entry_hash, language, published_at, updated_at, first_seen_at, changed_at,
-             feed_text, feed_text_source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)",
+             feed_text, feed_text_source, url_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16)",
     )?;
     let mut update = tx.prepare_cached(
         "UPDATE articles SET guid = ?3, url = ?4, title = ?5, author = ?6, summary = ?7,
              content_html = ?8, entry_hash = ?9, language = COALESCE(?10, language),
              published_at = COALESCE(?11, published_at), updated_at = ?12, changed_at = ?13,
-             feed_text = ?14, feed_text_source = ?15, page_status = 'pending', page_attempts = 0
-         WHERE feed_id = ?1 AND entry_key = ?2",
+             feed_text = ?14, feed_text_source = ?15, url_key = ?16, page_status = 'pending',
+             page_attempts = 0
+         WHERE id = ?17 AND feed_id = ?1 AND entry_key = ?2",
     )?;
     let mut stored = StoredEntries::default();
-    for (key, entry) in entries {
+    for record in entries {
+        let (key, entry) = (&record.key, &record.entry);
         let hash = entry_hash(entry);
         let feed_text = entry.feed_text();
-        let previous: Option<String> = known
-            .query_row(params![feed_id, key], |r| r.get(0))
+        let link = entry.link.as_ref().map(|u| u.as_str());
+        let previous: Option<(i64, String, bool)> = known
+            .query_row(params![feed_id, key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
         let values = params![
             feed_id,
             key,
             entry.guid,
-            entry.link.as_ref().map(|u| u.as_str()),
+            link,
             entry.title,
             entry.author,
             entry.summary,
@@ -428,17 +497,34 @@ fn upsert_entries(
             now.timestamp(),
             feed_text.map(|(text, _)| text),
             feed_text.map(|(_, source)| source.as_str()),
+            record.url_key,
         ];
         match previous {
-            None => {
-                insert.execute(values)?;
-                stored.new += 1;
-            }
-            Some(old) if old != hash => {
-                update.execute(values)?;
+            Some((id, old, owner)) if owner && old != hash => {
+                let mut with_id = values.to_vec();
+                with_id.push(&id);
+                update.execute(with_id.as_slice())?;
                 stored.updated += 1;
             }
             Some(_) => {}
+            None => {
+                let elsewhere: Option<i64> = match &record.url_key {
+                    Some(url_key) => by_url.query_row([url_key], |r| r.get(0)).optional()?,
+                    None => None,
+                };
+                let article_id = match elsewhere {
+                    Some(id) => {
+                        stored.known_elsewhere += 1;
+                        id
+                    }
+                    None => {
+                        insert.execute(values)?;
+                        stored.new += 1;
+                        tx.last_insert_rowid()
+                    }
+                };
+                add_source.execute(params![feed_id, key, article_id, link, now.timestamp()])?;
+            }
         }
     }
     Ok(stored)
@@ -449,17 +535,21 @@ mod tests {
     use super::*;
     use crate::store::{FeedSpec, PollRecord};
 
-    fn entry(guid: &str, title: &str) -> (String, Entry) {
-        let e = Entry {
-            guid: Some(guid.into()),
-            title: Some(title.into()),
-            link: Some(url::Url::parse(&format!("http://example.com/{guid}")).unwrap()),
-            ..Entry::default()
-        };
-        (format!("guid:{guid}"), e)
+    fn entry(guid: &str, title: &str) -> EntryRecord {
+        let link = format!("http://example.com/{guid}");
+        EntryRecord {
+            key: format!("guid:{guid}"),
+            url_key: Some(link.clone()),
+            entry: Entry {
+                guid: Some(guid.into()),
+                title: Some(title.into()),
+                link: Some(url::Url::parse(&link).unwrap()),
+                ..Entry::default()
+            },
+        }
     }
 
-    fn poll<'a>(entries: &'a [(String, Entry)], now: DateTime<Utc>) -> SuccessfulPoll<'a> {
+    fn poll<'a>(entries: &'a [EntryRecord], now: DateTime<Utc>) -> SuccessfulPoll<'a> {
         SuccessfulPoll {
             record: PollRecord {
                 polled_at: now,
@@ -495,10 +585,10 @@ mod tests {
         let first = [entry("a", "Title"), entry("b", "Other")];
         assert_eq!(store.store_poll(feed, &poll(&first, now)).unwrap().new, 2);
         let same = store.store_poll(feed, &poll(&first, now)).unwrap();
-        assert_eq!(same, StoredEntries { new: 0, updated: 0 });
+        assert_eq!(same, StoredEntries::default());
         let changed = [entry("a", "Title, corrected")];
         let result = store.store_poll(feed, &poll(&changed, now)).unwrap();
-        assert_eq!(result, StoredEntries { new: 0, updated: 1 });
+        assert_eq!((result.new, result.updated), (0, 1));
         let articles = store.articles().unwrap();
         assert_eq!(articles.len(), 2);
         assert_eq!(articles[0].title.as_deref(), Some("Title, corrected"));
@@ -551,7 +641,7 @@ mod tests {
             let failure = PageResult::Failed {
                 error: "boom".into(),
                 give_up: attempt + 1 >= MAX_PAGE_ATTEMPTS,
-                matched: Matched::default(),
+                analysis: TextAnalysis::default(),
             };
             store
                 .record_page(pending[0].article_id, &failure, Utc::now())

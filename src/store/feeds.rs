@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Store, StoreError, from_unix, sql_err};
-use crate::model::Entry;
 
 /// A feed as the configuration describes it; [`Store::sync_feeds`] makes the database agree.
 #[derive(Debug, Clone)]
@@ -68,7 +67,7 @@ pub struct SuccessfulPoll<'a> {
     /// Poll time, status and next poll.
     pub record: PollRecord,
     /// The entries of the feed document.
-    pub entries: &'a [(String, Entry)],
+    pub entries: &'a [super::EntryRecord],
     /// Validators to send next time, exactly as received.
     pub etag: Option<&'a str>,
     /// Validators to send next time, exactly as received.

@@ -47,18 +47,21 @@ pub struct StoredHit {
     pub created_at: DateTime<Utc>,
 }
 
-/// Inserts the hits of one article and returns how many are new; a topic that already hit this
-/// article keeps its first hit (an updated article is not a new hit).
+/// Inserts the hits of one article of `story_id` and returns how many are new. A topic hits a
+/// story once: a topic that already hit this article, or another copy of its story, keeps its
+/// first hit (an updated article or a later copy is not a new hit).
 pub(super) fn insert_hits(
     tx: &Transaction<'_>,
     article_id: i64,
+    story_id: i64,
     hits: &[TopicHit],
     now: DateTime<Utc>,
 ) -> rusqlite::Result<usize> {
     let mut insert = tx.prepare_cached(
-        "INSERT INTO hits (topic, article_id, created_at, score, matched, snippet, snippet_marks)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (topic, article_id) DO NOTHING",
+        "INSERT INTO hits (topic, article_id, story_id, created_at, score, matched, snippet,
+             snippet_marks)
+         VALUES (?1, ?2, ?8, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT DO NOTHING",
     )?;
     let mut new = 0;
     for hit in hits {
@@ -70,6 +73,7 @@ pub(super) fn insert_hits(
             to_json(&hit.matched),
             hit.snippet.text,
             to_json(&hit.snippet.marks),
+            story_id,
         ])?;
     }
     Ok(new)

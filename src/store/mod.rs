@@ -20,9 +20,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 mod articles;
 mod feeds;
 mod hits;
+mod stories;
 
 pub use articles::{
-    MAX_PAGE_ATTEMPTS, PageResult, PendingPage, Pruned, StoredArticle, StoredEntries,
+    EntryRecord, MAX_PAGE_ATTEMPTS, PageResult, PendingPage, Pruned, StoredArticle, StoredEntries,
 };
 pub use feeds::{FeedSpec, FeedState, PollRecord, SuccessfulPoll};
 pub use hits::{HitFilter, StoredHit};
@@ -42,6 +43,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_hit_details.sql",
         include_str!("../../migrations/0003_hit_details.sql"),
     ),
+    ("0004_stories.sql", include_str!("../../migrations/0004_stories.sql")),
 ];
 
 /// How long a writer waits for another process holding the database lock before giving up.
@@ -86,10 +88,18 @@ pub enum StoreError {
     Task(String),
 }
 
+/// Default of `[daemon] story_window`.
+const DEFAULT_STORY_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// The open database.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Band index of the story window's fingerprints; built on first use (commands that only
+    /// read never pay for it).
+    stories: Option<crate::dedup::index::StoryIndex>,
+    /// How far back articles are compared to find a story.
+    story_window: Duration,
 }
 
 impl Store {
@@ -119,9 +129,19 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_owned(),
+            stories: None,
+            story_window: DEFAULT_STORY_WINDOW,
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Sets how far back a new article is compared to find its story (`[daemon] story_window`).
+    pub fn set_story_window(&mut self, window: Duration) {
+        if window != self.story_window {
+            self.story_window = window;
+            self.stories = None;
+        }
     }
 
     /// The database file, for messages.
@@ -264,7 +284,7 @@ mod tests {
         let path = dir.path().join("old.db");
         let old = Store::open(&path).unwrap();
         old.conn.pragma_update(None, "user_version", 0).unwrap();
-        old.conn.execute_batch("DROP TABLE daemon_state; DROP TABLE hits; DROP TABLE articles; DROP TABLE stories; DROP TABLE feeds;").unwrap();
+        old.conn.execute_batch("DROP TABLE daemon_state; DROP TABLE hits; DROP TABLE article_sources; DROP TABLE articles; DROP TABLE stories; DROP TABLE feeds;").unwrap();
         drop(old);
         let mut store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
@@ -272,6 +292,40 @@ mod tests {
         drop(store);
         let store = Store::open(&path).unwrap();
         assert_eq!(store.state_value("k").unwrap().as_deref(), Some("v"));
+    }
+
+    /// Version 4 moves entry identity to `article_sources` and gives every article with a text
+    /// its own story, which its hits then point to.
+    #[test]
+    fn stories_migration_backfills_sources_stories_and_hits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        let conn = Connection::open(&path).unwrap();
+        let mut store = Store {
+            conn,
+            path: path.clone(),
+            stories: None,
+            story_window: DEFAULT_STORY_WINDOW,
+        };
+        store.migrate_to(3).unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO feeds (id, config_url, url, name, created_at) VALUES (1, 'f', 'f', 'f', 0);
+                 INSERT INTO articles (id, feed_id, entry_key, url, entry_hash, first_seen_at,
+                     changed_at, text) VALUES (7, 1, 'k', 'http://a.example/x', 'h', 0, 0, 'text');
+                 INSERT INTO articles (id, feed_id, entry_key, entry_hash, first_seen_at, changed_at)
+                     VALUES (8, 1, 'k2', 'h', 0, 0);
+                 INSERT INTO hits (topic, article_id, created_at) VALUES ('t', 7, 0);",
+            )
+            .unwrap();
+        store.migrate().unwrap();
+        let one = |sql: &str| -> i64 { store.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(one("SELECT count(*) FROM article_sources"), 2);
+        assert_eq!(one("SELECT story_id FROM articles WHERE id = 7"), 7);
+        assert_eq!(one("SELECT lead_article_id FROM stories WHERE id = 7"), 7);
+        assert_eq!(one("SELECT count(*) FROM articles WHERE id = 8 AND story_id IS NULL"), 1);
+        assert_eq!(one("SELECT story_id FROM hits WHERE article_id = 7"), 7);
     }
 
     /// A database from a newer newshound is refused rather than misread.
