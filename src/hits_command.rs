@@ -23,6 +23,9 @@ struct JsonHit<'a> {
     published_at: Option<String>,
     created_at: String,
     article_id: i64,
+    story_id: Option<i64>,
+    /// Every copy of the story: the hit article's URL first.
+    sources: &'a [String],
 }
 
 /// The filter for `--topic` and `--since` (a duration back from `now`).
@@ -68,6 +71,8 @@ fn json_line(hit: &StoredHit) -> String {
         published_at: hit.published_at.map(|t| t.to_rfc3339()),
         created_at: hit.created_at.to_rfc3339(),
         article_id: hit.article_id,
+        story_id: hit.story_id,
+        sources: &hit.sources,
     };
     serde_json::to_string(&line).unwrap_or_default()
 }
@@ -92,5 +97,8 @@ fn write_text(out: &mut impl Write, hit: &StoredHit) -> std::io::Result<()> {
     );
     writeln!(out, "  {} · {published}", hit.feed)?;
     writeln!(out, "  matched: {}", hit.matched.join(", "))?;
+    if hit.sources.len() > 1 {
+        writeln!(out, "  also reported at: {}", hit.sources[1..].join(", "))?;
+    }
     writeln!(out, "  {}", hit.snippet.marked())
 }

@@ -75,7 +75,7 @@ enum Command {
         #[arg(long, value_parser = humantime::parse_duration)]
         since: Option<std::time::Duration>,
         /// One JSON object per line: topic, title, url, feed, language, score, matched,
-        /// snippet, published_at, created_at, article_id.
+        /// snippet, published_at, created_at, article_id, story_id, sources.
         #[arg(long)]
         json: bool,
     },

@@ -27,6 +27,11 @@ pub struct StoredHit {
     pub topic: String,
     /// The article's row id.
     pub article_id: i64,
+    /// The story the article belongs to (its copies on other sites share it).
+    pub story_id: Option<i64>,
+    /// The URLs of every copy of the story known so far: the hit article first, then the
+    /// others in the order they were seen (links of the same page in other feeds included).
+    pub sources: Vec<String>,
     /// The entry's title, else the page's.
     pub title: Option<String>,
     /// The article page.
@@ -100,7 +105,7 @@ impl Store {
             .prepare_cached(
                 "SELECT h.id, h.topic, h.article_id, COALESCE(a.title, a.page_title), a.url, f.name,
                         a.language, h.score, h.matched, h.snippet, h.snippet_marks,
-                        a.published_at, h.created_at
+                        a.published_at, h.created_at, h.story_id
                  FROM hits h JOIN articles a ON a.id = h.article_id JOIN feeds f ON f.id = a.feed_id
                  WHERE (?1 IS NULL OR h.topic = ?1) AND (?2 IS NULL OR h.created_at >= ?2)
                  ORDER BY h.created_at DESC, h.id DESC LIMIT ?3",
@@ -125,11 +130,34 @@ impl Store {
                             },
                             published_at: r.get::<_, Option<i64>>(11)?.map(from_unix),
                             created_at: from_unix(r.get(12)?),
+                            story_id: r.get(13)?,
+                            sources: Vec::new(),
                         })
                     },
                 )?
-                .collect()
+                .collect::<rusqlite::Result<Vec<StoredHit>>>()
+            })
+            .and_then(|mut hits| {
+                for hit in &mut hits {
+                    hit.sources = self.story_sources(hit.article_id, hit.story_id)?;
+                }
+                Ok(hits)
             })
             .map_err(|e| self.sql(e))
+    }
+
+    /// The URLs of every copy of a story, `article_id`'s first, each once.
+    fn story_sources(&self, article_id: i64, story_id: Option<i64>) -> rusqlite::Result<Vec<String>> {
+        let urls: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT s.url FROM article_sources s JOIN articles a ON a.id = s.article_id
+                 WHERE s.url IS NOT NULL AND (a.id = ?1 OR a.story_id = ?2)
+                 ORDER BY a.id != ?1, s.first_seen_at, a.id, s.rowid",
+            )?
+            .query_map(params![article_id, story_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut seen = std::collections::HashSet::new();
+        Ok(urls.into_iter().filter(|url| seen.insert(url.clone())).collect())
     }
 }

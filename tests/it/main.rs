@@ -29,6 +29,9 @@ mod extract;
 /// Hits stored by `run --once`, listed by `hits`, explained by `explain`.
 mod matching;
 
+/// Articles across feeds, stories across sites, one hit per story.
+mod stories;
+
 /// Article pages and the text fallbacks to the feed's content or summary.
 mod pages;
 
