@@ -29,8 +29,8 @@ pub struct StoredHit {
     pub article_id: i64,
     /// The story the article belongs to (its copies on other sites share it).
     pub story_id: Option<i64>,
-    /// The URLs of every copy of the story known so far: the hit article first, then the
-    /// others in the order they were seen (links of the same page in other feeds included).
+    /// The canonical URLs of every copy of the story known so far: the hit article first, then
+    /// the others in the order they were seen.
     pub sources: Vec<String>,
     /// The entry's title, else the page's.
     pub title: Option<String>,
@@ -146,18 +146,25 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
-    /// The URLs of every copy of a story, `article_id`'s first, each once.
-    fn story_sources(&self, article_id: i64, story_id: Option<i64>) -> rusqlite::Result<Vec<String>> {
+    /// The canonical URLs of every copy of a story, `article_id`'s first, each once.
+    fn story_sources(
+        &self,
+        article_id: i64,
+        story_id: Option<i64>,
+    ) -> rusqlite::Result<Vec<String>> {
         let urls: Vec<String> = self
             .conn
             .prepare_cached(
-                "SELECT s.url FROM article_sources s JOIN articles a ON a.id = s.article_id
-                 WHERE s.url IS NOT NULL AND (a.id = ?1 OR a.story_id = ?2)
-                 ORDER BY a.id != ?1, s.first_seen_at, a.id, s.rowid",
+                "SELECT COALESCE(url_key, url) FROM articles
+                 WHERE (id = ?1 OR story_id = ?2) AND COALESCE(url_key, url) IS NOT NULL
+                 ORDER BY id != ?1, first_seen_at, id",
             )?
             .query_map(params![article_id, story_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let mut seen = std::collections::HashSet::new();
-        Ok(urls.into_iter().filter(|url| seen.insert(url.clone())).collect())
+        Ok(urls
+            .into_iter()
+            .filter(|url| seen.insert(url.clone()))
+            .collect())
     }
 }
