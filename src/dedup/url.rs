@@ -23,9 +23,11 @@
 //!   `www.example.com` and `example.com`, may serve different pages, and the canonical URL must
 //!   still be fetchable. [`same_site`] is where `www.` is ignored.
 //!
-//! Other schemes (`file:`, `data:`, `mailto:`, …) only lose their fragment. Their queries are
-//! not known to be `key=value` pairs and tracking names are a web convention, so everything else
-//! is kept as written. The daemon only keeps web URLs for articles anyway.
+//! `file:` URLs follow the same rules: local feeds (the offline demo, tests, mirrored sites) link
+//! local copies of web pages, and their links carry the same campaign parameters. Other schemes
+//! (`data:`, `mailto:`, …) only lose their fragment: their queries are not known to be
+//! `key=value` pairs and tracking names are a web convention, so everything else is kept as
+//! written.
 
 use std::borrow::Cow;
 
@@ -138,9 +140,10 @@ pub fn same_site(a: &Url, b: &Url) -> bool {
     }
 }
 
-/// Whether the web's rules (query parameters, percent-escapes) are known to hold for `url`.
+/// Whether the web's rules (query parameters, percent-escapes) are known to hold for `url`:
+/// web pages, and local files standing in for them.
 fn is_web(url: &Url) -> bool {
-    matches!(url.scheme(), "http" | "https")
+    matches!(url.scheme(), "http" | "https" | "file")
 }
 
 /// `host` without a leading `www.` in any case.
@@ -314,7 +317,8 @@ mod tests {
             "https://www.example.com/~user/a%2Fb?a=1&z=%C3%A9"),
         // Other schemes only lose the fragment.
         ("file:///home/me/a%7eb.html?utm_source=x&b&a#top",
-            "file:///home/me/a%7eb.html?utm_source=x&b&a"),
+            "file:///home/me/a~b.html?a&b"),
+        ("mailto:me@example.com?utm_source=x&b#top", "mailto:me@example.com?utm_source=x&b"),
         ("mailto:Desk@Example.com?subject=Tip", "mailto:Desk@Example.com?subject=Tip"),
     ];
 
