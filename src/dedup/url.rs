@@ -315,7 +315,7 @@ mod tests {
         // Everything at once.
         ("HTTPS://WWW.Example.COM:443/%7euser/a%2fb?utm_source=x&z=%c3%a9&a=1&fbclid=y#top",
             "https://www.example.com/~user/a%2Fb?a=1&z=%C3%A9"),
-        // Other schemes only lose the fragment.
+        // Local files follow the web rules; other schemes only lose the fragment.
         ("file:///home/me/a%7eb.html?utm_source=x&b&a#top",
             "file:///home/me/a~b.html?a&b"),
         ("mailto:me@example.com?utm_source=x&b#top", "mailto:me@example.com?utm_source=x&b"),
