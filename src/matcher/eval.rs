@@ -3,8 +3,10 @@
 //! the folded word; in compounding languages a term also matches the first or last part of a
 //! compound word. The result says whether the query matched and which words made it match.
 //!
-//! This is the plain evaluator: every topic walks its own tree. The topic index (term → topics)
-//! that avoids walking topics without any of their words comes later and reuses [`TermMatcher`].
+//! [`evaluate`] walks one query's tree over the article's tokens. The topic index
+//! ([`TopicSet`](super::TopicSet)) runs the same tree walk (`eval`) over its own per-article
+//! lookups (`Leaves`), which find the same words without scanning the tokens, and only for
+//! topics whose words occur; its key tables mirror the word rules of [`TermMatcher`].
 
 use super::query::{Field, Query};
 use super::text::{Form, Language, Token, tokenize};
@@ -15,7 +17,7 @@ pub const MIN_COMPOUND_PART: usize = 4;
 
 /// Linking elements that German and Dutch put after the first part of a compound
 /// (`Waffe|n|lieferung`, `Verkauf|s|stelle`, `Gespräch|s|runde`).
-const LINKERS: [&str; 9] = ["", "e", "n", "s", "en", "es", "er", "ens", "ns"];
+pub(super) const LINKERS: [&str; 9] = ["", "e", "n", "s", "en", "es", "er", "ens", "ns"];
 
 /// Which field of an article a token comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -47,7 +49,7 @@ impl Article {
         }
     }
 
-    fn tokens(&self, section: Section) -> &[Token] {
+    pub(super) fn tokens(&self, section: Section) -> &[Token] {
         match section {
             Section::Title => &self.title,
             Section::Body => &self.body,
@@ -79,7 +81,12 @@ pub struct Evaluation {
 
 /// Evaluates `query` against `article`.
 pub fn evaluate(query: &Query, article: &Article) -> Evaluation {
-    let Some(spans) = eval(query, article) else {
+    evaluation(eval(query, article), article)
+}
+
+/// The evaluation for what [`eval`] found in `article`: the matched words, in order.
+pub(super) fn evaluation(spans: Option<Vec<Span>>, article: &Article) -> Evaluation {
+    let Some(spans) = spans else {
         return Evaluation::default();
     };
     let mut found: Vec<(Section, u32)> = spans
@@ -109,6 +116,9 @@ pub fn evaluate(query: &Query, article: &Article) -> Evaluation {
 }
 
 /// Decides whether one query word (or `prefix*`) matches one article word, in one language.
+///
+/// The topic index (`topics/index.rs`) turns these rules into table keys; a change here needs
+/// the same change there (its property test compares the two).
 #[derive(Debug, Clone)]
 pub struct TermMatcher {
     /// The query word's forms in the article's language.
@@ -204,12 +214,23 @@ pub(super) struct Span {
 }
 
 impl Span {
-    fn word(section: Section, position: u32) -> Span {
+    /// One matched word.
+    pub(super) fn word(section: Section, position: u32) -> Span {
         Span {
             section,
             start: position,
             end: position,
             positions: vec![position],
+        }
+    }
+
+    /// Consecutive matched words (a phrase), `positions` in order and never empty.
+    pub(super) fn run(section: Section, positions: Vec<u32>) -> Span {
+        Span {
+            section,
+            start: positions.first().copied().unwrap_or_default(),
+            end: positions.last().copied().unwrap_or_default(),
+            positions,
         }
     }
 
@@ -234,7 +255,8 @@ impl Span {
     }
 }
 
-fn sections(field: Field) -> &'static [Section] {
+/// The sections a field scope covers, in the order matches are reported.
+pub(super) fn sections(field: Field) -> &'static [Section] {
     match field {
         Field::Any => &[Section::Title, Section::Body],
         Field::Title => &[Section::Title],
@@ -242,33 +264,49 @@ fn sections(field: Field) -> &'static [Section] {
     }
 }
 
+/// Where the words of a query's terms and phrases occur in one article. The article answers by
+/// scanning its tokens; the topic index answers from lookups it made once for all topics. Both
+/// must give the same spans in the same order (field, then position).
+pub(super) trait Leaves {
+    /// Every word matching the term `word` (`prefix` if written `word*`) within `field`.
+    fn term(&self, word: &str, prefix: bool, field: Field) -> Vec<Span>;
+    /// Every occurrence of the phrase `words` within `field`.
+    fn phrase(&self, words: &[String], field: Field) -> Vec<Span>;
+}
+
+impl Leaves for Article {
+    fn term(&self, word: &str, prefix: bool, field: Field) -> Vec<Span> {
+        term_spans(&TermMatcher::new(word, prefix, self.language), field, self)
+    }
+
+    fn phrase(&self, words: &[String], field: Field) -> Vec<Span> {
+        phrase_spans(words, field, self)
+    }
+}
+
 /// `None` when the query does not match; otherwise where it matched (possibly nowhere in
 /// particular, for a `NOT` that holds).
-pub(super) fn eval(query: &Query, article: &Article) -> Option<Vec<Span>> {
+pub(super) fn eval<L: Leaves>(query: &Query, leaves: &L) -> Option<Vec<Span>> {
     let spans = match query {
         Query::Term {
             word,
             prefix,
             field,
-        } => term_spans(
-            &TermMatcher::new(word, *prefix, article.language),
-            *field,
-            article,
-        ),
-        Query::Phrase { words, field } => phrase_spans(words, *field, article),
+        } => leaves.term(word, *prefix, *field),
+        Query::Phrase { words, field } => leaves.phrase(words, *field),
         Query::And(parts) => {
             let mut spans = Vec::new();
             for part in parts {
-                spans.extend(eval(part, article)?);
+                spans.extend(eval(part, leaves)?);
             }
             return Some(spans);
         }
         Query::Or(parts) => {
-            let found: Vec<Vec<Span>> = parts.iter().filter_map(|p| eval(p, article)).collect();
+            let found: Vec<Vec<Span>> = parts.iter().filter_map(|p| eval(p, leaves)).collect();
             return (!found.is_empty()).then(|| found.into_iter().flatten().collect());
         }
         Query::Not(inner) => {
-            return match eval(inner, article) {
+            return match eval(inner, leaves) {
                 Some(_) => None,
                 None => Some(Vec::new()),
             };
@@ -277,7 +315,7 @@ pub(super) fn eval(query: &Query, article: &Article) -> Option<Vec<Span>> {
             left,
             right,
             distance,
-        } => near_spans(&eval(left, article)?, &eval(right, article)?, *distance),
+        } => near_spans(&eval(left, leaves)?, &eval(right, leaves)?, *distance),
     };
     (!spans.is_empty()).then_some(spans)
 }

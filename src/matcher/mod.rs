@@ -10,9 +10,13 @@
 //!   [`Language`], and tokenising an article field once into [`Token`]s.
 //! - [`eval`] evaluates a [`Query`] against a tokenised [`Article`], with compound-word parts in
 //!   German, Dutch and the Nordic languages, and reports the matched words.
-//!
-//! Still to come in this folder: the topic index (term → topics) that runs every topic over an
-//! article without walking each tree, scores and snippets, and the explanations behind `explain`.
+//! - [`topics`] compiles every topic once (on start and on reload) into a [`TopicSet`]: an
+//!   index from the topics' required words to the topics, built per article language on first
+//!   use, so an article's distinct words are looked up once and only candidate topics are
+//!   evaluated. Matching costs about the same for 10 or 10,000 topics.
+//! - [`hits`] turns a topic's evaluation into a score, the matched words and a snippet, and
+//!   [`match_article`] is the match stage: language, tokenising, every topic.
+//! - [`explain`] says which part of a query failed, for `newshound explain`.
 
 pub mod eval;
 pub mod explain;

@@ -1,0 +1,329 @@
+//! The language-dependent half of the topic index: the keys' stems and compound parts in one
+//! language as hash tables ([`LanguageIndex`]), and one article's words looked up in them
+//! ([`Lookup`]), which then answers the evaluator's questions about terms and phrases from
+//! those lookups instead of scanning the article for every topic.
+//!
+//! The tables say exactly what [`TermMatcher`](crate::matcher::TermMatcher) says, word by word
+//! (its rules are in `eval.rs`): whole words by stem and by folded form; `prefix*` on every
+//! prefix of the folded word; in compounding languages a term's folded form or stem plus a
+//! linking element as the head of a word with at least four letters after it, and its folded
+//! form or stem as the tail of a word (or of its stem) with at least four letters before it.
+
+use std::collections::HashMap;
+
+use super::plan::{Kind, Plan};
+use crate::matcher::eval::{
+    Article, Evaluation, LINKERS, Leaves, MIN_COMPOUND_PART, Section, Span, eval, evaluation,
+    sections,
+};
+use crate::matcher::query::{Field, Query};
+use crate::matcher::text::{Form, Language};
+
+/// Strings of one kind (stems, prefixes, compound heads, ...) mapped to the keys they stand for.
+#[derive(Debug, Default)]
+struct Table {
+    keys: HashMap<String, Vec<usize>>,
+    /// Bit `n` is set when some string has `n` bytes (63 for 63 and more): most prefixes and
+    /// suffixes of an article word are skipped without hashing.
+    lengths: u64,
+}
+
+impl Table {
+    fn insert(&mut self, text: String, key: usize) {
+        self.lengths |= length_bit(&text);
+        let keys = self.keys.entry(text).or_default();
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+
+    fn find(&self, text: &str, found: &mut impl FnMut(usize)) {
+        if self.lengths & length_bit(text) == 0 {
+            return;
+        }
+        if let Some(keys) = self.keys.get(text) {
+            keys.iter().for_each(|&key| found(key));
+        }
+    }
+}
+
+fn length_bit(text: &str) -> u64 {
+    1 << text.len().min(63)
+}
+
+/// Every key of a [`Plan`], stemmed in one language, as tables an article word is looked up in.
+/// Built once per topic set and language, on the first article in that language.
+#[derive(Debug, Default)]
+pub(super) struct LanguageIndex {
+    /// Whether compound heads and tails are looked up.
+    compounds: bool,
+    /// Stems of whole words (terms and phrase words).
+    stems: Table,
+    /// Folded forms of whole words (terms and phrase words).
+    folded: Table,
+    /// Folded `prefix*` words.
+    prefixes: Table,
+    /// Folded form or stem of a term plus a linking element: the start of a compound.
+    heads: Table,
+    /// Folded form of a term: the end of a compound.
+    folded_tails: Table,
+    /// Stem of a term: the end of a compound's stem.
+    stem_tails: Table,
+}
+
+impl LanguageIndex {
+    /// The tables for the keys of `plan` in `language`.
+    pub(super) fn compile(plan: &Plan, language: Language) -> LanguageIndex {
+        let mut index = LanguageIndex {
+            compounds: language.has_compounds(),
+            ..LanguageIndex::default()
+        };
+        for (key, spec) in plan.keys().iter().enumerate() {
+            index.add(key, &Form::of(&spec.word, language), spec.kind);
+        }
+        index
+    }
+
+    fn add(&mut self, key: usize, form: &Form, kind: Kind) {
+        if form.folded.is_empty() {
+            // A word without letters matches nothing (see `TermMatcher::matches`).
+            return;
+        }
+        if kind == Kind::Prefix {
+            self.prefixes.insert(form.folded.clone(), key);
+            return;
+        }
+        self.stems.insert(form.stem.clone(), key);
+        self.folded.insert(form.folded.clone(), key);
+        if kind == Kind::Term && self.compounds && letters(&form.folded) >= MIN_COMPOUND_PART {
+            for linker in LINKERS {
+                self.heads.insert(format!("{}{linker}", form.folded), key);
+            }
+            for linker in LINKERS.iter().filter(|linker| !linker.is_empty()) {
+                self.heads.insert(format!("{}{linker}", form.stem), key);
+            }
+            self.folded_tails.insert(form.folded.clone(), key);
+            if !form.stem.is_empty() {
+                self.stem_tails.insert(form.stem.clone(), key);
+            }
+        }
+    }
+
+    /// Calls `found` with every key matching the article word (or part) `form`, some maybe
+    /// more than once. No allocation: every lookup borrows a slice of the word.
+    fn keys_of(&self, form: &Form, found: &mut impl FnMut(usize)) {
+        self.stems.find(&form.stem, found);
+        self.folded.find(&form.folded, found);
+        let word = form.folded.as_str();
+        let length = letters(word);
+        for (count, (start, c)) in word.char_indices().enumerate() {
+            let prefix = &word[..start + c.len_utf8()];
+            self.prefixes.find(prefix, found);
+            if self.compounds && length - (count + 1) >= MIN_COMPOUND_PART {
+                self.heads.find(prefix, found);
+            }
+        }
+        if self.compounds {
+            find_tails(&self.folded_tails, word, found);
+            find_tails(&self.stem_tails, &form.stem, found);
+        }
+    }
+}
+
+/// Looks up every end of `word` that has at least [`MIN_COMPOUND_PART`] letters before it.
+fn find_tails(table: &Table, word: &str, found: &mut impl FnMut(usize)) {
+    for (start, _) in word.char_indices().skip(MIN_COMPOUND_PART) {
+        table.find(&word[start..], found);
+    }
+}
+
+fn letters(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// Where one distinct word form occurs in the article.
+#[derive(Debug, Clone, Copy)]
+struct Occurrence {
+    /// The distinct form's number in this article.
+    form: usize,
+    section: Section,
+    /// Index of the token in its section.
+    index: usize,
+    /// Whether the form is the token's whole word rather than one of its parts; phrases only
+    /// look at whole words.
+    whole: bool,
+}
+
+/// The distinct word forms of `article` (whole words and parts of hyphenated ones), numbered
+/// in order of appearance, and every occurrence of each.
+fn distinct_forms(article: &Article) -> (HashMap<&Form, usize>, Vec<Occurrence>) {
+    let mut forms: HashMap<&Form, usize> = HashMap::new();
+    let mut occurrences = Vec::new();
+    for section in [Section::Title, Section::Body] {
+        for (index, token) in article.tokens(section).iter().enumerate() {
+            let words = std::iter::once((&token.form, true))
+                .chain(token.parts.iter().map(|part| (part, false)));
+            for (form, whole) in words {
+                let next = forms.len();
+                let form = *forms.entry(form).or_insert(next);
+                occurrences.push(Occurrence {
+                    form,
+                    section,
+                    index,
+                    whole,
+                });
+            }
+        }
+    }
+    (forms, occurrences)
+}
+
+/// `occurrences` sorted by form, and where each of the `forms` forms starts in them (one more
+/// entry at the end).
+fn group_by_form(mut occurrences: Vec<Occurrence>, forms: usize) -> (Vec<Occurrence>, Vec<usize>) {
+    // Stable, so each form's occurrences stay in field then token order.
+    occurrences.sort_by_key(|occurrence| occurrence.form);
+    let mut starts = vec![0; forms + 1];
+    for occurrence in &occurrences {
+        starts[occurrence.form + 1] += 1;
+    }
+    for form in 0..forms {
+        starts[form + 1] += starts[form];
+    }
+    (occurrences, starts)
+}
+
+/// One article's words looked up in a [`LanguageIndex`]: which keys match which of its words.
+/// Answers the evaluator for any topic of the plan as the article itself would, in time that
+/// depends on the matches rather than on the article's length.
+pub(super) struct Lookup<'a> {
+    plan: &'a Plan,
+    article: &'a Article,
+    /// Every occurrence of every distinct form, grouped by form, in field then token order
+    /// within a form.
+    occurrences: Vec<Occurrence>,
+    /// `occurrences[starts[form]..starts[form + 1]]` are the occurrences of `form`.
+    starts: Vec<usize>,
+    /// Every (key, form) where the key matches the form; ascending, distinct.
+    hits: Vec<(usize, usize)>,
+}
+
+impl<'a> Lookup<'a> {
+    /// Looks up each distinct word form of `article` (whole words and parts) once.
+    pub(super) fn new(plan: &'a Plan, index: &LanguageIndex, article: &'a Article) -> Lookup<'a> {
+        let (forms, occurrences) = distinct_forms(article);
+        let (occurrences, starts) = group_by_form(occurrences, forms.len());
+        let mut hits = Vec::new();
+        for (form, &id) in &forms {
+            index.keys_of(form, &mut |key| hits.push((key, id)));
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        Lookup {
+            plan,
+            article,
+            occurrences,
+            starts,
+            hits,
+        }
+    }
+
+    /// The topics worth evaluating, ascending (see [`Plan::candidates`]).
+    pub(super) fn candidates(&self) -> Vec<usize> {
+        let mut keys: Vec<usize> = self.hits.iter().map(|&(key, _)| key).collect();
+        keys.dedup();
+        self.plan.candidates(keys.into_iter())
+    }
+
+    /// What [`evaluate`](crate::matcher::evaluate) says of `query`, the query of `topic`.
+    pub(super) fn evaluate(&self, topic: usize, query: &Query) -> Evaluation {
+        if !self.plan.may_match(topic, &|key| self.matches(key)) {
+            return Evaluation::default();
+        }
+        evaluation(eval(query, self), self.article)
+    }
+
+    fn matches(&self, key: usize) -> bool {
+        self.hits
+            .binary_search_by_key(&key, |&(hit, _)| hit)
+            .is_ok()
+    }
+
+    /// Every occurrence of every form `key` matches, form by form.
+    fn occurrences_of(&self, key: usize) -> impl Iterator<Item = &Occurrence> {
+        let from = self.hits.partition_point(|&(hit, _)| hit < key);
+        self.hits[from..]
+            .iter()
+            .take_while(move |&&(hit, _)| hit == key)
+            .flat_map(|&(_, form)| &self.occurrences[self.starts[form]..self.starts[form + 1]])
+    }
+
+    /// Ascending indices of the tokens of `section` whose whole word `key` matches.
+    fn whole_words(&self, key: usize, section: Section) -> Vec<usize> {
+        let mut found: Vec<usize> = self
+            .occurrences_of(key)
+            .filter(|occurrence| occurrence.whole && occurrence.section == section)
+            .map(|occurrence| occurrence.index)
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    fn position(&self, section: Section, index: usize) -> u32 {
+        self.article.tokens(section)[index].position
+    }
+}
+
+impl Leaves for Lookup<'_> {
+    fn term(&self, word: &str, prefix: bool, field: Field) -> Vec<Span> {
+        let Some(key) = self.plan.id(word, Kind::of_term(prefix)) else {
+            // Not a word of the plan's topics: ask the article.
+            return self.article.term(word, prefix, field);
+        };
+        let sections = sections(field);
+        let mut found: Vec<(Section, usize)> = self
+            .occurrences_of(key)
+            .filter(|occurrence| sections.contains(&occurrence.section))
+            .map(|occurrence| (occurrence.section, occurrence.index))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+            .into_iter()
+            .map(|(section, index)| Span::word(section, self.position(section, index)))
+            .collect()
+    }
+
+    fn phrase(&self, words: &[String], field: Field) -> Vec<Span> {
+        let keys: Option<Vec<usize>> = words
+            .iter()
+            .map(|word| self.plan.id(word, Kind::Whole))
+            .collect();
+        let Some(keys) = keys else {
+            return self.article.phrase(words, field);
+        };
+        let mut spans = Vec::new();
+        for &section in sections(field) {
+            let places: Vec<Vec<usize>> = keys
+                .iter()
+                .map(|&key| self.whole_words(key, section))
+                .collect();
+            let Some((first, rest)) = places.split_first() else {
+                break;
+            };
+            for &start in first {
+                let fits = (1..)
+                    .zip(rest)
+                    .all(|(offset, at)| at.binary_search(&(start + offset)).is_ok());
+                if fits {
+                    let positions = (start..start + keys.len())
+                        .map(|index| self.position(section, index))
+                        .collect();
+                    spans.push(Span::run(section, positions));
+                }
+            }
+        }
+        spans
+    }
+}
