@@ -7,7 +7,7 @@
 //! - [`fingerprint`] turns an article's extracted text into a MinHash signature over word
 //!   shingles, whose agreement estimates how much two texts share.
 //! - [`index`] keeps the fingerprints of a recent window in LSH band tables, so finding the
-//!   story a new article belongs to costs the same with 100,000 or 1,000,000 articles.
+//!   story a new article belongs to costs about the same with 100,000 or 1,000,000 articles.
 
 pub mod fingerprint;
 pub mod index;

@@ -43,3 +43,6 @@ mod extract_props;
 
 /// Extraction quality: vendored worst pages as snapshots, and the shared sets above floors.
 mod extract_quality;
+
+/// Deduplication quality: copies of real articles are one story, other stories are not.
+mod dedup_quality;
