@@ -15,12 +15,12 @@ use crate::dedup;
 use crate::extract;
 use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Origin, Validators};
 use crate::matcher::{TopicSet, match_article};
-use crate::model::{Extracted, TextAnalysis, ParsedFeed, TextSource};
+use crate::model::{Extracted, ParsedFeed, TextAnalysis, TextSource};
 use crate::parse;
 use crate::schedule::{self, PublisherHints};
 use crate::store::{
-    EntryRecord, FeedState, MAX_PAGE_ATTEMPTS, PageResult, PendingPage, PollRecord, StoreError, StoreHandle,
-    SuccessfulPoll,
+    EntryRecord, FeedState, MAX_PAGE_ATTEMPTS, PageResult, PendingPage, PollRecord, StoreError,
+    StoreHandle, SuccessfulPoll,
 };
 
 /// A page whose extracted text is shorter than this many characters is taken for a failed

@@ -13,8 +13,8 @@ pub mod fingerprint;
 pub mod index;
 pub mod url;
 
-use sha2::{Digest, Sha256};
 use ::url::Url;
+use sha2::{Digest, Sha256};
 
 use crate::model::TextIdentity;
 
@@ -75,7 +75,13 @@ mod tests {
         let own = Url::parse("https://example.com/story").unwrap();
         let foreign = Url::parse("https://aggregator.example.net/story").unwrap();
         let identity = text_identity("short", Some(&page), Some(&own));
-        assert_eq!(identity.canonical_url.as_deref(), Some("https://example.com/story"));
-        assert_eq!(text_identity("short", Some(&page), Some(&foreign)).canonical_url, None);
+        assert_eq!(
+            identity.canonical_url.as_deref(),
+            Some("https://example.com/story")
+        );
+        assert_eq!(
+            text_identity("short", Some(&page), Some(&foreign)).canonical_url,
+            None
+        );
     }
 }

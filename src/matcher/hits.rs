@@ -5,7 +5,7 @@ use super::eval::{Article, Evaluation, Hit, Section};
 use super::text::{Language, fold};
 use super::topics::TopicSet;
 use crate::language;
-use crate::model::{TextAnalysis, Snippet, TITLE_WEIGHT, TopicHit};
+use crate::model::{Snippet, TITLE_WEIGHT, TextAnalysis, TopicHit};
 
 /// Target length of a snippet, in characters.
 pub const SNIPPET_CHARS: usize = 200;

@@ -479,7 +479,9 @@ fn upsert_entries(
         let feed_text = entry.feed_text();
         let link = entry.link.as_ref().map(|u| u.as_str());
         let previous: Option<(i64, String, bool)> = known
-            .query_row(params![feed_id, key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row(params![feed_id, key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
         let values = params![
             feed_id,

@@ -34,7 +34,7 @@ pub struct StoredHit {
     pub sources: Vec<String>,
     /// The entry's title, else the page's.
     pub title: Option<String>,
-    /// The article page.
+    /// The article page, canonical (without tracking parameters).
     pub url: Option<String>,
     /// The feed's configured name.
     pub feed: String,
@@ -103,7 +103,8 @@ impl Store {
             .unwrap_or(-1);
         self.conn
             .prepare_cached(
-                "SELECT h.id, h.topic, h.article_id, COALESCE(a.title, a.page_title), a.url, f.name,
+                "SELECT h.id, h.topic, h.article_id, COALESCE(a.title, a.page_title),
+                        COALESCE(a.url_key, a.url), f.name,
                         a.language, h.score, h.matched, h.snippet, h.snippet_marks,
                         a.published_at, h.created_at, h.story_id
                  FROM hits h JOIN articles a ON a.id = h.article_id JOIN feeds f ON f.id = a.feed_id

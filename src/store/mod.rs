@@ -7,7 +7,8 @@
 //!
 //! The statements are grouped by table: `feeds` holds the feed rows and their poll state,
 //! `articles` the stored entries, their pages and retention, `hits` the topic hits written with
-//! each article's text and read back for listings; this module opens the database,
+//! each article's text and read back for listings, `stories` which story a text belongs to (with
+//! the in-memory band index of recent fingerprints); this module opens the database,
 //! migrates it and keeps the daemon's small persistent facts.
 
 use std::path::{Path, PathBuf};
@@ -43,7 +44,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_hit_details.sql",
         include_str!("../../migrations/0003_hit_details.sql"),
     ),
-    ("0004_stories.sql", include_str!("../../migrations/0004_stories.sql")),
+    (
+        "0004_stories.sql",
+        include_str!("../../migrations/0004_stories.sql"),
+    ),
 ];
 
 /// How long a writer waits for another process holding the database lock before giving up.
@@ -324,7 +328,10 @@ mod tests {
         assert_eq!(one("SELECT count(*) FROM article_sources"), 2);
         assert_eq!(one("SELECT story_id FROM articles WHERE id = 7"), 7);
         assert_eq!(one("SELECT lead_article_id FROM stories WHERE id = 7"), 7);
-        assert_eq!(one("SELECT count(*) FROM articles WHERE id = 8 AND story_id IS NULL"), 1);
+        assert_eq!(
+            one("SELECT count(*) FROM articles WHERE id = 8 AND story_id IS NULL"),
+            1
+        );
         assert_eq!(one("SELECT story_id FROM hits WHERE article_id = 7"), 7);
     }
 

@@ -42,8 +42,10 @@ impl Store {
                  ORDER BY first_seen_at",
             )
             .and_then(|mut st| {
-                st.query_map([cutoff], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                    .collect()
+                st.query_map([cutoff], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect()
             })
             .map_err(|e| self.sql(e))?;
         for (article_id, story_id, bytes, seen_at) in rows {

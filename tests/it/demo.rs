@@ -29,7 +29,7 @@ fn demo_runs_offline_and_second_run_fetches_nothing() {
     let config = dir.path().join("demo.toml");
     let first = run_once(&config);
     assert!(
-        first.contains("feeds: 3 ok, 0 not modified, 0 failed, 0 not due"),
+        first.contains("feeds: 4 ok, 0 not modified, 0 failed, 0 not due"),
         "{first}"
     );
     let store = newshound::store::Store::open(&dir.path().join("demo.db")).unwrap();
@@ -47,7 +47,7 @@ fn demo_runs_offline_and_second_run_fetches_nothing() {
 
     let second = run_once(&config);
     assert!(
-        second.contains("feeds: 0 ok, 0 not modified, 0 failed, 3 not due"),
+        second.contains("feeds: 0 ok, 0 not modified, 0 failed, 4 not due"),
         "{second}"
     );
     assert!(second.contains("articles: 0 new"), "{second}");

@@ -53,17 +53,28 @@ fn json_lines(text: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// `run --once` on the demo stores the seed story's hits for both topics, once each, and
-/// `hits --json` lists them with every documented field; a second cycle adds nothing.
+/// `run --once` on the demo stores the seed story's hits for both topics, once each (its three
+/// copies are one story), and `hits --json` lists them with every documented field; a second
+/// cycle adds nothing.
 #[test]
 fn demo_run_stores_hits_that_hits_lists() {
     let dir = demo_copy();
     let config = dir.path().join("demo.toml");
     let summary = newshound(&config, &["run", "--once"]);
-    assert!(summary.contains("hits: 7 new"), "{summary}");
+    assert!(summary.contains("hits: 5 new"), "{summary}");
 
     let hits = json_lines(&newshound(&config, &["hits", "--json"]));
-    let seed: Vec<&serde_json::Value> = hits.iter().filter(|h| h["title"] == SEED_TITLE).collect();
+    // The hit goes to whichever copy of the seed story was stored first.
+    let seed: Vec<&serde_json::Value> = hits
+        .iter()
+        .filter(|h| {
+            h["sources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s.as_str().unwrap().ends_with("/kim-putin.html"))
+        })
+        .collect();
     let mut topics: Vec<&str> = seed.iter().map(|h| h["topic"].as_str().unwrap()).collect();
     topics.sort_unstable();
     assert_eq!(topics, ["Arms deals", "Summit meetings"], "{hits:#?}");
@@ -89,7 +100,6 @@ fn demo_run_stores_hits_that_hits_lists() {
         .iter()
         .map(|w| w.as_str().unwrap())
         .collect();
-    assert!(words.contains(&"Waffengesprächen"), "{words:?}");
     assert!(words.contains(&"Waffenverkäufe"), "{words:?}");
 
     let summit_only = json_lines(&newshound(
@@ -107,7 +117,7 @@ fn demo_run_stores_hits_that_hits_lists() {
     assert!(summit_only.iter().all(|h| h["topic"] == "Summit meetings"));
     let text = newshound(&config, &["hits"]);
     assert!(
-        text.contains(SEED_TITLE) && text.contains("matched: "),
+        text.contains("Putin") && text.contains("matched: "),
         "{text}"
     );
 

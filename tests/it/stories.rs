@@ -71,8 +71,16 @@ fn demo_seed_story_is_one_story_with_three_sources_and_one_hit_per_topic() {
             .map(|s| s.as_str().unwrap())
             .collect();
         assert_eq!(sources.len(), 3, "{sources:?}");
-        assert!(sources.iter().any(|s| s.ends_with("/kim-putin-wladiwostok.html")));
-        assert!(sources.iter().any(|s| s.ends_with("/kim-putin-mosel-echo.html")));
+        assert!(
+            sources
+                .iter()
+                .any(|s| s.ends_with("/kim-putin-wladiwostok.html"))
+        );
+        assert!(
+            sources
+                .iter()
+                .any(|s| s.ends_with("/kim-putin-mosel-echo.html"))
+        );
         assert!(sources.iter().all(|s| !s.contains("utm_")), "{sources:?}");
         assert_eq!(hit["story_id"], seed[0]["story_id"]);
     }
@@ -81,9 +89,16 @@ fn demo_seed_story_is_one_story_with_three_sources_and_one_hit_per_topic() {
         .articles()
         .unwrap()
         .into_iter()
-        .filter(|a| a.text.as_deref().is_some_and(|t| t.contains("Östlichen Wirtschaftsforums")))
+        .filter(|a| {
+            a.text
+                .as_deref()
+                .is_some_and(|t| t.contains("Östlichen Wirtschaftsforums"))
+        })
         .count();
-    assert_eq!(seed_articles, 3, "the utm link is the same article as Rheinblick's");
+    assert_eq!(
+        seed_articles, 3,
+        "the utm link is the same article as Rheinblick's"
+    );
 
     // One copy is corrected: its page gains a paragraph and its feed entry changes, so it is
     // fetched, extracted and matched again.
@@ -94,12 +109,16 @@ fn demo_seed_story_is_one_story_with_three_sources_and_one_hit_per_topic() {
     );
     std::fs::write(&page, html).unwrap();
     let feed_file = dir.path().join("demo/feeds/nachrichten-ticker.xml");
-    let feed = std::fs::read_to_string(&feed_file)
-        .unwrap()
-        .replace("nach Wladiwostok reisen.</description>", "nach Wladiwostok reisen (korrigiert).</description>");
+    let feed = std::fs::read_to_string(&feed_file).unwrap().replace(
+        "nach Wladiwostok reisen.</description>",
+        "nach Wladiwostok reisen (korrigiert).</description>",
+    );
     std::fs::write(&feed_file, feed).unwrap();
     let again = newshound(&config, &["run", "--once", "--all"]);
-    assert!(again.contains("1 updated") && again.contains("hits: 0 new"), "{again}");
+    assert!(
+        again.contains("1 updated") && again.contains("hits: 0 new"),
+        "{again}"
+    );
     assert_eq!(hits_json(&config).len(), hits.len());
 }
 
@@ -167,14 +186,25 @@ async fn copies_join_one_story_and_the_topic_hits_it_once() {
         match req.target.as_str() {
             "/a.xml" => Reply::ok(
                 "application/rss+xml",
-                rss(&[("/sale", if corrected { "Sale cleared (corrected)." } else { "Sale cleared." })]),
+                rss(&[(
+                    "/sale",
+                    if corrected {
+                        "Sale cleared (corrected)."
+                    } else {
+                        "Sale cleared."
+                    },
+                )]),
             ),
             "/b.xml" => Reply::ok(
                 "application/rss+xml",
                 rss(&[
                     (
                         "/sale?utm_source=b&amp;utm_medium=rss",
-                        if corrected { "Sale cleared (corrected)." } else { "Sale cleared." },
+                        if corrected {
+                            "Sale cleared (corrected)."
+                        } else {
+                            "Sale cleared."
+                        },
                     ),
                     ("/copy", "Copy."),
                     ("/other", "Other."),
@@ -186,13 +216,19 @@ async fn copies_join_one_story_and_the_topic_hits_it_once() {
                 } else {
                     "The ministry declined to comment further."
                 };
-                Reply::ok("text/html", page("Missile sale cleared", &paragraphs(0, extra)))
+                Reply::ok(
+                    "text/html",
+                    page("Missile sale cleared", &paragraphs(0, extra)),
+                )
             }
             "/copy" => Reply::ok(
                 "text/html",
                 page(
                     "UK approves missile deal",
-                    &paragraphs(1, "Our reporter adds: the shipyard celebrated on Wednesday."),
+                    &paragraphs(
+                        1,
+                        "Our reporter adds: the shipyard celebrated on Wednesday.",
+                    ),
                 ),
             ),
             "/other" => Reply::ok(
@@ -220,7 +256,10 @@ async fn copies_join_one_story_and_the_topic_hits_it_once() {
     let summary = run_once(&config.load(), true).await.unwrap();
     assert_eq!(summary.new_articles, 3, "{summary}");
     assert_eq!(
-        server.requests_to("/sale").len() + server.requests_to("/sale?utm_source=b&utm_medium=rss").len(),
+        server.requests_to("/sale").len()
+            + server
+                .requests_to("/sale?utm_source=b&utm_medium=rss")
+                .len(),
         1,
         "the shared page is fetched once"
     );
@@ -229,14 +268,30 @@ async fn copies_join_one_story_and_the_topic_hits_it_once() {
     let story_hits: Vec<_> = hits.iter().filter(|h| h.sources.len() == 2).collect();
     assert_eq!(story_hits.len(), 1, "{hits:#?}");
     assert!(story_hits[0].sources.iter().all(|s| !s.contains("utm_")));
-    let other = hits.iter().find(|h| h.url.as_deref().is_some_and(|u| u.ends_with("/other")));
-    assert!(other.is_some_and(|h| h.story_id != story_hits[0].story_id), "{hits:#?}");
-    assert_eq!(hits.len(), 2, "one hit for the story, one for the other story: {hits:#?}");
+    let other = hits
+        .iter()
+        .find(|h| h.url.as_deref().is_some_and(|u| u.ends_with("/other")));
+    assert!(
+        other.is_some_and(|h| h.story_id != story_hits[0].story_id),
+        "{hits:#?}"
+    );
+    assert_eq!(
+        hits.len(),
+        2,
+        "one hit for the story, one for the other story: {hits:#?}"
+    );
 
     version.store(1, Ordering::SeqCst);
     let summary = run_once(&config.load(), true).await.unwrap();
-    assert_eq!((summary.updated_articles, summary.hits), (1, 0), "{summary}");
+    assert_eq!(
+        (summary.updated_articles, summary.hits),
+        (1, 0),
+        "{summary}"
+    );
     let after = store.hits(&HitFilter::default()).unwrap();
     assert_eq!(after.len(), 2);
-    assert_eq!(after.iter().map(|h| h.story_id).collect::<Vec<_>>(), hits.iter().map(|h| h.story_id).collect::<Vec<_>>());
+    assert_eq!(
+        after.iter().map(|h| h.story_id).collect::<Vec<_>>(),
+        hits.iter().map(|h| h.story_id).collect::<Vec<_>>()
+    );
 }
