@@ -147,8 +147,8 @@ fn vendored() -> (Vec<Article>, Vec<(String, Article)>) {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let (title, text) = extract_file(&path);
         let article = Article::new(&name, title, &text);
-        // The same agency text on a second site: a real copy, not a second story.
-        if name == "kim-putin-wladiwostok" {
+        // The same agency text on other sites (one lightly edited): real copies, not stories.
+        if name == "kim-putin-wladiwostok" || name == "kim-putin-mosel-echo" {
             copies.push(("kim-putin".to_string(), article));
         } else {
             sources.push(article);
