@@ -25,6 +25,7 @@
 //!   text (compounds, phrases, NEAR); pure.
 //! - [`store`] owns SQLite: pragmas, migrations from `migrations/`, every SQL statement.
 //! - [`opml`] converts OPML subscription lists into `[[feeds]]` TOML.
+//! - [`notify`] renders alerts and digests, keeps the outbox and delivers email.
 //! - [`model`] holds the plain data passed between stages.
 //!
 //! Only `fetch`, `store` and `daemon` do I/O; the other stages take plain data and `now`.
@@ -37,6 +38,7 @@ pub mod fetch;
 pub mod language;
 pub mod matcher;
 pub mod model;
+pub mod notify;
 pub mod opml;
 pub mod parse;
 pub mod pipeline;

@@ -1,0 +1,77 @@
+//! Turns stored hits into emails and delivers them: immediate alerts after each poll cycle,
+//! scheduled digests, an outbox in SQLite so that nothing is lost or sent twice, and the
+//! transports (SMTP through lettre, or `.eml` files).
+//!
+//! # Layout
+//! - [`render`] builds the subject, plain-text and HTML parts of an alert or digest from plain
+//!   data ([`Email`]); pure.
+//! - [`transport`] delivers a finished message through SMTP or into a folder, and tells
+//!   temporary failures (retry) from permanent ones (give up) with the server's answer.
+
+pub mod render;
+pub mod transport;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::model::Snippet;
+
+/// One copy of a story on another site, for "also reported by".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The site's name (the page's `og:site_name`, else the feed's name).
+    pub name: String,
+    /// The copy's canonical URL.
+    pub url: String,
+}
+
+/// One story in an email: its lead article, the other copies, and why it matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryItem {
+    /// The story's id, stable across emails.
+    pub story_id: i64,
+    /// The lead article's title.
+    pub title: String,
+    /// The lead article's URL; the title links to it.
+    pub url: Option<String>,
+    /// The lead article's site or feed name.
+    pub source: String,
+    /// The other copies of the story known when the email was rendered.
+    pub also: Vec<Source>,
+    /// When the lead article was published, if it says.
+    pub published_at: Option<DateTime<Utc>>,
+    /// The topics this story hit (in this email).
+    pub topics: Vec<String>,
+    /// The matched words, as written in the article.
+    pub matched: Vec<String>,
+    /// The passage around the best match, with the matched words marked.
+    pub snippet: Snippet,
+    /// ISO 639-1 code of the article's language.
+    pub language: Option<String>,
+}
+
+/// What kind of email it is; decides the subject line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// Sent after a poll cycle with that cycle's new hits of immediate topics.
+    Immediate,
+    /// A scheduled digest, by its `[[digests]]` name.
+    Digest {
+        /// The digest's name, e.g. "Morning digest".
+        name: String,
+    },
+}
+
+/// Everything an email says, before it is rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Email {
+    /// Alert or digest.
+    pub kind: Kind,
+    /// The stories, in the order they are shown (each once, with all its topics).
+    pub stories: Vec<StoryItem>,
+    /// Time zone in which times are shown (the digest's; UTC for immediate alerts unless the
+    /// recipient's digest says otherwise).
+    pub timezone: Tz,
+    /// When the email was made, shown in its footer.
+    pub generated_at: DateTime<Utc>,
+}

@@ -1,0 +1,1 @@
+//! Rendering of alert and digest emails (being written).

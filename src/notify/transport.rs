@@ -1,0 +1,1 @@
+//! Email transports (being written).
