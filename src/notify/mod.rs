@@ -3,11 +3,13 @@
 //! transports (SMTP through lettre, or `.eml` files).
 //!
 //! # Layout
+//! - [`digest`] says when each digest is due, across time zones and daylight saving; pure.
 //! - [`render`] builds the subject, plain-text and HTML parts of an alert or digest from plain
 //!   data ([`Email`]); pure.
 //! - [`transport`] delivers a finished message through SMTP or into a folder, and tells
 //!   temporary failures (retry) from permanent ones (give up) with the server's answer.
 
+pub mod digest;
 pub mod render;
 pub mod transport;
 

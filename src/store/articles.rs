@@ -295,8 +295,9 @@ impl Store {
         })
     }
 
-    /// Deletes articles first seen before `cutoff`, their hits (by cascade) and the stories no
-    /// article points to any more. Returns what was removed.
+    /// Deletes articles first seen before `cutoff`, their hits (by cascade), the stories no
+    /// article points to any more, and delivered or failed emails older than `cutoff`. Returns
+    /// what was removed.
     pub fn prune(&mut self, cutoff: DateTime<Utc>) -> Result<Pruned, StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
@@ -313,6 +314,11 @@ impl Store {
                 [],
             )
             .map_err(|e| sql_err(&path, e))?;
+        tx.execute(
+            "DELETE FROM outbox WHERE created_at < ?1 AND status != 'pending'",
+            [cutoff.timestamp()],
+        )
+        .map_err(|e| sql_err(&path, e))?;
         tx.execute(
             "UPDATE feeds SET item_count = (SELECT count(*) FROM articles WHERE feed_id = feeds.id)",
             [],

@@ -8,7 +8,8 @@
 //! The statements are grouped by table: `feeds` holds the feed rows and their poll state,
 //! `articles` the stored entries, their pages and retention, `hits` the topic hits written with
 //! each article's text and read back for listings, `stories` which story a text belongs to (with
-//! the in-memory band index of recent fingerprints); this module opens the database,
+//! the in-memory band index of recent fingerprints), `outbox` the email outbox, the
+//! hits each recipient was told about and the digests' last slots; this module opens the database,
 //! migrates it and keeps the daemon's small persistent facts.
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 mod articles;
 mod feeds;
 mod hits;
+mod outbox;
 mod stories;
 
 pub use articles::{
@@ -28,6 +30,7 @@ pub use articles::{
 };
 pub use feeds::{FeedSpec, FeedState, PollRecord, SuccessfulPoll};
 pub use hits::{HitFilter, StoredHit};
+pub use outbox::{AlertHit, NewMessage, OutboxMessage};
 
 /// The schema, as numbered plain-SQL files applied in order; `PRAGMA user_version` records how
 /// many have been applied, so an older database is brought up to date when it is opened.
@@ -47,6 +50,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_stories.sql",
         include_str!("../../migrations/0004_stories.sql"),
+    ),
+    (
+        "0005_outbox.sql",
+        include_str!("../../migrations/0005_outbox.sql"),
     ),
 ];
 

@@ -1,0 +1,405 @@
+//! The email tables: hits waiting to be told, the outbox of rendered messages and their
+//! delivery state, and the slot each digest last covered.
+//!
+//! A message enters the outbox in one transaction with the records of what it carries (the
+//! hits, per recipient, or the digest's slot), so a hit is never told twice and never dropped: if
+//! the transaction fails nothing is recorded and the next cycle tries again.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, from_unix, sql_err};
+use crate::model::Snippet;
+
+/// A hit with what an email says about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertHit {
+    /// Row id of the hit.
+    pub hit_id: i64,
+    /// The topic's name.
+    pub topic: String,
+    /// The story the hit belongs to.
+    pub story_id: i64,
+    /// The article that hit.
+    pub article_id: i64,
+    /// Its title (the feed's, else the page's).
+    pub title: String,
+    /// Its canonical URL.
+    pub url: Option<String>,
+    /// Its site's name (`og:site_name`), else its feed's name.
+    pub source: String,
+    /// When it was published, if it says.
+    pub published_at: Option<DateTime<Utc>>,
+    /// ISO 639-1 code of its language.
+    pub language: Option<String>,
+    /// The matched words as written.
+    pub matched: Vec<String>,
+    /// The passage around the best match.
+    pub snippet: Snippet,
+    /// When the hit was found.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A message to put in the outbox, with what it carries.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    /// "immediate", "digest" or "test".
+    pub kind: &'a str,
+    /// The digest's name, for digests.
+    pub name: Option<&'a str>,
+    /// The one recipient (one message per recipient, so one bad address cannot hold back the
+    /// others).
+    pub recipient: &'a str,
+    /// The envelope sender.
+    pub sender: &'a str,
+    /// The subject, for `newshound outbox`.
+    pub subject: &'a str,
+    /// Hits this message tells the recipient about (immediate alerts).
+    pub hit_ids: &'a [i64],
+    /// The digest slot this message covers.
+    pub digest_slot: Option<DateTime<Utc>>,
+}
+
+/// A message waiting in (or gone from) the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxMessage {
+    /// Row id; the Message-ID is derived from it.
+    pub id: i64,
+    /// "immediate", "digest" or "test".
+    pub kind: String,
+    /// Recipient.
+    pub recipient: String,
+    /// Envelope sender.
+    pub sender: String,
+    /// Subject line.
+    pub subject: String,
+    /// The Message-ID header's value.
+    pub message_id: String,
+    /// The whole message.
+    pub message: Vec<u8>,
+    /// When it was rendered.
+    pub created_at: DateTime<Utc>,
+    /// "pending", "sent" or "failed".
+    pub status: String,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+    /// When the next attempt is due.
+    pub next_attempt_at: DateTime<Utc>,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// The server's answer when it accepted the message.
+    pub answer: Option<String>,
+    /// When it was accepted.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+const ALERT_HIT_COLUMNS: &str = "h.id, h.topic, COALESCE(h.story_id, a.story_id, a.id), a.id,
+     COALESCE(a.title, a.page_title, ''), COALESCE(a.url_key, a.url),
+     COALESCE(a.site_name, f.name), a.published_at, a.language, h.matched, h.snippet,
+     h.snippet_marks, h.created_at";
+
+fn alert_hit(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertHit> {
+    let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+    Ok(AlertHit {
+        hit_id: r.get(0)?,
+        topic: r.get(1)?,
+        story_id: r.get(2)?,
+        article_id: r.get(3)?,
+        title: r.get(4)?,
+        url: r.get(5)?,
+        source: r.get(6)?,
+        published_at: r.get::<_, Option<i64>>(7)?.map(from_unix),
+        language: r.get(8)?,
+        matched: serde_json::from_str(&json(9)?).unwrap_or_default(),
+        snippet: Snippet {
+            text: r.get(10)?,
+            marks: serde_json::from_str(&json(11)?).unwrap_or_default(),
+        },
+        created_at: from_unix(r.get(12)?),
+    })
+}
+
+const OUTBOX_COLUMNS: &str = "id, kind, recipient, sender, subject, message_id, message,
+     created_at, status, attempts, next_attempt_at, last_error, answer, sent_at";
+
+fn outbox_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
+    Ok(OutboxMessage {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        recipient: r.get(2)?,
+        sender: r.get(3)?,
+        subject: r.get(4)?,
+        message_id: r.get(5)?,
+        message: r.get(6)?,
+        created_at: from_unix(r.get(7)?),
+        status: r.get(8)?,
+        attempts: r.get(9)?,
+        next_attempt_at: from_unix(r.get(10)?),
+        last_error: r.get(11)?,
+        answer: r.get(12)?,
+        sent_at: r.get::<_, Option<i64>>(13)?.map(from_unix),
+    })
+}
+
+fn topics_json(topics: &[String]) -> String {
+    serde_json::to_string(topics).unwrap_or_else(|_| "[]".into())
+}
+
+impl Store {
+    /// Hits of `topics` found since `since` that `recipient` has not been told about, oldest
+    /// first.
+    pub fn undelivered_hits(
+        &self,
+        topics: &[String],
+        recipient: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<AlertHit>, StoreError> {
+        let sql = format!(
+            "SELECT {ALERT_HIT_COLUMNS}
+             FROM hits h JOIN articles a ON a.id = h.article_id JOIN feeds f ON f.id = a.feed_id
+             WHERE h.topic IN (SELECT value FROM json_each(?1)) AND h.created_at >= ?3
+               AND NOT EXISTS (SELECT 1 FROM hit_deliveries d
+                               WHERE d.hit_id = h.id AND d.recipient = ?2)
+             ORDER BY h.created_at, h.id"
+        );
+        self.conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| {
+                st.query_map(
+                    params![topics_json(topics), recipient, since.timestamp()],
+                    alert_hit,
+                )?
+                .collect()
+            })
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Hits of `topics` found after `after` and up to `until`: a digest's content.
+    pub fn hits_in_period(
+        &self,
+        topics: &[String],
+        after: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<AlertHit>, StoreError> {
+        let sql = format!(
+            "SELECT {ALERT_HIT_COLUMNS}
+             FROM hits h JOIN articles a ON a.id = h.article_id JOIN feeds f ON f.id = a.feed_id
+             WHERE h.topic IN (SELECT value FROM json_each(?1))
+               AND h.created_at > ?2 AND h.created_at <= ?3
+             ORDER BY h.created_at, h.id"
+        );
+        self.conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| {
+                st.query_map(
+                    params![topics_json(topics), after.timestamp(), until.timestamp()],
+                    alert_hit,
+                )?
+                .collect()
+            })
+            .map_err(|e| self.sql(e))
+    }
+
+    /// The other copies of a story: (site or feed name, canonical URL), in the order seen.
+    pub fn story_copies(
+        &self,
+        story_id: i64,
+        except_article: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT COALESCE(a.site_name, f.name), COALESCE(a.url_key, a.url)
+                 FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE a.story_id = ?1 AND a.id != ?2 AND COALESCE(a.url_key, a.url) IS NOT NULL
+                 ORDER BY a.first_seen_at, a.id",
+            )
+            .and_then(|mut st| {
+                st.query_map(params![story_id, except_article], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect()
+            })
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Immediate alerts rendered for `recipient` since `since`, for the hourly cap.
+    pub fn immediate_count_since(
+        &self,
+        recipient: &str,
+        since: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT count(*) FROM outbox
+                 WHERE recipient = ?1 AND kind = 'immediate' AND created_at >= ?2",
+            )
+            .and_then(|mut st| st.query_row(params![recipient, since.timestamp()], |r| r.get(0)))
+            .map(|n: i64| usize::try_from(n).unwrap_or(0))
+            .map_err(|e| self.sql(e))
+    }
+
+    /// The slot the digest `name` last covered, if it ever ran.
+    pub fn digest_last_slot(&self, name: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT last_slot_at FROM digest_state WHERE name = ?1",
+                [name],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|t| t.map(from_unix))
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Records that the digest `name` covered everything up to `slot` (without a message: a
+    /// first start, or a digest with nothing to say and `send_empty` off).
+    pub fn set_digest_last_slot(
+        &mut self,
+        name: &str,
+        slot: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO digest_state (name, last_slot_at) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET last_slot_at = excluded.last_slot_at",
+                params![name, slot.timestamp()],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    /// Puts a message in the outbox, with what it carries, in one transaction. `compose` gets
+    /// the new row's id and returns the Message-ID and the finished message, so the Message-ID
+    /// is tied to the row: a repeated delivery of the row is recognisably the same message.
+    pub fn enqueue(
+        &mut self,
+        new: &NewMessage<'_>,
+        now: DateTime<Utc>,
+        compose: impl FnOnce(i64) -> (String, Vec<u8>),
+    ) -> Result<i64, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
+        let write = || -> rusqlite::Result<i64> {
+            tx.execute(
+                "INSERT INTO outbox (kind, name, recipient, sender, subject, message_id, message,
+                     created_at, next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, '', x'', ?6, ?6)",
+                params![
+                    new.kind,
+                    new.name,
+                    new.recipient,
+                    new.sender,
+                    new.subject,
+                    now.timestamp()
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            let (message_id, message) = compose(id);
+            tx.execute(
+                "UPDATE outbox SET message_id = ?2, message = ?3 WHERE id = ?1",
+                params![id, message_id, message],
+            )?;
+            let mut delivered = tx.prepare_cached(
+                "INSERT INTO hit_deliveries (hit_id, recipient, outbox_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+            )?;
+            let mut notified = tx.prepare_cached(
+                "UPDATE hits SET notified_at = COALESCE(notified_at, ?2) WHERE id = ?1",
+            )?;
+            for hit in new.hit_ids {
+                delivered.execute(params![hit, new.recipient, id])?;
+                notified.execute(params![hit, now.timestamp()])?;
+            }
+            if let (Some(name), Some(slot)) = (new.name, new.digest_slot) {
+                tx.execute(
+                    "INSERT INTO digest_state (name, last_slot_at) VALUES (?1, ?2)
+                     ON CONFLICT (name) DO UPDATE SET last_slot_at = excluded.last_slot_at",
+                    params![name, slot.timestamp()],
+                )?;
+            }
+            Ok(id)
+        };
+        let id = write().map_err(|e| sql_err(&path, e))?;
+        tx.commit().map_err(|e| sql_err(&path, e))?;
+        Ok(id)
+    }
+
+    /// Pending messages whose next attempt is due at `now` (all pending ones with `None`),
+    /// oldest first.
+    pub fn due_messages(
+        &self,
+        now: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox
+             WHERE status = 'pending' AND (?1 IS NULL OR next_attempt_at <= ?1)
+             ORDER BY id LIMIT ?2"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| {
+                st.query_map(params![now.map(|t| t.timestamp()), limit], outbox_message)?
+                    .collect()
+            })
+            .map_err(|e| self.sql(e))
+    }
+
+    /// The newest messages of the outbox, for `newshound outbox`.
+    pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?1");
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| st.query_map([limit], outbox_message)?.collect())
+            .map_err(|e| self.sql(e))
+    }
+
+    /// The server accepted the message.
+    pub fn mark_sent(
+        &mut self,
+        id: i64,
+        answer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET status = 'sent', attempts = attempts + 1, answer = ?2,
+                     sent_at = ?3, last_error = NULL
+                 WHERE id = ?1",
+                params![id, answer, now.timestamp()],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    /// A temporary failure: try again at `next_attempt_at`.
+    pub fn mark_retry(
+        &mut self,
+        id: i64,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
+                 WHERE id = ?1",
+                params![id, error, next_attempt_at.timestamp()],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    /// A permanent failure (the server refused the message for good, or retries ran out).
+    pub fn mark_failed(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2
+                 WHERE id = ?1",
+                params![id, error],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+}
