@@ -268,60 +268,27 @@ impl Store {
         Ok(())
     }
 
-    /// Puts a message in the outbox, with what it carries, in one transaction. `compose` gets
-    /// the new row's id and returns the Message-ID and the finished message, so the Message-ID
-    /// is tied to the row: a repeated delivery of the row is recognisably the same message.
+    /// Puts messages in the outbox, with what they carry, in one transaction (a digest's copies
+    /// for all its recipients go in together with its new slot, so a crash cannot leave one
+    /// recipient without it). `compose` gets each message's index and new row id and returns
+    /// the Message-ID and the finished message, so the Message-ID is tied to the row: a
+    /// repeated delivery of the row is recognisably the same message. Returns the row ids.
     pub fn enqueue(
         &mut self,
-        new: &NewMessage<'_>,
+        messages: &[NewMessage<'_>],
         now: DateTime<Utc>,
-        compose: impl FnOnce(i64) -> (String, Vec<u8>),
-    ) -> Result<i64, StoreError> {
+        mut compose: impl FnMut(usize, i64) -> (String, Vec<u8>),
+    ) -> Result<Vec<i64>, StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
-        let write = || -> rusqlite::Result<i64> {
-            tx.execute(
-                "INSERT INTO outbox (kind, name, recipient, sender, subject, message_id, message,
-                     created_at, next_attempt_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, '', x'', ?6, ?6)",
-                params![
-                    new.kind,
-                    new.name,
-                    new.recipient,
-                    new.sender,
-                    new.subject,
-                    now.timestamp()
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            let (message_id, message) = compose(id);
-            tx.execute(
-                "UPDATE outbox SET message_id = ?2, message = ?3 WHERE id = ?1",
-                params![id, message_id, message],
-            )?;
-            let mut delivered = tx.prepare_cached(
-                "INSERT INTO hit_deliveries (hit_id, recipient, outbox_id) VALUES (?1, ?2, ?3)
-                 ON CONFLICT DO NOTHING",
-            )?;
-            let mut notified = tx.prepare_cached(
-                "UPDATE hits SET notified_at = COALESCE(notified_at, ?2) WHERE id = ?1",
-            )?;
-            for hit in new.hit_ids {
-                delivered.execute(params![hit, new.recipient, id])?;
-                notified.execute(params![hit, now.timestamp()])?;
-            }
-            if let (Some(name), Some(slot)) = (new.name, new.digest_slot) {
-                tx.execute(
-                    "INSERT INTO digest_state (name, last_slot_at) VALUES (?1, ?2)
-                     ON CONFLICT (name) DO UPDATE SET last_slot_at = excluded.last_slot_at",
-                    params![name, slot.timestamp()],
-                )?;
-            }
-            Ok(id)
-        };
-        let id = write().map_err(|e| sql_err(&path, e))?;
+        let mut ids = Vec::with_capacity(messages.len());
+        for (index, new) in messages.iter().enumerate() {
+            let id = insert_message(&tx, new, now, |id| compose(index, id))
+                .map_err(|e| sql_err(&path, e))?;
+            ids.push(id);
+        }
         tx.commit().map_err(|e| sql_err(&path, e))?;
-        Ok(id)
+        Ok(ids)
     }
 
     /// Pending messages whose next attempt is due at `now` (all pending ones with `None`),
@@ -402,4 +369,49 @@ impl Store {
             .map_err(|e| self.sql(e))?;
         Ok(())
     }
+}
+
+fn insert_message(
+    tx: &rusqlite::Transaction<'_>,
+    new: &NewMessage<'_>,
+    now: DateTime<Utc>,
+    compose: impl FnOnce(i64) -> (String, Vec<u8>),
+) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO outbox (kind, name, recipient, sender, subject, message_id, message,
+             created_at, next_attempt_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, '', x'', ?6, ?6)",
+        params![
+            new.kind,
+            new.name,
+            new.recipient,
+            new.sender,
+            new.subject,
+            now.timestamp()
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    let (message_id, message) = compose(id);
+    tx.execute(
+        "UPDATE outbox SET message_id = ?2, message = ?3 WHERE id = ?1",
+        params![id, message_id, message],
+    )?;
+    let mut delivered = tx.prepare_cached(
+        "INSERT INTO hit_deliveries (hit_id, recipient, outbox_id) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+    )?;
+    let mut notified =
+        tx.prepare_cached("UPDATE hits SET notified_at = COALESCE(notified_at, ?2) WHERE id = ?1")?;
+    for hit in new.hit_ids {
+        delivered.execute(params![hit, new.recipient, id])?;
+        notified.execute(params![hit, now.timestamp()])?;
+    }
+    if let (Some(name), Some(slot)) = (new.name, new.digest_slot) {
+        tx.execute(
+            "INSERT INTO digest_state (name, last_slot_at) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET last_slot_at = excluded.last_slot_at",
+            params![name, slot.timestamp()],
+        )?;
+    }
+    Ok(id)
 }
