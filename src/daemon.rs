@@ -12,13 +12,16 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::{self, Config, ConfigErrors, DaemonSettings, FeedSettings};
 use crate::fetch::{FetchSettings, Fetcher};
 use crate::matcher::{Topic, TopicSet};
+use crate::notify::send::{self, Delivered, Due};
+use crate::notify::queue;
+use crate::notify::transport::Mailer;
 use crate::pipeline::{self, Context, FeedJob, FeedOutcome, FeedReport};
 use crate::schedule;
 use crate::store::{FeedSpec, FeedState, Store, StoreError, StoreHandle};
@@ -28,6 +31,10 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
 /// How often the daemon looks for due feeds.
 const TICK: Duration = Duration::from_secs(1);
+
+/// How often the service queues alerts for new hits and delivers the outbox: alerts go out
+/// within this time of a poll cycle that found something.
+const NOTIFY_EVERY: Duration = Duration::from_secs(15);
 
 /// A feed whose refresh could not be recorded is not retried before this.
 const HOLD_BACK_AFTER_FAILURE: Duration = Duration::from_secs(300);
@@ -78,6 +85,14 @@ pub struct CycleSummary {
     pub pages_failed: usize,
     /// New topic hits.
     pub hits: usize,
+    /// Alert and digest emails put into the outbox.
+    pub emails_queued: usize,
+    /// Emails the server accepted (or written to files).
+    pub emails_sent: usize,
+    /// Emails that failed temporarily and wait in the outbox.
+    pub emails_waiting: usize,
+    /// Emails refused for good.
+    pub emails_failed: usize,
     /// Wall time of the cycle.
     pub seconds: f64,
 }
@@ -106,7 +121,7 @@ impl std::fmt::Display for CycleSummary {
             f,
             "feeds: {} ok, {} not modified, {} failed, {} not due, {} disabled\n\
              articles: {} new, {} updated; pages: {} extracted, {} failed\n\
-             hits: {} new\n\
+             hits: {} new; emails: {} queued, {} sent, {} waiting, {} failed\n\
              time: {:.2} s",
             self.ok,
             self.not_modified,
@@ -118,6 +133,10 @@ impl std::fmt::Display for CycleSummary {
             self.pages_ok,
             self.pages_failed,
             self.hits,
+            self.emails_queued,
+            self.emails_sent,
+            self.emails_waiting,
+            self.emails_failed,
             self.seconds
         )
     }
@@ -250,8 +269,56 @@ pub async fn run_once(config: &Config, all: bool) -> Result<CycleSummary, Daemon
         }
     }
     prune_if_due(&store, config.daemon.retention, Utc::now()).await?;
+    let mailer = mailer_or_log(config);
+    let emails = notify_step(&store, config, mailer.as_ref(), Due::All).await?;
+    summary.emails_queued = emails.queued;
+    summary.emails_sent = emails.delivered.sent;
+    summary.emails_waiting = emails.delivered.retrying;
+    summary.emails_failed = emails.delivered.failed;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// What one notify step did.
+#[derive(Debug, Clone, Default)]
+pub struct NotifyReport {
+    /// Messages put into the outbox.
+    pub queued: usize,
+    /// Delivery results.
+    pub delivered: Delivered,
+}
+
+/// The transport for the config, or `None` (logged) when it cannot be built: messages then
+/// wait in the outbox until it can.
+pub fn mailer_or_log(config: &Config) -> Option<Mailer> {
+    match Mailer::new(&config.email, None) {
+        Ok(mailer) => Some(mailer),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot set up email delivery; messages wait in the outbox");
+            None
+        }
+    }
+}
+
+/// Puts due alerts and digests into the outbox, then delivers what is pending (`due`).
+pub async fn notify_step(
+    store: &StoreHandle,
+    config: &Config,
+    mailer: Option<&Mailer>,
+    due: Due,
+) -> Result<NotifyReport, StoreError> {
+    let shared = Arc::new(config.clone());
+    let queued = store
+        .call(move |s| queue::queue_due(s, &shared, Utc::now()))
+        .await?;
+    let delivered = match mailer {
+        Some(mailer) => send::deliver(store, mailer, due).await?,
+        None => Delivered::default(),
+    };
+    Ok(NotifyReport {
+        queued: queued.alerts + queued.digests,
+        delivered,
+    })
 }
 
 /// Deletes articles older than the retention period, at most once a day (the time of the last
@@ -303,13 +370,18 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
     let mut tick = tokio::time::interval(TICK);
     let mut watchdog = tokio::time::interval(watchdog_period());
     let mut last_prune_check = Instant::now() - PRUNE_EVERY;
+    let (config_tx, config_rx) = watch::channel(Arc::clone(&current.config));
+    tracker.spawn(notify_loop(store.clone(), config_rx, cancel.clone()));
     notify(&[sd_notify::NotifyState::Ready]);
     tracing::info!(feeds = current.config.feeds.len(), database = %current.config.daemon.database.display(), "newshound started");
     loop {
         tokio::select! {
             _ = sigterm.recv() => break,
             _ = sigint.recv() => break,
-            _ = sighup.recv() => current = reload(&config_path, current, &store, &cancel).await,
+            _ = sighup.recv() => {
+                current = reload(&config_path, current, &store, &cancel).await;
+                config_tx.send_replace(Arc::clone(&current.config));
+            }
             Some(finished) = done_rx.recv() => running.finish(finished),
             _ = watchdog.tick() => notify(&[sd_notify::NotifyState::Watchdog]),
             _ = tick.tick() => {
@@ -337,6 +409,40 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
         tracing::warn!("some refreshes did not finish in time; they will be redone after restart");
     }
     Ok(())
+}
+
+/// The email side of the service: every [`NOTIFY_EVERY`], queues the alerts of the hits found
+/// since (and digests that are due) and delivers what the outbox holds, until shutdown. A
+/// reloaded config replaces the transport.
+async fn notify_loop(
+    store: StoreHandle,
+    mut config: watch::Receiver<Arc<Config>>,
+    cancel: CancellationToken,
+) {
+    let mut mailer = mailer_or_log(&config.borrow());
+    let mut every = tokio::time::interval(NOTIFY_EVERY);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            changed = config.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                mailer = mailer_or_log(&config.borrow_and_update());
+            }
+            _ = every.tick() => {
+                let current = Arc::clone(&config.borrow());
+                let step = notify_step(&store, &current, mailer.as_ref(), Due::Now);
+                let result = tokio::select! {
+                    result = step => result,
+                    () = cancel.cancelled() => return,
+                };
+                if let Err(e) = result {
+                    tracing::error!(error = %e, "email step failed; it is retried");
+                }
+            }
+        }
+    }
 }
 
 /// The running configuration and what was built from it.

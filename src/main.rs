@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Local, Utc};
 use clap::{Parser, Subcommand};
 
+mod email_command;
 mod explain_command;
 mod extract_command;
 mod hits_command;
@@ -78,6 +79,28 @@ enum Command {
         /// snippet, published_at, created_at, article_id, story_id, sources.
         #[arg(long)]
         json: bool,
+    },
+    /// Show the newest emails of the outbox: when, to whom, status, attempts, subject, and the
+    /// server's answer or the last error.
+    Outbox {
+        /// How many to show.
+        #[arg(long, default_value_t = 30)]
+        limit: usize,
+    },
+    /// Print what the next digest NAME would contain; with --send, send it now.
+    Digest {
+        /// The `[[digests]]` name, e.g. "Morning digest".
+        name: String,
+        /// Queue and deliver it now instead of printing it; the next scheduled digest then
+        /// starts from now.
+        #[arg(long)]
+        send: bool,
+    },
+    /// Send one test message through the configured transport and print the server's answer.
+    TestEmail {
+        /// Recipient; defaults to `[email] to`.
+        #[arg(long)]
+        to: Option<String>,
     },
     /// Print [[feeds]] TOML for every feed in an OPML file (outline titles become tags).
     ImportOpml {
@@ -156,6 +179,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 json,
             )?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Outbox { limit } => {
+            let Some(config) = load_config(&cli.config) else {
+                return Ok(ExitCode::FAILURE);
+            };
+            email_command::outbox(&config, limit)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Digest { name, send } => {
+            let Some(config) = load_config(&cli.config) else {
+                return Ok(ExitCode::FAILURE);
+            };
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            runtime.block_on(email_command::digest(&config, &name, send))
+        }
+        Command::TestEmail { to } => {
+            let Some(config) = load_config(&cli.config) else {
+                return Ok(ExitCode::FAILURE);
+            };
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            runtime.block_on(email_command::test_email(&config, to))
         }
         Command::Check => Ok(match load_config(&cli.config) {
             Some(config) => {

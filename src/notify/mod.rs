@@ -6,11 +6,18 @@
 //! - [`digest`] says when each digest is due, across time zones and daylight saving; pure.
 //! - [`render`] builds the subject, plain-text and HTML parts of an alert or digest from plain
 //!   data ([`Email`]); pure.
+//! - [`compose`] makes the RFC 5322 message: both parts, Message-ID from the outbox row,
+//!   List-Id per topic, Auto-Submitted.
+//! - [`queue`] puts due alerts and digests into the outbox (grouped by story, capped per hour).
+//! - [`send`] delivers the outbox with retries and records every answer.
 //! - [`transport`] delivers a finished message through SMTP or into a folder, and tells
 //!   temporary failures (retry) from permanent ones (give up) with the server's answer.
 
+pub mod compose;
 pub mod digest;
+pub mod queue;
 pub mod render;
+pub mod send;
 pub mod transport;
 
 use chrono::{DateTime, Utc};

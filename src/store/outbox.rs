@@ -22,7 +22,7 @@ pub struct AlertHit {
     pub story_id: i64,
     /// The article that hit.
     pub article_id: i64,
-    /// Its title (the feed's, else the page's).
+    /// Its title: the page's own (an aggregator's feed may prefix its source), else the feed's.
     pub title: String,
     /// Its canonical URL.
     pub url: Option<String>,
@@ -94,7 +94,7 @@ pub struct OutboxMessage {
 }
 
 const ALERT_HIT_COLUMNS: &str = "h.id, h.topic, COALESCE(h.story_id, a.story_id, a.id), a.id,
-     COALESCE(a.title, a.page_title, ''), COALESCE(a.url_key, a.url),
+     COALESCE(a.page_title, a.title, ''), COALESCE(a.url_key, a.url),
      COALESCE(a.site_name, f.name), a.published_at, a.language, h.matched, h.snippet,
      h.snippet_marks, h.created_at";
 

@@ -1,0 +1,290 @@
+//! Puts what is due into the outbox: after each poll cycle, one immediate alert per recipient
+//! with the new hits of the immediate topics (grouped by story, capped per hour), and every
+//! digest whose slot has come. Runs on the database's blocking thread; rendering is pure.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+use super::compose::{Envelope, compose};
+use super::digest;
+use super::render::{Rendered, render};
+use super::{Email, Kind, Source, StoryItem};
+use crate::config::{Alert, Config, DigestSettings};
+use crate::store::{AlertHit, NewMessage, Store, StoreError};
+
+/// Hits older than this are never sent as immediate alerts: they predate the alerting (an
+/// upgraded database) and would flood a mailbox.
+const IMMEDIATE_LOOKBACK: Duration = Duration::days(7);
+
+/// What one pass queued.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Queued {
+    /// Immediate alert messages (one per recipient).
+    pub alerts: usize,
+    /// Digest messages (one per recipient).
+    pub digests: usize,
+    /// Recipients whose hits wait because the hourly cap is reached.
+    pub capped: usize,
+}
+
+/// Queues every immediate alert and digest due at `now`.
+pub fn queue_due(store: &mut Store, config: &Config, now: DateTime<Utc>) -> Result<Queued, StoreError> {
+    let mut queued = Queued::default();
+    queue_immediate(store, config, now, &mut queued)?;
+    for digest in &config.digests {
+        queued.digests += queue_digest(store, config, digest, now)?;
+    }
+    Ok(queued)
+}
+
+/// The `From:` address.
+pub fn sender(config: &Config) -> String {
+    config
+        .email
+        .from
+        .clone()
+        .unwrap_or_else(|| "newshound@localhost".to_owned())
+}
+
+fn recipients_of<'a>(config: &'a Config, to: &'a [String]) -> &'a [String] {
+    if to.is_empty() { &config.email.to } else { to }
+}
+
+fn queue_immediate(
+    store: &mut Store,
+    config: &Config,
+    now: DateTime<Utc>,
+    queued: &mut Queued,
+) -> Result<(), StoreError> {
+    let mut topics_of: Vec<(String, Vec<String>)> = Vec::new();
+    for topic in config.topics.iter().filter(|t| t.alert == Alert::Immediate) {
+        for recipient in recipients_of(config, &topic.to) {
+            match topics_of.iter_mut().find(|(r, _)| r == recipient) {
+                Some((_, topics)) => topics.push(topic.name.clone()),
+                None => topics_of.push((recipient.clone(), vec![topic.name.clone()])),
+            }
+        }
+    }
+    let cap = usize::try_from(config.email.max_immediate_per_hour).unwrap_or(usize::MAX);
+    for (recipient, topics) in topics_of {
+        let hits = store.undelivered_hits(&topics, &recipient, now - IMMEDIATE_LOOKBACK)?;
+        if hits.is_empty() {
+            continue;
+        }
+        if store.immediate_count_since(&recipient, now - Duration::hours(1))? >= cap {
+            tracing::info!(recipient = %recipient, waiting = hits.len(), cap, "hourly alert cap reached; hits wait for the next hour");
+            queued.capped += 1;
+            continue;
+        }
+        let email = Email {
+            kind: Kind::Immediate,
+            stories: stories(store, &hits)?,
+            timezone: timezone_of(config, &recipient),
+            generated_at: now,
+        };
+        let hit_ids: Vec<i64> = hits.iter().map(|h| h.hit_id).collect();
+        queue_email(store, config, &email, &[recipient.as_str()], &hit_ids, None, now)?;
+        queued.alerts += 1;
+    }
+    Ok(())
+}
+
+/// Queues `digest` if a slot of it has come since the one it last covered; returns the number
+/// of messages. The first time a digest is seen it starts from its latest slot, so a new digest
+/// does not send everything ever found.
+fn queue_digest(
+    store: &mut Store,
+    config: &Config,
+    digest: &DigestSettings,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let Some(last) = store.digest_last_slot(&digest.name)? else {
+        let start = digest::latest_slot(digest, now).unwrap_or(now);
+        store.set_digest_last_slot(&digest.name, start)?;
+        return Ok(0);
+    };
+    let Some(slot) = digest::due_slot(digest, last, now) else {
+        return Ok(0);
+    };
+    let email = digest_email(store, config, digest, last, slot)?;
+    if email.stories.is_empty() && !digest.send_empty {
+        store.set_digest_last_slot(&digest.name, slot)?;
+        return Ok(0);
+    }
+    let recipients: Vec<&str> = recipients_of(config, &digest.to).iter().map(String::as_str).collect();
+    queue_email(store, config, &email, &recipients, &[], Some((&digest.name, slot)), now)?;
+    Ok(recipients.len())
+}
+
+/// What the digest covering `(after, until]` says.
+pub fn digest_email(
+    store: &Store,
+    config: &Config,
+    digest: &DigestSettings,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Email, StoreError> {
+    let topics: Vec<String> = config
+        .topics
+        .iter()
+        .filter(|t| t.alert == Alert::Digest(digest.name.clone()))
+        .map(|t| t.name.clone())
+        .collect();
+    let hits = store.hits_in_period(&topics, after, until)?;
+    Ok(Email {
+        kind: Kind::Digest {
+            name: digest.name.clone(),
+        },
+        stories: stories(store, &hits)?,
+        timezone: digest.timezone,
+        generated_at: until,
+    })
+}
+
+/// Queues `email` for `digest` now (for `newshound digest NAME --send`): it covers what the
+/// next digest would, up to `now`, and moves the digest's slot to `now`.
+pub fn queue_digest_now(
+    store: &mut Store,
+    config: &Config,
+    digest: &DigestSettings,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let after = store
+        .digest_last_slot(&digest.name)?
+        .unwrap_or(now - Duration::days(1));
+    let email = digest_email(store, config, digest, after, now)?;
+    let recipients: Vec<&str> = recipients_of(config, &digest.to).iter().map(String::as_str).collect();
+    queue_email(store, config, &email, &recipients, &[], Some((&digest.name, now)), now)?;
+    Ok(recipients.len())
+}
+
+/// Renders `email` once and puts one message per recipient into the outbox, in one transaction.
+fn queue_email(
+    store: &mut Store,
+    config: &Config,
+    email: &Email,
+    recipients: &[&str],
+    hit_ids: &[i64],
+    digest_slot: Option<(&str, DateTime<Utc>)>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let rendered = render(email);
+    let from = sender(config);
+    let topics = topics_in(email);
+    let (kind, name) = match (&email.kind, digest_slot) {
+        (Kind::Digest { .. }, Some((name, _))) => ("digest", Some(name)),
+        _ => ("immediate", None),
+    };
+    let messages: Vec<NewMessage<'_>> = recipients
+        .iter()
+        .map(|recipient| NewMessage {
+            kind,
+            name,
+            recipient,
+            sender: &from,
+            subject: &rendered.subject,
+            hit_ids,
+            digest_slot: digest_slot.map(|(_, slot)| slot),
+        })
+        .collect();
+    store.enqueue(&messages, now, |index, outbox_id| {
+        finish(&rendered, &from, recipients[index], outbox_id, now, &topics)
+    })?;
+    Ok(())
+}
+
+/// The message bytes. An address lettre cannot parse (config validation checks the syntax)
+/// still yields a message, with the error as its body, so the row is visible in `outbox`.
+fn finish(
+    rendered: &Rendered,
+    from: &str,
+    to: &str,
+    outbox_id: i64,
+    now: DateTime<Utc>,
+    topics: &[String],
+) -> (String, Vec<u8>) {
+    let envelope = Envelope {
+        from,
+        to,
+        outbox_id,
+        date: now,
+        topics,
+    };
+    compose(rendered, &envelope).unwrap_or_else(|e| {
+        let id = super::compose::message_id(outbox_id, now, from);
+        (id, e.to_string().into_bytes())
+    })
+}
+
+/// The distinct topics of an email, in order.
+fn topics_in(email: &Email) -> Vec<String> {
+    let mut topics: Vec<String> = Vec::new();
+    for topic in email.stories.iter().flat_map(|s| &s.topics) {
+        if !topics.contains(topic) {
+            topics.push(topic.clone());
+        }
+    }
+    topics
+}
+
+/// Groups hits by story, in the order stories were first hit: each story once, with all its
+/// topics and matched words, its lead article (the first hit's), and its other copies.
+pub fn stories(store: &Store, hits: &[AlertHit]) -> Result<Vec<StoryItem>, StoreError> {
+    let mut order: Vec<i64> = Vec::new();
+    let mut by_story: HashMap<i64, Vec<&AlertHit>> = HashMap::new();
+    for hit in hits {
+        by_story
+            .entry(hit.story_id)
+            .or_insert_with(|| {
+                order.push(hit.story_id);
+                Vec::new()
+            })
+            .push(hit);
+    }
+    let mut items = Vec::with_capacity(order.len());
+    for story_id in order {
+        let hits = &by_story[&story_id];
+        let lead = hits[0];
+        let also = store
+            .story_copies(story_id, lead.article_id)?
+            .into_iter()
+            .filter(|(_, url)| Some(url) != lead.url.as_ref())
+            .map(|(name, url)| Source { name, url })
+            .collect();
+        items.push(StoryItem {
+            story_id,
+            title: lead.title.clone(),
+            url: lead.url.clone(),
+            source: lead.source.clone(),
+            also,
+            published_at: lead.published_at,
+            topics: distinct(hits.iter().map(|h| &h.topic)),
+            matched: distinct(hits.iter().flat_map(|h| &h.matched)),
+            snippet: lead.snippet.clone(),
+            language: lead.language.clone(),
+        });
+    }
+    Ok(items)
+}
+
+fn distinct<'a>(values: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for value in values {
+        if !out.contains(value) {
+            out.push(value.clone());
+        }
+    }
+    out
+}
+
+/// Times in an alert are shown in the recipient's digest time zone (the first digest that goes
+/// to them), else UTC.
+fn timezone_of(config: &Config, recipient: &str) -> Tz {
+    config
+        .digests
+        .iter()
+        .find(|d| recipients_of(config, &d.to).iter().any(|r| r == recipient))
+        .map_or(Tz::UTC, |d| d.timezone)
+}
