@@ -32,6 +32,9 @@ mod matching;
 /// Articles across feeds, stories across sites, one hit per story.
 mod stories;
 
+/// Alerts and digests by email: outbox, file transport, SMTP.
+mod email;
+
 /// Article pages and the text fallbacks to the feed's content or summary.
 mod pages;
 
