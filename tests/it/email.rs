@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::smtp::{SmtpOptions, SmtpServer};
 use crate::support::demo_copy;
 
 const BIN: &str = env!("CARGO_BIN_EXE_newshound");
@@ -86,4 +87,87 @@ fn decode_quoted_printable(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The demo's config with its file transport replaced by SMTP to `port` on 127.0.0.1.
+fn demo_with_smtp(port: u16) -> tempfile::TempDir {
+    let dir = demo_copy();
+    let path = dir.path().join("demo.toml");
+    let toml = std::fs::read_to_string(&path).unwrap();
+    let smtp = format!("[email.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n");
+    let replaced = toml.replace("[email.file]\ndir = \"outbox\"\n", &smtp);
+    assert_ne!(replaced, toml, "the demo config has an [email.file] section");
+    std::fs::write(&path, replaced).unwrap();
+    dir
+}
+
+/// With a real SMTP server: the demo's alert is rendered while the server is down (nothing is
+/// lost: it waits in the outbox), a later run after the server is back delivers it exactly
+/// once, with both parts, its Message-ID and all three copies of the seed story, and a third
+/// run sends nothing. The newshound process between render and send is a new one, as after a
+/// restart.
+#[test]
+fn smtp_outage_loses_nothing_and_duplicates_nothing() {
+    let mut server = SmtpServer::start(SmtpOptions::plain());
+    let dir = demo_with_smtp(server.port);
+    let config = dir.path().join("demo.toml");
+    server.stop();
+    let first = newshound(&config, &["run", "--once"]);
+    assert!(first.contains("emails: 1 queued, 0 sent, 1 waiting, 0 failed"), "{first}");
+    let listing = newshound(&config, &["outbox"]);
+    assert!(listing.contains("pending") && listing.contains("error:"), "{listing}");
+
+    server.restart();
+    let second = newshound(&config, &["run", "--once"]);
+    assert!(second.contains("emails: 0 queued, 1 sent, 0 waiting, 0 failed"), "{second}");
+    let third = newshound(&config, &["run", "--once", "--all"]);
+    assert!(third.contains("emails: 0 queued, 0 sent"), "{third}");
+
+    let messages = server.messages();
+    assert_eq!(messages.len(), 1, "{}", server.log());
+    let text = String::from_utf8_lossy(&messages[0]).into_owned();
+    assert!(text.contains("Message-ID: <outbox-1."), "{text}");
+    assert!(text.contains("multipart/alternative"), "{text}");
+    let decoded = decode_quoted_printable(&text);
+    for copy in ["kim-putin.html", "kim-putin-wladiwostok.html", "kim-putin-mosel-echo.html"] {
+        assert!(decoded.contains(&format!("/{copy}")), "{copy} missing");
+    }
+    let listing = newshound(&config, &["outbox"]);
+    assert!(listing.contains("sent") && listing.contains("accepted: 250"), "{listing}");
+}
+
+/// A 4xx answer keeps the message for another attempt, a 5xx answer marks it failed with the
+/// server's words, and the recipient whose server accepted gets the alert once.
+#[test]
+fn temporary_answers_retry_and_permanent_answers_fail() {
+    let server = SmtpServer::start(
+        SmtpOptions::plain()
+            .fail_rcpt("busy@example.com", 451)
+            .fail_rcpt("nobody@example.com", 550),
+    );
+    let dir = demo_with_smtp(server.port);
+    let path = dir.path().join("demo.toml");
+    let toml = std::fs::read_to_string(&path).unwrap().replace(
+        "to = [\"analyst@localhost\"]",
+        "to = [\"busy@example.com\", \"nobody@example.com\", \"analyst@example.com\"]",
+    );
+    std::fs::write(&path, toml).unwrap();
+    let first = newshound(&path, &["run", "--once"]);
+    assert!(first.contains("emails: 3 queued, 1 sent, 1 waiting, 1 failed"), "{first}");
+    let listing = newshound(&path, &["outbox"]);
+    assert!(listing.contains("failed") && listing.contains("550"), "{listing}");
+    assert!(listing.contains("pending") && listing.contains("451"), "{listing}");
+    let again = newshound(&path, &["run", "--once"]);
+    assert!(again.contains("emails: 0 queued, 0 sent, 1 waiting, 0 failed"), "{again}");
+    assert_eq!(server.messages().len(), 1, "{}", server.log());
+}
+
+/// `test-email` sends one message through the configured server and prints its answer.
+#[test]
+fn test_email_reports_the_server_answer() {
+    let server = SmtpServer::start(SmtpOptions::plain());
+    let dir = demo_with_smtp(server.port);
+    let out = newshound(&dir.path().join("demo.toml"), &["test-email", "--to", "someone@example.com"]);
+    assert!(out.contains("accepted: 250"), "{out}");
+    assert_eq!(server.messages().len(), 1);
 }
