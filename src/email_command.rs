@@ -41,7 +41,11 @@ pub fn outbox(config: &Config, limit: usize) -> anyhow::Result<()> {
             (Some(answer), _) if m.status == "sent" => println!("    accepted: {answer}"),
             (_, Some(error)) => {
                 let next = m.next_attempt_at.with_timezone(&Local).format("%H:%M");
-                let retry = if m.status == "pending" { format!(" (next attempt {next})") } else { String::new() };
+                let retry = if m.status == "pending" {
+                    format!(" (next attempt {next})")
+                } else {
+                    String::new()
+                };
                 println!("    error: {error}{retry}");
             }
             _ => {}
@@ -54,7 +58,11 @@ pub fn outbox(config: &Config, limit: usize) -> anyhow::Result<()> {
 pub async fn digest(config: &Config, name: &str, send: bool) -> anyhow::Result<ExitCode> {
     let Some(digest) = config.digests.iter().find(|d| d.name == name) else {
         let names: Vec<&str> = config.digests.iter().map(|d| d.name.as_str()).collect();
-        anyhow::bail!("no digest named {name:?} in {}; configured: {}", config.path.display(), names.join(", "));
+        anyhow::bail!(
+            "no digest named {name:?} in {}; configured: {}",
+            config.path.display(),
+            names.join(", ")
+        );
     };
     let store = daemon::open_store(config).await?;
     let now = Utc::now();
@@ -64,21 +72,37 @@ pub async fn digest(config: &Config, name: &str, send: bool) -> anyhow::Result<E
             .call(move |s| queue::queue_digest_now(s, &config_owned, &digest_owned, now))
             .await?;
         let delivered = deliver(&store, config).await?;
-        println!("digest {name:?}: {queued} message(s) queued; {} sent, {} waiting, {} failed", delivered.sent, delivered.retrying, delivered.failed);
-        return Ok(if delivered.failed == 0 && delivered.retrying == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        println!(
+            "digest {name:?}: {queued} message(s) queued; {} sent, {} waiting, {} failed",
+            delivered.sent, delivered.retrying, delivered.failed
+        );
+        return Ok(if delivered.failed == 0 && delivered.retrying == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     let (config_owned, digest_owned) = (config.clone(), digest.clone());
     let email = store
         .call(move |s| {
-            let after = s.digest_last_slot(&digest_owned.name)?.unwrap_or(now - Duration::days(1));
+            let after = s
+                .digest_last_slot(&digest_owned.name)?
+                .unwrap_or(now - Duration::days(1));
             queue::digest_email(s, &config_owned, &digest_owned, after, now)
         })
         .await?;
     let rendered = render(&email);
     let next = newshound::notify::digest::next_slot(digest, now)
-        .map(|t| t.with_timezone(&digest.timezone).format("%a %e %b %Y %H:%M %Z").to_string())
+        .map(|t| {
+            t.with_timezone(&digest.timezone)
+                .format("%a %e %b %Y %H:%M %Z")
+                .to_string()
+        })
         .unwrap_or_else(|| "never (no days or times)".into());
-    println!("next digest {name:?}: {next}; {} stories so far", email.stories.len());
+    println!(
+        "next digest {name:?}: {next}; {} stories so far",
+        email.stories.len()
+    );
     println!("Subject: {}\n", rendered.subject);
     println!("{}", rendered.text);
     Ok(ExitCode::SUCCESS)
@@ -99,13 +123,30 @@ pub async fn test_email(config: &Config, to: Option<String>) -> anyhow::Result<E
     let now = Utc::now();
     let rendered = Rendered {
         subject: "[newshound] test message".into(),
-        text: format!("This is a test message from newshound ({}), sent at {now}.\nIf you read this, alerts will reach you.\n", config.path.display()),
-        html: format!("<!doctype html><html><body><p>This is a test message from newshound, sent at {now}.</p><p>If you read this, alerts will reach you.</p></body></html>"),
+        text: format!(
+            "This is a test message from newshound ({}), sent at {now}.\nIf you read this, alerts will reach you.\n",
+            config.path.display()
+        ),
+        html: format!(
+            "<!doctype html><html><body><p>This is a test message from newshound, sent at {now}.</p><p>If you read this, alerts will reach you.</p></body></html>"
+        ),
     };
-    let envelope = Envelope { from: &from, to: &to, outbox_id: 0, date: now, topics: &[] };
+    let envelope = Envelope {
+        from: &from,
+        to: &to,
+        outbox_id: 0,
+        date: now,
+        topics: &[],
+    };
     let (_, message) = compose(&rendered, &envelope)?;
-    println!("sending a test message to {to} through {}", mailer.describe());
-    match mailer.send(&from, std::slice::from_ref(&to), &message).await {
+    println!(
+        "sending a test message to {to} through {}",
+        mailer.describe()
+    );
+    match mailer
+        .send(&from, std::slice::from_ref(&to), &message)
+        .await
+    {
         Ok(delivery) => {
             println!("accepted: {}", delivery.answer);
             Ok(ExitCode::SUCCESS)

@@ -54,12 +54,18 @@ pub fn list_id(topic: &str) -> String {
     }
     let slug = slug.trim_end_matches('-');
     let slug = if slug.is_empty() { "topic" } else { slug };
-    let name: String = topic.chars().filter(|c| !c.is_control() && *c != '<' && *c != '>' && *c != '"').collect();
+    let name: String = topic
+        .chars()
+        .filter(|c| !c.is_control() && *c != '<' && *c != '>' && *c != '"')
+        .collect();
     format!("\"{name}\" <{slug}.topics.newshound>")
 }
 
 /// The finished message and its Message-ID.
-pub fn compose(rendered: &Rendered, envelope: &Envelope<'_>) -> Result<(String, Vec<u8>), ComposeError> {
+pub fn compose(
+    rendered: &Rendered,
+    envelope: &Envelope<'_>,
+) -> Result<(String, Vec<u8>), ComposeError> {
     let parse = |address: &str| -> Result<Mailbox, ComposeError> {
         address
             .parse()
@@ -111,7 +117,9 @@ mod tests {
     #[test]
     fn message_has_headers_and_both_parts() {
         let topics = ["Arms deals".to_string(), "Summit meetings".to_string()];
-        let date = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z").unwrap().with_timezone(&Utc);
+        let date = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let envelope = Envelope {
             from: "newshound@example.org",
             to: "analyst@example.org",
@@ -142,7 +150,13 @@ mod tests {
     /// Topic names become safe list ids.
     #[test]
     fn list_ids_are_slugs() {
-        assert_eq!(list_id("Summit meetings"), "\"Summit meetings\" <summit-meetings.topics.newshound>");
-        assert_eq!(list_id("Über <alles>"), "\"Über alles\" <uber-alles.topics.newshound>");
+        assert_eq!(
+            list_id("Summit meetings"),
+            "\"Summit meetings\" <summit-meetings.topics.newshound>"
+        );
+        assert_eq!(
+            list_id("Über <alles>"),
+            "\"Über alles\" <uber-alles.topics.newshound>"
+        );
     }
 }

@@ -30,7 +30,11 @@ pub struct Queued {
 }
 
 /// Queues every immediate alert and digest due at `now`.
-pub fn queue_due(store: &mut Store, config: &Config, now: DateTime<Utc>) -> Result<Queued, StoreError> {
+pub fn queue_due(
+    store: &mut Store,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Queued, StoreError> {
     let mut queued = Queued::default();
     queue_immediate(store, config, now, &mut queued)?;
     for digest in &config.digests {
@@ -85,7 +89,15 @@ fn queue_immediate(
             generated_at: now,
         };
         let hit_ids: Vec<i64> = hits.iter().map(|h| h.hit_id).collect();
-        queue_email(store, config, &email, &[recipient.as_str()], &hit_ids, None, now)?;
+        queue_email(
+            store,
+            config,
+            &email,
+            &[recipient.as_str()],
+            &hit_ids,
+            None,
+            now,
+        )?;
         queued.alerts += 1;
     }
     Ok(())
@@ -113,8 +125,19 @@ fn queue_digest(
         store.set_digest_last_slot(&digest.name, slot)?;
         return Ok(0);
     }
-    let recipients: Vec<&str> = recipients_of(config, &digest.to).iter().map(String::as_str).collect();
-    queue_email(store, config, &email, &recipients, &[], Some((&digest.name, slot)), now)?;
+    let recipients: Vec<&str> = recipients_of(config, &digest.to)
+        .iter()
+        .map(String::as_str)
+        .collect();
+    queue_email(
+        store,
+        config,
+        &email,
+        &recipients,
+        &[],
+        Some((&digest.name, slot)),
+        now,
+    )?;
     Ok(recipients.len())
 }
 
@@ -155,8 +178,19 @@ pub fn queue_digest_now(
         .digest_last_slot(&digest.name)?
         .unwrap_or(now - Duration::days(1));
     let email = digest_email(store, config, digest, after, now)?;
-    let recipients: Vec<&str> = recipients_of(config, &digest.to).iter().map(String::as_str).collect();
-    queue_email(store, config, &email, &recipients, &[], Some((&digest.name, now)), now)?;
+    let recipients: Vec<&str> = recipients_of(config, &digest.to)
+        .iter()
+        .map(String::as_str)
+        .collect();
+    queue_email(
+        store,
+        config,
+        &email,
+        &recipients,
+        &[],
+        Some((&digest.name, now)),
+        now,
+    )?;
     Ok(recipients.len())
 }
 

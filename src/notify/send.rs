@@ -37,7 +37,11 @@ pub enum Due {
 }
 
 /// Delivers pending messages until none is left for this pass.
-pub async fn deliver(store: &StoreHandle, mailer: &Mailer, due: Due) -> Result<Delivered, StoreError> {
+pub async fn deliver(
+    store: &StoreHandle,
+    mailer: &Mailer,
+    due: Due,
+) -> Result<Delivered, StoreError> {
     let mut done = Delivered::default();
     let mut seen = std::collections::HashSet::new();
     loop {
@@ -50,7 +54,11 @@ pub async fn deliver(store: &StoreHandle, mailer: &Mailer, due: Due) -> Result<D
         }
         for message in fresh {
             let result = mailer
-                .send(&message.sender, std::slice::from_ref(&message.recipient), &message.message)
+                .send(
+                    &message.sender,
+                    std::slice::from_ref(&message.recipient),
+                    &message.message,
+                )
                 .await;
             let (id, created, attempts) = (message.id, message.created_at, message.attempts);
             match result {
