@@ -49,3 +49,6 @@ mod extract_quality;
 
 /// Deduplication quality: copies of real articles are one story, other stories are not.
 mod dedup_quality;
+
+/// Email transports against a real SMTP server process (aiosmtpd), and that server's helper.
+mod smtp;
