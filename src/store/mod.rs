@@ -295,7 +295,7 @@ mod tests {
         let path = dir.path().join("old.db");
         let old = Store::open(&path).unwrap();
         old.conn.pragma_update(None, "user_version", 0).unwrap();
-        old.conn.execute_batch("DROP TABLE daemon_state; DROP TABLE hits; DROP TABLE article_sources; DROP TABLE articles; DROP TABLE stories; DROP TABLE feeds;").unwrap();
+        drop_all_tables(&old.conn);
         drop(old);
         let mut store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
@@ -340,6 +340,25 @@ mod tests {
             1
         );
         assert_eq!(one("SELECT story_id FROM hits WHERE article_id = 7"), 7);
+    }
+
+    /// Empties a database of every table, as a database from before the first migration.
+    fn drop_all_tables(conn: &Connection) {
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        let tables: Vec<String> = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for table in tables {
+            conn.execute_batch(&format!("DROP TABLE \"{table}\";"))
+                .unwrap();
+        }
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
     }
 
     /// A database from a newer newshound is refused rather than misread.
