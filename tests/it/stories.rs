@@ -109,9 +109,11 @@ fn demo_seed_story_is_one_story_with_three_sources_and_one_hit_per_topic() {
     );
     std::fs::write(&page, html).unwrap();
     let feed_file = dir.path().join("demo/feeds/nachrichten-ticker.xml");
-    let feed = std::fs::read_to_string(&feed_file).unwrap().replace(
+    // The Mosel-Echo item is the feed's first; only its entry changes.
+    let feed = std::fs::read_to_string(&feed_file).unwrap().replacen(
         "nach Wladiwostok reisen.</description>",
         "nach Wladiwostok reisen (korrigiert).</description>",
+        1,
     );
     std::fs::write(&feed_file, feed).unwrap();
     let again = newshound(&config, &["run", "--once", "--all"]);
