@@ -73,7 +73,8 @@ fn queue_immediate(
     }
     let cap = usize::try_from(config.email.max_immediate_per_hour).unwrap_or(usize::MAX);
     for (recipient, topics) in topics_of {
-        let hits = store.undelivered_hits(&topics, &recipient, now - IMMEDIATE_LOOKBACK)?;
+        let mut hits = store.undelivered_hits(&topics, &recipient, now - IMMEDIATE_LOOKBACK)?;
+        in_topic_order(&mut hits, &topics);
         if hits.is_empty() {
             continue;
         }
@@ -155,7 +156,8 @@ pub fn digest_email(
         .filter(|t| t.alert == Alert::Digest(digest.name.clone()))
         .map(|t| t.name.clone())
         .collect();
-    let hits = store.hits_in_period(&topics, after, until)?;
+    let mut hits = store.hits_in_period(&topics, after, until)?;
+    in_topic_order(&mut hits, &topics);
     Ok(Email {
         kind: Kind::Digest {
             name: digest.name.clone(),
@@ -261,6 +263,17 @@ fn topics_in(email: &Email) -> Vec<String> {
         }
     }
     topics
+}
+
+/// Sorts hits by their topic's place in the config (then as found), so emails list topics in
+/// the order the user wrote them, whatever order concurrent feeds found the hits in.
+fn in_topic_order(hits: &mut [AlertHit], topics: &[String]) {
+    hits.sort_by_key(|hit| {
+        topics
+            .iter()
+            .position(|t| *t == hit.topic)
+            .unwrap_or(usize::MAX)
+    });
 }
 
 /// Groups hits by story, in the order stories were first hit: each story once, with all its
