@@ -5,6 +5,8 @@
 //!
 //! Query words go through [`Form::of`], the same steps as article words, so both sides agree.
 
+use std::collections::HashMap;
+
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -94,7 +96,11 @@ impl Form {
         let folded = fold(word);
         let stem = match language.stemmer {
             Some(algorithm) => {
-                let lower: String = word.nfc().collect::<String>().to_lowercase();
+                let lower = if word.is_ascii() {
+                    word.to_ascii_lowercase()
+                } else {
+                    word.nfc().collect::<String>().to_lowercase()
+                };
                 fold(&Stemmer::create(algorithm).stem(&lower))
             }
             None => folded.clone(),
@@ -122,14 +128,23 @@ pub struct Token {
 
 /// Splits `text` into words and normalises each, in `language`. Done once per article field.
 pub fn tokenize(text: &str, language: Language) -> Vec<Token> {
+    // Articles repeat their words (a third to a half of the tokens): normalise and stem each
+    // distinct word once.
+    let mut seen: HashMap<&str, (Form, Vec<Form>)> = HashMap::new();
     split_words(text)
         .enumerate()
-        .map(|(index, (offset, word))| Token {
-            position: u32::try_from(index).unwrap_or(u32::MAX),
-            offset,
-            original: word.to_string(),
-            form: Form::of(word, language),
-            parts: joined_parts(word, language),
+        .map(|(index, (offset, word))| {
+            let (form, parts) = seen
+                .entry(word)
+                .or_insert_with(|| (Form::of(word, language), joined_parts(word, language)))
+                .clone();
+            Token {
+                position: u32::try_from(index).unwrap_or(u32::MAX),
+                offset,
+                original: word.to_string(),
+                form,
+                parts,
+            }
         })
         .collect()
 }
@@ -149,6 +164,10 @@ fn joined_parts(word: &str, language: Language) -> Vec<Form> {
 /// letters), combining marks dropped, and letters that do not decompose spelled out
 /// (`ß` → `ss`, `æ` → `ae`, `ø` → `o`). NFC and NFD input fold alike.
 pub fn fold(word: &str) -> String {
+    // Most words of most news languages are plain ASCII: nothing to decompose.
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     let mut folded = String::with_capacity(word.len());
     for c in word.nfkd().flat_map(char::to_lowercase) {
         if is_combining_mark(c) {
