@@ -131,11 +131,15 @@ fn without_noscript(html: &str) -> Cow<'_, str> {
     const OPEN: &[u8] = b"<noscript";
     const CLOSE: &[u8] = b"</noscript>";
     let bytes = html.as_bytes();
+    // Only a `<` can start either tag: jump from one to the next (memchr is vectorised).
     let find = |from: usize, needle: &[u8]| {
-        bytes[from..]
-            .windows(needle.len())
-            .position(|w| w.eq_ignore_ascii_case(needle))
+        memchr::memchr_iter(b'<', &bytes[from..])
             .map(|i| from + i)
+            .find(|&at| {
+                bytes
+                    .get(at..at + needle.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+            })
     };
     let Some(mut start) = find(0, OPEN) else {
         return Cow::Borrowed(html);
