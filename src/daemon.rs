@@ -252,21 +252,24 @@ pub async fn run_once(config: &Config, all: bool) -> Result<CycleSummary, Daemon
         } else if !all && !schedule::is_due(state.next_poll_at, now) {
             summary.not_due += 1;
         } else {
-            let (ctx, job, limit) = (ctx.clone(), job(state, feed, config), Arc::clone(&limit));
+            // A task is spawned only when a slot is free, so 100,000 feeds are never 100,000
+            // waiting tasks in memory; finished ones are counted as the loop goes.
+            let slot = Arc::clone(&limit)
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
+            while let Some(joined) = tasks.try_join_next() {
+                count_refresh(&mut summary, joined)?;
+            }
+            let (ctx, job) = (ctx.clone(), job(state, feed, config));
             tasks.spawn(async move {
-                let _slot = limit.acquire_owned().await;
+                let _slot = slot;
                 pipeline::refresh_feed(&ctx, job).await
             });
         }
     }
     while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(outcome) => summary.add(&outcome?),
-            Err(e) => {
-                tracing::error!(error = %e, "feed refresh task crashed");
-                summary.failed += 1;
-            }
-        }
+        count_refresh(&mut summary, joined)?;
     }
     prune_if_due(&store, config.daemon.retention, Utc::now()).await?;
     let mailer = mailer_or_log(config);
@@ -277,6 +280,21 @@ pub async fn run_once(config: &Config, all: bool) -> Result<CycleSummary, Daemon
     summary.emails_failed = emails.delivered.failed;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Adds one finished refresh to the summary; a database failure ends the cycle.
+fn count_refresh(
+    summary: &mut CycleSummary,
+    joined: Result<Result<FeedReport, StoreError>, tokio::task::JoinError>,
+) -> Result<(), DaemonError> {
+    match joined {
+        Ok(outcome) => summary.add(&outcome?),
+        Err(e) => {
+            tracing::error!(error = %e, "feed refresh task crashed");
+            summary.failed += 1;
+        }
+    }
+    Ok(())
 }
 
 /// What one notify step did.
