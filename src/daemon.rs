@@ -504,9 +504,18 @@ impl Loaded {
         running: &mut Running,
         done: &mpsc::UnboundedSender<Finished>,
     ) -> Result<(), StoreError> {
+        // At most twice the fetch concurrency in flight: enough to keep fetching while others
+        // are parsed and stored; the rest start on later ticks, so memory (and this query) does
+        // not grow with the number of due feeds. The feeds in flight are still due and come
+        // first, hence twice that many rows.
+        let max_in_flight = self.config.daemon.concurrency.max(1).saturating_mul(2);
         let now = Utc::now();
-        let due = self.ctx.store.call(move |s| s.due_feeds(now)).await?;
+        let rows = max_in_flight.saturating_mul(2);
+        let due = self.ctx.store.call(move |s| s.due_feeds(now, rows)).await?;
         for state in due {
+            if running.in_flight.len() >= max_in_flight {
+                break;
+            }
             let Some(feed) = self.feeds.get(&state.config_url) else {
                 continue;
             };

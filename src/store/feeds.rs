@@ -125,13 +125,22 @@ impl Store {
     }
 
     /// Enabled feeds whose next poll time has come, most overdue first.
-    pub fn due_feeds(&self, now: DateTime<Utc>) -> Result<Vec<FeedState>, StoreError> {
+    pub fn due_feeds(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FeedState>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.conn
             .prepare_cached(&format!(
                 "SELECT {FEED_COLUMNS} FROM feeds
-                 WHERE next_poll_at <= ?1 AND disabled_reason IS NULL ORDER BY next_poll_at"
+                 WHERE next_poll_at <= ?1 AND disabled_reason IS NULL ORDER BY next_poll_at
+                 LIMIT ?2"
             ))
-            .and_then(|mut st| st.query_map([now.timestamp()], feed_from_row)?.collect())
+            .and_then(|mut st| {
+                st.query_map(params![now.timestamp(), limit], feed_from_row)?
+                    .collect()
+            })
             .map_err(|e| self.sql(e))
     }
 
