@@ -179,6 +179,7 @@ fn context(
         fetcher: Arc::new(Fetcher::new(fetch_settings(config))?),
         store,
         topics: Arc::new(compile_topics(config)),
+        cpu: Arc::new(Semaphore::new(pipeline::cpu_permits())),
         cancel,
     })
 }

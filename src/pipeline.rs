@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -43,8 +44,16 @@ pub struct Context {
     pub store: StoreHandle,
     /// Every topic, compiled once per configuration.
     pub topics: Arc<TopicSet>,
+    /// One permit per core for CPU work (parsing, extraction, matching): more pages in those
+    /// stages at once would only add threads and memory, not speed.
+    pub cpu: Arc<Semaphore>,
     /// Cancelled on shutdown; checked between units of work.
     pub cancel: CancellationToken,
+}
+
+/// The permits of [`Context::cpu`]: the machine's cores.
+pub fn cpu_permits() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
 }
 
 /// One feed to refresh: its persisted state and its settings from the config.
@@ -224,7 +233,10 @@ async fn store_feed(
     mut fetched: Fetched,
 ) -> Result<FeedOutcome, StoreError> {
     let body = std::mem::take(&mut fetched.body);
-    let parsed = match parse_in_background(body, &fetched).await {
+    let core = ctx.cpu.acquire().await;
+    let parsed = parse_in_background(body, &fetched).await;
+    drop(core);
+    let parsed = match parsed {
         Ok(parsed) => parsed,
         Err(error) => {
             let error = format!("{}: {error}", fetched.final_url);
@@ -375,6 +387,7 @@ async fn use_feed_texts(ctx: &Context, feed_id: i64, all: bool) -> Result<usize,
         return Ok(0);
     }
     let topics = Arc::clone(&ctx.topics);
+    let _core = ctx.cpu.acquire().await;
     let texts = tokio::task::spawn_blocking(move || {
         articles
             .iter()
@@ -481,6 +494,7 @@ async fn extract_in_background(
 ) -> PageResult {
     let url = page.final_url.clone();
     let (topics, article) = (Arc::clone(&ctx.topics), pending.clone());
+    let _core = ctx.cpu.acquire().await;
     let extracted = tokio::task::spawn_blocking(move || {
         let html = extract::decode_html(&page.body, page.charset.as_deref());
         let mut extracted = extract::extract(&html, &page.final_url);
