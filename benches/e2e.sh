@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end speed of newshound against the loopback feed simulator (examples/feedsim.rs).
 #
-#     bash benches/e2e.sh            # about 6 to 8 minutes on 2 cores after the build
+#     bash benches/e2e.sh            # about 8 minutes on 2 cores, plus the release build
 #
 # For each scale it starts `feedsim serve` (feeds and ~100 KB article pages on 127.0.0.1-32),
 # runs `newshound run --once` on a new database under /usr/bin/time -v (every feed and page
@@ -104,6 +104,7 @@ run_nh() {
     R_NEW=$(sed -n 's/^articles: \([0-9]*\) new.*/\1/p' "$dir/$label.out")
     R_PAGES_FAILED=$(sed -n 's/.*pages: [0-9]* extracted, \([0-9]*\) failed.*/\1/p' "$dir/$label.out")
     R_HITS=$(sed -n 's/^hits: \([0-9]*\) new.*/\1/p' "$dir/$label.out")
+    R_CYCLE=$(sed -n 's/^time: \([0-9.]*\) s.*/\1/p' "$dir/$label.out")
     local warnings
     warnings=$(grep -c -E ' (WARN|ERROR) ' "$dir/$label.log" || true)
     if [[ $R_FAILED != 0 || ${R_PAGES_FAILED:-0} != 0 || $warnings != 0 ]]; then
@@ -137,7 +138,7 @@ scale() {
     if [[ $R_304 != "$feeds" ]]; then
         echo "  note: only $R_304 of $feeds feeds answered 304 in the idle run" >&2
     fi
-    IDLE[$name]="$feeds $R_304 $R_WALL $R_CPU $(calc "$feeds / $R_WALL") $R_RSS"
+    IDLE[$name]="$feeds $R_304 $R_WALL $R_CPU $(calc "$feeds / $R_WALL") $R_RSS $R_CYCLE"
     SIMCOST[$name]="$(sim_cpu) $(sim_rss_mb)"
     stop_sim
 }
@@ -153,7 +154,7 @@ FILL100K="$R_NEW $R_WALL $R_CPU $R_RSS"
 echo "   fill run: $R_NEW new articles, ${R_WALL} s wall, ${R_CPU} CPU s" >&2
 run_nh "$dir" idle --all
 echo "   idle run: $R_304 not modified, ${R_WALL} s wall, ${R_CPU} CPU s" >&2
-IDLE[100k]="100000 $R_304 $R_WALL $R_CPU $(calc "100000 / $R_WALL") $R_RSS"
+IDLE[100k]="100000 $R_304 $R_WALL $R_CPU $(calc "100000 / $R_WALL") $R_RSS $R_CYCLE"
 SIMCOST[100k]="$(sim_cpu) $(sim_rss_mb)"
 stop_sim
 
@@ -171,7 +172,11 @@ verdict() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == "<=") ? v <=
 cores=$(nproc)
 cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 echo
-echo "newshound end-to-end, seed $SEED; $cores cores ($cpu_model); release build; simulator on the same machine"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then
+    commit="$commit+changes"
+fi
+echo "newshound end-to-end at $commit, seed $SEED; $cores cores ($cpu_model); release build; simulator on the same machine"
 echo
 echo "First run (new database: every feed fetched and parsed, every page fetched, extracted, deduplicated, matched against 100 topics, stored):"
 printf '%-9s %7s %9s %7s %11s %7s %12s %8s %7s %10s %9s\n' \
@@ -185,11 +190,12 @@ for name in 1k 10k; do
 done
 echo
 echo "Idle cycle (run --once --all on the filled database; every feed answers 304):"
-printf '%-9s %7s %9s %7s %7s %9s %8s\n' scale feeds "304s" "wall s" "CPU s" feeds/s "RSS MB"
+printf '%-9s %7s %9s %7s %7s %9s %8s %8s\n' scale feeds "304s" "wall s" "CPU s" feeds/s "RSS MB" "cycle s"
 for name in 1k 10k 100k; do
-    read -r feeds n304 wall cpu fps rss <<<"${IDLE[$name]}"
-    printf '%-9s %7s %9s %7s %7s %9.0f %8s\n' "$name" "$feeds" "$n304" "$wall" "$cpu" "$fps" "$rss"
+    read -r feeds n304 wall cpu fps rss cycle <<<"${IDLE[$name]}"
+    printf '%-9s %7s %9s %7s %7s %9.0f %8s %8s\n' "$name" "$feeds" "$n304" "$wall" "$cpu" "$fps" "$rss" "$cycle"
 done
+echo "(wall and CPU: the whole process, config loading included; cycle s: the run's own \"time:\" line, polling only)"
 read -r fill_new fill_wall fill_cpu fill_rss <<<"$FILL100K"
 echo "(100k: feeds in 100 included files of 1,000; filled first with fetch_articles = false: $fill_new articles from feed texts in $fill_wall s wall, $fill_cpu CPU s, $fill_rss MB)"
 echo
