@@ -49,7 +49,7 @@ trap 'exit 130' INT TERM
 TICK=$(getconf CLK_TCK)
 
 # calc EXPR: floating-point arithmetic with awk.
-calc() { awk "BEGIN { printf \"%s\", $1 }"; }
+calc() { awk "BEGIN { printf \"%s\", ($1) }"; }
 
 # start_sim DIR ARGS...: starts the simulator with its config in DIR/config.toml.
 start_sim() {
