@@ -3,28 +3,9 @@
 //! server, and never again.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::smtp::{SmtpOptions, SmtpServer};
-use crate::support::demo_copy;
-
-const BIN: &str = env!("CARGO_BIN_EXE_newshound");
-
-fn newshound(config: &Path, args: &[&str]) -> String {
-    let output = Command::new(BIN)
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "newshound {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+use crate::support::{demo_copy, newshound};
 
 fn eml_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)

@@ -1,17 +1,13 @@
 //! The match stage end to end: hits stored by `run --once`, listed by `newshound hits`, and
 //! explained by `newshound explain`, on the offline demo and on a loopback server.
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use newshound::daemon::run_once;
 use newshound::store::{HitFilter, Store};
 
-use crate::support::{Reply, TestConfig, TestServer, crate_root, demo_copy, feed};
-
-const BIN: &str = env!("CARGO_BIN_EXE_newshound");
+use crate::support::{Reply, TestConfig, TestServer, crate_root, demo_copy, feed, newshound};
 
 /// The two topics of the issue that started the project, as users would write them.
 const TOPICS: &str = r#"
@@ -30,22 +26,6 @@ languages = ["en"]
 "#;
 
 const SEED_TITLE: &str = "Kim Jong-un und Putin treffen sich zu Waffengesprächen";
-
-fn newshound(config: &Path, args: &[&str]) -> String {
-    let output = Command::new(BIN)
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "newshound {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
 
 fn json_lines(text: &str) -> Vec<serde_json::Value> {
     text.lines()

@@ -3,32 +3,13 @@
 //! corrected.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use newshound::daemon::run_once;
 use newshound::store::{HitFilter, Store};
 
-use crate::support::{Reply, TestConfig, TestServer, demo_copy, feed};
-
-const BIN: &str = env!("CARGO_BIN_EXE_newshound");
-
-fn newshound(config: &Path, args: &[&str]) -> String {
-    let output = Command::new(BIN)
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "newshound {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+use crate::support::{Reply, TestConfig, TestServer, demo_copy, feed, newshound};
 
 fn hits_json(config: &Path) -> Vec<serde_json::Value> {
     newshound(config, &["hits", "--json"])
