@@ -4,6 +4,7 @@
 use std::fmt;
 use std::ops::{Range, RangeInclusive};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -17,12 +18,19 @@ use super::units::{invalid_address, is_valid_address, parse_duration_at_least, p
 pub(super) struct Source {
     pub(super) path: PathBuf,
     text: String,
+    /// Byte offset of every line's start, built on first use: a 10,000-feed watchlist asks for
+    /// tens of thousands of positions, and counting lines from the top each time was quadratic.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl Source {
-    /// A source that is not a file (built-in defaults).
+    /// A source whose text is already in memory (a read file, or the built-in defaults).
     pub(super) fn from_text(path: PathBuf, text: String) -> Source {
-        Source { path, text }
+        Source {
+            path,
+            text,
+            line_starts: OnceLock::new(),
+        }
     }
 
     pub(super) fn read(path: &Path) -> Result<Source, ConfigError> {
@@ -34,10 +42,7 @@ impl Source {
             message: format!("cannot read config file: {error}"),
         })?;
         String::from_utf8(bytes)
-            .map(|text| Source {
-                path: path.to_path_buf(),
-                text,
-            })
+            .map(|text| Source::from_text(path.to_path_buf(), text))
             .map_err(|error| {
                 let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
                 let (line, column) = line_column(&String::from_utf8_lossy(valid), valid.len());
@@ -68,7 +73,8 @@ impl Source {
     }
 
     fn location(&self, offset: usize) -> Location {
-        let (line, column) = line_column(&self.text, offset);
+        let line_starts = self.line_starts.get_or_init(|| line_starts(&self.text));
+        let (line, column) = indexed_line_column(&self.text, line_starts, offset);
         Location {
             file: self.path.clone(),
             line,
@@ -90,14 +96,25 @@ impl Source {
 
 /// 1-based line and character column of a byte offset.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    indexed_line_column(text, &line_starts(text), offset)
+}
+
+/// Byte offsets where the lines of `text` start (the first is 0).
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|newline| newline + 1))
+        .collect()
+}
+
+/// [`line_column`] with the line starts at hand: a binary search instead of a scan.
+fn indexed_line_column(text: &str, line_starts: &[usize], offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
-    let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-    let line = before.matches('\n').count() + 1;
-    (line, before[line_start..].chars().count() + 1)
+    let line = line_starts.partition_point(|&start| start <= offset);
+    let line_start = line_starts[line - 1];
+    (line, text[line_start..offset].chars().count() + 1)
 }
 
 /// Where something was written, for "first defined at" messages.
@@ -436,5 +453,7 @@ mod tests {
         assert_eq!(line_column(text, 6), (2, 1));
         let x = text.find('x').unwrap();
         assert_eq!(line_column(text, x), (2, 10));
+        assert_eq!(line_column(text, text.len()), (2, 11));
+        assert_eq!(line_column("a\n", 2), (2, 1));
     }
 }
