@@ -180,6 +180,9 @@ fn context(
         store,
         topics: Arc::new(compile_topics(config)),
         cpu: Arc::new(Semaphore::new(pipeline::cpu_permits())),
+        pages: Arc::new(Semaphore::new(pipeline::pages_in_hand(
+            config.daemon.concurrency,
+        ))),
         cancel,
     })
 }

@@ -47,6 +47,11 @@ pub struct Context {
     /// One permit per core for CPU work (parsing, extraction, matching): more pages in those
     /// stages at once would only add threads and memory, not speed.
     pub cpu: Arc<Semaphore>,
+    /// Article pages fetched or being fetched and not yet stored (see [`pages_in_hand`]).
+    /// Fetching on a fast network outruns extraction; without this bound every page of every
+    /// feed in flight was downloaded and held while it waited for a core (250 MB at 1,000
+    /// feeds).
+    pub pages: Arc<Semaphore>,
     /// Cancelled on shutdown; checked between units of work.
     pub cancel: CancellationToken,
 }
@@ -54,6 +59,13 @@ pub struct Context {
 /// The permits of [`Context::cpu`]: the machine's cores.
 pub fn cpu_permits() -> usize {
     std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+}
+
+/// The permits of [`Context::pages`]: as many pages as fetches may run at once, plus one
+/// waiting per core, so the fetch concurrency stays usable while memory stays bounded by a few
+/// dozen bodies.
+pub fn pages_in_hand(fetch_concurrency: usize) -> usize {
+    fetch_concurrency.max(1) + cpu_permits()
 }
 
 /// One feed to refresh: its persisted state and its settings from the config.
@@ -343,6 +355,9 @@ async fn fetch_pages(
         let ctx = ctx.clone();
         let feed = job.state.name.clone();
         tasks.spawn(async move {
+            let Ok(_in_hand) = ctx.pages.acquire().await else {
+                return Ok(None);
+            };
             if ctx.cancel.is_cancelled() {
                 return Ok(None);
             }
