@@ -53,41 +53,46 @@ const MAX_PRUNED_TEXT_SHARE: f64 = 0.4;
 const MAX_PRUNED_TEXT: usize = 1500;
 
 /// Removes hidden elements, noise tags and elements whose class/id name them as furniture.
+///
+/// One walk in document order that does not descend into an element it removes: its
+/// descendants go with it, so judging them (and measuring their text) would be wasted work.
 pub(super) fn prune(document: &Document) {
     let total_text = document.body().map_or(0, |body| text_len(&body)).max(1);
     let mut doomed = Vec::new();
-    for node in document.root().descendants_it() {
-        if !node.is_element() {
-            continue;
-        }
-        let name = node.node_name().unwrap_or_default();
-        if KEPT_TAGS.contains(&&*name) {
-            if is_hidden(&node) || is_page_label(&node) {
-                doomed.push(node);
-            }
-            continue;
-        }
-        if is_hidden(&node) {
+    let mut stack: Vec<NodeRef<'_>> = document.root().children_it(true).collect();
+    while let Some(node) = stack.pop() {
+        if node.is_element() && is_furniture(&node, total_text) {
             doomed.push(node);
-        } else if NOISE_TAGS.contains(&&*name) {
-            // ASP.NET wraps the whole page in one <form>, and an unclosed element inside
-            // <noscript> drags the rest of the page into it: such an element is the page.
-            let wraps_page = text_len(&node) as f64 >= MAX_PRUNED_TEXT_SHARE * total_text as f64;
-            if !wraps_page {
-                doomed.push(node);
-            }
-        } else if names_hint_noise(&node) {
-            let len = text_len(&node);
-            if (len as f64) < MAX_PRUNED_TEXT_SHARE * total_text as f64
-                && (len < MAX_PRUNED_TEXT || link_density(&node, len) > 0.5)
-            {
-                doomed.push(node);
-            }
+        } else {
+            stack.extend(node.children_it(true));
         }
     }
     for node in doomed {
         node.remove_from_parent();
     }
+}
+
+/// True when `node` (an element) is hidden, a noise tag or named as furniture, and does not
+/// hold so much of the page's `total_text` that it must be the page itself.
+fn is_furniture(node: &NodeRef<'_>, total_text: usize) -> bool {
+    let name = node.node_name().unwrap_or_default();
+    if KEPT_TAGS.contains(&&*name) {
+        return is_hidden(node) || is_page_label(node);
+    }
+    if is_hidden(node) {
+        return true;
+    }
+    let most_of_page = |len: usize| len as f64 >= MAX_PRUNED_TEXT_SHARE * total_text as f64;
+    if NOISE_TAGS.contains(&&*name) {
+        // ASP.NET wraps the whole page in one <form>, and an unclosed element inside
+        // <noscript> drags the rest of the page into it: such an element is the page.
+        return !most_of_page(text_len(node));
+    }
+    if names_hint_noise(node) {
+        let len = text_len(node);
+        return !most_of_page(len) && (len < MAX_PRUNED_TEXT || link_density(node, len) > 0.5);
+    }
+    false
 }
 
 /// Parts of class/id names that mark a short paragraph as a label around the article rather than
@@ -120,9 +125,12 @@ fn link_density(node: &NodeRef<'_>, len: usize) -> f64 {
     linked as f64 / len.max(1) as f64
 }
 
-/// Length in bytes of an element's text.
+/// Length in bytes of an element's text, summed over its text nodes without building the text.
 fn text_len(node: &NodeRef<'_>) -> usize {
-    node.text().len()
+    node.descendants_it()
+        .filter(NodeRef::is_text)
+        .map(|text| text.text().len())
+        .sum()
 }
 
 /// `hidden`, `aria-hidden="true"` or an inline `display: none` / `visibility: hidden`.
@@ -149,11 +157,11 @@ fn names_hint_noise(node: &NodeRef<'_>) -> bool {
         .flatten()
         .flat_map(|value| value.split(|c: char| c.is_whitespace() || c == '-' || c == '_'))
     {
-        let part = part.to_ascii_lowercase();
-        if CONTENT_HINTS.contains(&part.as_str()) {
+        let is = |hint: &&str| hint.eq_ignore_ascii_case(part);
+        if CONTENT_HINTS.iter().any(is) {
             return false;
         }
-        noise |= NOISE_HINTS.contains(&part.as_str());
+        noise |= NOISE_HINTS.iter().any(is);
     }
     noise
 }
