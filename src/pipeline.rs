@@ -402,7 +402,7 @@ async fn use_feed_texts(ctx: &Context, feed_id: i64, all: bool) -> Result<usize,
         return Ok(0);
     }
     let topics = Arc::clone(&ctx.topics);
-    let _core = ctx.cpu.acquire().await;
+    let core = ctx.cpu.acquire().await;
     let texts = tokio::task::spawn_blocking(move || {
         articles
             .iter()
@@ -411,6 +411,8 @@ async fn use_feed_texts(ctx: &Context, feed_id: i64, all: bool) -> Result<usize,
     })
     .await
     .map_err(|e| StoreError::Task(format!("matching crashed: {e}")))?;
+    // The core is free for others while the results are written.
+    drop(core);
     ctx.store
         .call(move |s| s.record_feed_texts(&texts, Utc::now()))
         .await

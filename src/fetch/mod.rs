@@ -434,7 +434,9 @@ fn client_builder(settings: &FetchSettings) -> reqwest::ClientBuilder {
         .redirect(reqwest::redirect::Policy::none())
         .referer(false)
         .pool_idle_timeout(Duration::from_secs(30))
-        .pool_max_idle_per_host(2)
+        // As many idle connections as requests may run against one host: with fewer, a burst of
+        // page fetches to one site closes and reopens connections (and TLS sessions) each time.
+        .pool_max_idle_per_host(settings.per_host_concurrency.max(1))
 }
 
 async fn send(
