@@ -2,7 +2,7 @@
 //! with the new hits of the immediate topics (grouped by story, capped per hour), and every
 //! digest whose slot has come. Runs on the database's blocking thread; rendering is pure.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -78,14 +78,14 @@ fn queue_immediate(
     }
     let cap = usize::try_from(config.email.max_immediate_per_hour).unwrap_or(usize::MAX);
     for (recipient, topics) in topics_of {
-        let hits = store.undelivered_hits(&topics, &recipient, now - IMMEDIATE_LOOKBACK)?;
-        let mut hits = first_stories(hits, MAX_STORIES_PER_ALERT);
+        let since = now - IMMEDIATE_LOOKBACK;
+        let mut hits = store.undelivered_hits(&topics, &recipient, since, MAX_STORIES_PER_ALERT)?;
         in_topic_order(&mut hits, &topics);
         if hits.is_empty() {
             continue;
         }
         if store.immediate_count_since(&recipient, now - Duration::hours(1))? >= cap {
-            tracing::info!(recipient = %recipient, waiting = hits.len(), cap, "hourly alert cap reached; hits wait for the next hour");
+            tracing::info!(recipient = %recipient, cap, "hourly alert cap reached; hits wait for the next hour");
             queued.capped += 1;
             continue;
         }
@@ -271,17 +271,6 @@ fn topics_in(email: &Email) -> Vec<String> {
     topics
 }
 
-/// The hits of the first `max` stories, in the order the stories were first hit; the others
-/// stay undelivered and go out in the next alerts.
-fn first_stories(hits: Vec<AlertHit>, max: usize) -> Vec<AlertHit> {
-    let mut kept: HashSet<i64> = HashSet::new();
-    hits.into_iter()
-        .filter(|hit| {
-            kept.contains(&hit.story_id) || (kept.len() < max && kept.insert(hit.story_id))
-        })
-        .collect()
-}
-
 /// Sorts hits by their topic's place in the config (then as found), so emails list topics in
 /// the order the user wrote them, whatever order concurrent feeds found the hits in.
 fn in_topic_order(hits: &mut [AlertHit], topics: &[String]) {
@@ -351,42 +340,4 @@ fn timezone_of(config: &Config, recipient: &str) -> Tz {
         .iter()
         .find(|d| recipients_of(config, &d.to).iter().any(|r| r == recipient))
         .map_or(Tz::UTC, |d| d.timezone)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Snippet;
-
-    /// A hit of `story` under `topic`; the rest of the fields do not matter here.
-    fn hit(hit_id: i64, story_id: i64, topic: &str) -> AlertHit {
-        AlertHit {
-            hit_id,
-            topic: topic.into(),
-            story_id,
-            article_id: story_id,
-            title: String::new(),
-            url: None,
-            source: String::new(),
-            published_at: None,
-            language: None,
-            matched: Vec::new(),
-            snippet: Snippet::default(),
-            created_at: DateTime::UNIX_EPOCH,
-        }
-    }
-
-    /// An alert takes whole stories, the earliest first: every hit of a kept story comes along
-    /// (even one found later), and later stories wait.
-    #[test]
-    fn an_alert_takes_the_first_stories_whole() {
-        let hits = vec![
-            hit(1, 10, "a"),
-            hit(2, 20, "a"),
-            hit(3, 30, "b"),
-            hit(4, 10, "b"),
-        ];
-        let kept: Vec<i64> = first_stories(hits, 2).iter().map(|h| h.hit_id).collect();
-        assert_eq!(kept, [1, 2, 4]);
-    }
 }

@@ -147,26 +147,42 @@ fn topics_json(topics: &[String]) -> String {
 
 impl Store {
     /// Hits of `topics` found since `since` that `recipient` has not been told about, oldest
-    /// first.
+    /// first, of the first `max_stories` stories (in the order they were first hit). The limit
+    /// is applied in SQL so a backlog of thousands of hits is not loaded to send a hundred.
     pub fn undelivered_hits(
         &self,
         topics: &[String],
         recipient: &str,
         since: DateTime<Utc>,
+        max_stories: usize,
     ) -> Result<Vec<AlertHit>, StoreError> {
         let sql = format!(
-            "SELECT {ALERT_HIT_COLUMNS}
+            "WITH pending AS (
+                SELECT h.id AS hit_id, COALESCE(h.story_id, a.story_id, a.id) AS story,
+                       h.created_at AS created_at
+                FROM hits h JOIN articles a ON a.id = h.article_id
+                WHERE h.topic IN (SELECT value FROM json_each(?1)) AND h.created_at >= ?3
+                  AND NOT EXISTS (SELECT 1 FROM hit_deliveries d
+                                  WHERE d.hit_id = h.id AND d.recipient = ?2)),
+             first AS (
+                SELECT story FROM pending GROUP BY story
+                ORDER BY MIN(created_at), MIN(hit_id) LIMIT ?4)
+             SELECT {ALERT_HIT_COLUMNS}
              FROM hits h JOIN articles a ON a.id = h.article_id JOIN feeds f ON f.id = a.feed_id
-             WHERE h.topic IN (SELECT value FROM json_each(?1)) AND h.created_at >= ?3
-               AND NOT EXISTS (SELECT 1 FROM hit_deliveries d
-                               WHERE d.hit_id = h.id AND d.recipient = ?2)
+             WHERE h.id IN (SELECT hit_id FROM pending WHERE story IN (SELECT story FROM first))
              ORDER BY h.created_at, h.id"
         );
+        let max_stories = i64::try_from(max_stories).unwrap_or(i64::MAX);
         self.conn
             .prepare_cached(&sql)
             .and_then(|mut st| {
                 st.query_map(
-                    params![topics_json(topics), recipient, since.timestamp()],
+                    params![
+                        topics_json(topics),
+                        recipient,
+                        since.timestamp(),
+                        max_stories
+                    ],
                     alert_hit,
                 )?
                 .collect()
@@ -414,4 +430,64 @@ fn insert_message(
         )?;
     }
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// A store with one feed and `stories` articles, each hit by topic `t` (ids 1..=stories,
+    /// found in that order) and article 1 hit again, last, by topic `u`.
+    fn store_with_hits(stories: i64) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("hits.db")).unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO feeds (id, config_url, url, name, created_at)
+                 VALUES (1, 'https://f.example/', 'https://f.example/', 'F', 0);",
+            )
+            .unwrap();
+        for id in 1..=stories {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO articles (id, feed_id, entry_key, entry_hash, first_seen_at,
+                                           changed_at)
+                     VALUES (?1, 1, ?1, '', 0, 0)",
+                    params![id],
+                )
+                .unwrap();
+            store
+                .conn
+                .execute(
+                    "INSERT INTO hits (topic, article_id, created_at) VALUES ('t', ?1, ?1)",
+                    params![id],
+                )
+                .unwrap();
+        }
+        store
+            .conn
+            .execute(
+                "INSERT INTO hits (topic, article_id, created_at) VALUES ('u', 1, ?1)",
+                params![stories + 1],
+            )
+            .unwrap();
+        (dir, store)
+    }
+
+    /// An alert takes whole stories, the earliest first: every hit of a kept story comes along
+    /// (even one found after the limit's last story), and later stories wait.
+    #[test]
+    fn undelivered_hits_take_the_first_stories_whole() {
+        let (_dir, store) = store_with_hits(5);
+        let topics = ["t".to_string(), "u".to_string()];
+        let since = Utc.timestamp_opt(0, 0).unwrap();
+        let hits = store.undelivered_hits(&topics, "a@x", since, 2).unwrap();
+        let found: Vec<(i64, &str)> = hits.iter().map(|h| (h.story_id, &*h.topic)).collect();
+        assert_eq!(found, [(1, "t"), (2, "t"), (1, "u")]);
+        let all = store.undelivered_hits(&topics, "a@x", since, 100).unwrap();
+        assert_eq!(all.len(), 6);
+    }
 }
