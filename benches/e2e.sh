@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end speed of newshound against the loopback feed simulator (examples/feedsim.rs).
 #
-#     bash benches/e2e.sh            # about 8 minutes on 2 cores, plus the release build
+#     bash benches/e2e.sh            # about 5 minutes on 2 cores, plus the release build
 #
 # For each scale it starts `feedsim serve` (feeds and ~100 KB article pages on 127.0.0.1-32),
 # runs `newshound run --once` on a new database under /usr/bin/time -v (every feed and page
 # new), then `run --once --all` (every feed answers 304: the idle cycle), and at the end
 # `feedsim floor` (scraper's parse of the same pages, the floor of the work). The idle cycle is
 # also measured at 100,000 feeds of 1 item, filled with `fetch_articles = false` (it measures
-# 304 handling, not pages), with the feeds in 100 included files of 1,000: when this was
-# written, loading one 100,000-feed file took minutes (the config reader's line/column lookup
-# is quadratic in the file's length), which would blow the time budget. Prints one table with
+# 304 handling, not pages), with the feeds in 100 included files of 1,000, the way a large
+# watchlist is kept. Prints one table with
 # the targets beside the figures, and how much CPU other processes took meanwhile (the figures
 # are only good on an otherwise idle machine). The simulator is killed and the temp dir
 # removed on any exit. Environment: SEED (default 42), KEEP=1 keeps the temp dir (configs,
