@@ -205,6 +205,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Check => Ok(match load_config(&cli.config) {
             Some(config) => {
+                for warning in config.warnings() {
+                    eprintln!("warning: {warning}");
+                }
                 println!("{}", config.summary());
                 ExitCode::SUCCESS
             }
@@ -223,6 +226,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             init_logging(&config.daemon.log_level);
             log_panics();
+            for warning in config.warnings() {
+                tracing::warn!("{warning}");
+            }
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             if once {

@@ -174,6 +174,27 @@ pub struct SmtpSettings {
     pub username: Option<String>,
     /// Password read from `password_file` (trailing newline removed) or `password_env` at load.
     pub password: Option<String>,
+    /// The file the password was read from, kept so the service can warn when other users can
+    /// read it.
+    pub password_file: Option<PathBuf>,
+}
+
+impl SmtpSettings {
+    /// A warning when the password file can be read by every user of the machine: the password
+    /// is then as good as public there. Only the mode is checked (owner-only `0600` or `0400`
+    /// is what `chmod` should give it).
+    pub fn password_file_warning(&self) -> Option<String> {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.password_file.as_ref()?;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        (mode & 0o004 != 0).then(|| {
+            format!(
+                "smtp password file {} is readable by every user (mode {:04o}); run chmod 600 on it",
+                path.display(),
+                mode & 0o7777
+            )
+        })
+    }
 }
 
 impl fmt::Debug for SmtpSettings {
@@ -184,6 +205,7 @@ impl fmt::Debug for SmtpSettings {
             .field("security", &self.security)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("password_file", &self.password_file)
             .finish()
     }
 }
@@ -228,6 +250,15 @@ pub struct DigestSettings {
 }
 
 impl Config {
+    /// Problems that do not stop newshound but that its operator should fix, such as a
+    /// password file every user can read; `check` prints them and the daemon logs them.
+    pub fn warnings(&self) -> Vec<String> {
+        match &self.email.transport {
+            Transport::Smtp(smtp) => smtp.password_file_warning().into_iter().collect(),
+            Transport::File { .. } => Vec::new(),
+        }
+    }
+
     /// A one-line summary for `newshound check`, e.g.
     /// `config OK: 3 feeds, 4 topics, 1 digest; database /path/newshound.db`.
     pub fn summary(&self) -> String {
@@ -397,6 +428,7 @@ mod tests {
             security: Security::StartTls,
             username: Some("news".into()),
             password: Some("hunter2".into()),
+            password_file: None,
         };
         let debug = format!("{smtp:?}");
         assert!(!debug.contains("hunter2"), "{debug}");

@@ -176,6 +176,9 @@ fn read_smtp(section: &Section, diag: &mut Diag, folder: &Path) -> SmtpSettings 
         security,
         username,
         password,
+        password_file: section
+            .value("password_file")
+            .and_then(|file| file.get_ref().as_str().map(|file| folder.join(file))),
     }
 }
 

@@ -540,6 +540,7 @@ mod tests {
             security: Security::StartTls,
             username: username.map(Into::into),
             password: password.map(Into::into),
+            password_file: None,
         }
     }
 

@@ -396,6 +396,39 @@ fn password_file_is_read_and_trimmed() {
     assert!(!format!("{smtp:?}").contains("s3cret"));
 }
 
+/// A password file every user can read is a warning from `check` (on stderr, the config is
+/// still valid); an owner-only one is not.
+#[test]
+fn world_readable_password_file_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = write(dir.path(), "secret", "s3cret\n");
+    let path = write(
+        dir.path(),
+        "n.toml",
+        "[email.smtp]\nhost = \"smtp.example.org\"\nusername = \"u\"\npassword_file = \"secret\"\n",
+    );
+    let check = |mode: u32| {
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(mode)).unwrap();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_newshound"))
+            .arg("-c")
+            .arg(&path)
+            .arg("check")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let warned = check(0o644);
+    assert!(
+        warned.contains("readable by every user (mode 0644)")
+            && warned.contains(&secret.display().to_string()),
+        "{warned}"
+    );
+    assert!(!warned.contains("s3cret"), "{warned}");
+    assert_eq!(check(0o600), "");
+}
+
 /// Conflicting or duplicated definitions are each refused.
 #[test]
 fn conflicts_and_duplicates_are_refused() {

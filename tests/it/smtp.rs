@@ -219,6 +219,7 @@ impl SmtpServer {
                 security,
                 username,
                 password,
+                password_file: None,
             }),
         }
     }
@@ -654,6 +655,7 @@ async fn silent_server_is_a_temporary_failure_after_the_timeout() {
             security: Security::None,
             username: None,
             password: None,
+            password_file: None,
         }),
     };
     let mailer = Mailer::with_timeout(&settings, None, Duration::from_millis(250)).unwrap();
