@@ -338,7 +338,7 @@ pub async fn notify_step(
         None => Delivered::default(),
     };
     Ok(NotifyReport {
-        queued: queued.alerts + queued.digests,
+        queued: queued.alerts + queued.digests + queued.feed_alerts,
         delivered,
     })
 }
