@@ -167,15 +167,13 @@ impl Store {
         Ok(Some(id))
     }
 
-    /// Reads the schema version from the database file: a read that needs the file's lock, so it
-    /// fails (or waits) when the database is unusable, unlike `SELECT 1`.
-    pub fn ping(&self) -> Result<(), StoreError> {
+    /// Takes and releases the write lock, writing nothing: the service cannot work without
+    /// it, and it is what another process holding the database, a read-only file or a broken
+    /// disk take away (a plain read such as `SELECT 1` answers in all those cases).
+    pub fn ping(&mut self) -> Result<(), StoreError> {
         self.conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map_err(|e| self.sql(e))?;
-        Ok(())
+            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+            .map_err(|e| self.sql(e))
     }
 
     /// The gauges of `/metrics`. `is_configured` tells the feeds of the running config from
