@@ -1,5 +1,6 @@
 //! Lifecycle: opening the store, running poll cycles (once, or forever as a service), signals,
-//! configuration reload, retention, and the systemd notification protocol.
+//! configuration reload, retention, the systemd notification protocol, and (in the service) the
+//! monitoring endpoint with the counters it reports.
 //!
 //! Shutdown uses one root [`CancellationToken`]: SIGTERM or SIGINT cancels it, refreshes stop at
 //! their next unit of work (a write already started finishes), and the process exits 0 within
@@ -383,7 +384,9 @@ pub async fn prune_if_due(
 }
 
 /// The service: polls feeds as they fall due until SIGTERM or SIGINT; SIGHUP reloads the
-/// configuration. Tells systemd when it is ready and pings its watchdog.
+/// configuration. Tells systemd when it is ready and pings its watchdog. With `[daemon]
+/// listen` it also serves `/healthz` and `/metrics` (bound before READY=1, so a port in use
+/// fails the start).
 pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), DaemonError> {
     let cancel = CancellationToken::new();
     let store = open_store(&config).await?;
