@@ -404,11 +404,7 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
     let metrics = Arc::new(Metrics::new());
     if let Some(addr) = current.config.daemon.listen {
         let listener = monitor::bind(addr).await?;
-        let endpoint = Endpoint {
-            metrics: Arc::clone(&metrics),
-            store: store.clone(),
-            config: config_rx.clone(),
-        };
+        let endpoint = Endpoint::new(Arc::clone(&metrics), store.clone(), config_rx.clone());
         tracker.spawn(monitor::serve(listener, endpoint, cancel.clone()));
     }
     let notify_metrics = Arc::clone(&metrics);

@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -78,6 +79,26 @@ pub struct Endpoint {
     pub store: StoreHandle,
     /// The running config, replaced on reload.
     pub config: watch::Receiver<Arc<Config>>,
+    /// Set while a database check of `/healthz` runs. A check that timed out still waits in
+    /// the store's queue (up to its busy timeout); probes arriving meanwhile answer 503 at
+    /// once instead of queueing more, so a locked database cannot make the queue grow.
+    pub checking: Arc<AtomicBool>,
+}
+
+impl Endpoint {
+    /// The endpoint over these parts.
+    pub fn new(
+        metrics: Arc<Metrics>,
+        store: StoreHandle,
+        config: watch::Receiver<Arc<Config>>,
+    ) -> Endpoint {
+        Endpoint {
+            metrics,
+            store,
+            config,
+            checking: Arc::new(AtomicBool::new(false)),
+        }
+    }
 }
 
 /// Serves `listener` until `cancel`.
@@ -158,14 +179,25 @@ impl Endpoint {
     /// `Ok` when the scheduler runs and the database answers in time; else why not.
     async fn health(&self) -> Result<(), String> {
         self.metrics.scheduler_health()?;
-        let ping = self.store.call(|s| s.ping());
-        match tokio::time::timeout(DATABASE_ANSWER_WITHIN, ping).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(format!("database error: {e}")),
-            Err(_) => Err(format!(
+        let slow = || {
+            format!(
                 "the database did not answer within {} s",
                 DATABASE_ANSWER_WITHIN.as_secs()
-            )),
+            )
+        };
+        if self.checking.swap(true, Ordering::AcqRel) {
+            return Err(slow());
+        }
+        let (store, checking) = (self.store.clone(), Arc::clone(&self.checking));
+        let ping = tokio::spawn(async move {
+            let _done = ClearOnDrop(checking);
+            store.call(|s| s.ping()).await
+        });
+        match tokio::time::timeout(DATABASE_ANSWER_WITHIN, ping).await {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(e))) => Err(format!("database error: {e}")),
+            Ok(Err(e)) => Err(format!("database check failed: {e}")),
+            Err(_) => Err(slow()),
         }
     }
 
@@ -193,6 +225,15 @@ impl Endpoint {
                 None
             }
         }
+    }
+}
+
+/// Clears the flag when dropped, however the check ends.
+struct ClearOnDrop(Arc<AtomicBool>);
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 

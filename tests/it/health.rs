@@ -269,6 +269,15 @@ fn healthz_and_metrics_after_the_demo_cycle() {
     assert_eq!(http(port, "GET", "/").map(|a| a.0), Some(404));
     assert_eq!(http(port, "GET", "/metricsx").map(|a| a.0), Some(404));
     assert_eq!(http(port, "POST", "/metrics").map(|a| a.0), Some(405));
+    // An oversized request head is refused without harm.
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let huge = format!(
+        "GET /metrics HTTP/1.1\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let _ = stream.write_all(huge.as_bytes());
+    drop(stream);
+    assert_eq!(http(port, "GET", "/healthz").map(|a| a.0), Some(200));
     stop(child);
 }
 
@@ -299,6 +308,16 @@ fn healthz_is_503_while_the_database_is_locked() {
         "{:?}",
         asked.elapsed()
     );
+    // Probes meanwhile answer at once rather than queue behind the waiting check.
+    for _ in 0..3 {
+        let asked = Instant::now();
+        assert_eq!(http(port, "GET", "/healthz").map(|a| a.0), Some(503));
+        assert!(
+            asked.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            asked.elapsed()
+        );
+    }
 
     locker.execute_batch("COMMIT;").unwrap();
     drop(locker);
