@@ -246,6 +246,37 @@ mod tests {
         store.record_poll(id, &record).unwrap();
     }
 
+    /// Version 6 counts a feed already failing at upgrade time from its last poll, so the
+    /// upgrade itself does not report old failures at once; working feeds are not failing.
+    #[test]
+    fn migration_starts_existing_failure_runs_at_the_last_poll() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v5.db");
+        let mut store = Store {
+            conn: rusqlite::Connection::open(&path).unwrap(),
+            path: path.clone(),
+            stories: None,
+            story_window: super::super::DEFAULT_STORY_WINDOW,
+        };
+        store.migrate_to(5).unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO feeds (id, config_url, url, name, created_at, last_polled_at,
+                     consecutive_errors) VALUES (1, 'a', 'a', 'a', 0, 500, 3);
+                 INSERT INTO feeds (id, config_url, url, name, created_at, last_polled_at,
+                     consecutive_errors) VALUES (2, 'b', 'b', 'b', 0, 500, 0);",
+            )
+            .unwrap();
+        store.migrate().unwrap();
+        let broken = store.feeds_to_report_broken(at(10_000)).unwrap();
+        assert_eq!(broken.len(), 1);
+        assert_eq!(
+            (broken[0].feed_id, broken[0].failing_since),
+            (1, Some(at(500)))
+        );
+    }
+
     fn message(kind: FeedAlertKind) -> NewMessage<'static> {
         NewMessage {
             kind: kind.outbox_kind(),
