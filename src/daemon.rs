@@ -1,5 +1,6 @@
 //! Lifecycle: opening the store, running poll cycles (once, or forever as a service), signals,
-//! configuration reload, retention, and the systemd notification protocol.
+//! configuration reload, retention, the systemd notification protocol, and (in the service) the
+//! monitoring endpoint with the counters it reports.
 //!
 //! Shutdown uses one root [`CancellationToken`]: SIGTERM or SIGINT cancels it, refreshes stop at
 //! their next unit of work (a write already started finishes), and the process exits 0 within
@@ -19,6 +20,8 @@ use tokio_util::task::TaskTracker;
 use crate::config::{self, Config, ConfigErrors, DaemonSettings, FeedSettings};
 use crate::fetch::{FetchSettings, Fetcher};
 use crate::matcher::{Topic, TopicSet};
+use crate::metrics::{ErrorKind, Metrics};
+use crate::monitor::{self, Endpoint, ListenError};
 use crate::notify::queue;
 use crate::notify::send::{self, Delivered, Due};
 use crate::notify::transport::Mailer;
@@ -60,6 +63,9 @@ pub enum DaemonError {
     /// Installing a signal handler failed.
     #[error("cannot install signal handlers: {0}")]
     Signal(#[from] std::io::Error),
+    /// The monitoring endpoint (`[daemon] listen`) could not bind its address.
+    #[error(transparent)]
+    Listen(#[from] ListenError),
 }
 
 /// What one poll cycle did, printed by `run --once`.
@@ -338,7 +344,7 @@ pub async fn notify_step(
         None => Delivered::default(),
     };
     Ok(NotifyReport {
-        queued: queued.alerts + queued.digests,
+        queued: queued.alerts + queued.digests + queued.feed_alerts,
         delivered,
     })
 }
@@ -378,7 +384,9 @@ pub async fn prune_if_due(
 }
 
 /// The service: polls feeds as they fall due until SIGTERM or SIGINT; SIGHUP reloads the
-/// configuration. Tells systemd when it is ready and pings its watchdog.
+/// configuration. Tells systemd when it is ready and pings its watchdog. With `[daemon]
+/// listen` it also serves `/healthz` and `/metrics` (bound before READY=1, so a port in use
+/// fails the start).
 pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), DaemonError> {
     let cancel = CancellationToken::new();
     let store = open_store(&config).await?;
@@ -393,7 +401,19 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
     let mut watchdog = tokio::time::interval(watchdog_period());
     let mut last_prune_check = Instant::now() - PRUNE_EVERY;
     let (config_tx, config_rx) = watch::channel(Arc::clone(&current.config));
-    tracker.spawn(notify_loop(store.clone(), config_rx, cancel.clone()));
+    let metrics = Arc::new(Metrics::new());
+    if let Some(addr) = current.config.daemon.listen {
+        let listener = monitor::bind(addr).await?;
+        let endpoint = Endpoint::new(Arc::clone(&metrics), store.clone(), config_rx.clone());
+        tracker.spawn(monitor::serve(listener, endpoint, cancel.clone()));
+    }
+    let notify_metrics = Arc::clone(&metrics);
+    tracker.spawn(notify_loop(
+        store.clone(),
+        config_rx,
+        notify_metrics,
+        cancel.clone(),
+    ));
     notify(&[sd_notify::NotifyState::Ready]);
     tracing::info!(feeds = current.config.feeds.len(), database = %current.config.daemon.database.display(), "newshound started");
     loop {
@@ -407,15 +427,24 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
             Some(finished) = done_rx.recv() => running.finish(finished),
             _ = watchdog.tick() => notify(&[sd_notify::NotifyState::Watchdog]),
             _ = tick.tick() => {
-                let started = current.start_due(&tracker, &mut running, &done_tx).await;
+                // One scheduling pass: the "cycle" of /healthz and /metrics.
+                let pass = Instant::now();
+                let started = current.start_due(&tracker, &mut running, &done_tx, &metrics).await;
+                let mut completed = started.is_ok();
                 if let Err(e) = started {
+                    metrics.error(ErrorKind::Database);
                     tracing::error!(error = %e, "cannot read due feeds");
                 }
                 if last_prune_check.elapsed() >= Duration::from_secs(3600) {
                     last_prune_check = Instant::now();
                     if let Err(e) = prune_if_due(&store, current.config.daemon.retention, Utc::now()).await {
+                        completed = false;
+                        metrics.error(ErrorKind::Database);
                         tracing::error!(error = %e, "retention failed");
                     }
+                }
+                if completed {
+                    metrics.pass_completed(pass.elapsed());
                 }
             }
         }
@@ -439,6 +468,7 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
 async fn notify_loop(
     store: StoreHandle,
     mut config: watch::Receiver<Arc<Config>>,
+    metrics: Arc<Metrics>,
     cancel: CancellationToken,
 ) {
     let mut mailer = mailer_or_log(&config.borrow());
@@ -459,8 +489,12 @@ async fn notify_loop(
                     result = step => result,
                     () = cancel.cancelled() => return,
                 };
-                if let Err(e) = result {
-                    tracing::error!(error = %e, "email step failed; it is retried");
+                match result {
+                    Ok(report) => metrics.notified(&report),
+                    Err(e) => {
+                        metrics.error(ErrorKind::Database);
+                        tracing::error!(error = %e, "email step failed; it is retried");
+                    }
                 }
             }
         }
@@ -507,6 +541,7 @@ impl Loaded {
         tracker: &TaskTracker,
         running: &mut Running,
         done: &mpsc::UnboundedSender<Finished>,
+        metrics: &Arc<Metrics>,
     ) -> Result<(), StoreError> {
         // At most twice the fetch concurrency in flight: enough to keep fetching while others
         // are parsed and stored; the rest start on later ticks, so memory (and this query) does
@@ -533,10 +568,18 @@ impl Loaded {
             };
             let job = job(state, feed, &self.config);
             let ctx = self.ctx.clone();
+            let metrics = Arc::clone(metrics);
             tracker.spawn(async move {
+                let began = Instant::now();
                 match pipeline::refresh_feed(&ctx, job).await {
-                    Ok(_) => mark.recorded = true,
-                    Err(e) => tracing::error!(error = %e, "feed refresh could not be recorded"),
+                    Ok(report) => {
+                        metrics.refreshed(&report, began.elapsed());
+                        mark.recorded = true;
+                    }
+                    Err(e) => {
+                        metrics.error(ErrorKind::Database);
+                        tracing::error!(error = %e, "feed refresh could not be recorded");
+                    }
                 }
                 drop(mark);
             });

@@ -27,8 +27,10 @@
 //! - [`opml`] converts OPML subscription lists into `[[feeds]]` TOML.
 //! - [`notify`] renders alerts and digests, keeps the outbox and delivers email.
 //! - [`model`] holds the plain data passed between stages.
+//! - [`metrics`] counts what the service does; [`monitor`] serves `/healthz` and `/metrics`
+//!   (`[daemon] listen`).
 //!
-//! Only `fetch`, `store` and `daemon` do I/O; the other stages take plain data and `now`.
+//! Only `fetch`, `store`, `notify`, `monitor` and `daemon` do I/O; the other stages take plain data and `now`.
 
 pub mod config;
 pub mod daemon;
@@ -37,7 +39,9 @@ pub mod extract;
 pub mod fetch;
 pub mod language;
 pub mod matcher;
+pub mod metrics;
 pub mod model;
+pub mod monitor;
 pub mod notify;
 pub mod opml;
 pub mod parse;

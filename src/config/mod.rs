@@ -27,6 +27,7 @@ mod units;
 mod watchlists;
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -35,7 +36,7 @@ use chrono_tz::Tz;
 use url::Url;
 
 use reader::{Diag, Section, Source, include_paths};
-use sections::{read_daemon, read_digests, read_email};
+use sections::{read_admin, read_daemon, read_digests, read_email};
 pub use units::{is_valid_address, parse_duration, parse_size, parse_time, parse_weekday};
 use watchlists::Watchlists;
 
@@ -54,6 +55,9 @@ pub struct Config {
     pub email: EmailSettings,
     /// Scheduled summaries that topics may send their hits to.
     pub digests: Vec<DigestSettings>,
+    /// Who hears about broken and recovered feeds: `[email] admin`, else the first `[email] to`;
+    /// `None` when neither is given (the emails are then not made).
+    pub admin: Option<String>,
 }
 
 /// `[daemon]`: settings of the running process as a whole.
@@ -89,6 +93,11 @@ pub struct DaemonSettings {
     /// How far back a new article is compared with others to find its story: wire copies
     /// appear within days, and the comparison's memory grows with this window.
     pub story_window: Duration,
+    /// Address of the HTTP endpoint serving `/healthz` and `/metrics`; none when not wanted.
+    /// Only the service (`newshound run`) listens; a change needs a restart.
+    pub listen: Option<SocketAddr>,
+    /// A feed failing for longer than this gets one "feed broken" email to the admin.
+    pub feed_failure_alert_after: Duration,
 }
 
 /// One `[[feeds]]` entry.
@@ -373,7 +382,9 @@ fn load_main(path: &Path, folder: &Path, errors: &mut Vec<ConfigError>) -> Optio
     top.check_keys(&mut diag, TOP_KEYS, None);
 
     let daemon = read_daemon(&top.table(&mut diag, "daemon"), &mut diag, folder);
-    let email = read_email(&top.table(&mut diag, "email"), &mut diag, folder);
+    let email_section = top.table(&mut diag, "email");
+    let email = read_email(&email_section, &mut diag, folder);
+    let admin = read_admin(&email_section, &mut diag, &email.to);
     let digests = read_digests(&top, &mut diag, &email.to);
     let includes = include_paths(&top, &mut diag, folder, path);
     let mut watchlists = Watchlists::new(&daemon, &email, &digests, folder);
@@ -391,6 +402,7 @@ fn load_main(path: &Path, folder: &Path, errors: &mut Vec<ConfigError>) -> Optio
         topics,
         email,
         digests,
+        admin,
     })
 }
 

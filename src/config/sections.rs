@@ -2,6 +2,7 @@
 //! tables into their settings, applying defaults.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_RETENTION: Duration = Duration::from_secs(180 * 24 * 3600);
 const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 const DEFAULT_STORY_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+const DEFAULT_FEED_FAILURE_ALERT_AFTER: Duration = Duration::from_secs(2 * 24 * 3600);
 const DEFAULT_MAX_BODY_BYTES: u64 = 5 * 1024 * 1024;
 const DEFAULT_MAX_IMMEDIATE_PER_HOUR: u32 = 12;
 const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
@@ -41,8 +43,17 @@ const DAEMON_KEYS: &[&str] = &[
     "retention",
     "max_backoff",
     "story_window",
+    "listen",
+    "feed_failure_alert_after",
 ];
-const EMAIL_KEYS: &[&str] = &["from", "to", "max_immediate_per_hour", "smtp", "file"];
+const EMAIL_KEYS: &[&str] = &[
+    "from",
+    "to",
+    "admin",
+    "max_immediate_per_hour",
+    "smtp",
+    "file",
+];
 const SMTP_KEYS: &[&str] = &[
     "host",
     "port",
@@ -91,7 +102,38 @@ pub(super) fn read_daemon(section: &Section, diag: &mut Diag, folder: &Path) -> 
         retention: section.duration_or(diag, "retention", DEFAULT_RETENTION, NOT_ZERO),
         max_backoff: section.duration_or(diag, "max_backoff", DEFAULT_MAX_BACKOFF, NOT_ZERO),
         story_window: section.duration_or(diag, "story_window", DEFAULT_STORY_WINDOW, NOT_ZERO),
+        listen: section.parsed(diag, "listen", |text: String| parse_listen(&text)),
+        feed_failure_alert_after: section.duration_or(
+            diag,
+            "feed_failure_alert_after",
+            DEFAULT_FEED_FAILURE_ALERT_AFTER,
+            NOT_ZERO,
+        ),
     }
+}
+
+/// `listen`: an IP address and port such as `"127.0.0.1:9464"` or `"[::1]:9464"`. Host names
+/// are refused, so the address bound is the one written.
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    text.trim().parse().map_err(|_| {
+        format!(
+            "invalid listen address {text:?}; write an IP address and port such as \"127.0.0.1:9464\""
+        )
+    })
+}
+
+/// `[email] admin`, else the first of `[email] to`: the recipient of "feed broken" and
+/// "recovered" emails.
+pub(super) fn read_admin(section: &Section, diag: &mut Diag, to: &[String]) -> Option<String> {
+    section
+        .parsed(diag, "admin", |address: String| {
+            if is_valid_address(&address) {
+                Ok(address)
+            } else {
+                Err(invalid_address(&address))
+            }
+        })
+        .or_else(|| to.first().cloned())
 }
 
 fn to_usize(number: u64) -> usize {

@@ -9,12 +9,14 @@
 //! - [`compose`] makes the RFC 5322 message: both parts, Message-ID from the outbox row,
 //!   List-Id per topic, Auto-Submitted.
 //! - [`queue`] puts due alerts and digests into the outbox (grouped by story, capped per hour).
+//! - [`feed_health`] reports feeds failing for too long, and their recovery, to the admin.
 //! - [`send`] delivers the outbox with retries and records every answer.
 //! - [`transport`] delivers a finished message through SMTP or into a folder, and tells
 //!   temporary failures (retry) from permanent ones (give up) with the server's answer.
 
 pub mod compose;
 pub mod digest;
+pub mod feed_health;
 pub mod queue;
 pub mod render;
 pub mod send;

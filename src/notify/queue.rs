@@ -32,9 +32,11 @@ pub struct Queued {
     pub digests: usize,
     /// Recipients whose hits wait because the hourly cap is reached.
     pub capped: usize,
+    /// "Feed broken" and "recovered" emails to the admin.
+    pub feed_alerts: usize,
 }
 
-/// Queues every immediate alert and digest due at `now`.
+/// Queues every immediate alert, digest and feed health report due at `now`.
 pub fn queue_due(
     store: &mut Store,
     config: &Config,
@@ -45,6 +47,7 @@ pub fn queue_due(
     for digest in &config.digests {
         queued.digests += queue_digest(store, config, digest, now)?;
     }
+    queued.feed_alerts = super::feed_health::queue_feed_alerts(store, config, now)?;
     Ok(queued)
 }
 

@@ -145,14 +145,16 @@ impl Store {
     }
 
     /// Records a poll that stored nothing (not modified, or failed): the poll time, the status,
-    /// the error counter and the next poll time. A 304 costs this one write and nothing else.
+    /// the error counter, when the current run of failures began (for the "feed broken" email)
+    /// and the next poll time. A 304 costs this one write and nothing else.
     pub fn record_poll(&mut self, feed_id: i64, record: &PollRecord) -> Result<(), StoreError> {
         let failed = record.status == "error";
         self.conn
             .prepare_cached(
                 "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, last_status = ?4,
                      last_http_status = ?5, last_error = ?6,
-                     consecutive_errors = CASE WHEN ?7 THEN consecutive_errors + 1 ELSE 0 END
+                     consecutive_errors = CASE WHEN ?7 THEN consecutive_errors + 1 ELSE 0 END,
+                     failing_since = CASE WHEN ?7 THEN COALESCE(failing_since, ?2) ELSE NULL END
                  WHERE id = ?1",
             )
             .and_then(|mut st| {
@@ -218,7 +220,7 @@ pub(super) fn write_success(
     let record = &update.record;
     tx.prepare_cached(
         "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, last_status = ?4,
-             last_http_status = ?5, last_error = NULL, consecutive_errors = 0,
+             last_http_status = ?5, last_error = NULL, consecutive_errors = 0, failing_since = NULL,
              etag = ?6, last_modified = ?7, url = COALESCE(?8, url), title = COALESCE(?9, title),
              item_count = (SELECT count(*) FROM articles WHERE feed_id = ?1)
          WHERE id = ?1",

@@ -21,6 +21,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
 mod articles;
+mod feed_health;
 mod feeds;
 mod hits;
 mod outbox;
@@ -29,6 +30,7 @@ mod stories;
 pub use articles::{
     EntryRecord, MAX_PAGE_ATTEMPTS, PageResult, PendingPage, Pruned, StoredArticle, StoredEntries,
 };
+pub use feed_health::{CountsByLabel, FeedAlert, FeedAlertKind, StoreCounts};
 pub use feeds::{FeedSpec, FeedState, PollRecord, SuccessfulPoll};
 pub use hits::{HitFilter, StoredHit};
 pub use outbox::{AlertHit, NewMessage, OutboxMessage};
@@ -55,6 +57,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0005_outbox.sql",
         include_str!("../../migrations/0005_outbox.sql"),
+    ),
+    (
+        "0006_feed_health.sql",
+        include_str!("../../migrations/0006_feed_health.sql"),
     ),
 ];
 

@@ -387,7 +387,8 @@ impl Store {
     }
 }
 
-fn insert_message(
+/// Inserts one message (with what it carries) inside `tx`; returns its row id.
+pub(super) fn insert_message(
     tx: &rusqlite::Transaction<'_>,
     new: &NewMessage<'_>,
     now: DateTime<Utc>,

@@ -96,7 +96,8 @@ alert = "weekly"
                 "{file}:2:1: daemon.poll_intervall: unknown key; expected one of: database, \
                  poll_interval, concurrency, per_host_concurrency, user_agent, request_timeout, \
                  connect_timeout, max_body_bytes, fetch_articles, allow_private_networks, \
-                 log_level, retention, max_backoff, story_window"
+                 log_level, retention, max_backoff, story_window, listen, \
+                 feed_failure_alert_after"
             ),
             format!(
                 "{file}:5:7: feeds[0].url: invalid url \"https://bad host.example/feed\": \

@@ -8,6 +8,9 @@ mod fetch;
 /// The binary under systemd's protocol, signals, and CLI commands.
 mod service;
 
+/// The service's /healthz and /metrics endpoint, and the feed broken / recovered emails.
+mod health;
+
 /// The shipped systemd unit, checked with systemd-analyze.
 mod systemd;
 

@@ -86,7 +86,16 @@ pub struct TestServer {
 impl TestServer {
     /// Starts the server on a free port; it lives as long as the test's runtime.
     pub async fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        TestServer::start_on(0, handler).await
+    }
+
+    /// Starts the server on 127.0.0.1:`port` (0 for a free one): a test can let requests to a
+    /// port be refused first and answered later.
+    pub async fn start_on(
+        port: u16,
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> TestServer {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);

@@ -1,0 +1,221 @@
+//! "Feed broken" and "recovered" emails to the admin address: a configured feed whose current
+//! run of failed polls began longer ago than `[daemon] feed_failure_alert_after` is reported
+//! once; when it works again after such a report, its recovery is reported once. Each email goes
+//! into the outbox in the transaction that records it against the feed
+//! ([`Store::enqueue_feed_alert`]), so it is never lost nor sent twice.
+//!
+//! Everything shown comes from the feed row (name, URL, last error: partly from the network),
+//! so it is put on one line without control characters and escaped in the HTML part.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use html_escape::encode_safe;
+
+use super::compose::{Envelope, compose};
+use super::queue::sender;
+use super::render::Rendered;
+use crate::config::Config;
+use crate::store::{FeedAlert, FeedAlertKind, NewMessage, Store, StoreError};
+
+/// Longest error text quoted in an email; a server's error page can be long.
+const MAX_ERROR_CHARS: usize = 500;
+
+/// Queues every broken and recovered report due at `now`; returns how many were queued.
+pub fn queue_feed_alerts(
+    store: &mut Store,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let Some(admin) = config.admin.as_deref() else {
+        return Ok(0);
+    };
+    let threshold = chrono::Duration::from_std(config.daemon.feed_failure_alert_after)
+        .unwrap_or(chrono::Duration::MAX);
+    let began_before = now.checked_sub_signed(threshold).unwrap_or(now);
+    let configured: HashSet<&str> = config.feeds.iter().map(|f| f.url.as_str()).collect();
+    let mut alerts = store.feeds_to_report_broken(began_before)?;
+    alerts.extend(store.feeds_to_report_recovered()?);
+    let from = sender(config);
+    let mut queued = 0;
+    for alert in alerts
+        .iter()
+        .filter(|a| configured.contains(a.config_url.as_str()))
+    {
+        let rendered = render(alert);
+        let message = NewMessage {
+            kind: alert.kind.outbox_kind(),
+            name: None,
+            recipient: admin,
+            sender: &from,
+            subject: &rendered.subject,
+            hit_ids: &[],
+            digest_slot: None,
+        };
+        let id = store.enqueue_feed_alert(alert, &message, now, |outbox_id| {
+            finish(&rendered, &from, admin, outbox_id, now)
+        })?;
+        if id.is_some() {
+            queued += 1;
+            tracing::warn!(feed = %alert.name, url = %alert.url, kind = alert.kind.outbox_kind(), "feed health email queued");
+        }
+    }
+    Ok(queued)
+}
+
+/// The message bytes; an address lettre cannot parse still yields a row, with the error as its
+/// body, as for topic alerts.
+fn finish(
+    rendered: &Rendered,
+    from: &str,
+    to: &str,
+    outbox_id: i64,
+    now: DateTime<Utc>,
+) -> (String, Vec<u8>) {
+    let envelope = Envelope {
+        from,
+        to,
+        outbox_id,
+        date: now,
+        topics: &[],
+    };
+    compose(rendered, &envelope).unwrap_or_else(|e| {
+        let id = super::compose::message_id(outbox_id, now, from);
+        (id, e.to_string().into_bytes())
+    })
+}
+
+/// Subject, plain text and HTML of one report.
+pub fn render(alert: &FeedAlert) -> Rendered {
+    let name = one_line(&alert.name, 200);
+    let lines = facts(alert);
+    let (subject, lead) = match alert.kind {
+        FeedAlertKind::Broken => (
+            format!("[newshound] Feed broken: {name}"),
+            "This feed has been failing; newshound keeps polling it and will tell you once it \
+             works again."
+                .to_string(),
+        ),
+        FeedAlertKind::Recovered => (
+            format!("[newshound] Feed recovered: {name}"),
+            "This feed, reported broken before, works again.".to_string(),
+        ),
+    };
+    let mut text = format!("{lead}\n\n");
+    for (label, value) in &lines {
+        text.push_str(&format!("{label}: {value}\n"));
+    }
+    text.push_str("\n-- \nnewshound feed health\n");
+    let mut html = String::from(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n</head>\n<body>\n",
+    );
+    html.push_str(&format!("<p>{}</p>\n<table>\n", encode_safe(&lead)));
+    for (label, value) in &lines {
+        html.push_str(&format!(
+            "<tr><th align=\"left\">{}</th><td>{}</td></tr>\n",
+            encode_safe(label),
+            encode_safe(value)
+        ));
+    }
+    html.push_str("</table>\n<p>newshound feed health</p>\n</body>\n</html>\n");
+    Rendered {
+        subject: one_line(&subject, 200),
+        text,
+        html,
+    }
+}
+
+/// The facts shown, as (label, one-line value) pairs.
+fn facts(alert: &FeedAlert) -> Vec<(&'static str, String)> {
+    let time = |t: Option<DateTime<Utc>>| {
+        t.map_or_else(
+            || "unknown".to_string(),
+            |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        )
+    };
+    let mut lines = vec![
+        ("Feed", one_line(&alert.name, 200)),
+        ("URL", one_line(&alert.url, 2000)),
+    ];
+    match alert.kind {
+        FeedAlertKind::Broken => {
+            lines.push(("Failing since", time(alert.failing_since)));
+            lines.push(("Failed polls", alert.failed_polls.to_string()));
+            lines.push(("Last attempt", time(alert.last_polled_at)));
+            let error = alert.last_error.as_deref().unwrap_or("unknown");
+            lines.push(("Last error", one_line(error, MAX_ERROR_CHARS)));
+        }
+        FeedAlertKind::Recovered => {
+            lines.push(("Reported broken at", time(alert.broken_reported_at)));
+            lines.push(("Working again at", time(alert.last_polled_at)));
+        }
+    }
+    lines
+}
+
+/// `text` on one line without control or bidi characters, cut to `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| {
+            let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi { ' ' } else { c }
+        })
+        .collect();
+    let joined = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.chars().count() <= max {
+        joined
+    } else {
+        let mut cut: String = joined.chars().take(max.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(kind: FeedAlertKind) -> FeedAlert {
+        FeedAlert {
+            kind,
+            feed_id: 1,
+            config_url: "http://x.example/f".into(),
+            url: "http://x.example/f?a=1&b=<2>".into(),
+            name: "Evil <script>alert(1)</script>\r\nBcc: victim@example.org".into(),
+            failing_since: Some(DateTime::from_timestamp(1_795_773_600, 0).unwrap()),
+            last_error: Some("HTTP 500 <b>boom</b>".into()),
+            failed_polls: 7,
+            last_polled_at: Some(DateTime::from_timestamp(1_795_900_000, 0).unwrap()),
+            broken_reported_at: None,
+        }
+    }
+
+    /// Whatever the feed row holds is escaped in HTML and cannot break the subject line.
+    #[test]
+    fn feed_values_are_escaped_and_kept_on_one_line() {
+        let r = render(&alert(FeedAlertKind::Broken));
+        assert!(
+            !r.subject.contains('\n') && !r.subject.contains('\r'),
+            "{}",
+            r.subject
+        );
+        assert!(r.subject.starts_with("[newshound] Feed broken: Evil"));
+        assert!(!r.html.contains("<script>"), "{}", r.html);
+        assert!(!r.html.contains("<b>boom"), "{}", r.html);
+        assert!(r.html.contains("&lt;script&gt;"), "{}", r.html);
+        for fact in [
+            "Failing since: 2026-11-27 10:00 UTC",
+            "Failed polls: 7",
+            "Last error: HTTP 500 <b>boom</b>",
+        ] {
+            assert!(r.text.contains(fact), "{fact} missing:\n{}", r.text);
+        }
+        let recovered = render(&alert(FeedAlertKind::Recovered));
+        assert!(
+            recovered
+                .subject
+                .starts_with("[newshound] Feed recovered: ")
+        );
+    }
+}
