@@ -261,6 +261,9 @@ async fn store_feed(
     if parsed.repaired {
         tracing::info!(feed = %job.state.name, "feed document was malformed and has been repaired");
     }
+    if parsed.dropped_entries > 0 {
+        tracing::warn!(feed = %job.state.name, kept = parsed.entries.len(), dropped = parsed.dropped_entries, "feed holds too many entries; only the newest are taken");
+    }
     let now = Utc::now();
     let hints = PublisherHints {
         ttl: parsed.ttl,
