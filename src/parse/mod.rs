@@ -596,4 +596,44 @@ mod tests {
         let feed = parse_ok(rss(&[]).as_bytes());
         assert!(feed.entries.is_empty());
     }
+
+    /// Issue 8: a document with more than MAX_ENTRIES items keeps the newest by date (undated
+    /// ones last, in document order), in document order, and counts the rest.
+    #[test]
+    fn only_the_newest_entries_are_taken() {
+        let items: Vec<String> = (0..MAX_ENTRIES + 5)
+            .map(|n| {
+                // Items 0..5 are the oldest by date although they come first.
+                let day = if n < 5 { 1 } else { 2 + n % 20 };
+                format!(
+                    "<title>Item {n}</title><guid>g{n}</guid>\
+                     <pubDate>{day:02} Jun 2025 10:00:00 GMT</pubDate>"
+                )
+            })
+            .collect();
+        let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+        let feed = parse_ok(rss(&refs).as_bytes());
+        assert_eq!(feed.entries.len(), MAX_ENTRIES);
+        assert_eq!(feed.dropped_entries, 5);
+        assert_eq!(feed.entries[0].guid.as_deref(), Some("g5"));
+        assert!(feed.entries.windows(2).all(|w| {
+            let n = |e: &Entry| e.guid.as_ref().unwrap()[1..].parse::<usize>().unwrap();
+            n(&w[0]) < n(&w[1])
+        }));
+    }
+
+    /// Issue 8: a huge title or description is cut before conversion, at a character boundary.
+    #[test]
+    fn huge_text_fields_are_cut() {
+        let title = "é".repeat(MAX_TITLE_BYTES);
+        let description = "word ".repeat(MAX_TEXT_BYTES / 2);
+        let item =
+            format!("<title>{title}</title><guid>g</guid><description>{description}</description>");
+        let feed = parse_ok(rss(&[&item]).as_bytes());
+        let entry = &feed.entries[0];
+        assert!(entry.title.as_ref().unwrap().len() <= MAX_TITLE_BYTES);
+        assert!(entry.title.as_ref().unwrap().starts_with("éé"));
+        assert!(entry.summary.as_ref().unwrap().len() <= MAX_TEXT_BYTES);
+        assert_eq!(feed.dropped_entries, 0);
+    }
 }
