@@ -471,7 +471,7 @@ async fn fetch_page(
             page_failed(ctx, feed, pending, format!("{url}: unexpected 304"), false).await
         }
         Err(err) => {
-            let refused = err.is_refusal() || err.is_gone();
+            let refused = err.is_refusal() || err.is_gone() || err.is_too_large();
             page_failed(ctx, feed, pending, err.to_string(), refused).await
         }
     }

@@ -221,6 +221,12 @@ impl FetchError {
     pub fn is_refusal(&self) -> bool {
         matches!(self, FetchError::Refused { .. })
     }
+
+    /// True when the body was over the size limit: a page that large (or a compression bomb)
+    /// will be as large next time, so a page fetch is not retried.
+    pub fn is_too_large(&self) -> bool {
+        matches!(self, FetchError::TooLarge { .. })
+    }
 }
 
 /// The HTTP side of newshound: clients, limits and politeness in one place.

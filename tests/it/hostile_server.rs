@@ -73,6 +73,8 @@ enum Behaviour {
     NestedPage,
     /// A feed whose one item carries 100,000 nested `<div>`s as its description.
     NestedDescription,
+    /// A feed whose one item's description nests 100,000 XML elements (not CDATA).
+    NestedXml,
     /// A feed with [`MANY_ITEMS`] items.
     ManyItems,
     /// A feed with one item whose description is [`HUGE_DESCRIPTION_BYTES`] long.
@@ -104,6 +106,7 @@ impl Behaviour {
             "/external-entity.xml" => Behaviour::ExternalEntity,
             "/nested.html" => Behaviour::NestedPage,
             "/nested-description.xml" => Behaviour::NestedDescription,
+            "/nested-xml.xml" => Behaviour::NestedXml,
             "/many-items.xml" => Behaviour::ManyItems,
             "/huge-description.xml" => Behaviour::HugeDescription,
             "/wrong-types.json" => Behaviour::JsonWrongTypes,
@@ -168,6 +171,7 @@ async fn serve(mut stream: TcpStream, addr: SocketAddr) {
         Behaviour::ExternalEntity => full(&mut stream, RSS_UTF8, external_entity(query)).await,
         Behaviour::NestedPage => full(&mut stream, "text/html", nested_page()).await,
         Behaviour::NestedDescription => full(&mut stream, RSS_UTF8, nested_description()).await,
+        Behaviour::NestedXml => full(&mut stream, RSS_UTF8, nested_xml()).await,
         Behaviour::ManyItems => many_items(&mut stream).await,
         Behaviour::HugeDescription => huge_description(&mut stream).await,
         Behaviour::JsonWrongTypes => {
@@ -475,6 +479,10 @@ fn nested_page() -> String {
 fn nested_description() -> Vec<u8> {
     let cdata = format!("<![CDATA[{}]]>", nested_divs());
     one_item_feed("utf-8", "nested", b"Deep item", cdata.as_bytes())
+}
+
+fn nested_xml() -> Vec<u8> {
+    one_item_feed("utf-8", "nested-xml", b"Deep XML", nested_divs().as_bytes())
 }
 
 /// [`MANY_ITEMS`] items, streamed 1,000 at a time, newest first.
