@@ -175,6 +175,15 @@ pub enum FetchError {
         /// Why.
         reason: String,
     },
+    /// A fetch that failed after a redirect, wrapped so that the message names the URL asked
+    /// for (the feed) as well as the one that failed.
+    #[error("{from}: redirected to {source}")]
+    Redirected {
+        /// The URL first requested.
+        from: Url,
+        /// The failure at the redirect target.
+        source: Box<FetchError>,
+    },
     /// A local file could not be read.
     #[error("{path}: {message}")]
     File {
@@ -196,9 +205,42 @@ impl Fetched {
 }
 
 impl FetchError {
+    /// The failure itself, through any [`FetchError::Redirected`] wrapper.
+    fn innermost(&self) -> &FetchError {
+        match self {
+            FetchError::Redirected { source, .. } => source.innermost(),
+            other => other,
+        }
+    }
+
+    /// The URL that failed (`None` for files and redirect wrappers).
+    fn failed_url(&self) -> Option<&Url> {
+        match self {
+            FetchError::Timeout { url, .. }
+            | FetchError::Network { url, .. }
+            | FetchError::Status { url, .. }
+            | FetchError::TooLarge { url, .. }
+            | FetchError::TooManyRedirects { url }
+            | FetchError::BadRedirect { url }
+            | FetchError::Refused { url, .. } => Some(url),
+            FetchError::Redirected { .. } | FetchError::File { .. } => None,
+        }
+    }
+
+    /// Wraps a failure at a redirect target so that it names `start` too.
+    fn after_redirect_from(self, start: &Url) -> FetchError {
+        match self.failed_url() {
+            Some(url) if url != start => FetchError::Redirected {
+                from: start.clone(),
+                source: Box::new(self),
+            },
+            _ => self,
+        }
+    }
+
     /// The server's `Retry-After`, when it sent one with a 429 or 503.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self {
+        match self.innermost() {
             FetchError::Status { retry_after, .. } => *retry_after,
             _ => None,
         }
@@ -206,7 +248,7 @@ impl FetchError {
 
     /// HTTP status of the failure, when the server answered.
     pub fn http_status(&self) -> Option<u16> {
-        match self {
+        match self.innermost() {
             FetchError::Status { status, .. } => Some(*status),
             _ => None,
         }
@@ -219,13 +261,13 @@ impl FetchError {
 
     /// True when retrying cannot help (refused by the guard or the scheme rules).
     pub fn is_refusal(&self) -> bool {
-        matches!(self, FetchError::Refused { .. })
+        matches!(self.innermost(), FetchError::Refused { .. })
     }
 
     /// True when the body was over the size limit: a page that large (or a compression bomb)
     /// will be as large next time, so a page fetch is not retried.
     pub fn is_too_large(&self) -> bool {
-        matches!(self, FetchError::TooLarge { .. })
+        matches!(self.innermost(), FetchError::TooLarge { .. })
     }
 }
 
@@ -279,7 +321,7 @@ impl Fetcher {
         let _permits = self.acquire(url).await;
         let limit = self.settings.request_timeout;
         match tokio::time::timeout(limit, self.fetch_http(url, origin, validators)).await {
-            Ok(result) => result,
+            Ok(result) => result.map_err(|e| e.after_redirect_from(url)),
             Err(_) => Err(FetchError::Timeout {
                 url: url.clone(),
                 after: limit,

@@ -274,17 +274,26 @@ async fn redirect_loop_stops_after_five_hops() {
 }
 
 /// A feed's server must not send newshound to a private address another host owns (an
-/// internal service, the cloud metadata endpoint): the redirect is refused before connecting.
+/// internal service, the cloud metadata endpoint, a name that resolves to loopback): the
+/// redirect is refused before connecting, while redirects within the feed's own host still work.
 #[tokio::test]
 async fn redirect_to_a_private_address_is_refused() {
     let server = HostileServer::start().await;
-    let hostile = ["/redirect-private.xml", "/redirect-metadata.xml"];
+    let hostile = [
+        "/redirect-private.xml",
+        "/redirect-metadata.xml",
+        "/redirect-localhost.xml",
+    ];
     let config = config_with(&server, FEEDS_ONLY, &hostile);
     let run = run_bounded("redirect to private", &config).await;
-    assert_eq!(run.feeds(), (1, 2), "{}", run.stdout);
+    assert_eq!(run.feeds(), (1, 3), "{}", run.stdout);
     assert_good_feed_stored(&config, &server);
-    for (path, address) in hostile.iter().zip(["10.0.0.1", "169.254.169.254"]) {
+    let addresses = ["10.0.0.1", "169.254.169.254", "127.0.0.1"];
+    for (path, address) in hostile.iter().zip(addresses) {
         let error = feed_error(&config, &server.url(path));
+        eprintln!("hostile redirect to private: recorded error: {error}");
+        let named = format!("{}: redirected to http://", server.url(path));
+        assert!(error.starts_with(&named), "{error}");
         assert!(error.contains("refused"), "{error}");
         assert!(error.contains(address), "{error}");
     }

@@ -57,6 +57,8 @@ enum Behaviour {
     RedirectLoop,
     /// A redirect to a private address (10.0.0.1) and another to the cloud metadata address.
     RedirectPrivate(&'static str),
+    /// A redirect to this server by the name `localhost`: another host that resolves to loopback.
+    RedirectLocalhost,
     /// 10 MB of response headers.
     HugeHeaders,
     /// A feed that says UTF-8 and holds invalid UTF-8 bytes.
@@ -98,6 +100,7 @@ impl Behaviour {
             "/redirect-metadata.xml" => {
                 Behaviour::RedirectPrivate("http://169.254.169.254/latest/meta-data/")
             }
+            "/redirect-localhost.xml" => Behaviour::RedirectLocalhost,
             "/huge-headers.xml" => Behaviour::HugeHeaders,
             "/invalid-utf8.xml" => Behaviour::InvalidUtf8,
             "/mislabelled.xml" => Behaviour::Mislabelled,
@@ -163,6 +166,10 @@ async fn serve(mut stream: TcpStream, addr: SocketAddr) {
         Behaviour::SlowHeaders => slow_headers(&mut stream).await,
         Behaviour::RedirectLoop => redirect(&mut stream, &format!("{target}x")).await,
         Behaviour::RedirectPrivate(to) => redirect(&mut stream, to).await,
+        Behaviour::RedirectLocalhost => {
+            let to = format!("http://localhost:{}/good.xml", addr.port());
+            redirect(&mut stream, &to).await
+        }
         Behaviour::HugeHeaders => huge_headers(&mut stream).await,
         Behaviour::InvalidUtf8 => full(&mut stream, RSS_UTF8, invalid_utf8()).await,
         Behaviour::Mislabelled => full(&mut stream, RSS_UTF8, mislabelled()).await,
