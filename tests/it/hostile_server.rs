@@ -65,6 +65,8 @@ enum Behaviour {
     InvalidUtf8,
     /// A feed labelled UTF-8 in HTTP and XML whose body is windows-1252.
     Mislabelled,
+    /// An article page labelled UTF-8 whose body is windows-1252.
+    MislabelledPage,
     /// A feed labelled UTF-8 whose body is UTF-16 without a BOM.
     Utf16AsUtf8,
     /// A feed with the "billion laughs" entity expansion.
@@ -105,6 +107,7 @@ impl Behaviour {
             "/invalid-utf8.xml" => Behaviour::InvalidUtf8,
             "/mislabelled.xml" => Behaviour::Mislabelled,
             "/utf16-as-utf8.xml" => Behaviour::Utf16AsUtf8,
+            "/mislabelled.html" => Behaviour::MislabelledPage,
             "/billion-laughs.xml" => Behaviour::BillionLaughs,
             "/external-entity.xml" => Behaviour::ExternalEntity,
             "/nested.html" => Behaviour::NestedPage,
@@ -174,6 +177,9 @@ async fn serve(mut stream: TcpStream, addr: SocketAddr) {
         Behaviour::InvalidUtf8 => full(&mut stream, RSS_UTF8, invalid_utf8()).await,
         Behaviour::Mislabelled => full(&mut stream, RSS_UTF8, mislabelled()).await,
         Behaviour::Utf16AsUtf8 => full(&mut stream, RSS_UTF8, utf16_as_utf8()).await,
+        Behaviour::MislabelledPage => {
+            full(&mut stream, "text/html; charset=utf-8", mislabelled_page()).await
+        }
         Behaviour::BillionLaughs => full(&mut stream, RSS_UTF8, billion_laughs()).await,
         Behaviour::ExternalEntity => full(&mut stream, RSS_UTF8, external_entity(query)).await,
         Behaviour::NestedPage => full(&mut stream, "text/html", nested_page()).await,
@@ -426,6 +432,12 @@ fn mislabelled() -> Vec<u8> {
         b"Caf\xe9 cr\xe8me \xe0 Z\xfcrich",
         b"\x93Quoted\x94 \x96 dash",
     )
+}
+
+/// [`good_page`] about Zürich, in windows-1252.
+fn mislabelled_page() -> Vec<u8> {
+    let page = good_page("/Zürich");
+    encoding_rs::WINDOWS_1252.encode(&page).0.into_owned()
 }
 
 fn utf16_as_utf8() -> Vec<u8> {
