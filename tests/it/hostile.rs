@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use newshound::store::{FeedState, Store, StoredArticle};
 
 use crate::hostile_server::{GOOD_TITLES, HostileServer};
-use crate::support::{TestConfig, feed};
+use crate::support::{TestConfig, feed, newshound};
 
 /// A run that takes longer than this is killed and fails its test.
 const TIME_LIMIT: Duration = Duration::from_secs(60);
@@ -216,6 +216,13 @@ async fn failing_feed(name: &str, daemon: &str, path: &str) -> (Run, String) {
         error.contains(&url),
         "error does not name the feed: {error}"
     );
+    // `newshound feeds` shows the operator the same error on the feed's line.
+    let listing = newshound(&config.path(), &["feeds"]);
+    let line = listing
+        .lines()
+        .find(|l| l.starts_with("hostile-0 "))
+        .unwrap();
+    assert!(line.ends_with(&error), "{line}");
     (run, error.replace(&url, ""))
 }
 
