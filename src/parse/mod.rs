@@ -14,11 +14,12 @@
 //!
 //! # Files
 //! This file runs feed-rs and converts its model into ours; `encoding` detects and transcodes the
-//! document's encoding, `normalise` is the repair pass, and `text` turns fields into plain text
-//! or article HTML.
+//! document's encoding, `normalise` is the repair pass, `runs` cuts overlong text runs before
+//! parsing, and `text` turns fields into plain text or article HTML.
 
 mod encoding;
 mod normalise;
+mod runs;
 mod text;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -119,6 +120,8 @@ pub fn parse_feed(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
+    let body = runs::cut_long_text_runs(body);
+    let body = body.as_ref();
     let input = apply_http_charset(body, http_charset);
     let first = parse_guarded(&input, base_url);
     if let Ok(feed) = first
