@@ -42,8 +42,12 @@ pub struct ParsedFeed {
     pub language: Option<String>,
     /// RSS `<ttl>`: the publisher asks not to be polled more often than this.
     pub ttl: Option<std::time::Duration>,
-    /// The items, in document order.
+    /// The items, in document order (the newest [`crate::parse::MAX_ENTRIES`] when the
+    /// document holds more).
     pub entries: Vec<Entry>,
+    /// Items of the document left out because it held more than [`crate::parse::MAX_ENTRIES`];
+    /// logged, so an operator can tell why a huge feed's old items are missing.
+    pub dropped_entries: usize,
     /// True when the first parse failed or came back hollow and the normalising pass was needed;
     /// logged so operators can tell publishers their feed is broken.
     pub repaired: bool,

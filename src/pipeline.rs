@@ -261,6 +261,9 @@ async fn store_feed(
     if parsed.repaired {
         tracing::info!(feed = %job.state.name, "feed document was malformed and has been repaired");
     }
+    if parsed.dropped_entries > 0 {
+        tracing::warn!(feed = %job.state.name, kept = parsed.entries.len(), dropped = parsed.dropped_entries, "feed holds too many entries; only the newest are taken");
+    }
     let now = Utc::now();
     let hints = PublisherHints {
         ttl: parsed.ttl,
@@ -468,7 +471,7 @@ async fn fetch_page(
             page_failed(ctx, feed, pending, format!("{url}: unexpected 304"), false).await
         }
         Err(err) => {
-            let refused = err.is_refusal() || err.is_gone();
+            let refused = err.is_refusal() || err.is_gone() || err.is_too_large();
             page_failed(ctx, feed, pending, err.to_string(), refused).await
         }
     }

@@ -19,7 +19,7 @@ pub fn decode_html(body: &[u8], http_charset: Option<&str>) -> String {
         return decode_with(encoding, &body[bom_len..]);
     }
     if let Some(encoding) = http_charset.and_then(encoding_for_http_label) {
-        return decode_with(encoding, body);
+        return decode_claimed(encoding, body);
     }
     if let Some(encoding) = charset_from_meta(&body[..body.len().min(META_PRESCAN_BYTES)]) {
         // Pages re-saved as UTF-8 keep their old `<meta charset>`; non-ASCII text that is valid
@@ -30,12 +30,29 @@ pub fn decode_html(body: &[u8], http_charset: Option<&str>) -> String {
         {
             return text.to_owned();
         }
-        return decode_with(encoding, body);
+        return decode_claimed(encoding, body);
     }
     match std::str::from_utf8(body) {
         Ok(text) => text.to_owned(),
         Err(_) => decode_with(detect_encoding(body), body),
     }
+}
+
+/// Decodes `body` with the encoding its header or `<meta>` claims, except a UTF-8 claim that is
+/// plainly false (issue 8): when the body is not valid UTF-8 and holds not one valid multi-byte
+/// UTF-8 sequence, every non-ASCII byte would become U+FFFD (a windows-1252 page labelled UTF-8
+/// loses every accent and breaks topic matching), so the encoding is guessed instead. A UTF-8
+/// page with a few stray bytes keeps UTF-8.
+fn decode_claimed(encoding: &'static Encoding, body: &[u8]) -> String {
+    if encoding == UTF_8 && std::str::from_utf8(body).is_err() && !has_utf8_multibyte(body) {
+        return decode_with(detect_encoding(body), body);
+    }
+    decode_with(encoding, body)
+}
+
+/// True when `body` holds at least one valid multi-byte UTF-8 sequence.
+fn has_utf8_multibyte(body: &[u8]) -> bool {
+    body.utf8_chunks().any(|chunk| !chunk.valid().is_ascii())
 }
 
 /// Guesses the legacy encoding of undeclared bytes that are not UTF-8.
@@ -193,5 +210,22 @@ mod tests {
             b"<meta charset=windows-1251><p>Gr\xfc\xdfe aus M\xfcnchen und K\xf6ln</p>",
         );
         assert!(decode_html(&body, None).contains("Grüße aus München und Köln"));
+    }
+
+    /// Issue 8: a windows-1252 page labelled UTF-8 (by HTTP or `<meta>`) keeps its accents; a
+    /// UTF-8 page with one stray byte stays UTF-8.
+    #[test]
+    fn plainly_false_utf8_label_is_overruled() {
+        let latin = b"<p>Caf\xe9 cr\xe8me \xe0 Z\xfcrich, \x93quoted\x94</p>";
+        let text = decode_html(latin, Some("utf-8"));
+        assert!(text.contains("Café crème à Zürich"), "{text}");
+        let meta = [b"<meta charset=\"utf-8\">".as_slice(), latin].concat();
+        assert!(decode_html(&meta, None).contains("Zürich"));
+        let stray = "<p>Zürich \u{2013} Genève</p>"
+            .bytes()
+            .chain([0xff])
+            .collect::<Vec<_>>();
+        let text = decode_html(&stray, Some("utf-8"));
+        assert!(text.starts_with("<p>Zürich – Genève</p>"), "{text}");
     }
 }

@@ -5,7 +5,9 @@
 //! host that resolves to a loopback, private, link-local or unspecified address is refused unless
 //! `allow_private_networks` is set. The guard sits in the DNS resolver, so the address checked is
 //! the address connected to (no DNS rebinding window), and IP-literal hosts are checked before
-//! each request. Redirects are followed here, not by reqwest, so that permanent moves can be
+//! each request. A configured feed is trusted, and so are its redirects within its own host; a
+//! redirect to another host is the server's choice and is guarded like an article link.
+//! Redirects are followed here, not by reqwest, so that permanent moves can be
 //! recorded, every hop is guarded, and no `Referer` is ever sent.
 //!
 //! # Files
@@ -173,6 +175,15 @@ pub enum FetchError {
         /// Why.
         reason: String,
     },
+    /// A fetch that failed after a redirect, wrapped so that the message names the URL asked
+    /// for (the feed) as well as the one that failed.
+    #[error("{from}: redirected to {source}")]
+    Redirected {
+        /// The URL first requested.
+        from: Url,
+        /// The failure at the redirect target.
+        source: Box<FetchError>,
+    },
     /// A local file could not be read.
     #[error("{path}: {message}")]
     File {
@@ -194,9 +205,42 @@ impl Fetched {
 }
 
 impl FetchError {
+    /// The failure itself, through any [`FetchError::Redirected`] wrapper.
+    fn innermost(&self) -> &FetchError {
+        match self {
+            FetchError::Redirected { source, .. } => source.innermost(),
+            other => other,
+        }
+    }
+
+    /// The URL that failed (`None` for files and redirect wrappers).
+    fn failed_url(&self) -> Option<&Url> {
+        match self {
+            FetchError::Timeout { url, .. }
+            | FetchError::Network { url, .. }
+            | FetchError::Status { url, .. }
+            | FetchError::TooLarge { url, .. }
+            | FetchError::TooManyRedirects { url }
+            | FetchError::BadRedirect { url }
+            | FetchError::Refused { url, .. } => Some(url),
+            FetchError::Redirected { .. } | FetchError::File { .. } => None,
+        }
+    }
+
+    /// Wraps a failure at a redirect target so that it names `start` too.
+    fn after_redirect_from(self, start: &Url) -> FetchError {
+        match self.failed_url() {
+            Some(url) if url != start => FetchError::Redirected {
+                from: start.clone(),
+                source: Box::new(self),
+            },
+            _ => self,
+        }
+    }
+
     /// The server's `Retry-After`, when it sent one with a 429 or 503.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self {
+        match self.innermost() {
             FetchError::Status { retry_after, .. } => *retry_after,
             _ => None,
         }
@@ -204,7 +248,7 @@ impl FetchError {
 
     /// HTTP status of the failure, when the server answered.
     pub fn http_status(&self) -> Option<u16> {
-        match self {
+        match self.innermost() {
             FetchError::Status { status, .. } => Some(*status),
             _ => None,
         }
@@ -217,7 +261,13 @@ impl FetchError {
 
     /// True when retrying cannot help (refused by the guard or the scheme rules).
     pub fn is_refusal(&self) -> bool {
-        matches!(self, FetchError::Refused { .. })
+        matches!(self.innermost(), FetchError::Refused { .. })
+    }
+
+    /// True when the body was over the size limit: a page that large (or a compression bomb)
+    /// will be as large next time, so a page fetch is not retried.
+    pub fn is_too_large(&self) -> bool {
+        matches!(self.innermost(), FetchError::TooLarge { .. })
     }
 }
 
@@ -271,7 +321,7 @@ impl Fetcher {
         let _permits = self.acquire(url).await;
         let limit = self.settings.request_timeout;
         match tokio::time::timeout(limit, self.fetch_http(url, origin, validators)).await {
-            Ok(result) => result,
+            Ok(result) => result.map_err(|e| e.after_redirect_from(url)),
             Err(_) => Err(FetchError::Timeout {
                 url: url.clone(),
                 after: limit,
@@ -310,21 +360,25 @@ impl Fetcher {
         origin: Origin,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
-        let guarded =
-            matches!(origin, Origin::ArticleLink { .. }) && !self.settings.allow_private_networks;
-        let (client, accept) = match origin {
-            Origin::ConfiguredFeed => (&self.feed_client, FEED_ACCEPT),
-            Origin::CommandLine => (&self.feed_client, PAGE_ACCEPT),
-            Origin::ArticleLink { .. } => (&self.page_client, PAGE_ACCEPT),
+        let accept = match origin {
+            Origin::ConfiguredFeed => FEED_ACCEPT,
+            Origin::CommandLine | Origin::ArticleLink { .. } => PAGE_ACCEPT,
         };
         let mut url = start.clone();
         let mut moved_to = None;
         let mut all_permanent = true;
         for hop in 0..=MAX_REDIRECTS {
+            let guarded = self.is_guarded(origin, start, &url);
             if guarded {
                 refuse_private_literal(&url)?;
             }
-            let response = send(client, &url, accept, validators).await?;
+            let link = matches!(origin, Origin::ArticleLink { .. });
+            let client = if guarded || link {
+                &self.page_client
+            } else {
+                &self.feed_client
+            };
+            let response = send(client, &url, accept, validators, &self.settings).await?;
             if guarded {
                 refuse_private_peer(&url, response.remote_addr())?;
             }
@@ -345,6 +399,21 @@ impl Fetcher {
             return self.finish(url, response, moved_to).await;
         }
         Err(FetchError::TooManyRedirects { url: start.clone() })
+    }
+
+    /// Whether `url`, reached from `start`, goes through the address guard. Article links
+    /// always do. A URL the user gave (a configured feed, the command line) is trusted, and so
+    /// are redirects within its host; a redirect to another host is the server's choice, not the
+    /// user's, so it is guarded like a link: a public feed must not be able to send newshound to
+    /// an internal service or a cloud metadata address. `allow_private_networks` lifts all of it.
+    fn is_guarded(&self, origin: Origin, start: &Url, url: &Url) -> bool {
+        if self.settings.allow_private_networks {
+            return false;
+        }
+        match origin {
+            Origin::ArticleLink { .. } => true,
+            Origin::ConfiguredFeed | Origin::CommandLine => url.host() != start.host(),
+        }
     }
 
     async fn finish(
@@ -370,7 +439,7 @@ impl Fetcher {
                 retry_after,
             });
         }
-        let body = read_capped(response, &url, self.settings.max_body_bytes).await?;
+        let body = read_capped(response, &url, &self.settings).await?;
         Ok(FetchOutcome::Fetched(Box::new(Fetched {
             status: status.as_u16(),
             body,
@@ -444,6 +513,7 @@ async fn send(
     url: &Url,
     accept: &'static str,
     validators: &Validators,
+    settings: &FetchSettings,
 ) -> Result<reqwest::Response, FetchError> {
     let mut request = client
         .get(url.clone())
@@ -454,25 +524,42 @@ async fn send(
     if let Some(last_modified) = validators.last_modified.as_deref() {
         request = request.header(header::IF_MODIFIED_SINCE, last_modified);
     }
-    request.send().await.map_err(|e| network_error(url, &e))
+    request
+        .send()
+        .await
+        .map_err(|e| network_error(url, &e, settings))
 }
 
-fn network_error(url: &Url, err: &reqwest::Error) -> FetchError {
+/// A reqwest error as a [`FetchError`]. reqwest's own timeouts (connect, and a read that sees no
+/// byte for `request_timeout`) can fire together with the whole-fetch limit; both say which
+/// limit ran out, like [`FetchError::Timeout`] does.
+fn network_error(url: &Url, err: &reqwest::Error, settings: &FetchSettings) -> FetchError {
     if let Some(refused) = find_source::<RefusedAddress>(err) {
         return FetchError::Refused {
             url: url.clone(),
             reason: refused.to_string(),
         };
     }
-    if err.is_timeout() {
+    if err.is_timeout() && err.is_connect() {
         return FetchError::Network {
             url: url.clone(),
-            message: "timed out".into(),
+            message: format!("connect timed out after {:?}", settings.connect_timeout),
         };
+    }
+    if err.is_timeout() {
+        return FetchError::Timeout {
+            url: url.clone(),
+            after: settings.request_timeout,
+        };
+    }
+    let mut message = error_chain(err);
+    if message.contains("message head is too large") {
+        // hyper's words for a response whose headers exceed its buffer (about 400 KiB).
+        message = format!("response headers too large ({message})");
     }
     FetchError::Network {
         url: url.clone(),
-        message: error_chain(err),
+        message,
     }
 }
 
@@ -513,8 +600,9 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 async fn read_capped(
     mut response: reqwest::Response,
     url: &Url,
-    limit: u64,
+    settings: &FetchSettings,
 ) -> Result<Vec<u8>, FetchError> {
+    let limit = settings.max_body_bytes;
     let too_large = || FetchError::TooLarge {
         url: url.clone(),
         limit,
@@ -523,7 +611,11 @@ async fn read_capped(
         return Err(too_large());
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| network_error(url, &e))? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| network_error(url, &e, settings))?
+    {
         if (body.len() + chunk.len()) as u64 > limit {
             return Err(too_large());
         }

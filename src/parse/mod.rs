@@ -14,11 +14,12 @@
 //!
 //! # Files
 //! This file runs feed-rs and converts its model into ours; `encoding` detects and transcodes the
-//! document's encoding, `normalise` is the repair pass, and `text` turns fields into plain text
-//! or article HTML.
+//! document's encoding, `normalise` is the repair pass, `runs` cuts overlong text runs before
+//! parsing, and `text` turns fields into plain text or article HTML.
 
 mod encoding;
 mod normalise;
+mod runs;
 mod text;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -31,6 +32,20 @@ use crate::model::{Entry, ParsedFeed};
 use encoding::{apply_http_charset, strip_utf8_declaration};
 use normalise::{count_item_elements, local_name, normalise, root_element};
 use text::{clean_plain, content_html, html_to_plain, text_to_plain};
+
+/// At most this many entries of one document are taken, the newest first (by published, else
+/// updated date; undated ones after dated ones, in document order). A news feed holds tens to a
+/// few hundred items; one with 100,000 cost 20 s of storing and matching per poll and hundreds
+/// of megabytes. The rest are counted in [`ParsedFeed::dropped_entries`].
+pub const MAX_ENTRIES: usize = 1000;
+
+/// An entry's summary and content are cut to this many bytes before they are converted: a real
+/// article is well under 1 MiB of HTML, and a 50 MB description cost over a minute of text
+/// conversion and matching.
+pub const MAX_TEXT_BYTES: usize = 1 << 20;
+
+/// Titles (of the feed and of its entries) are cut to this many bytes before conversion.
+pub const MAX_TITLE_BYTES: usize = 4096;
 
 /// Why a document did not yield entries. Every variant is an answer about the document, so the
 /// caller can record it against the feed and go on.
@@ -105,6 +120,8 @@ pub fn parse_feed(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
+    let body = runs::cut_long_text_runs(body);
+    let body = body.as_ref();
     let input = apply_http_charset(body, http_charset);
     let first = parse_guarded(&input, base_url);
     if let Ok(feed) = first
@@ -219,14 +236,19 @@ fn classify_failure(second: RunError, normalised: &str) -> ParseError {
 // feed-rs model -> newshound model
 
 /// Converts feed-rs's feed into ours: plain-text fields cleaned, links absolute, TTL as duration.
-fn convert_feed(feed: feed_rs::model::Feed, base_url: &Url, repaired: bool) -> ParsedFeed {
+fn convert_feed(mut feed: feed_rs::model::Feed, base_url: &Url, repaired: bool) -> ParsedFeed {
     let language = feed.language.as_deref().and_then(clean_plain);
+    let dropped_entries = keep_newest(&mut feed.entries, MAX_ENTRIES);
+    if let Some(title) = feed.title.as_mut() {
+        truncate_at_char(&mut title.content, MAX_TITLE_BYTES);
+    }
     let entries = feed
         .entries
         .into_iter()
         .map(|entry| convert_entry(entry, base_url, language.as_deref()))
         .collect();
     ParsedFeed {
+        dropped_entries,
         title: feed.title.as_ref().and_then(text_to_plain),
         ttl: feed
             .ttl
@@ -237,12 +259,60 @@ fn convert_feed(feed: feed_rs::model::Feed, base_url: &Url, repaired: bool) -> P
     }
 }
 
+/// Keeps the `max` newest of `entries` (see [`MAX_ENTRIES`]), in document order, and returns how
+/// many were dropped. A document within the limit is left untouched.
+fn keep_newest(entries: &mut Vec<feed_rs::model::Entry>, max: usize) -> usize {
+    if entries.len() <= max {
+        return 0;
+    }
+    let dropped = entries.len() - max;
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    // Stable: equal (or missing) dates keep document order; `None` sorts after every date.
+    order.sort_by_key(|&i| std::cmp::Reverse(entries[i].published.or(entries[i].updated)));
+    let mut keep = vec![false; entries.len()];
+    for &i in &order[..max] {
+        keep[i] = true;
+    }
+    let mut index = 0;
+    entries.retain(|_| {
+        index += 1;
+        keep[index - 1]
+    });
+    dropped
+}
+
+/// Cuts `text` to at most `max` bytes, at a character boundary.
+fn truncate_at_char(text: &mut String, max: usize) {
+    if text.len() <= max {
+        return;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+}
+
+/// Cuts an entry's text fields to [`MAX_TITLE_BYTES`] and [`MAX_TEXT_BYTES`] before conversion.
+fn cap_entry_fields(entry: &mut feed_rs::model::Entry) {
+    if let Some(title) = entry.title.as_mut() {
+        truncate_at_char(&mut title.content, MAX_TITLE_BYTES);
+    }
+    if let Some(summary) = entry.summary.as_mut() {
+        truncate_at_char(&mut summary.content, MAX_TEXT_BYTES);
+    }
+    if let Some(body) = entry.content.as_mut().and_then(|c| c.body.as_mut()) {
+        truncate_at_char(body, MAX_TEXT_BYTES);
+    }
+}
+
 /// Converts one feed-rs entry; `feed_language` fills in when the item declares none.
 fn convert_entry(
-    entry: feed_rs::model::Entry,
+    mut entry: feed_rs::model::Entry,
     base_url: &Url,
     feed_language: Option<&str>,
 ) -> Entry {
+    cap_entry_fields(&mut entry);
     let guid = Some(entry.id.trim().to_string()).filter(|g| !g.is_empty());
     let link =
         article_link(&entry.links, base_url).or_else(|| guid.as_deref().and_then(permalink_guid));
@@ -528,5 +598,45 @@ mod tests {
     fn feed_without_items_is_ok_and_empty() {
         let feed = parse_ok(rss(&[]).as_bytes());
         assert!(feed.entries.is_empty());
+    }
+
+    /// Issue 8: a document with more than MAX_ENTRIES items keeps the newest by date (undated
+    /// ones last, in document order), in document order, and counts the rest.
+    #[test]
+    fn only_the_newest_entries_are_taken() {
+        let items: Vec<String> = (0..MAX_ENTRIES + 5)
+            .map(|n| {
+                // Items 0..5 are the oldest by date although they come first.
+                let day = if n < 5 { 1 } else { 2 + n % 20 };
+                format!(
+                    "<title>Item {n}</title><guid>g{n}</guid>\
+                     <pubDate>{day:02} Jun 2025 10:00:00 GMT</pubDate>"
+                )
+            })
+            .collect();
+        let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+        let feed = parse_ok(rss(&refs).as_bytes());
+        assert_eq!(feed.entries.len(), MAX_ENTRIES);
+        assert_eq!(feed.dropped_entries, 5);
+        assert_eq!(feed.entries[0].guid.as_deref(), Some("g5"));
+        assert!(feed.entries.windows(2).all(|w| {
+            let n = |e: &Entry| e.guid.as_ref().unwrap()[1..].parse::<usize>().unwrap();
+            n(&w[0]) < n(&w[1])
+        }));
+    }
+
+    /// Issue 8: a huge title or description is cut before conversion, at a character boundary.
+    #[test]
+    fn huge_text_fields_are_cut() {
+        let title = "é".repeat(MAX_TITLE_BYTES);
+        let description = "word ".repeat(MAX_TEXT_BYTES / 2);
+        let item =
+            format!("<title>{title}</title><guid>g</guid><description>{description}</description>");
+        let feed = parse_ok(rss(&[&item]).as_bytes());
+        let entry = &feed.entries[0];
+        assert!(entry.title.as_ref().unwrap().len() <= MAX_TITLE_BYTES);
+        assert!(entry.title.as_ref().unwrap().starts_with("éé"));
+        assert!(entry.summary.as_ref().unwrap().len() <= MAX_TEXT_BYTES);
+        assert_eq!(feed.dropped_entries, 0);
     }
 }

@@ -55,3 +55,10 @@ mod dedup_quality;
 
 /// Email transports against a real SMTP server process (aiosmtpd), and that server's helper.
 mod smtp;
+
+/// Hostile servers (issue 8): bombs, endless and slow bodies, redirects, huge headers, bad
+/// encodings, entity attacks, deep nesting and huge feeds, through the real binary.
+mod hostile;
+
+/// The loopback server behind `hostile`, which controls every byte it sends.
+mod hostile_server;
