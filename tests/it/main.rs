@@ -52,3 +52,6 @@ mod dedup_quality;
 
 /// Email transports against a real SMTP server process (aiosmtpd), and that server's helper.
 mod smtp;
+
+/// SIGKILL at random moments, restart, and nothing lost or duplicated (issue 8).
+mod crash;
