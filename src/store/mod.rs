@@ -95,6 +95,28 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A write failed for lack of space: the disk is full, or the process's file size limit
+    /// (`RLIMIT_FSIZE`, systemd's `LimitFSIZE=`) is reached. The transaction was rolled back;
+    /// ingestion waits and resumes once space is freed.
+    #[error(
+        "database {path}: disk full or file size limit reached; the change was rolled back and \
+         is redone once space is freed ({source})"
+    )]
+    Full {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// Another process held the database's write lock for longer than the busy timeout.
+    #[error(
+        "database {path} is locked by another process: gave up after waiting {}s ({source})",
+        BUSY_TIMEOUT.as_secs()
+    )]
+    Busy {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
     /// The blocking task running a statement panicked or was cancelled.
     #[error("database task failed: {0}")]
     Task(String),
@@ -206,10 +228,7 @@ impl Store {
     }
 
     fn sql(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sql {
-            path: self.path.clone(),
-            source,
-        }
+        sql_err(&self.path, source)
     }
 
     /// Reads a small persistent fact of the daemon (e.g. when retention last ran).
@@ -243,10 +262,43 @@ fn from_unix(secs: i64) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// The error of a failed statement, told apart by what the operator can do about it: free
+/// space, stop the other process holding the lock, or read the SQL error.
 fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
-    StoreError::Sql {
-        path: path.to_owned(),
-        source,
+    let path = path.to_owned();
+    match source.sqlite_error() {
+        Some(e) if is_full(e) => StoreError::Full { path, source },
+        Some(e)
+            if matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            StoreError::Busy { path, source }
+        }
+        _ => StoreError::Sql { path, source },
+    }
+}
+
+/// SQLite reports a full disk as `SQLITE_FULL` when a write comes up short, but a write refused
+/// outright (`EFBIG` past the file size limit, `ENOSPC` on the first byte) or a file that
+/// cannot grow comes back as an I/O error of that write or truncation.
+fn is_full(error: &rusqlite::ffi::Error) -> bool {
+    error.code == rusqlite::ErrorCode::DiskFull
+        || matches!(
+            error.extended_code,
+            rusqlite::ffi::SQLITE_IOERR_WRITE
+                | rusqlite::ffi::SQLITE_IOERR_TRUNCATE
+                | rusqlite::ffi::SQLITE_IOERR_SHMSIZE
+        )
+}
+
+impl StoreError {
+    /// The database cannot take writes for now (full, or locked by another process): every
+    /// refresh would fail the same way, so ingestion pauses instead of fetching feeds whose
+    /// results cannot be kept.
+    pub fn pauses_ingestion(&self) -> bool {
+        matches!(self, StoreError::Full { .. } | StoreError::Busy { .. })
     }
 }
 

@@ -44,7 +44,7 @@ const MIN_KILLS: usize = 32;
 const MAX_LIVES: usize = 70;
 
 /// The immediate topics and the one word each matches.
-const TOPICS: [(&str, &str); 2] = [
+pub const TOPICS: [(&str, &str); 2] = [
     ("Zeppelin watch", "zeppelin"),
     ("Marmalade watch", "marmalade"),
 ];
@@ -159,18 +159,21 @@ const WORDS: &[&str] = &[
     "regional",
 ];
 
-/// One item of one served feed, derived from the seed.
-struct Item {
+/// One item of one served feed, derived from the seed; its text is unlike every other item's,
+/// so each is a story of its own. The outage tests serve them too.
+pub struct Item {
     /// Path of its page on the simulator.
-    path: String,
-    title: String,
+    pub path: String,
+    /// The feed entry's title (no topic word in it).
+    pub title: String,
     /// Paragraphs of its page.
     paragraphs: Vec<String>,
     /// Names of the topics its page text matches.
-    topics: Vec<&'static str>,
+    pub topics: Vec<&'static str>,
 }
 
-fn item(feed: usize, n: usize) -> Item {
+/// Item `n` of feed `feed`.
+pub fn item(feed: usize, n: usize) -> Item {
     let mut rng = fastrand::Rng::with_seed(SEED ^ ((feed as u64) << 32) ^ n as u64);
     let mut topics = Vec::new();
     let mut words: Vec<&str> = (0..140).map(|_| WORDS[rng.usize(..WORDS.len())]).collect();
@@ -194,7 +197,8 @@ fn item(feed: usize, n: usize) -> Item {
     }
 }
 
-fn page(item: &Item) -> String {
+/// The article page of an item.
+pub fn page(item: &Item) -> String {
     let body: String = item
         .paragraphs
         .iter()
@@ -374,7 +378,8 @@ fn received(smtp: &SmtpServer) -> Vec<Received> {
         .collect()
 }
 
-fn header(message: &[u8], name: &str) -> Option<String> {
+/// The value of a header of a raw message.
+pub fn header(message: &[u8], name: &str) -> Option<String> {
     let text = String::from_utf8_lossy(message);
     let prefix = format!("{}:", name.to_ascii_lowercase());
     text.lines()
@@ -384,7 +389,7 @@ fn header(message: &[u8], name: &str) -> Option<String> {
 }
 
 /// Undoes quoted-printable soft line breaks and `=XX` escapes, enough to find URLs.
-fn unqp(text: &str) -> String {
+pub fn unqp(text: &str) -> String {
     let joined = text.replace("=\r\n", "").replace("=\n", "");
     let mut out = Vec::with_capacity(joined.len());
     let bytes = joined.as_bytes();
@@ -403,7 +408,8 @@ fn unqp(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn db(path: &Path) -> rusqlite::Connection {
+/// A connection to a test database, waiting for locks like newshound does.
+pub fn db(path: &Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.busy_timeout(Duration::from_secs(10)).unwrap();
     conn

@@ -55,3 +55,6 @@ mod smtp;
 
 /// SIGKILL at random moments, restart, and nothing lost or duplicated (issue 8).
 mod crash;
+
+/// The mail server down, feeds unreachable, the disk full, the database locked (issue 8).
+mod outage;
