@@ -5,12 +5,15 @@
 //! `run --once` runs until nothing is left to do, and the database, the hits, the outbox and
 //! the Maildir are checked against what the served feeds imply.
 //!
-//! What SMTP cannot promise: a kill after the server accepted a message (its final `250`) and
-//! before the outbox row is marked sent leaves the row pending, so the next run sends it again,
-//! byte for byte, with the same Message-ID (RFC 1047 describes this window; mail clients show
-//! one message per Message-ID). The test detects every kill that lands in that window (the
-//! Maildir holds a message whose row is not marked sent) and requires that each such kill, and
-//! nothing else, accounts for a repeated Message-ID.
+//! What SMTP cannot promise: a kill after the message's final dot went out (the server stores it
+//! before it answers `250`) and before the outbox row is marked sent leaves the row pending, so
+//! the next run sends it again, byte for byte, with the same Message-ID (RFC 1047 describes this
+//! window; mail clients show one message per Message-ID). Marking sent overtakes the store's
+//! queue (`StoreHandle::call_first`), so the window is the server's answer plus one commit:
+//! about 1 to 25 ms against aiosmtpd on a busy machine, which 1 to 4 of the 32 kills hit. The
+//! test detects every kill that lands in it (the Maildir holds a message of this life whose row
+//! is not marked sent) and requires that those kills, and nothing else, account for every
+//! repeated Message-ID; by content, no story is in two distinct messages.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -28,8 +31,17 @@ use crate::support::{TestConfig, rss};
 
 const BIN: &str = env!("CARGO_BIN_EXE_newshound");
 
-/// Seeds the served items and the kill schedule; printed so a failure can be replayed.
+/// Seeds the served items, and the kill schedule unless `NEWSHOUND_CRASH_SEED` gives another
+/// (to try more schedules, or replay one that a failure printed).
 const SEED: u64 = 0x6e65_7773_686f_756e;
+
+/// The seed of the kill schedule.
+fn kill_seed() -> u64 {
+    std::env::var("NEWSHOUND_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SEED)
+}
 
 /// Feeds served by the simulator.
 const FEEDS: usize = 4;
@@ -485,8 +497,11 @@ async fn phase(
     }
     let statuses = outbox_status(&config.database());
     let mail = received(smtp);
+    // Only messages received in this life: one accepted in an earlier life may still wait to
+    // be re-sent, and is not this kill's doing.
     let unmarked = mail
         .iter()
+        .skip(life.received_before)
         .any(|m| statuses.get(&m.message_id).is_some_and(|s| s != "sent"));
     if unmarked {
         return Phase::AcceptedNotMarked;
@@ -527,7 +542,8 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
     let config = config(&sim, &smtp);
     let logs = config.dir.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
-    let mut rng = fastrand::Rng::with_seed(SEED);
+    let seed = kill_seed();
+    let mut rng = fastrand::Rng::with_seed(seed);
     let mut phases: BTreeMap<Phase, usize> = BTreeMap::new();
     let mut kills = 0;
     let mut finished_lives = 0;
@@ -745,7 +761,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
     );
 
     eprintln!(
-        "crash test (seed {SEED:#x}): {kills} kills survived over {life_number} lives \
+        "crash test (kill seed {seed}): {kills} kills survived over {life_number} lives \
          ({finished_lives} lives ended by themselves), phases {phases:?}; \
          {} clean run(s) to quiescence",
         quiescent_runs
