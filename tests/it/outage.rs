@@ -258,6 +258,7 @@ async fn unreachable_feeds_fail_clearly_while_the_others_complete() {
         "{refused_error}"
     );
     assert_eq!(error_of("Good"), "ok: ");
+    eprintln!("unreachable feeds: {nowhere}\nunreachable feeds: {refused_error}");
     assert_eq!(
         stored_hits(&config.database(), &format!("http://{}", server.addr)),
         expected_hits(5)
