@@ -152,8 +152,12 @@ impl Store {
                 ))
             })?;
         }
-        let conn = Connection::open(path).map_err(open_err)?;
+        let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // Every transaction here writes. Taking the write lock at BEGIN makes a writer in
+        // another process (a CLI command) a wait of up to the busy timeout; a deferred one that
+        // read first would fail at once with SQLITE_BUSY if that writer committed meanwhile.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
@@ -524,6 +528,47 @@ mod tests {
             result.blocking_recv().unwrap().unwrap();
         }
         assert_eq!(*order.lock().unwrap(), ["urgent", "queued 1", "queued 2"]);
+    }
+
+    /// A store transaction holds the write lock from its start, so another process's writer
+    /// waits for it (busy timeout) instead of racing it into an immediate SQLITE_BUSY.
+    #[test]
+    fn transactions_take_the_write_lock_at_begin() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock.db");
+        let mut store = Store::open(&path).unwrap();
+        let other = Connection::open(&path).unwrap();
+        other.busy_timeout(Duration::ZERO).unwrap();
+        let tx = store.conn.transaction().unwrap();
+        let refused = other.execute_batch("BEGIN IMMEDIATE").unwrap_err();
+        assert_eq!(
+            refused.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy)
+        );
+        drop(tx);
+        other.execute_batch("BEGIN IMMEDIATE; COMMIT").unwrap();
+    }
+
+    /// A full disk and a lock held too long are errors of their own, which pause ingestion and
+    /// say what happened; other SQL errors stay as they were.
+    #[test]
+    fn full_and_busy_errors_are_told_apart() {
+        let failure =
+            |code: i32| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        let path = Path::new("/var/lib/newshound/newshound.db");
+        let full = sql_err(path, failure(rusqlite::ffi::SQLITE_IOERR_WRITE));
+        assert!(matches!(full, StoreError::Full { .. }) && full.pauses_ingestion());
+        assert!(full.to_string().contains("disk full"), "{full}");
+        let full = sql_err(path, failure(rusqlite::ffi::SQLITE_FULL));
+        assert!(matches!(full, StoreError::Full { .. }));
+        let busy = sql_err(path, failure(rusqlite::ffi::SQLITE_BUSY));
+        assert!(matches!(busy, StoreError::Busy { .. }) && busy.pauses_ingestion());
+        assert!(
+            busy.to_string().contains(&path.display().to_string()),
+            "{busy}"
+        );
+        let other = sql_err(path, failure(rusqlite::ffi::SQLITE_CONSTRAINT));
+        assert!(matches!(other, StoreError::Sql { .. }) && !other.pauses_ingestion());
     }
 
     /// A database from a newer newshound is refused rather than misread.
