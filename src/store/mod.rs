@@ -140,9 +140,14 @@ impl Store {
     /// Opens (creating if needed) the database at `path`, sets WAL, foreign keys and a busy
     /// timeout, and applies pending migrations.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let open_err = |source| StoreError::Open {
-            path: path.to_owned(),
-            source,
+        // A full disk or a lock held too long says so even here (a new database's first
+        // write is its journal mode).
+        let open_err = |source| match sql_err(path, source) {
+            StoreError::Sql { source, .. } => StoreError::Open {
+                path: path.to_owned(),
+                source,
+            },
+            full_or_busy => full_or_busy,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
@@ -212,10 +217,13 @@ impl Store {
             });
         }
         for (index, (name, sql)) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
-            let fail = |source| StoreError::Migration {
-                path: self.path.clone(),
-                migration: name,
-                source,
+            let fail = |source| match sql_err(&self.path, source) {
+                StoreError::Sql { source, .. } => StoreError::Migration {
+                    path: self.path.clone(),
+                    migration: name,
+                    source,
+                },
+                full_or_busy => full_or_busy,
             };
             let tx = self.conn.transaction().map_err(fail)?;
             tx.execute_batch(sql).map_err(fail)?;

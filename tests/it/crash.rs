@@ -639,6 +639,11 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
         }
     }
 
+    for entry in std::fs::read_dir(&logs).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(!text.contains("panic"), "{}:\n{text}", path.display());
+    }
     let conn = db(&config.database());
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))

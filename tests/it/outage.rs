@@ -308,7 +308,8 @@ fn assert_consistent(database: &Path) {
     );
 }
 
-/// The disk fills up (the process may write no more than the database's size plus 64 KB) while
+/// A new database on a full disk fails to open, saying why, and opens once there is room. Then
+/// the disk fills up (the process may write no more than the database's size plus 64 KB) while
 /// 36 new items arrive: `run --once` stops the cycle with an error that says the disk is full
 /// and names the database, without a panic; nothing is half-written. The service under the same
 /// limit says it pauses ingestion and keeps running. Once space is back the next run stores
@@ -324,6 +325,18 @@ async fn full_disk_stops_ingestion_clearly_and_the_next_run_resumes() {
     );
     let config = TestConfig::new("allow_private_networks = true", &body);
     let database = config.database();
+    // Not even room for the schema: the new database's first writes fail, and say why.
+    let tiny = run(&config.path(), &["run", "--once"], |c| {
+        file_size_limit(c, 8 * 1024)
+    });
+    let stderr = String::from_utf8_lossy(&tiny.stderr);
+    assert!(!tiny.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("disk full or file size limit reached"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panic"), "{stderr}");
+    eprintln!("full disk, new database: {:?}", stderr.trim());
     newshound(&config.path(), &["run", "--once"]);
     assert_eq!(one(&database, "SELECT count(*) FROM articles"), 4);
     let size = std::fs::metadata(&database).unwrap().len();
