@@ -42,6 +42,10 @@ const NOTIFY_EVERY: Duration = Duration::from_secs(15);
 /// A feed whose refresh could not be recorded is not retried before this.
 const HOLD_BACK_AFTER_FAILURE: Duration = Duration::from_secs(300);
 
+/// After a refresh found the database full or locked by another process, no refresh starts
+/// for this long: the others would fetch their feeds only to fail at the same write.
+const PAUSE_AFTER_STORAGE_FAILURE: Duration = Duration::from_secs(60);
+
 /// How often retention runs.
 const PRUNE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -564,6 +568,7 @@ impl Loaded {
             let mut mark = InFlight {
                 feed_id: state.id,
                 recorded: false,
+                pause: false,
                 done: done.clone(),
             };
             let job = job(state, feed, &self.config);
@@ -578,6 +583,7 @@ impl Loaded {
                     }
                     Err(e) => {
                         metrics.error(ErrorKind::Database);
+                        mark.pause = e.pauses_ingestion();
                         tracing::error!(error = %e, "feed refresh could not be recorded");
                     }
                 }
@@ -594,11 +600,16 @@ impl Loaded {
 struct Running {
     in_flight: HashSet<i64>,
     held_back: HashMap<i64, Instant>,
+    /// No refresh starts before this: the database was full or locked.
+    paused_until: Option<Instant>,
 }
 
 impl Running {
     /// Marks a feed as in flight; false when it already is, or is still held back.
     fn start(&mut self, feed_id: i64, now: Instant) -> bool {
+        if self.paused_until.is_some_and(|until| until > now) {
+            return false;
+        }
         if self
             .held_back
             .get(&feed_id)
@@ -614,7 +625,17 @@ impl Running {
     /// feed due: hold it back, so a full disk does not turn into polling a server every second.
     fn finish(&mut self, finished: Finished) {
         self.in_flight.remove(&finished.feed_id);
-        if !finished.recorded {
+        if finished.pause {
+            // The feed is not at fault: it waits with the others, not longer.
+            let until = Instant::now() + PAUSE_AFTER_STORAGE_FAILURE;
+            if self.paused_until.is_none_or(|old| old < Instant::now()) {
+                tracing::error!(
+                    seconds = PAUSE_AFTER_STORAGE_FAILURE.as_secs(),
+                    "the database cannot take writes; ingestion is paused and then retried"
+                );
+            }
+            self.paused_until = Some(until);
+        } else if !finished.recorded {
             let until = Instant::now() + HOLD_BACK_AFTER_FAILURE;
             self.held_back.insert(finished.feed_id, until);
         }
@@ -625,6 +646,8 @@ impl Running {
 struct Finished {
     feed_id: i64,
     recorded: bool,
+    /// The database was full or locked: pause all refreshes.
+    pause: bool,
 }
 
 /// Reports a feed's refresh as finished when dropped, so that a refresh that panics or is
@@ -632,6 +655,7 @@ struct Finished {
 struct InFlight {
     feed_id: i64,
     recorded: bool,
+    pause: bool,
     done: mpsc::UnboundedSender<Finished>,
 }
 
@@ -641,6 +665,7 @@ impl Drop for InFlight {
         let _ = self.done.send(Finished {
             feed_id: self.feed_id,
             recorded: self.recorded,
+            pause: self.pause,
         });
     }
 }
@@ -721,16 +746,35 @@ mod tests {
         running.finish(Finished {
             feed_id: 1,
             recorded: true,
+            pause: false,
         });
         assert!(running.start(1, now));
         running.finish(Finished {
             feed_id: 1,
             recorded: false,
+            pause: false,
         });
         assert!(!running.start(1, Instant::now()));
         assert!(running.start(
             1,
             Instant::now() + HOLD_BACK_AFTER_FAILURE + Duration::from_secs(1)
         ));
+    }
+
+    /// A full or locked database pauses every refresh, not just the feed that found it, and
+    /// only for the pause: that feed is not held back longer than the others.
+    #[test]
+    fn full_database_pauses_every_feed_for_a_while() {
+        let mut running = Running::default();
+        assert!(running.start(1, Instant::now()));
+        running.finish(Finished {
+            feed_id: 1,
+            recorded: false,
+            pause: true,
+        });
+        assert!(!running.start(2, Instant::now()), "other feeds wait too");
+        let later = Instant::now() + PAUSE_AFTER_STORAGE_FAILURE + Duration::from_secs(1);
+        assert!(running.start(1, later));
+        assert!(running.start(2, later));
     }
 }

@@ -64,8 +64,9 @@ pub async fn deliver(
             match result {
                 Ok(delivery) => {
                     tracing::info!(to = %message.recipient, subject = %message.subject, answer = %delivery.answer, "email sent");
+                    // First in the store's queue: until this commits, a crash sends it again.
                     store
-                        .call(move |s| s.mark_sent(id, &delivery.answer, Utc::now()))
+                        .call_first(move |s| s.mark_sent(id, &delivery.answer, Utc::now()))
                         .await?;
                     done.sent += 1;
                 }

@@ -101,6 +101,28 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A write failed for lack of space: the disk is full, or the process's file size limit
+    /// (`RLIMIT_FSIZE`, systemd's `LimitFSIZE=`) is reached. The transaction was rolled back;
+    /// ingestion waits and resumes once space is freed.
+    #[error(
+        "database {path}: disk full or file size limit reached; the change was rolled back and \
+         is redone once space is freed ({source})"
+    )]
+    Full {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// Another process held the database's write lock for longer than the busy timeout.
+    #[error(
+        "database {path} is locked by another process: gave up after waiting {}s ({source})",
+        BUSY_TIMEOUT.as_secs()
+    )]
+    Busy {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
     /// The blocking task running a statement panicked or was cancelled.
     #[error("database task failed: {0}")]
     Task(String),
@@ -124,9 +146,14 @@ impl Store {
     /// Opens (creating if needed) the database at `path`, sets WAL, foreign keys and a busy
     /// timeout, and applies pending migrations.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let open_err = |source| StoreError::Open {
-            path: path.to_owned(),
-            source,
+        // A full disk or a lock held too long says so even here (a new database's first
+        // write is its journal mode).
+        let open_err = |source| match sql_err(path, source) {
+            StoreError::Sql { source, .. } => StoreError::Open {
+                path: path.to_owned(),
+                source,
+            },
+            full_or_busy => full_or_busy,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
@@ -136,8 +163,12 @@ impl Store {
                 ))
             })?;
         }
-        let conn = Connection::open(path).map_err(open_err)?;
+        let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // Every transaction here writes. Taking the write lock at BEGIN makes a writer in
+        // another process (a CLI command) a wait of up to the busy timeout; a deferred one that
+        // read first would fail at once with SQLITE_BUSY if that writer committed meanwhile.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
@@ -192,10 +223,13 @@ impl Store {
             });
         }
         for (index, (name, sql)) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
-            let fail = |source| StoreError::Migration {
-                path: self.path.clone(),
-                migration: name,
-                source,
+            let fail = |source| match sql_err(&self.path, source) {
+                StoreError::Sql { source, .. } => StoreError::Migration {
+                    path: self.path.clone(),
+                    migration: name,
+                    source,
+                },
+                full_or_busy => full_or_busy,
             };
             let tx = self.conn.transaction().map_err(fail)?;
             tx.execute_batch(sql).map_err(fail)?;
@@ -212,10 +246,7 @@ impl Store {
     }
 
     fn sql(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sql {
-            path: self.path.clone(),
-            source,
-        }
+        sql_err(&self.path, source)
     }
 
     /// Reads a small persistent fact of the daemon (e.g. when retention last ran).
@@ -249,10 +280,43 @@ fn from_unix(secs: i64) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// The error of a failed statement, told apart by what the operator can do about it: free
+/// space, stop the other process holding the lock, or read the SQL error.
 fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
-    StoreError::Sql {
-        path: path.to_owned(),
-        source,
+    let path = path.to_owned();
+    match source.sqlite_error() {
+        Some(e) if is_full(e) => StoreError::Full { path, source },
+        Some(e)
+            if matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            StoreError::Busy { path, source }
+        }
+        _ => StoreError::Sql { path, source },
+    }
+}
+
+/// SQLite reports a full disk as `SQLITE_FULL` when a write comes up short, but a write refused
+/// outright (`EFBIG` past the file size limit, `ENOSPC` on the first byte) or a file that
+/// cannot grow comes back as an I/O error of that write or truncation.
+fn is_full(error: &rusqlite::ffi::Error) -> bool {
+    error.code == rusqlite::ErrorCode::DiskFull
+        || matches!(
+            error.extended_code,
+            rusqlite::ffi::SQLITE_IOERR_WRITE
+                | rusqlite::ffi::SQLITE_IOERR_TRUNCATE
+                | rusqlite::ffi::SQLITE_IOERR_SHMSIZE
+        )
+}
+
+impl StoreError {
+    /// The database cannot take writes for now (full, or locked by another process): every
+    /// refresh would fail the same way, so ingestion pauses instead of fetching feeds whose
+    /// results cannot be kept.
+    pub fn pauses_ingestion(&self) -> bool {
+        matches!(self, StoreError::Full { .. } | StoreError::Busy { .. })
     }
 }
 
@@ -260,9 +324,14 @@ fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
 /// calls sent to it in order. SQLite allows one writer at a time anyway; a thread per waiting
 /// call (the blocking pool behind a mutex) only added threads (50 at 1,000 feeds), context
 /// switches and per-thread allocator arenas.
+///
+/// Calls sent with [`StoreHandle::call_first`] run before the queued ones: recording that the
+/// mail server accepted a message must not wait behind a cycle's page writes, because until it
+/// commits, a crash makes the message go out again.
 #[derive(Clone)]
 pub struct StoreHandle {
     calls: mpsc::UnboundedSender<StoreCall>,
+    urgent: mpsc::UnboundedSender<StoreCall>,
 }
 
 /// A call queued for the store thread.
@@ -273,21 +342,58 @@ impl StoreHandle {
     /// handle is dropped.
     pub fn new(mut store: Store) -> StoreHandle {
         let (calls, mut queue) = mpsc::unbounded_channel::<StoreCall>();
+        let (urgent, mut first) = mpsc::unbounded_channel::<StoreCall>();
         std::thread::Builder::new()
             .name("newshound-store".into())
             .spawn(move || {
+                // Every urgent call also queues a no-op wake-up, so the thread never sleeps
+                // while one waits.
                 while let Some(call) = queue.blocking_recv() {
+                    while let Ok(urgent) = first.try_recv() {
+                        urgent(&mut store);
+                    }
                     call(&mut store);
                 }
             })
             .expect("the OS refused to start the store thread");
-        StoreHandle { calls }
+        StoreHandle { calls, urgent }
     }
 
     /// Runs `f` on the store thread and waits for its result without blocking the runtime. A
     /// panic in `f` ends that call only, as an error: every write is a transaction, which rolls
     /// back when it unwinds, so the connection stays usable.
     pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.submit(f, false).await
+    }
+
+    /// [`StoreHandle::call`], run before every call already queued (after the one running).
+    /// For short writes whose delay widens a crash window, such as marking a message sent.
+    pub async fn call_first<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.submit(f, true).await
+    }
+
+    async fn submit<T, F>(&self, f: F, urgent: bool) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.enqueue(f, urgent)?.await.map_err(|_| stopped())?
+    }
+
+    /// Queues `f` and returns where its result will arrive.
+    fn enqueue<T, F>(
+        &self,
+        f: F,
+        urgent: bool,
+    ) -> Result<oneshot::Receiver<Result<T, StoreError>>, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
@@ -299,13 +405,18 @@ impl StoreHandle {
             // The caller may have given up waiting (shutdown); the result is then not needed.
             let _ = reply.send(outcome);
         });
-        self.calls
-            .send(call)
-            .map_err(|_| StoreError::Task("the store thread has stopped".into()))?;
-        result
-            .await
-            .map_err(|_| StoreError::Task("the store thread has stopped".into()))?
+        if urgent {
+            self.urgent.send(call).map_err(|_| stopped())?;
+            self.calls.send(Box::new(|_| {})).map_err(|_| stopped())?;
+        } else {
+            self.calls.send(call).map_err(|_| stopped())?;
+        }
+        Ok(result)
     }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Task("the store thread has stopped".into())
 }
 
 /// The text of a panic payload, for the error that replaces the call's result.
@@ -394,6 +505,84 @@ mod tests {
                 .unwrap();
         }
         conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+    }
+
+    /// An urgent call (marking a message sent) runs before calls queued earlier, right after
+    /// the one running; the others keep their order.
+    #[test]
+    fn urgent_calls_overtake_queued_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let handle = StoreHandle::new(Store::open(&dir.path().join("q.db")).unwrap());
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let log = |name: &'static str| {
+            let order = std::sync::Arc::clone(&order);
+            move |_: &mut Store| {
+                order.lock().unwrap().push(name);
+                Ok(())
+            }
+        };
+        let running = handle
+            .enqueue(
+                move |_: &mut Store| {
+                    wait.recv().unwrap();
+                    Ok(())
+                },
+                false,
+            )
+            .unwrap();
+        let results = [
+            handle.enqueue(log("queued 1"), false).unwrap(),
+            handle.enqueue(log("queued 2"), false).unwrap(),
+            handle.enqueue(log("urgent"), true).unwrap(),
+        ];
+        release.send(()).unwrap();
+        running.blocking_recv().unwrap().unwrap();
+        for result in results {
+            result.blocking_recv().unwrap().unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), ["urgent", "queued 1", "queued 2"]);
+    }
+
+    /// A store transaction holds the write lock from its start, so another process's writer
+    /// waits for it (busy timeout) instead of racing it into an immediate SQLITE_BUSY.
+    #[test]
+    fn transactions_take_the_write_lock_at_begin() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock.db");
+        let mut store = Store::open(&path).unwrap();
+        let other = Connection::open(&path).unwrap();
+        other.busy_timeout(Duration::ZERO).unwrap();
+        let tx = store.conn.transaction().unwrap();
+        let refused = other.execute_batch("BEGIN IMMEDIATE").unwrap_err();
+        assert_eq!(
+            refused.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy)
+        );
+        drop(tx);
+        other.execute_batch("BEGIN IMMEDIATE; COMMIT").unwrap();
+    }
+
+    /// A full disk and a lock held too long are errors of their own, which pause ingestion and
+    /// say what happened; other SQL errors stay as they were.
+    #[test]
+    fn full_and_busy_errors_are_told_apart() {
+        let failure =
+            |code: i32| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        let path = Path::new("/var/lib/newshound/newshound.db");
+        let full = sql_err(path, failure(rusqlite::ffi::SQLITE_IOERR_WRITE));
+        assert!(matches!(full, StoreError::Full { .. }) && full.pauses_ingestion());
+        assert!(full.to_string().contains("disk full"), "{full}");
+        let full = sql_err(path, failure(rusqlite::ffi::SQLITE_FULL));
+        assert!(matches!(full, StoreError::Full { .. }));
+        let busy = sql_err(path, failure(rusqlite::ffi::SQLITE_BUSY));
+        assert!(matches!(busy, StoreError::Busy { .. }) && busy.pauses_ingestion());
+        assert!(
+            busy.to_string().contains(&path.display().to_string()),
+            "{busy}"
+        );
+        let other = sql_err(path, failure(rusqlite::ffi::SQLITE_CONSTRAINT));
+        assert!(matches!(other, StoreError::Sql { .. }) && !other.pauses_ingestion());
     }
 
     /// A database from a newer newshound is refused rather than misread.

@@ -62,3 +62,9 @@ mod hostile;
 
 /// The loopback server behind `hostile`, which controls every byte it sends.
 mod hostile_server;
+
+/// SIGKILL at random moments, restart, and nothing lost or duplicated (issue 8).
+mod crash;
+
+/// The mail server down, feeds unreachable, the disk full, the database locked (issue 8).
+mod outage;
