@@ -226,6 +226,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             init_logging(&config.daemon.log_level);
             log_panics();
+            ignore_file_size_signal();
             for warning in config.warnings() {
                 tracing::warn!("{warning}");
             }
@@ -416,5 +417,17 @@ fn print_table(rows: &[[String; 8]]) {
             .map(|(cell, w)| format!("{cell:<w$}"))
             .collect();
         println!("{}", line.join("  ").trim_end());
+    }
+}
+
+/// A file size limit (`LimitFSIZE=`, `ulimit -f`) kills a process that writes past it with
+/// SIGXFSZ unless the signal is ignored; ignored, the write fails with EFBIG, which the store
+/// reports as "disk full or file size limit reached" and the service pauses ingestion instead of
+/// dying mid-cycle.
+fn ignore_file_size_signal() {
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler code and is done
+    // before the runtime starts any thread.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }
