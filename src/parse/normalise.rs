@@ -216,6 +216,10 @@ fn fix_start_tags(text: &str) -> Cow<'_, str> {
             out.push_str(&text[copied..start]);
             out.push_str(&new_tag);
             copied = start + tag.len();
+            // Go on after the replaced tag: a tag cut at its first `>` can hold another `<`
+            // (`<title type="a<b>`), which must not be rewritten again from behind `copied`
+            // (found by fuzzing, tests/fixtures/fuzz/feed_parse/).
+            search = copied;
         }
     }
     if copied == 0 {

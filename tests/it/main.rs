@@ -52,3 +52,6 @@ mod dedup_quality;
 
 /// Email transports against a real SMTP server process (aiosmtpd), and that server's helper.
 mod smtp;
+
+/// Inputs the fuzz targets (`fuzz/`) made fail, replayed on stable through the same checks.
+mod fuzz_regressions;
