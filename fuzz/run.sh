@@ -2,7 +2,7 @@
 # Runs one fuzz target for SECONDS (default 660) on its corpus with its dictionary, logging to
 # fuzz/logs/TARGET.log; crashes land in fuzz/artifacts/TARGET/. Run fuzz/seed.sh first.
 #
-#   fuzz/run.sh TARGET [SECONDS]
+#   fuzz/run.sh TARGET [SECONDS [LIBFUZZER OPTIONS...]]
 set -euo pipefail
 fuzz=$(cd "$(dirname "$0")" && pwd)
 target=$1
@@ -19,4 +19,4 @@ mkdir -p "$fuzz/logs" "$fuzz/corpus/$target"
 cd "$fuzz/.."
 exec cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -dict="fuzz/dicts/$dict" >"$fuzz/logs/$target.log" 2>&1
+    -dict="fuzz/dicts/$dict" "${@:3}" >"$fuzz/logs/$target.log" 2>&1
