@@ -326,6 +326,10 @@ mod tests {
             "file:///home/me/a~b.html?a&b"),
         ("mailto:me@example.com?utm_source=x&b#top", "mailto:me@example.com?utm_source=x&b"),
         ("mailto:Desk@Example.com?subject=Tip", "mailto:Desk@Example.com?subject=Tip"),
+        // A host before a drive letter goes, as parsing the result again would drop it
+        // (issue 8, found by fuzzing).
+        ("file://a\\p:", "file:///p:"),
+        ("file://host/c:/x.html#top", "file:///c:/x.html"),
     ];
 
     /// Every rule gives the canonical form of its rows.

@@ -508,6 +508,14 @@ mod tests {
         assert_eq!(feed.entries[0].summary.as_deref(), Some("S"));
     }
 
+    /// A start tag cut at its first `>` may hold another `<`; the tag inside a rewritten one
+    /// is not rewritten again (issue 8, found by fuzzing: it sliced backwards and panicked).
+    #[test]
+    fn tag_inside_a_rewritten_tag_is_left_alone() {
+        let doc = r#"<feed x<title <title type="">"#;
+        assert_eq!(fix_start_tags(doc), r#"<feed x<title <title type="text">"#);
+    }
+
     /// RSS 0.90 (heise.de's format) loses all items unless mapped to RSS 1.0.
     #[test]
     fn rss_090_feed_yields_its_entries() {
