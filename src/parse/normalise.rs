@@ -216,6 +216,10 @@ fn fix_start_tags(text: &str) -> Cow<'_, str> {
             out.push_str(&text[copied..start]);
             out.push_str(&new_tag);
             copied = start + tag.len();
+            // Go on after the replaced tag: a tag cut at its first `>` can hold another `<`
+            // (`<title type="a<b>`), which must not be rewritten again from behind `copied`
+            // (found by fuzzing, tests/fixtures/fuzz/feed_parse/).
+            search = copied;
         }
     }
     if copied == 0 {
@@ -502,6 +506,14 @@ mod tests {
         assert!(feed.repaired);
         assert_eq!(feed.entries[0].title.as_deref(), Some("A & B"));
         assert_eq!(feed.entries[0].summary.as_deref(), Some("S"));
+    }
+
+    /// A start tag cut at its first `>` may hold another `<`; the tag inside a rewritten one
+    /// is not rewritten again (issue 8, found by fuzzing: it sliced backwards and panicked).
+    #[test]
+    fn tag_inside_a_rewritten_tag_is_left_alone() {
+        let doc = r#"<feed x<title <title type="">"#;
+        assert_eq!(fix_start_tags(doc), r#"<feed x<title <title type="text">"#);
     }
 
     /// RSS 0.90 (heise.de's format) loses all items unless mapped to RSS 1.0.

@@ -68,3 +68,6 @@ mod crash;
 
 /// The mail server down, feeds unreachable, the disk full, the database locked (issue 8).
 mod outage;
+
+/// Inputs the fuzz targets (`fuzz/`) made fail, replayed on stable through the same checks.
+mod fuzz_regressions;
