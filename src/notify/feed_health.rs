@@ -12,8 +12,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use html_escape::encode_safe;
 
-use super::compose::{Envelope, compose};
-use super::queue::sender;
+use super::queue::{finish, sender};
 use super::render::Rendered;
 use crate::config::Config;
 use crate::store::{FeedAlert, FeedAlertKind, NewMessage, Store, StoreError};
@@ -53,7 +52,7 @@ pub fn queue_feed_alerts(
             digest_slot: None,
         };
         let id = store.enqueue_feed_alert(alert, &message, now, |outbox_id| {
-            finish(&rendered, &from, admin, outbox_id, now)
+            finish(&rendered, &from, admin, outbox_id, now, &[])
         })?;
         if id.is_some() {
             queued += 1;
@@ -61,28 +60,6 @@ pub fn queue_feed_alerts(
         }
     }
     Ok(queued)
-}
-
-/// The message bytes; an address lettre cannot parse still yields a row, with the error as its
-/// body, as for topic alerts.
-fn finish(
-    rendered: &Rendered,
-    from: &str,
-    to: &str,
-    outbox_id: i64,
-    now: DateTime<Utc>,
-) -> (String, Vec<u8>) {
-    let envelope = Envelope {
-        from,
-        to,
-        outbox_id,
-        date: now,
-        topics: &[],
-    };
-    compose(rendered, &envelope).unwrap_or_else(|e| {
-        let id = super::compose::message_id(outbox_id, now, from);
-        (id, e.to_string().into_bytes())
-    })
 }
 
 /// Subject, plain text and HTML of one report.

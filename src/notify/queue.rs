@@ -242,7 +242,7 @@ fn queue_email(
 
 /// The message bytes. An address lettre cannot parse (config validation checks the syntax)
 /// still yields a message, with the error as its body, so the row is visible in `outbox`.
-fn finish(
+pub(super) fn finish(
     rendered: &Rendered,
     from: &str,
     to: &str,

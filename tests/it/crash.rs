@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 use crate::smtp::{SmtpOptions, SmtpServer};
@@ -268,7 +268,9 @@ impl FeedSimulator {
                     Arc::clone(&requests),
                 );
                 tokio::spawn(async move {
-                    let Some(target) = read_target(&mut stream).await else {
+                    let Some(crate::support::Request { target, .. }) =
+                        crate::support::read_request(&mut stream).await
+                    else {
                         return;
                     };
                     requests.fetch_add(1, Ordering::SeqCst);
@@ -294,20 +296,6 @@ impl FeedSimulator {
     fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
-}
-
-async fn read_target(stream: &mut tokio::net::TcpStream) -> Option<String> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let text = String::from_utf8_lossy(&buf);
-    Some(text.split(' ').nth(1)?.to_owned())
 }
 
 fn answer(target: &str, addr: SocketAddr, stage: usize) -> (u16, &'static str, String) {

@@ -165,7 +165,8 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, recorded: Arc<Mutex
     }
 }
 
-async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+/// Reads one request's head (up to the blank line); `None` when the peer hangs up first.
+pub async fn read_request(stream: &mut TcpStream) -> Option<Request> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
