@@ -135,20 +135,7 @@ fn queue_digest(
         store.set_digest_last_slot(&digest.name, slot)?;
         return Ok(0);
     }
-    let recipients: Vec<&str> = recipients_of(config, &digest.to)
-        .iter()
-        .map(String::as_str)
-        .collect();
-    queue_email(
-        store,
-        config,
-        &email,
-        &recipients,
-        &[],
-        Some((&digest.name, slot)),
-        now,
-    )?;
-    Ok(recipients.len())
+    queue_digest_email(store, config, digest, &email, slot, now)
 }
 
 /// What the digest covering `(after, until]` says.
@@ -189,6 +176,19 @@ pub fn queue_digest_now(
         .digest_last_slot(&digest.name)?
         .unwrap_or(now - Duration::days(1));
     let email = digest_email(store, config, digest, after, now)?;
+    queue_digest_email(store, config, digest, &email, now, now)
+}
+
+/// Queues `email` to every recipient of `digest`, recording `slot` as the one it covers up to;
+/// returns the number of messages.
+fn queue_digest_email(
+    store: &mut Store,
+    config: &Config,
+    digest: &DigestSettings,
+    email: &Email,
+    slot: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
     let recipients: Vec<&str> = recipients_of(config, &digest.to)
         .iter()
         .map(String::as_str)
@@ -196,10 +196,10 @@ pub fn queue_digest_now(
     queue_email(
         store,
         config,
-        &email,
+        email,
         &recipients,
         &[],
-        Some((&digest.name, now)),
+        Some((&digest.name, slot)),
         now,
     )?;
     Ok(recipients.len())
