@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use chrono::{Duration, Local, Utc};
+use chrono::{Local, Utc};
 
 use newshound::config::Config;
 use newshound::daemon;
@@ -85,9 +85,7 @@ pub async fn digest(config: &Config, name: &str, send: bool) -> anyhow::Result<E
     let (config_owned, digest_owned) = (config.clone(), digest.clone());
     let email = store
         .call(move |s| {
-            let after = s
-                .digest_last_slot(&digest_owned.name)?
-                .unwrap_or(now - Duration::days(1));
+            let after = queue::pending_digest_start(s, &digest_owned, now)?;
             queue::digest_email(s, &config_owned, &digest_owned, after, now)
         })
         .await?;

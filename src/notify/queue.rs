@@ -164,6 +164,18 @@ pub fn digest_email(
     })
 }
 
+/// Where the content of `digest`'s next message starts: the slot it last covered, or a day
+/// before `now` for a digest never sent (for `digest NAME`, its preview, and `--send`).
+pub fn pending_digest_start(
+    store: &Store,
+    digest: &DigestSettings,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, StoreError> {
+    Ok(store
+        .digest_last_slot(&digest.name)?
+        .unwrap_or(now - Duration::days(1)))
+}
+
 /// Queues `email` for `digest` now (for `newshound digest NAME --send`): it covers what the
 /// next digest would, up to `now`, and moves the digest's slot to `now`.
 pub fn queue_digest_now(
@@ -172,9 +184,7 @@ pub fn queue_digest_now(
     digest: &DigestSettings,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let after = store
-        .digest_last_slot(&digest.name)?
-        .unwrap_or(now - Duration::days(1));
+    let after = pending_digest_start(store, digest, now)?;
     let email = digest_email(store, config, digest, after, now)?;
     queue_digest_email(store, config, digest, &email, now, now)
 }
