@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::daemon::NotifyReport;
+use crate::notify::NotifyReport;
 use crate::pipeline::{FeedOutcome, FeedReport};
 use crate::store::{CountsByLabel, StoreCounts};
 

@@ -19,9 +19,12 @@
 //! # Files
 //! This module holds the public settings types and [`load`]; `reader` reads TOML tables with
 //! positions, `units` parses durations, sizes, times and addresses, `sections` validates
-//! `[daemon]`, `[email]` and `[[digests]]`, and `watchlists` gathers `[[feeds]]` and `[[topics]]`.
+//! `[daemon]`, `[email]` and `[[digests]]`, `watchlists` gathers `[[feeds]]` and `[[topics]]`,
+//! and `runtime` builds the ready-made objects the running parts take (fetch settings, compiled
+//! topics, feed registrations).
 
 mod reader;
+mod runtime;
 mod sections;
 mod units;
 mod watchlists;

@@ -11,6 +11,8 @@
 //! - [`queue`] puts due alerts and digests into the outbox (grouped by story, capped per hour).
 //! - [`feed_health`] reports feeds failing for too long, and their recovery, to the admin.
 //! - [`send`] delivers the outbox with retries and records every answer.
+//! - `step` is what the daemon runs after each poll cycle and on a timer: queue what is due,
+//!   then deliver ([`notify_step`]).
 //! - [`transport`] delivers a finished message through SMTP or into a folder, and tells
 //!   temporary failures (retry) from permanent ones (give up) with the server's answer.
 
@@ -20,7 +22,10 @@ pub mod feed_health;
 pub mod queue;
 pub mod render;
 pub mod send;
+mod step;
 pub mod transport;
+
+pub use step::{NotifyReport, mailer_or_log, notify_step};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -3,49 +3,69 @@
 //! snippet, or which part of its query failed. This is how users tune their watchlists.
 
 use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use url::Url;
 
-use newshound::extract::{decode_html, extract};
 use newshound::fetch::{FetchOutcome, Fetched, Fetcher, Origin, Validators};
 use newshound::language;
-use newshound::matcher::{Article, Language, TopicSet, evaluate, topic_hit, why_not};
+use newshound::matcher::{Article, Language, TopicSet, why_not};
 use newshound::model::{Entry, TextSource};
 use newshound::parse;
-use newshound::pipeline::choose_text;
+use newshound::pipeline::analyse::{Analysis, EntryFacts, analyse_feed_text, analyse_page};
 
 /// Lines of the extracted text shown before the topics.
 const PREVIEW_LINES: usize = 3;
 /// Characters of each preview line.
 const PREVIEW_CHARS: usize = 160;
 
-/// One article as matching sees it.
+/// Arguments of `explain`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// An http(s) URL, or a file (HTML page or feed).
+    input: String,
+}
+
+/// One article as the daemon would store it, and where it came from.
 struct Explained {
     label: String,
-    title: String,
-    text: String,
-    source: TextSource,
-    declared: Vec<Option<String>>,
+    article: Analysis,
+}
+
+/// Explains the input of `args` against the config's topics.
+pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let Some(config) = super::load_config(config_path) else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let topics = config.topic_set();
+    let fetcher = Fetcher::new(config.fetch_settings())?;
+    super::runtime()?.block_on(explain(&args.input, &topics, &fetcher))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Explains `input` (an http(s) or file: URL, or a path) against `topics`, printing to stdout.
 /// Returns the number of articles explained.
-pub async fn run(input: &str, topics: &TopicSet, fetcher: &Fetcher) -> anyhow::Result<usize> {
+async fn explain(input: &str, topics: &TopicSet, fetcher: &Fetcher) -> anyhow::Result<usize> {
     let (url, is_file) = input_url(input)?;
     let fetched = fetch(fetcher, &url, Origin::CommandLine).await?;
     let articles = if looks_like_html(&fetched) {
-        vec![page_article(url.to_string(), &fetched, None, None)]
+        let article = page_article(&fetched, EntryFacts::default(), topics);
+        vec![Explained {
+            label: url.to_string(),
+            article,
+        }]
     } else {
-        feed_articles(fetcher, &fetched, is_file).await?
+        feed_articles(fetcher, &fetched, is_file, topics).await?
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for (index, article) in articles.iter().enumerate() {
+    for (index, explained) in articles.iter().enumerate() {
         if index > 0 {
             writeln!(out)?;
         }
-        write_article(&mut out, article, topics)?;
+        write_article(&mut out, explained, topics)?;
     }
     Ok(articles.len())
 }
@@ -94,34 +114,18 @@ fn looks_like_html(fetched: &Fetched) -> bool {
     }
 }
 
-/// The article of one fetched page; an entry's title and text take part as in the daemon.
-fn page_article(
-    label: String,
-    fetched: &Fetched,
-    entry: Option<&Entry>,
-    feed_language: Option<&str>,
-) -> Explained {
-    let html = decode_html(&fetched.body, fetched.charset.as_deref());
-    let mut page = extract(&html, &fetched.final_url);
-    let feed_text = entry
-        .and_then(Entry::feed_text)
-        .map(|(text, source)| (text.to_owned(), source));
-    let source = choose_text(&mut page, feed_text);
-    let title = entry
-        .and_then(|e| e.title.clone())
-        .or(page.title.clone())
-        .unwrap_or_default();
-    let entry_language = entry.and_then(|e| e.language.clone());
-    Explained {
-        label,
-        title,
-        text: page.text,
-        source,
-        declared: vec![
-            page.language,
-            entry_language,
-            feed_language.map(str::to_owned),
-        ],
+/// The article of one fetched page, analysed as the daemon does.
+fn page_article(fetched: &Fetched, entry: EntryFacts<'_>, topics: &TopicSet) -> Analysis {
+    let charset = fetched.charset.as_deref();
+    analyse_page(&fetched.body, charset, &fetched.final_url, entry, topics).article
+}
+
+/// What the feed says about an entry, as the daemon hands it to the analysis.
+fn entry_facts(entry: &Entry) -> EntryFacts<'_> {
+    EntryFacts {
+        title: entry.title.as_deref(),
+        language: entry.language.as_deref(),
+        feed_text: entry.feed_text(),
     }
 }
 
@@ -130,6 +134,7 @@ async fn feed_articles(
     fetcher: &Fetcher,
     fetched: &Fetched,
     is_file: bool,
+    topics: &TopicSet,
 ) -> anyhow::Result<Vec<Explained>> {
     let feed = parse::parse_feed(
         &fetched.body,
@@ -146,50 +151,38 @@ async fn feed_articles(
             Some(link) => Some((link, fetch(fetcher, link, origin).await)),
             None => None,
         };
-        let article = match page {
-            Some((link, Ok(page))) if looks_like_html(&page) => page_article(
-                link.to_string(),
-                &page,
-                Some(entry),
-                feed.language.as_deref(),
-            ),
+        let explained = match page {
+            Some((link, Ok(page))) if looks_like_html(&page) => Explained {
+                label: link.to_string(),
+                article: page_article(&page, entry_facts(entry), topics),
+            },
             other => {
                 if let Some((link, Err(e))) = &other {
                     eprintln!("newshound: {link}: {e:#}; using the feed's text");
                 }
-                feed_text_article(entry, feed.language.as_deref())
+                Explained {
+                    label: entry
+                        .link
+                        .as_ref()
+                        .map_or_else(|| entry.guid.clone().unwrap_or_default(), Url::to_string),
+                    article: analyse_feed_text(entry_facts(entry), topics),
+                }
             }
         };
-        articles.push(article);
+        articles.push(explained);
     }
     Ok(articles)
 }
 
-fn feed_text_article(entry: &Entry, feed_language: Option<&str>) -> Explained {
-    let (text, source) = entry
-        .feed_text()
-        .map_or((String::new(), TextSource::FeedSummary), |(t, s)| {
-            (t.to_owned(), s)
-        });
-    Explained {
-        label: entry
-            .link
-            .as_ref()
-            .map_or_else(|| entry.guid.clone().unwrap_or_default(), Url::to_string),
-        title: entry.title.clone().unwrap_or_default(),
-        text,
-        source,
-        declared: vec![entry.language.clone(), feed_language.map(str::to_owned)],
-    }
-}
-
+/// Shows the article's language, title and text, then for every topic whether it hit (the hit
+/// the daemon stores) or why not.
 fn write_article(
     out: &mut impl Write,
-    article: &Explained,
+    explained: &Explained,
     topics: &TopicSet,
 ) -> anyhow::Result<()> {
-    let declared = article.declared.iter().map(Option::as_deref);
-    let code = language::of_article(&article.text, declared);
+    let article = &explained.article;
+    let code = article.found.language.as_deref();
     let how = if language::detect(&article.text).is_some() {
         "detected from the text"
     } else if code.is_some() {
@@ -197,33 +190,29 @@ fn write_article(
     } else {
         "unknown: too little text and none declared; words are compared without stemming"
     };
-    writeln!(out, "== {}", article.label)?;
-    writeln!(out, "language:  {} ({how})", code.as_deref().unwrap_or("-"))?;
+    writeln!(out, "== {}", explained.label)?;
+    writeln!(out, "language:  {} ({how})", code.unwrap_or("-"))?;
     writeln!(out, "title:     {}", article.title)?;
     write_preview(out, article)?;
     let parsed = Article::new(
         &article.title,
         &article.text,
-        Language::from_code(code.as_deref().unwrap_or_default()),
+        Language::from_code(code.unwrap_or_default()),
     );
     for topic in topics.topics() {
         writeln!(out)?;
-        if !topic.applies_to(code.as_deref()) {
+        if let Some(hit) = article.found.hits.iter().find(|h| h.topic == topic.name) {
+            writeln!(out, "{}: MATCHED (score {})", topic.name, hit.score)?;
+            writeln!(out, "  words:   {}", hit.matched.join(", "))?;
+            writeln!(out, "  snippet: {}", hit.snippet.marked())?;
+        } else if !topic.applies_to(code) {
             writeln!(out, "{}: not applied", topic.name)?;
             writeln!(
                 out,
                 "  why:     the article's language is {}; the topic watches only {}",
-                code.as_deref().unwrap_or("unknown"),
+                code.unwrap_or("unknown"),
                 topic.languages.join(", ")
             )?;
-            continue;
-        }
-        let evaluation = evaluate(&topic.query, &parsed);
-        if evaluation.matched {
-            let hit = topic_hit(&topic.name, &evaluation, &article.title, &article.text);
-            writeln!(out, "{}: MATCHED (score {})", topic.name, hit.score)?;
-            writeln!(out, "  words:   {}", hit.matched.join(", "))?;
-            writeln!(out, "  snippet: {}", hit.snippet.marked())?;
         } else {
             let why = why_not(&topic.query, &parsed).unwrap_or_default();
             writeln!(out, "{}: no match", topic.name)?;
@@ -235,7 +224,7 @@ fn write_article(
 }
 
 /// The first lines of the text, each cut to [`PREVIEW_CHARS`], and its size and origin.
-fn write_preview(out: &mut impl Write, article: &Explained) -> anyhow::Result<()> {
+fn write_preview(out: &mut impl Write, article: &Analysis) -> anyhow::Result<()> {
     let lines: Vec<&str> = article
         .text
         .lines()

@@ -2,11 +2,55 @@
 //! readable list or one JSON object per line for scripts.
 
 use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
 
 use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
 
-use newshound::store::{HitFilter, StoredHit};
+use newshound::store::{HitFilter, Store, StoredHit};
+
+/// Arguments of `hits`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only hits of this topic.
+    #[arg(long)]
+    topic: Option<String>,
+    /// Only hits found in this period before now, e.g. 24h, 7d, 30m.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    since: Option<std::time::Duration>,
+    /// One JSON object per line: topic, title, url, feed, language, score, matched,
+    /// snippet, published_at, created_at, article_id, story_id, sources.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Lists the stored hits of the config's database.
+pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let Some(config) = super::load_config(config_path) else {
+        return Ok(ExitCode::FAILURE);
+    };
+    // A read-only command: a database that does not exist yet has no hits and is not created.
+    if !config.daemon.database.exists() {
+        eprintln!(
+            "newshound: no database yet at {}; run `newshound run --once` first",
+            config.daemon.database.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = Store::open(&config.daemon.database)?;
+    if let Some(topic) = &args.topic
+        && !config.topics.iter().any(|t| &t.name == topic)
+    {
+        eprintln!(
+            "newshound: note: no topic named {topic:?} in {}",
+            config.path.display()
+        );
+    }
+    let hits = store.hits(&filter(args.topic, args.since, Utc::now()))?;
+    write(&mut std::io::stdout().lock(), &hits, args.json)?;
+    Ok(ExitCode::SUCCESS)
+}
 
 /// What `--json` prints for one hit. Field names are a contract with users' scripts.
 #[derive(Serialize)]
@@ -29,7 +73,7 @@ struct JsonHit<'a> {
 }
 
 /// The filter for `--topic` and `--since` (a duration back from `now`).
-pub fn filter(
+fn filter(
     topic: Option<String>,
     since: Option<std::time::Duration>,
     now: DateTime<Utc>,
@@ -44,7 +88,7 @@ pub fn filter(
 }
 
 /// Prints `hits` to `out`, as JSON lines or as text blocks.
-pub fn write(out: &mut impl Write, hits: &[StoredHit], json: bool) -> std::io::Result<()> {
+fn write(out: &mut impl Write, hits: &[StoredHit], json: bool) -> std::io::Result<()> {
     for (index, hit) in hits.iter().enumerate() {
         if json {
             writeln!(out, "{}", json_line(hit))?;

@@ -6,19 +6,70 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
 use serde::Serialize;
 use url::Url;
 
+use newshound::config::{self, DaemonSettings};
 use newshound::extract::{decode_html, extract};
 use newshound::fetch::{FetchOutcome, Fetcher, Origin, Validators};
 use newshound::model::{Extracted, TextSource};
 
+/// Arguments of `extract`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// HTML files, or http(s) URLs fetched with the daemon's limits.
+    #[arg(required = true)]
+    inputs: Vec<String>,
+    /// One JSON object per input: url, title, author, published, language, canonical_url,
+    /// site_name, text, text_source.
+    #[arg(long, conflicts_with = "output_dir")]
+    json: bool,
+    /// Write `<input file name>.txt` per input into this folder instead of printing.
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+}
+
+/// Extracts every input; fails when one of them failed.
+pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let output = match (args.json, args.output_dir) {
+        (_, Some(dir)) => Output::Folder(dir),
+        (true, None) => Output::Json,
+        (false, None) => Output::Text,
+    };
+    let fetcher = if args
+        .inputs
+        .iter()
+        .any(|i| i.starts_with("http://") || i.starts_with("https://"))
+    {
+        Some(fetcher_for_cli(config_path)?)
+    } else {
+        None
+    };
+    let failed = extract_inputs(&args.inputs, &output, fetcher.as_ref())?;
+    Ok(super::exit_code(failed == 0))
+}
+
+/// The fetcher for URLs named on the command line: the config's limits when there is a config
+/// file, the defaults otherwise (extracting a page should not need a config).
+fn fetcher_for_cli(path: &Path) -> anyhow::Result<Fetcher> {
+    let daemon = if path.exists() {
+        match config::load(path) {
+            Ok(config) => config.daemon,
+            Err(errors) => anyhow::bail!("{errors}"),
+        }
+    } else {
+        DaemonSettings::defaults(Path::new("."))
+    };
+    Ok(Fetcher::new(daemon.fetch_settings())?)
+}
+
 /// How the results are written.
 #[derive(Debug, Clone)]
-pub enum Output {
+enum Output {
     /// Plain text on stdout, inputs separated by a header line when there are several.
     Text,
     /// One JSON object per input and line on stdout.
@@ -92,7 +143,11 @@ struct JsonPage<'a> {
 
 /// Extracts every input and writes the results; returns how many inputs failed (each failure
 /// is reported on stderr and the others go on).
-pub fn run(args: &[String], output: &Output, fetcher: Option<&Fetcher>) -> anyhow::Result<usize> {
+fn extract_inputs(
+    args: &[String],
+    output: &Output,
+    fetcher: Option<&Fetcher>,
+) -> anyhow::Result<usize> {
     let inputs: Vec<Input> = args.iter().map(|a| Input::parse(a)).collect();
     if let Output::Folder(dir) = output {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

@@ -1,0 +1,61 @@
+//! The subcommands, one file each; `main.rs` parses the arguments and calls the subcommand's
+//! `run`, which returns the exit code. What several of them share is here: loading the config
+//! with every problem printed, and the async runtime for those that talk to the network or the
+//! store thread.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use newshound::config::{self, Config};
+
+pub mod check;
+pub mod digest;
+pub mod explain;
+pub mod extract;
+pub mod feeds;
+pub mod hits;
+pub mod import_opml;
+pub mod outbox;
+pub mod run;
+pub mod test_email;
+
+/// Loads and validates the config, printing every problem; `None` when it is invalid.
+pub fn load_config(path: &Path) -> Option<Config> {
+    match config::load(path) {
+        Ok(config) => Some(config),
+        Err(errors) => {
+            eprintln!("{errors}");
+            let n = errors.errors.len();
+            eprintln!(
+                "{n} problem{} in the configuration",
+                if n == 1 { "" } else { "s" }
+            );
+            None
+        }
+    }
+}
+
+/// The runtime for a command that fetches, sends or uses the store thread.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Runtime::new().context("cannot start the async runtime")
+}
+
+/// Success when nothing failed.
+pub fn exit_code(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// A write to a reader that went away (`newshound extract ... | head`): not an error.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

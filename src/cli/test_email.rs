@@ -1,0 +1,75 @@
+//! `newshound test-email [--to ADDRESS]`: one message straight through the configured
+//! transport (not the outbox), with the server's answer printed.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::Utc;
+
+use newshound::config::Config;
+use newshound::notify::compose::{Envelope, compose};
+use newshound::notify::queue;
+use newshound::notify::render::Rendered;
+use newshound::notify::transport::Mailer;
+
+/// Arguments of `test-email`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Recipient; defaults to `[email] to`.
+    #[arg(long)]
+    to: Option<String>,
+}
+
+/// Sends the test message.
+pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let Some(config) = super::load_config(config_path) else {
+        return Ok(ExitCode::FAILURE);
+    };
+    super::runtime()?.block_on(test_email(&config, args.to))
+}
+
+/// Sends one test message directly (not through the outbox) and prints the server's answer.
+async fn test_email(config: &Config, to: Option<String>) -> anyhow::Result<ExitCode> {
+    let to = to
+        .or_else(|| config.email.to.first().cloned())
+        .context("no recipient: give --to ADDRESS or set [email] to")?;
+    let mailer = Mailer::new(&config.email, None).context("cannot set up email delivery")?;
+    let from = queue::sender(config);
+    let now = Utc::now();
+    let rendered = Rendered {
+        subject: "[newshound] test message".into(),
+        text: format!(
+            "This is a test message from newshound ({}), sent at {now}.\nIf you read this, alerts will reach you.\n",
+            config.path.display()
+        ),
+        html: format!(
+            "<!doctype html><html><body><p>This is a test message from newshound, sent at {now}.</p><p>If you read this, alerts will reach you.</p></body></html>"
+        ),
+    };
+    let envelope = Envelope {
+        from: &from,
+        to: &to,
+        outbox_id: 0,
+        date: now,
+        topics: &[],
+    };
+    let (_, message) = compose(&rendered, &envelope)?;
+    println!(
+        "sending a test message to {to} through {}",
+        mailer.describe()
+    );
+    match mailer
+        .send(&from, std::slice::from_ref(&to), &message)
+        .await
+    {
+        Ok(delivery) => {
+            println!("accepted: {}", delivery.answer);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("newshound: not delivered: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

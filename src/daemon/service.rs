@@ -1,0 +1,352 @@
+//! The service (`newshound run`): polls feeds as they fall due until SIGTERM or SIGINT, reloads
+//! the configuration on SIGHUP, runs the notify step after each poll cycle and on a timer, tells
+//! systemd when it is ready and pings its watchdog, and with `[daemon] listen` serves
+//! `/healthz` and `/metrics`.
+//!
+//! At info it logs one line per poll cycle (see `cycle`) and what changes state; a routine
+//! refresh is logged at debug.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::cycle::{Cycle, CycleSummary};
+use super::in_flight::{Finished, InFlight, Running};
+use super::{DaemonError, PRUNE_EVERY, context, job, open_store, prune_if_due, sync_feeds};
+use crate::config::{self, Config, FeedSettings};
+use crate::metrics::{ErrorKind, Metrics};
+use crate::monitor::{self, Endpoint};
+use crate::notify::{self, NotifyReport, send::Due};
+use crate::pipeline::{self, Context};
+use crate::store::{StoreError, StoreHandle};
+
+/// In-flight work gets this long to finish after SIGTERM before the process exits anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+/// How often the daemon looks for due feeds.
+const TICK: Duration = Duration::from_secs(1);
+
+/// How often the service queues what is due (digests, alerts a cycle left, retries) and
+/// delivers the outbox besides the step that follows every poll cycle.
+const NOTIFY_EVERY: Duration = Duration::from_secs(15);
+
+/// How often the service checks whether retention is due (it runs once a day).
+const PRUNE_CHECK_EVERY: Duration = Duration::from_secs(3600);
+
+/// The service: polls feeds as they fall due until SIGTERM or SIGINT; SIGHUP reloads the
+/// configuration. Tells systemd when it is ready and pings its watchdog. With `[daemon]
+/// listen` it also serves `/healthz` and `/metrics` (bound before READY=1, so a port in use
+/// fails the start).
+pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), DaemonError> {
+    let cancel = CancellationToken::new();
+    let store = open_store(&config).await?;
+    let mut current = Loaded::new(config, store.clone(), cancel.clone()).await?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let tracker = TaskTracker::new();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Finished>();
+    let (cycles_tx, cycles_rx) = mpsc::unbounded_channel::<CycleSummary>();
+    let mut running = Running::default();
+    let mut cycle = Cycle::default();
+    let mut tick = tokio::time::interval(TICK);
+    let mut watchdog = tokio::time::interval(watchdog_period());
+    let mut last_prune_check = Instant::now() - PRUNE_EVERY;
+    let (config_tx, config_rx) = watch::channel(Arc::clone(&current.config));
+    let metrics = Arc::new(Metrics::new());
+    if let Some(addr) = current.config.daemon.listen {
+        let listener = monitor::bind(addr).await?;
+        let endpoint = Endpoint::new(Arc::clone(&metrics), store.clone(), config_rx.clone());
+        tracker.spawn(monitor::serve(listener, endpoint, cancel.clone()));
+    }
+    tracker.spawn(notify_loop(
+        store.clone(),
+        config_rx,
+        cycles_rx,
+        Arc::clone(&metrics),
+        cancel.clone(),
+    ));
+    systemd(&[sd_notify::NotifyState::Ready]);
+    tracing::info!(feeds = current.config.feeds.len(), database = %current.config.daemon.database.display(), "newshound started");
+    loop {
+        tokio::select! {
+            _ = sigterm.recv() => break,
+            _ = sigint.recv() => break,
+            _ = sighup.recv() => {
+                current = reload(&config_path, current, &store, &cancel).await;
+                config_tx.send_replace(Arc::clone(&current.config));
+            }
+            Some(finished) = done_rx.recv() => {
+                if let Some(report) = &finished.report {
+                    cycle.finished(report);
+                }
+                running.finish(&finished);
+            }
+            _ = watchdog.tick() => systemd(&[sd_notify::NotifyState::Watchdog]),
+            _ = tick.tick() => {
+                // One scheduling pass: the "cycle" of /healthz and /metrics.
+                let pass = Instant::now();
+                let started = current.start_due(&tracker, &mut running, &done_tx, &metrics).await;
+                let mut completed = started.is_ok();
+                let started = started.unwrap_or_else(|e| {
+                    metrics.error(ErrorKind::Database);
+                    tracing::error!(error = %e, "cannot read due feeds");
+                    0
+                });
+                if started > 0 {
+                    cycle.started(pass);
+                }
+                let idle = running.count() == 0 && started == 0;
+                if let Some(summary) = cycle.end_if_over(idle, Instant::now()) {
+                    // The notify loop sends the cycle's alerts, then logs its line.
+                    let _ = cycles_tx.send(summary);
+                }
+                if last_prune_check.elapsed() >= PRUNE_CHECK_EVERY {
+                    last_prune_check = Instant::now();
+                    if let Err(e) = prune_if_due(&store, current.config.daemon.retention, Utc::now()).await {
+                        completed = false;
+                        metrics.error(ErrorKind::Database);
+                        tracing::error!(error = %e, "retention failed");
+                    }
+                }
+                if completed {
+                    metrics.pass_completed(pass.elapsed());
+                }
+            }
+        }
+    }
+    systemd(&[sd_notify::NotifyState::Stopping]);
+    tracing::info!(in_flight = running.count(), "shutting down");
+    cancel.cancel();
+    tracker.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some refreshes did not finish in time; they will be redone after restart");
+    }
+    Ok(())
+}
+
+/// The email side of the service: after every poll cycle, queues the alerts of the hits it
+/// found and delivers them, then logs the cycle's line; every [`NOTIFY_EVERY`] also queues what
+/// has come due (digests, retries). A reloaded config replaces the transport. Runs until
+/// shutdown.
+async fn notify_loop(
+    store: StoreHandle,
+    mut config: watch::Receiver<Arc<Config>>,
+    mut cycles: mpsc::UnboundedReceiver<CycleSummary>,
+    metrics: Arc<Metrics>,
+    cancel: CancellationToken,
+) {
+    let mut mailer = notify::mailer_or_log(&config.borrow().email);
+    let mut every = tokio::time::interval(NOTIFY_EVERY);
+    loop {
+        let finished_cycle = tokio::select! {
+            () = cancel.cancelled() => return,
+            changed = config.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                mailer = notify::mailer_or_log(&config.borrow_and_update().email);
+                continue;
+            }
+            Some(summary) = cycles.recv() => Some(summary),
+            _ = every.tick() => None,
+        };
+        let current = Arc::clone(&config.borrow());
+        let step = notify::notify_step(&store, &current, mailer.as_ref(), Due::Now);
+        let result = tokio::select! {
+            result = step => result,
+            () = cancel.cancelled() => return,
+        };
+        let report = match result {
+            Ok(report) => {
+                metrics.notified(&report);
+                report
+            }
+            Err(e) => {
+                metrics.error(ErrorKind::Database);
+                tracing::error!(error = %e, "email step failed; it is retried");
+                NotifyReport::default()
+            }
+        };
+        match finished_cycle {
+            Some(mut summary) => {
+                summary.add_emails(&report);
+                summary.log();
+            }
+            None if report.did_something() => log_emails(&report),
+            None => {}
+        }
+    }
+}
+
+/// A timed notify step that queued or delivered something (a digest, a retry) says so.
+fn log_emails(report: &NotifyReport) {
+    tracing::info!(
+        queued = report.queued,
+        sent = report.delivered.sent,
+        waiting = report.delivered.retrying,
+        failed = report.delivered.failed,
+        "emails"
+    );
+}
+
+/// The running configuration and what was built from it.
+struct Loaded {
+    config: Arc<Config>,
+    ctx: Context,
+    feeds: HashMap<String, FeedSettings>,
+}
+
+impl Loaded {
+    async fn new(
+        config: Config,
+        store: StoreHandle,
+        cancel: CancellationToken,
+    ) -> Result<Loaded, DaemonError> {
+        let ctx = context(&config, store.clone(), cancel)?;
+        let window = config.daemon.story_window;
+        store
+            .call(move |s| {
+                s.set_story_window(window);
+                Ok(())
+            })
+            .await?;
+        sync_feeds(&store, &config).await?;
+        let feeds = config
+            .feeds
+            .iter()
+            .map(|f| (f.url.to_string(), f.clone()))
+            .collect();
+        Ok(Loaded {
+            config: Arc::new(config),
+            ctx,
+            feeds,
+        })
+    }
+
+    /// Starts a refresh for every due feed that is not already being refreshed; returns how
+    /// many started.
+    async fn start_due(
+        &self,
+        tracker: &TaskTracker,
+        running: &mut Running,
+        done: &mpsc::UnboundedSender<Finished>,
+        metrics: &Arc<Metrics>,
+    ) -> Result<usize, StoreError> {
+        // At most twice the fetch concurrency in flight: enough to keep fetching while others
+        // are parsed and stored; the rest start on later ticks, so memory (and this query) does
+        // not grow with the number of due feeds. The feeds in flight are still due and come
+        // first, hence twice that many rows.
+        let max_in_flight = self.config.daemon.concurrency.max(1).saturating_mul(2);
+        let now = Utc::now();
+        let rows = max_in_flight.saturating_mul(2);
+        let due = self.ctx.store.call(move |s| s.due_feeds(now, rows)).await?;
+        let mut started = 0;
+        for state in due {
+            if running.count() >= max_in_flight {
+                break;
+            }
+            let Some(feed) = self.feeds.get(&state.config_url) else {
+                continue;
+            };
+            if !running.start(state.id, Instant::now()) {
+                continue;
+            }
+            started += 1;
+            let mut mark = InFlight::new(state.id, done.clone());
+            let job = job(state, feed, &self.config);
+            let ctx = self.ctx.clone();
+            let metrics = Arc::clone(metrics);
+            tracker.spawn(async move {
+                let began = Instant::now();
+                match pipeline::refresh_feed(&ctx, job).await {
+                    Ok(report) => {
+                        metrics.refreshed(&report, began.elapsed());
+                        mark.recorded(report);
+                    }
+                    Err(e) => {
+                        metrics.error(ErrorKind::Database);
+                        if e.pauses_ingestion() {
+                            mark.pause_all();
+                        }
+                        tracing::error!(error = %e, "feed refresh could not be recorded");
+                    }
+                }
+                drop(mark);
+            });
+        }
+        Ok(started)
+    }
+}
+
+/// SIGHUP: re-read and validate the config; apply it when valid, otherwise keep the old one and
+/// log every problem.
+async fn reload(
+    path: &Path,
+    current: Loaded,
+    store: &StoreHandle,
+    cancel: &CancellationToken,
+) -> Loaded {
+    systemd(&[
+        sd_notify::NotifyState::Reloading,
+        sd_notify::NotifyState::monotonic_usec_now()
+            .unwrap_or(sd_notify::NotifyState::MonotonicUsec(0)),
+    ]);
+    let path_owned = path.to_owned();
+    let loaded = tokio::task::spawn_blocking(move || config::load(&path_owned)).await;
+    let next = match loaded {
+        Ok(Ok(config)) => match Loaded::new(config, store.clone(), cancel.clone()).await {
+            Ok(next) => {
+                tracing::info!(
+                    feeds = next.config.feeds.len(),
+                    topics = next.config.topics.len(),
+                    "configuration reloaded"
+                );
+                next
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "reload failed; keeping the previous configuration");
+                current
+            }
+        },
+        Ok(Err(errors)) => {
+            for e in &errors.errors {
+                tracing::error!(config = %path.display(), problem = %e, "invalid configuration");
+            }
+            tracing::error!("reload failed; keeping the previous configuration");
+            current
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reload task failed; keeping the previous configuration");
+            current
+        }
+    };
+    systemd(&[sd_notify::NotifyState::Ready]);
+    next
+}
+
+/// Half the watchdog period systemd asked for, or an hour when there is none (a no-op ping).
+fn watchdog_period() -> Duration {
+    sd_notify::watchdog_enabled()
+        .map(|d| (d / 2).max(Duration::from_millis(100)))
+        .unwrap_or(Duration::from_secs(3600))
+}
+
+/// Tells systemd about the service's state, when it runs under systemd.
+fn systemd(states: &[sd_notify::NotifyState<'_>]) {
+    if std::env::var_os("NOTIFY_SOCKET").is_some()
+        && let Err(e) = sd_notify::notify(states)
+    {
+        tracing::warn!(error = %e, "cannot notify systemd");
+    }
+}
