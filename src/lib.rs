@@ -7,12 +7,14 @@
 //! Data flows one way: schedule → fetch → parse → extract → dedup → match → store → notify.
 //!
 //! - [`config`] owns the TOML schema: raw serde structs validated into typed settings, with
-//!   `FILE:LINE:COLUMN` errors.
+//!   `FILE:LINE:COLUMN` errors, and builds the ready-made objects the running parts take
+//!   (fetch settings, compiled topics, feed registrations).
 //! - [`daemon`] runs the lifecycle: `run --once` cycles, the service loop, signals, reload,
-//!   retention and systemd notifications.
+//!   retention, systemd notifications, and the one log line per poll cycle.
 //! - [`schedule`] is pure policy: when a feed is due, backoff, publisher hints.
 //! - [`pipeline`] refreshes one feed, calling the stages in order; the only module that calls
-//!   several stages.
+//!   several stages. Its pure [`pipeline::analyse`] decides an article's text, language, hits
+//!   and story keys, for the daemon and `newshound explain` alike.
 //! - [`fetch`] owns HTTP: one set of clients, timeouts, body caps, redirects, conditional GET,
 //!   politeness and the address guard for article links.
 //! - [`parse`] adapts feed-rs: bytes and base URL to entries, with a repair pass for broken feeds,
@@ -25,12 +27,17 @@
 //!   text (compounds, phrases, NEAR); pure.
 //! - [`store`] owns SQLite: pragmas, migrations from `migrations/`, every SQL statement.
 //! - [`opml`] converts OPML subscription lists into `[[feeds]]` TOML.
-//! - [`notify`] renders alerts and digests, keeps the outbox and delivers email.
+//! - [`notify`] renders alerts and digests, keeps the outbox and delivers email; its notify
+//!   step is what the daemon runs after each poll cycle.
 //! - [`model`] holds the plain data passed between stages.
 //! - [`metrics`] counts what the service does; [`monitor`] serves `/healthz` and `/metrics`
 //!   (`[daemon] listen`).
 //!
 //! Only `fetch`, `store`, `notify`, `monitor` and `daemon` do I/O; the other stages take plain data and `now`.
+//!
+//! The binary (`src/main.rs`) parses the command line and hands each subcommand to its file in
+//! `src/cli/` (run, check, feeds, extract, explain, hits, outbox, digest, test_email,
+//! import_opml); `anyhow` lives only there.
 
 pub mod config;
 pub mod daemon;

@@ -32,6 +32,9 @@ mod extract;
 /// Hits stored by `run --once`, listed by `hits`, explained by `explain`.
 mod matching;
 
+/// `explain` shows what `run --once` stores: language, text source and hits.
+mod explain_agrees;
+
 /// Articles across feeds, stories across sites, one hit per story.
 mod stories;
 
