@@ -27,7 +27,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Config;
 use crate::metrics::{ErrorKind, Metrics};
 use crate::store::{StoreCounts, StoreHandle};
 
@@ -69,16 +68,16 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ListenError> {
         .map_err(|source| ListenError { addr, source })
 }
 
-/// What the handlers read: the counters, the database, and the running config (which feeds
-/// are configured).
+/// What the handlers read: the counters, the database, and which feeds are configured (the
+/// database also holds feeds removed from the config, which are not reported).
 #[derive(Clone)]
 pub struct Endpoint {
     /// The service's counters.
     pub metrics: Arc<Metrics>,
     /// The database.
     pub store: StoreHandle,
-    /// The running config, replaced on reload.
-    pub config: watch::Receiver<Arc<Config>>,
+    /// The URLs of the configured feeds, as the config writes them; replaced on reload.
+    pub feeds: watch::Receiver<Arc<HashSet<String>>>,
     /// Set while a database check of `/healthz` runs. A check that timed out still waits in
     /// the store's queue (up to its busy timeout); probes arriving meanwhile answer 503 at
     /// once instead of queueing more, so a locked database cannot make the queue grow.
@@ -90,12 +89,12 @@ impl Endpoint {
     pub fn new(
         metrics: Arc<Metrics>,
         store: StoreHandle,
-        config: watch::Receiver<Arc<Config>>,
+        feeds: watch::Receiver<Arc<HashSet<String>>>,
     ) -> Endpoint {
         Endpoint {
             metrics,
             store,
-            config,
+            feeds,
             checking: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -203,13 +202,7 @@ impl Endpoint {
 
     /// The database's gauges, or `None` (counted as a database error) when it does not answer.
     async fn counts(&self) -> Option<StoreCounts> {
-        let configured: HashSet<String> = self
-            .config
-            .borrow()
-            .feeds
-            .iter()
-            .map(|f| f.url.to_string())
-            .collect();
+        let configured = Arc::clone(&self.feeds.borrow());
         let call = self
             .store
             .call(move |s| s.counts(|url| configured.contains(url)));

@@ -3,6 +3,8 @@
 //! them once per load (start and every reload) and the commands build the ones they need, so
 //! none of them assembles settings field by field.
 
+use std::collections::HashSet;
+
 use super::{Config, DaemonSettings};
 use crate::fetch::FetchSettings;
 use crate::matcher::{Topic, TopicSet};
@@ -53,5 +55,11 @@ impl Config {
                 name: f.name.clone(),
             })
             .collect()
+    }
+
+    /// The URLs of the configured feeds, as the store keys them: the database keeps feeds
+    /// removed from the config, which reports leave out.
+    pub fn configured_feeds(&self) -> HashSet<String> {
+        self.feeds.iter().map(|f| f.url.to_string()).collect()
     }
 }

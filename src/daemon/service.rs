@@ -60,10 +60,11 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
     let mut watchdog = tokio::time::interval(watchdog_period());
     let mut last_prune_check = Instant::now() - PRUNE_EVERY;
     let (config_tx, config_rx) = watch::channel(Arc::clone(&current.config));
+    let (feeds_tx, feeds_rx) = watch::channel(Arc::new(current.config.configured_feeds()));
     let metrics = Arc::new(Metrics::new());
     if let Some(addr) = current.config.daemon.listen {
         let listener = monitor::bind(addr).await?;
-        let endpoint = Endpoint::new(Arc::clone(&metrics), store.clone(), config_rx.clone());
+        let endpoint = Endpoint::new(Arc::clone(&metrics), store.clone(), feeds_rx);
         tracker.spawn(monitor::serve(listener, endpoint, cancel.clone()));
     }
     tracker.spawn(notify_loop(
@@ -82,6 +83,7 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
             _ = sighup.recv() => {
                 current = reload(&config_path, current, &store, &cancel).await;
                 config_tx.send_replace(Arc::clone(&current.config));
+                feeds_tx.send_replace(Arc::new(current.config.configured_feeds()));
             }
             Some(finished) = done_rx.recv() => {
                 if let Some(report) = &finished.report {
