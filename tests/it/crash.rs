@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
-use crate::smtp::{SmtpOptions, SmtpServer};
+use crate::support::{SmtpOptions, SmtpServer};
 use crate::support::{TestConfig, rss};
 
 const BIN: &str = env!("CARGO_BIN_EXE_newshound");

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::smtp::{SmtpOptions, SmtpServer};
+use crate::support::{SmtpOptions, SmtpServer};
 use crate::support::{demo_copy, newshound};
 
 fn eml_files(dir: &Path) -> Vec<std::path::PathBuf> {

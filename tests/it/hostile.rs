@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use newshound::store::{FeedState, Store, StoredArticle};
 
-use crate::hostile_server::{GOOD_TITLES, HostileServer};
+use crate::support::hostile_server::{GOOD_TITLES, HostileServer};
 use crate::support::{TestConfig, feed, newshound};
 
 /// A run that takes longer than this is killed and fails its test.

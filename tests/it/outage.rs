@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::crash::{TOPICS, db, header, item, page, unqp};
-use crate::smtp::{SmtpOptions, SmtpServer};
 use crate::support::{Reply, TestConfig, TestServer, newshound, rss};
+use crate::support::{SmtpOptions, SmtpServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_newshound");
 

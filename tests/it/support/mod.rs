@@ -1,0 +1,48 @@
+//! Test helpers, one file per kind; the names tests use are re-exported here, so a test
+//! imports `crate::support::{...}`.
+
+pub mod config;
+pub mod demo;
+pub mod feeds;
+pub mod hostile_server;
+pub mod http;
+pub mod process;
+pub mod smtp;
+
+use std::path::{Path, PathBuf};
+
+pub use config::{TestConfig, feed, load};
+pub use demo::{assert_clean_seed_article, demo_copy};
+pub use feeds::{article_page, item_elements, rss};
+pub use http::{Reply, Request, TestServer, read_request};
+pub use process::newshound;
+pub use smtp::{SmtpOptions, SmtpServer, test_cert_pem};
+
+/// The crate root, where `config/` and `tests/fixtures/` live.
+pub fn crate_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where the shared development data lives: `$NEWSHOUND_SHARED_DIR` when set, else `../shared`
+/// beside the crate root. A user's clone has none; tests that need it skip with a message.
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("NEWSHOUND_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate_root().join("../shared"))
+}
+
+/// Every file under `dir`, recursively, in a stable order.
+pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            walk(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
