@@ -29,7 +29,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 use crate::support::{SmtpOptions, SmtpServer};
-use crate::support::{TestConfig, rss};
+use crate::support::{TestConfig, newshound, rss};
 
 const BIN: &str = env!("CARGO_BIN_EXE_newshound");
 
@@ -619,7 +619,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
             quiescent_runs <= 5,
             "still busy after {quiescent_runs} clean runs"
         );
-        let summary = crate::support::newshound(&config.path(), &["run", "--once", "--all"]);
+        let summary = newshound(&config.path(), &["run", "--once", "--all"]);
         if summary.contains("articles: 0 new, 0 updated; pages: 0 extracted, 0 failed")
             && summary.contains("hits: 0 new; emails: 0 queued, 0 sent, 0 waiting, 0 failed")
         {

@@ -1,15 +1,12 @@
 //! `newshound extract`: plain text, JSON, a folder of results, and URLs fetched with the
 //! daemon's limits.
 
-use std::process::Command;
-
-use crate::support::{Reply, TestServer, article_page, assert_clean_seed_article, crate_root};
-
-const BIN: &str = env!("CARGO_BIN_EXE_newshound");
+use crate::support::{
+    Reply, TestServer, article_page, assert_clean_seed_article, bare_command, crate_root,
+};
 
 fn extract(args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("extract")
+    bare_command(&["extract"])
         .args(args)
         .env("NEWSHOUND_CONFIG", "/nonexistent/newshound.toml")
         .output()

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Reply, TestConfig, TestServer, demo_copy, feed, newshound, rss};
+use crate::support::{
+    Reply, TestConfig, TestServer, demo_copy, feed, newshound, newshound_output, rss,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_newshound");
 
@@ -329,10 +331,7 @@ fn healthz_is_503_while_the_database_is_locked() {
 #[test]
 fn invalid_listen_address_is_a_config_error_with_its_position() {
     let config = TestConfig::new("listen = \"localhost:http\"", "");
-    let output = Command::new(BIN)
-        .args(["-c", config.path().to_str().unwrap(), "check"])
-        .output()
-        .unwrap();
+    let output = newshound_output(&config.path(), &["check"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     let expected = format!(
@@ -348,11 +347,7 @@ fn port_in_use_stops_the_start_with_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let config = TestConfig::new(&format!("listen = \"127.0.0.1:{port}\""), "");
-    let output = Command::new(BIN)
-        .args(["-c", config.path().to_str().unwrap(), "run"])
-        .env_remove("NOTIFY_SOCKET")
-        .output()
-        .unwrap();
+    let output = newshound_output(&config.path(), &["run"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::crash::{TOPICS, db, header, item, page, unqp};
-use crate::support::{Reply, TestConfig, TestServer, newshound, rss};
+use crate::support::{Reply, TestConfig, TestServer, command, newshound, newshound_output, rss};
 use crate::support::{SmtpOptions, SmtpServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_newshound");
@@ -115,18 +115,13 @@ fn integrity(database: &Path) -> String {
         .unwrap()
 }
 
-/// Runs `newshound -c config args` with `prepare` applied to the command, and returns its
-/// output whatever the exit status.
-fn run(config: &Path, args: &[&str], prepare: impl FnOnce(&mut Command)) -> Output {
-    let mut command = Command::new(BIN);
-    command
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null());
-    prepare(&mut command);
-    command.output().unwrap()
+/// Runs `newshound -c config args` with warnings logged and the files it writes limited to
+/// `bytes`, and returns its output whatever the exit status.
+fn run_with_file_size_limit(config: &Path, args: &[&str], bytes: u64) -> Output {
+    let mut run = command(config, args);
+    run.env("RUST_LOG", "warn");
+    file_size_limit(&mut run, bytes);
+    run.output().unwrap()
 }
 
 /// The mail server is down for three cycles, each finding new items: each cycle renders its
@@ -326,9 +321,7 @@ async fn full_disk_stops_ingestion_clearly_and_the_next_run_resumes() {
     let config = TestConfig::new("allow_private_networks = true", &body);
     let database = config.database();
     // Not even room for the schema: the new database's first writes fail, and say why.
-    let tiny = run(&config.path(), &["run", "--once"], |c| {
-        file_size_limit(c, 8 * 1024)
-    });
+    let tiny = run_with_file_size_limit(&config.path(), &["run", "--once"], 8 * 1024);
     let stderr = String::from_utf8_lossy(&tiny.stderr);
     assert!(!tiny.status.success(), "{stderr}");
     assert!(
@@ -343,9 +336,7 @@ async fn full_disk_stops_ingestion_clearly_and_the_next_run_resumes() {
     let limit = size + 64 * 1024;
 
     visible.store(40, Ordering::SeqCst);
-    let full = run(&config.path(), &["run", "--once", "--all"], |c| {
-        file_size_limit(c, limit);
-    });
+    let full = run_with_file_size_limit(&config.path(), &["run", "--once", "--all"], limit);
     let stderr = String::from_utf8_lossy(&full.stderr);
     assert!(!full.status.success(), "{stderr}");
     assert!(
@@ -442,7 +433,7 @@ async fn locked_database_waits_then_fails_naming_it_and_works_after_release() {
     let holder = db(&database);
     holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
     let started = Instant::now();
-    let locked = run(&config.path(), &["run", "--once", "--all"], |_| {});
+    let locked = newshound_output(&config.path(), &["run", "--once", "--all"]);
     let waited = started.elapsed();
     let stderr = String::from_utf8_lossy(&locked.stderr);
     assert!(!locked.status.success(), "{stderr}");

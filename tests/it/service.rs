@@ -5,7 +5,7 @@ use std::os::unix::net::UnixDatagram;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Reply, TestConfig, TestServer, feed, rss};
+use crate::support::{Reply, TestConfig, TestServer, bare_command, feed, newshound_output, rss};
 
 const BIN: &str = env!("CARGO_BIN_EXE_newshound");
 
@@ -152,10 +152,7 @@ fn check_reports_every_mistake_with_its_position() {
         "colour = \"blue\"",
         "[[feeds]]\nurl = \"htp:/nowhere\"\n\n[[topics]]\nname = \"Arms\"\nquery = \"arms\"\nalert = \"Evening digest\"\n",
     );
-    let output = Command::new(BIN)
-        .args(["-c", config.path().to_str().unwrap(), "check"])
-        .output()
-        .unwrap();
+    let output = newshound_output(&config.path(), &["check"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     let path = config.path().display().to_string();
@@ -190,8 +187,7 @@ fn import_opml_prints_feeds_toml() {
            <outline text="Heise" xmlUrl="https://www.heise.de/rss/heise.rdf"/></body></opml>"#,
     )
     .unwrap();
-    let output = Command::new(BIN)
-        .args(["import-opml", opml.to_str().unwrap()])
+    let output = bare_command(&["import-opml", opml.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(output.status.success());

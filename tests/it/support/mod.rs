@@ -15,7 +15,7 @@ pub use config::{TestConfig, feed, load};
 pub use demo::{assert_clean_seed_article, demo_copy};
 pub use feeds::{article_page, item_elements, rss};
 pub use http::{Reply, Request, TestServer, read_request};
-pub use process::newshound;
+pub use process::{BIN, bare_command, command, newshound, newshound_output};
 pub use smtp::{SmtpOptions, SmtpServer, test_cert_pem};
 
 /// The crate root, where `config/` and `tests/fixtures/` live.
