@@ -20,7 +20,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -28,10 +27,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
-use crate::support::{SmtpOptions, SmtpServer};
-use crate::support::{TestConfig, newshound, rss};
-
-const BIN: &str = env!("CARGO_BIN_EXE_newshound");
+use crate::support::{SmtpOptions, SmtpServer, TestConfig, command, newshound, rss, spawn_logged};
 
 /// Seeds the served items, and the kill schedule unless `NEWSHOUND_CRASH_SEED` gives another
 /// (to try more schedules, or replay one that a failure printed).
@@ -448,19 +444,6 @@ fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
-fn spawn(config: &TestConfig, args: &[&str], log: &Path) -> Child {
-    Command::new(BIN)
-        .arg("-c")
-        .arg(config.path())
-        .args(args)
-        .env_remove("NOTIFY_SOCKET")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap()
-}
-
 /// Makes every feed due again, as if its poll interval had passed (the service polls a feed
 /// at most once a minute; a life lasts a second or two).
 fn make_feeds_due(path: &Path) {
@@ -570,7 +553,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
             received_before: smtp.messages().len(),
             started: Instant::now(),
         };
-        let mut child = spawn(&config, args, &log);
+        let mut child = spawn_logged(command(&config.path(), args), Some(&log));
         let deadline = Instant::now() + Duration::from_millis(kill_after);
         let mut exited = None;
         while Instant::now() < deadline {

@@ -4,8 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{SmtpOptions, SmtpServer};
-use crate::support::{demo_copy, newshound};
+use crate::support::{SmtpOptions, SmtpServer, demo_copy, newshound};
 
 fn eml_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)

@@ -8,16 +8,16 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::crash::{TOPICS, db, header, item, page, unqp};
-use crate::support::{Reply, TestConfig, TestServer, command, newshound, newshound_output, rss};
-use crate::support::{SmtpOptions, SmtpServer};
-
-const BIN: &str = env!("CARGO_BIN_EXE_newshound");
+use crate::support::{
+    Reply, SmtpOptions, SmtpServer, TestConfig, TestServer, command, newshound, newshound_output,
+    rss, service_command, signal, spawn_logged,
+};
 
 /// The feed of the outage tests: `/feed.xml` lists the first `visible` items of the crash
 /// test's feed 0, newest first; their pages are served too.
@@ -361,18 +361,10 @@ async fn full_disk_stops_ingestion_clearly_and_the_next_run_resumes() {
         .execute("UPDATE feeds SET next_poll_at = 0", [])
         .unwrap();
     let log_path = config.dir.path().join("service.log");
-    let mut service = Command::new(BIN);
-    service
-        .arg("-c")
-        .arg(config.path())
-        .arg("run")
-        .env("RUST_LOG", "warn")
-        .env_remove("NOTIFY_SOCKET")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap());
+    let mut service = service_command(&config.path());
+    service.env("RUST_LOG", "warn");
     file_size_limit(&mut service, limit);
-    let mut child = service.spawn().unwrap();
+    let mut child = spawn_logged(service, Some(&log_path));
     let deadline = Instant::now() + Duration::from_secs(20);
     let log = loop {
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
@@ -392,10 +384,7 @@ async fn full_disk_stops_ingestion_clearly_and_the_next_run_resumes() {
     assert!(!log.contains("panic"), "{log}");
     eprintln!("full disk: the service logged\n{}", log.trim());
     assert!(child.try_wait().unwrap().is_none(), "still running");
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    signal(&child, "TERM");
     child.wait().unwrap();
     assert_consistent(&database);
 

@@ -7,6 +7,7 @@ pub mod feeds;
 pub mod hostile_server;
 pub mod http;
 pub mod process;
+pub mod service;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,9 @@ pub use demo::{assert_clean_seed_article, demo_copy};
 pub use feeds::{article_page, item_elements, rss};
 pub use http::{Reply, Request, TestServer, read_request};
 pub use process::{BIN, bare_command, command, newshound, newshound_output};
+pub use service::{
+    service_command, signal, spawn_logged, start_notifying, start_service, stop, wait_exit,
+};
 pub use smtp::{SmtpOptions, SmtpServer, test_cert_pem};
 
 /// The crate root, where `config/` and `tests/fixtures/` live.
