@@ -214,12 +214,7 @@ pub fn page(item: &Item) -> String {
         .iter()
         .map(|p| format!("<p>{p}</p>"))
         .collect();
-    format!(
-        "<!doctype html><html lang=\"en\"><head><title>{0}</title></head><body>\
-         <nav><a href=\"/\">Home</a></nav><article><h1>{0}</h1>{body}</article>\
-         <footer>Copyright</footer></body></html>",
-        item.title
-    )
+    crate::support::feeds::page(&item.title, &body)
 }
 
 /// Items visible in each feed at `stage` (0-based life number): they appear evenly over the

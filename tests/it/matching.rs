@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use newshound::daemon::run_once;
 use newshound::store::{HitFilter, Store};
 
+use crate::support::feeds::{page, rss_of_summaries};
 use crate::support::{Reply, TestConfig, TestServer, crate_root, demo_copy, feed, newshound};
 
 /// The two topics of the issue that started the project, as users would write them.
@@ -182,28 +183,9 @@ fn explain_runs_every_item_of_a_feed() {
     assert_eq!(out.matches("Summit meetings: MATCHED").count(), 2, "{out}");
 }
 
-fn rss(items: &[(&str, &str)]) -> String {
-    let items: String = items
-        .iter()
-        .map(|(link, description)| {
-            format!(
-                "<item><title>Item {link}</title><link>{link}</link><guid>{link}</guid>\
-                 <description>{description}</description></item>"
-            )
-        })
-        .collect();
-    format!(
-        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
-         <link>http://example.com/</link><language>de</language>{items}</channel></rss>"
-    )
-}
-
-fn page(title: &str, paragraph: &str) -> String {
-    format!(
-        "<!doctype html><html><head><title>{title}</title></head><body><article><h1>{title}</h1>\
-         {}</article></body></html>",
-        format!("<p>{paragraph}</p>").repeat(4)
-    )
+/// An article page whose body is `paragraph` four times.
+fn page_repeating(title: &str, paragraph: &str) -> String {
+    page(title, &format!("<p>{paragraph}</p>").repeat(4))
 }
 
 /// Over HTTP: a page's text and a gone page's feed summary are both matched (the summary in
@@ -222,19 +204,22 @@ async fn pages_and_feed_texts_are_matched_and_hits_stored_once() {
             };
             Reply::ok(
                 "application/rss+xml",
-                rss(&[
-                    ("/arms", "Teaser."),
-                    (
-                        "/gone",
-                        &format!("Das Gipfeltreffen in Brüssel endete spät.{update}"),
-                    ),
-                    ("/sport", "Teaser."),
-                ]),
+                rss_of_summaries(
+                    Some("de"),
+                    &[
+                        ("/arms", "Teaser."),
+                        (
+                            "/gone",
+                            &format!("Das Gipfeltreffen in Brüssel endete spät.{update}"),
+                        ),
+                        ("/sport", "Teaser."),
+                    ],
+                ),
             )
         }
         "/arms" => Reply::ok(
             "text/html",
-            page(
+            page_repeating(
                 "Government clears missile sale",
                 "The government cleared the sale of air-defence missiles to a partner country \
                  on Tuesday, after months of talks about export licences and guarantees.",
@@ -242,7 +227,7 @@ async fn pages_and_feed_texts_are_matched_and_hits_stored_once() {
         ),
         "/sport" => Reply::ok(
             "text/html",
-            page(
+            page_repeating(
                 "Rovers sign striker",
                 "Port Alden Rovers signed the striker on deadline day for a club-record fee, \
                  after two earlier bids had been rejected by his club over the summer.",
