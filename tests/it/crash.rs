@@ -24,10 +24,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
-use crate::support::{SmtpOptions, SmtpServer, TestConfig, command, newshound, rss, spawn_logged};
+use crate::support::{
+    Request, SmtpOptions, SmtpServer, TestConfig, command, newshound, read_request, rss,
+    spawn_logged, write_response,
+};
 
 /// Seeds the served items, and the kill schedule unless `NEWSHOUND_CRASH_SEED` gives another
 /// (to try more schedules, or replay one that a failure printed).
@@ -259,9 +261,7 @@ impl FeedSimulator {
                     Arc::clone(&requests),
                 );
                 tokio::spawn(async move {
-                    let Some(crate::support::Request { target, .. }) =
-                        crate::support::read_request(&mut stream).await
-                    else {
+                    let Some(Request { target, .. }) = read_request(&mut stream).await else {
                         return;
                     };
                     requests.fetch_add(1, Ordering::SeqCst);
@@ -269,14 +269,8 @@ impl FeedSimulator {
                     let delay = 5 + fastrand::u64(..35);
                     tokio::time::sleep(Duration::from_millis(delay)).await;
                     let (status, kind, body) = answer(&target, addr, stage.load(Ordering::SeqCst));
-                    let head = format!(
-                        "HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\
-                         Connection: close\r\n\r\n",
-                        body.len()
-                    );
-                    let _ = stream.write_all(head.as_bytes()).await;
-                    let _ = stream.write_all(body.as_bytes()).await;
-                    let _ = stream.shutdown().await;
+                    let headers = [("Content-Type", kind)];
+                    let _ = write_response(&mut stream, status, &headers, body.as_bytes()).await;
                     in_flight.fetch_sub(1, Ordering::SeqCst);
                 });
             }

@@ -1,5 +1,7 @@
 //! A small real HTTP/1.1 server on 127.0.0.1 whose answers each test scripts, including
 //! bodies that never end and servers that never answer; every request it gets is recorded.
+//! Its request reader and response writers serve the other loopback servers too (the crash
+//! test's feed simulator, the hostile server).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -131,43 +133,45 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, recorded: Arc<Mutex
         return;
     };
     recorded.lock().unwrap().push(request.clone());
-    match handler(&request) {
+    // A write error means the client gave up, which ends the answer.
+    let _ = match handler(&request) {
         Reply::Full {
             status,
             headers,
             body,
         } => {
-            let mut head = format!(
-                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-                body.len()
-            );
-            for (name, value) in headers {
-                head.push_str(&format!("{name}: {value}\r\n"));
-            }
-            head.push_str("\r\n");
-            let _ = stream.write_all(head.as_bytes()).await;
-            let _ = stream.write_all(&body).await;
-            let _ = stream.shutdown().await;
+            let headers: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str()))
+                .collect();
+            write_response(&mut stream, status, &headers, &body).await
         }
-        Reply::Endless => {
-            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n";
-            if stream.write_all(head.as_bytes()).await.is_err() {
-                return;
-            }
-            let chunk = format!("{:x}\r\n{}\r\n", 65536, "x".repeat(65536));
-            while stream.write_all(chunk.as_bytes()).await.is_ok() {}
-        }
+        Reply::Endless => endless_x(&mut stream).await,
         Reply::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(())
         }
+    };
+}
+
+/// A chunked feed response whose body is `x` forever.
+async fn endless_x(stream: &mut TcpStream) -> std::io::Result<()> {
+    write_chunked_head(stream, &[("Content-Type", "application/rss+xml")]).await?;
+    let chunk = [b'x'; 65536];
+    loop {
+        write_chunk(stream, &chunk).await?;
     }
 }
 
-/// Reads one request's head (up to the blank line); `None` when the peer hangs up first.
+/// The longest request head read: the rest of a longer one is left unread.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// Reads one request's head (up to the blank line, at most [`MAX_HEAD_BYTES`]); `None` when the
+/// peer hangs up first.
 pub async fn read_request(stream: &mut TcpStream) -> Option<Request> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < MAX_HEAD_BYTES {
         let n = stream.read(&mut chunk).await.ok()?;
         if n == 0 {
             return None;
@@ -183,4 +187,70 @@ pub async fn read_request(stream: &mut TcpStream) -> Option<Request> {
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
     Some(Request { target, headers })
+}
+
+/// Writes a complete response (`Content-Length`, `Connection: close`, then `headers` and
+/// `body`) and closes the write side: the one writer of every loopback server here.
+pub async fn write_response(
+    stream: &mut TcpStream,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        status_line(status),
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    stream.shutdown().await
+}
+
+/// Starts a 200 response with a chunked body, which [`write_chunk`] continues and
+/// [`write_last_chunk`] ends.
+pub async fn write_chunked_head(
+    stream: &mut TcpStream,
+    headers: &[(&str, &str)],
+) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n",
+        status_line(200)
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await
+}
+
+/// Writes one chunk of a chunked body (empty data is skipped: it would end the body).
+pub async fn write_chunk(stream: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
+    if data.is_empty() {
+        return Ok(());
+    }
+    stream
+        .write_all(format!("{:x}\r\n", data.len()).as_bytes())
+        .await?;
+    stream.write_all(data).await?;
+    stream.write_all(b"\r\n").await
+}
+
+/// Ends a chunked body and closes the write side.
+pub async fn write_last_chunk(stream: &mut TcpStream) -> std::io::Result<()> {
+    stream.write_all(b"0\r\n\r\n").await?;
+    stream.shutdown().await
+}
+
+/// `200 OK`: the code and its reason phrase.
+fn status_line(status: u16) -> String {
+    let reason = hyper::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|code| code.canonical_reason())
+        .unwrap_or("Unknown");
+    format!("{status} {reason}")
 }
