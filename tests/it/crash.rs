@@ -26,21 +26,19 @@ use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 
+use crate::support::newsroom::{self, TOPICS, feed_document, item, item_at, page};
 use crate::support::{
-    Request, SmtpOptions, SmtpServer, TestConfig, command, newshound, read_request, rss,
-    spawn_logged, write_response,
+    Request, SmtpOptions, SmtpServer, TestConfig, command, db, header, newshound, read_request,
+    spawn_logged, unqp, write_response,
 };
 
-/// Seeds the served items, and the kill schedule unless `NEWSHOUND_CRASH_SEED` gives another
+/// The seed of the kill schedule: the items' seed unless `NEWSHOUND_CRASH_SEED` gives another
 /// (to try more schedules, or replay one that a failure printed).
-const SEED: u64 = 0x6e65_7773_686f_756e;
-
-/// The seed of the kill schedule.
 fn kill_seed() -> u64 {
     std::env::var("NEWSHOUND_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(SEED)
+        .unwrap_or(newsroom::SEED)
 }
 
 /// Feeds served by the simulator.
@@ -54,170 +52,6 @@ const MIN_KILLS: usize = 32;
 
 /// Lives at most (some end by themselves before their kill time).
 const MAX_LIVES: usize = 70;
-
-/// The immediate topics and the one word each matches.
-pub const TOPICS: [(&str, &str); 2] = [
-    ("Zeppelin watch", "zeppelin"),
-    ("Marmalade watch", "marmalade"),
-];
-
-/// Plain words the article texts are made of (none is a topic word).
-const WORDS: &[&str] = &[
-    "council",
-    "river",
-    "budget",
-    "school",
-    "harbour",
-    "market",
-    "weather",
-    "railway",
-    "garden",
-    "museum",
-    "library",
-    "bridge",
-    "festival",
-    "village",
-    "mayor",
-    "farmers",
-    "bakery",
-    "tunnel",
-    "airport",
-    "orchestra",
-    "hospital",
-    "election",
-    "forest",
-    "tourists",
-    "fishermen",
-    "storm",
-    "engineers",
-    "students",
-    "teachers",
-    "doctors",
-    "workers",
-    "company",
-    "factory",
-    "vineyard",
-    "castle",
-    "island",
-    "mountain",
-    "valley",
-    "coast",
-    "city",
-    "town",
-    "road",
-    "traffic",
-    "police",
-    "court",
-    "judge",
-    "report",
-    "survey",
-    "prices",
-    "wages",
-    "taxes",
-    "housing",
-    "energy",
-    "water",
-    "bicycle",
-    "ferry",
-    "theatre",
-    "painter",
-    "writer",
-    "singer",
-    "team",
-    "league",
-    "match",
-    "season",
-    "record",
-    "winter",
-    "summer",
-    "spring",
-    "autumn",
-    "morning",
-    "evening",
-    "night",
-    "yesterday",
-    "today",
-    "tomorrow",
-    "week",
-    "month",
-    "year",
-    "agreed",
-    "announced",
-    "opened",
-    "closed",
-    "planned",
-    "rejected",
-    "approved",
-    "expected",
-    "said",
-    "visited",
-    "built",
-    "repaired",
-    "painted",
-    "sold",
-    "bought",
-    "measured",
-    "counted",
-    "found",
-    "lost",
-    "won",
-    "new",
-    "old",
-    "large",
-    "small",
-    "quiet",
-    "busy",
-    "local",
-    "regional",
-];
-
-/// One item of one served feed, derived from the seed; its text is unlike every other item's,
-/// so each is a story of its own. The outage tests serve them too.
-pub struct Item {
-    /// Path of its page on the simulator.
-    pub path: String,
-    /// The feed entry's title (no topic word in it).
-    pub title: String,
-    /// Paragraphs of its page.
-    paragraphs: Vec<String>,
-    /// Names of the topics its page text matches.
-    pub topics: Vec<&'static str>,
-}
-
-/// Item `n` of feed `feed`.
-pub fn item(feed: usize, n: usize) -> Item {
-    let mut rng = fastrand::Rng::with_seed(SEED ^ ((feed as u64) << 32) ^ n as u64);
-    let mut topics = Vec::new();
-    let mut words: Vec<&str> = (0..140).map(|_| WORDS[rng.usize(..WORDS.len())]).collect();
-    for (index, (name, word)) in TOPICS.iter().enumerate() {
-        // About half the items hit the first topic, a third the second.
-        if rng.usize(..6) < 3 - index {
-            let at = rng.usize(..words.len());
-            words.insert(at, word);
-            topics.push(*name);
-        }
-    }
-    let paragraphs = words
-        .chunks(28)
-        .map(|chunk| format!("{}.", chunk.join(" ")))
-        .collect();
-    Item {
-        path: format!("/f{feed}/a{n}.html"),
-        title: format!("Desk {feed} report number {n}"),
-        paragraphs,
-        topics,
-    }
-}
-
-/// The article page of an item.
-pub fn page(item: &Item) -> String {
-    let body: String = item
-        .paragraphs
-        .iter()
-        .map(|p| format!("<p>{p}</p>"))
-        .collect();
-    crate::support::feeds::page(&item.title, &body)
-}
 
 /// Items visible in each feed at `stage` (0-based life number): they appear evenly over the
 /// first two thirds of the lives, so the last lives and the final run find work left over.
@@ -286,26 +120,16 @@ impl FeedSimulator {
 fn answer(target: &str, addr: SocketAddr, stage: usize) -> (u16, &'static str, String) {
     for feed in 0..FEEDS {
         if target == format!("/feed{feed}.xml") {
-            let items: Vec<Item> = (0..visible(stage)).rev().map(|n| item(feed, n)).collect();
-            let links: Vec<String> = items
-                .iter()
-                .map(|i| format!("http://{addr}{}", i.path))
-                .collect();
-            let pairs: Vec<(&str, &str)> = items
-                .iter()
-                .zip(&links)
-                .map(|(i, l)| (i.title.as_str(), l.as_str()))
-                .collect();
-            return (200, "application/rss+xml", rss(&pairs));
-        }
-        for n in 0..ITEMS_PER_FEED {
-            let item = item(feed, n);
-            if target == item.path {
-                return (200, "text/html; charset=utf-8", page(&item));
-            }
+            let document = feed_document(feed, visible(stage), &format!("http://{addr}"));
+            return (200, "application/rss+xml", document);
         }
     }
-    (404, "text/plain", "not found".into())
+    match item_at(target) {
+        Some((feed, n)) if feed < FEEDS && n < ITEMS_PER_FEED => {
+            (200, "text/html; charset=utf-8", page(&item(feed, n)))
+        }
+        _ => (404, "text/plain", "not found".into()),
+    }
 }
 
 fn config(sim: &FeedSimulator, smtp: &SmtpServer) -> TestConfig {
@@ -375,43 +199,6 @@ fn received(smtp: &SmtpServer) -> Vec<Received> {
             bytes,
         })
         .collect()
-}
-
-/// The value of a header of a raw message.
-pub fn header(message: &[u8], name: &str) -> Option<String> {
-    let text = String::from_utf8_lossy(message);
-    let prefix = format!("{}:", name.to_ascii_lowercase());
-    text.lines()
-        .take_while(|l| !l.is_empty())
-        .find(|l| l.to_ascii_lowercase().starts_with(&prefix))
-        .map(|l| l[prefix.len()..].trim().to_owned())
-}
-
-/// Undoes quoted-printable soft line breaks and `=XX` escapes, enough to find URLs.
-pub fn unqp(text: &str) -> String {
-    let joined = text.replace("=\r\n", "").replace("=\n", "");
-    let mut out = Vec::with_capacity(joined.len());
-    let bytes = joined.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A connection to a test database, waiting for locks like newshound does.
-pub fn db(path: &Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.busy_timeout(Duration::from_secs(10)).unwrap();
-    conn
 }
 
 /// Outbox rows: Message-ID -> status.

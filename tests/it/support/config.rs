@@ -2,6 +2,7 @@
 //! database.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A temporary folder holding a config file; removed when dropped.
 pub struct TestConfig {
@@ -51,4 +52,11 @@ pub fn load(path: &Path) -> newshound::config::Config {
 /// A `[[feeds]]` block.
 pub fn feed(url: &str, name: &str) -> String {
     format!("[[feeds]]\nurl = \"{url}\"\nname = \"{name}\"\n")
+}
+
+/// A connection to a test database, waiting for locks like newshound does.
+pub fn db(path: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
+    conn
 }

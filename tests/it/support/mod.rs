@@ -6,13 +6,14 @@ pub mod demo;
 pub mod feeds;
 pub mod hostile_server;
 pub mod http;
+pub mod newsroom;
 pub mod process;
 pub mod service;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
 
-pub use config::{TestConfig, feed, load};
+pub use config::{TestConfig, db, feed, load};
 pub use demo::{assert_clean_seed_article, demo_copy};
 pub use feeds::{article_page, item_elements, rss};
 pub use http::{Reply, Request, TestServer, read_request, write_response};
@@ -20,7 +21,7 @@ pub use process::{BIN, bare_command, command, newshound, newshound_output};
 pub use service::{
     service_command, signal, spawn_logged, start_notifying, start_service, stop, wait_exit,
 };
-pub use smtp::{SmtpOptions, SmtpServer, test_cert_pem};
+pub use smtp::{SmtpOptions, SmtpServer, header, test_cert_pem, unqp};
 
 /// The crate root, where `config/` and `tests/fixtures/` live.
 pub fn crate_root() -> PathBuf {

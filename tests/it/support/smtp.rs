@@ -1,4 +1,5 @@
-//! A real SMTP server process for tests, and the Python it runs on.
+//! A real SMTP server process for tests, the Python it runs on, and reading the messages it
+//! received.
 //!
 //! [`SmtpServer`] runs `tests/fixtures/smtp/server.py` (aiosmtpd 1.4.6) on 127.0.0.1 as a child
 //! process: plain, STARTTLS or implicit TLS with the test certificate, optional AUTH, failures
@@ -392,4 +393,34 @@ fn make_venv(venv: &Path) -> Result<(), String> {
     } else {
         Err(format!("{} cannot import aiosmtpd", python.display()))
     }
+}
+
+/// The value of a header of a raw message.
+pub fn header(message: &[u8], name: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(message);
+    let prefix = format!("{}:", name.to_ascii_lowercase());
+    text.lines()
+        .take_while(|l| !l.is_empty())
+        .find(|l| l.to_ascii_lowercase().starts_with(&prefix))
+        .map(|l| l[prefix.len()..].trim().to_owned())
+}
+
+/// Undoes quoted-printable soft line breaks and `=XX` escapes, enough to find URLs.
+pub fn unqp(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let mut out = Vec::with_capacity(joined.len());
+    let bytes = joined.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
