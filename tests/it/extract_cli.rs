@@ -3,6 +3,7 @@
 
 use crate::support::{
     Reply, TestServer, article_page, assert_clean_seed_article, bare_command, crate_root,
+    json_lines,
 };
 
 fn extract(args: &[&str]) -> std::process::Output {
@@ -45,10 +46,7 @@ fn extract_json_prints_one_object_per_input() {
     let output = extract(&["--json", &pages[0], &pages[1]]);
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let objects: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let objects = json_lines(&stdout);
     assert_eq!(objects.len(), 2);
     for key in [
         "url",

@@ -8,7 +8,9 @@ use newshound::daemon::run_once;
 use newshound::store::{HitFilter, Store};
 
 use crate::support::feeds::{page, rss_of_summaries};
-use crate::support::{Reply, TestConfig, TestServer, crate_root, demo_copy, feed, newshound};
+use crate::support::{
+    Reply, TestConfig, TestServer, crate_root, demo_copy, feed, json_lines, newshound, seed_hits,
+};
 
 /// The two topics of the issue that started the project, as users would write them.
 const TOPICS: &str = r#"
@@ -28,12 +30,6 @@ languages = ["en"]
 
 const SEED_TITLE: &str = "Kim Jong-un und Putin treffen sich zu Waffengesprächen";
 
-fn json_lines(text: &str) -> Vec<serde_json::Value> {
-    text.lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect()
-}
-
 /// `run --once` on the demo stores the seed story's hits for both topics, once each (its three
 /// copies are one story), and `hits --json` lists them with every documented field; a second
 /// cycle adds nothing.
@@ -46,16 +42,7 @@ fn demo_run_stores_hits_that_hits_lists() {
 
     let hits = json_lines(&newshound(&config, &["hits", "--json"]));
     // The hit goes to whichever copy of the seed story was stored first.
-    let seed: Vec<&serde_json::Value> = hits
-        .iter()
-        .filter(|h| {
-            h["sources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|s| s.as_str().unwrap().ends_with("/kim-putin.html"))
-        })
-        .collect();
+    let seed = seed_hits(&hits);
     let mut topics: Vec<&str> = seed.iter().map(|h| h["topic"].as_str().unwrap()).collect();
     topics.sort_unstable();
     assert_eq!(topics, ["Arms deals", "Summit meetings"], "{hits:#?}");

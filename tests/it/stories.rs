@@ -10,26 +10,12 @@ use newshound::daemon::run_once;
 use newshound::store::{HitFilter, Store};
 
 use crate::support::feeds::{page, rss_of_summaries};
-use crate::support::{Reply, TestConfig, TestServer, demo_copy, feed, newshound};
+use crate::support::{
+    Reply, TestConfig, TestServer, demo_copy, feed, json_lines, newshound, seed_hits,
+};
 
 fn hits_json(config: &Path) -> Vec<serde_json::Value> {
-    newshound(config, &["hits", "--json"])
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
-
-/// The seed story's hits on the demo: one per topic, each listing the three copies.
-fn seed_hits(hits: &[serde_json::Value]) -> Vec<&serde_json::Value> {
-    hits.iter()
-        .filter(|h| {
-            h["sources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|s| s.as_str().unwrap().ends_with("/kim-putin.html"))
-        })
-        .collect()
+    json_lines(&newshound(config, &["hits", "--json"]))
 }
 
 /// On the demo the seed story, carried by three sites (one of its links through an aggregator

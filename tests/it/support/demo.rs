@@ -5,6 +5,20 @@ use std::path::Path;
 
 use super::crate_root;
 
+/// The hits (from `hits --json`) of the demo's seed story, carried by three sites: those
+/// listing its `kim-putin.html` copy among their sources.
+pub fn seed_hits(hits: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    hits.iter()
+        .filter(|h| {
+            h["sources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s.as_str().unwrap().ends_with("/kim-putin.html"))
+        })
+        .collect()
+}
+
 /// Issue 3, point 6: the seed story's text runs from "Der nordkoreanische Machthaber" to
 /// "Quelle: Agenturen" or the paragraph before it, without the read-aloud and reading-time line,
 /// the Lesetipp teaser or the teaser's author.

@@ -14,10 +14,10 @@ pub mod smtp;
 use std::path::{Path, PathBuf};
 
 pub use config::{TestConfig, db, feed, load};
-pub use demo::{assert_clean_seed_article, demo_copy};
+pub use demo::{assert_clean_seed_article, demo_copy, seed_hits};
 pub use feeds::{article_page, item_elements, rss};
 pub use http::{Reply, Request, TestServer, read_request, write_response};
-pub use process::{BIN, bare_command, command, newshound, newshound_output};
+pub use process::{BIN, bare_command, command, json_lines, newshound, newshound_output};
 pub use service::{
     service_command, signal, spawn_logged, start_notifying, start_service, stop, wait_exit,
 };
