@@ -405,7 +405,8 @@ pub fn header(message: &[u8], name: &str) -> Option<String> {
         .map(|l| l[prefix.len()..].trim().to_owned())
 }
 
-/// Undoes quoted-printable soft line breaks and `=XX` escapes, enough to find URLs.
+/// Undoes quoted-printable soft line breaks and `=XX` escapes, enough to search a message for
+/// URLs and words.
 pub fn unqp(text: &str) -> String {
     let joined = text.replace("=\r\n", "").replace("=\n", "");
     let mut out = Vec::with_capacity(joined.len());
