@@ -1,8 +1,8 @@
 //! All integration tests, as one binary. One module per area; helpers in `support`.
 
-/// Helpers shared by the tests, one file per kind: the checkout's paths and the demo, test
-/// configs, running the binary, the service started and stopped, loopback HTTP servers (scripted
-/// and hostile) with one response writer, the SMTP server process, and feed and page builders.
+/// Helpers shared by the tests, one file per kind: paths and the demo, test configs, running the
+/// binary, the service started and stopped, loopback HTTP servers (scripted and hostile) with one
+/// response writer, the SMTP server process, feed and page builders, the crash/outage newsroom.
 mod support;
 
 /// Feed fetching through `run --once` against a loopback HTTP server.

@@ -1,5 +1,16 @@
 //! Test helpers, one file per kind; the names tests use are re-exported here, so a test
 //! imports `crate::support::{...}`.
+//!
+//! - here: where things are (the checkout, the shared development data);
+//! - `config`: a test's own folder, its config file and database;
+//! - `demo`: a private copy of the offline demo, and what its seed story must look like;
+//! - `process`: running the binary and reading what it prints;
+//! - `service`: the service started in the background and stopped with signals;
+//! - `http`: the scripted loopback HTTP server, the request reader and the one response writer;
+//! - `hostile_server`: the loopback server that misbehaves byte by byte (issue 8);
+//! - `smtp`: the SMTP server process and reading the messages it received;
+//! - `feeds`: feed documents and article pages;
+//! - `newsroom`: seeded items that appear over time, for the crash and outage tests.
 
 pub mod config;
 pub mod demo;
