@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use newshound::config::{Alert, Config, ConfigErrors, Security, Transport, load};
 
-use crate::support::crate_root;
+use crate::support::{crate_root, newshound_output};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -411,12 +411,7 @@ fn world_readable_password_file_is_warned_about() {
     );
     let check = |mode: u32| {
         std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(mode)).unwrap();
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_newshound"))
-            .arg("-c")
-            .arg(&path)
-            .arg("check")
-            .output()
-            .unwrap();
+        let output = newshound_output(&path, &["check"]);
         assert!(output.status.success(), "{output:?}");
         String::from_utf8(output.stderr).unwrap()
     };

@@ -20,29 +20,25 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
-use crate::smtp::{SmtpOptions, SmtpServer};
-use crate::support::{TestConfig, rss};
+use crate::support::newsroom::{self, TOPICS, feed_document, item, item_at, page};
+use crate::support::{
+    Request, SmtpOptions, SmtpServer, TestConfig, command, db, header, newshound, read_request,
+    spawn_logged, unqp, write_response,
+};
 
-const BIN: &str = env!("CARGO_BIN_EXE_newshound");
-
-/// Seeds the served items, and the kill schedule unless `NEWSHOUND_CRASH_SEED` gives another
+/// The seed of the kill schedule: the items' seed unless `NEWSHOUND_CRASH_SEED` gives another
 /// (to try more schedules, or replay one that a failure printed).
-const SEED: u64 = 0x6e65_7773_686f_756e;
-
-/// The seed of the kill schedule.
 fn kill_seed() -> u64 {
     std::env::var("NEWSHOUND_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(SEED)
+        .unwrap_or(newsroom::SEED)
 }
 
 /// Feeds served by the simulator.
@@ -56,175 +52,6 @@ const MIN_KILLS: usize = 32;
 
 /// Lives at most (some end by themselves before their kill time).
 const MAX_LIVES: usize = 70;
-
-/// The immediate topics and the one word each matches.
-pub const TOPICS: [(&str, &str); 2] = [
-    ("Zeppelin watch", "zeppelin"),
-    ("Marmalade watch", "marmalade"),
-];
-
-/// Plain words the article texts are made of (none is a topic word).
-const WORDS: &[&str] = &[
-    "council",
-    "river",
-    "budget",
-    "school",
-    "harbour",
-    "market",
-    "weather",
-    "railway",
-    "garden",
-    "museum",
-    "library",
-    "bridge",
-    "festival",
-    "village",
-    "mayor",
-    "farmers",
-    "bakery",
-    "tunnel",
-    "airport",
-    "orchestra",
-    "hospital",
-    "election",
-    "forest",
-    "tourists",
-    "fishermen",
-    "storm",
-    "engineers",
-    "students",
-    "teachers",
-    "doctors",
-    "workers",
-    "company",
-    "factory",
-    "vineyard",
-    "castle",
-    "island",
-    "mountain",
-    "valley",
-    "coast",
-    "city",
-    "town",
-    "road",
-    "traffic",
-    "police",
-    "court",
-    "judge",
-    "report",
-    "survey",
-    "prices",
-    "wages",
-    "taxes",
-    "housing",
-    "energy",
-    "water",
-    "bicycle",
-    "ferry",
-    "theatre",
-    "painter",
-    "writer",
-    "singer",
-    "team",
-    "league",
-    "match",
-    "season",
-    "record",
-    "winter",
-    "summer",
-    "spring",
-    "autumn",
-    "morning",
-    "evening",
-    "night",
-    "yesterday",
-    "today",
-    "tomorrow",
-    "week",
-    "month",
-    "year",
-    "agreed",
-    "announced",
-    "opened",
-    "closed",
-    "planned",
-    "rejected",
-    "approved",
-    "expected",
-    "said",
-    "visited",
-    "built",
-    "repaired",
-    "painted",
-    "sold",
-    "bought",
-    "measured",
-    "counted",
-    "found",
-    "lost",
-    "won",
-    "new",
-    "old",
-    "large",
-    "small",
-    "quiet",
-    "busy",
-    "local",
-    "regional",
-];
-
-/// One item of one served feed, derived from the seed; its text is unlike every other item's,
-/// so each is a story of its own. The outage tests serve them too.
-pub struct Item {
-    /// Path of its page on the simulator.
-    pub path: String,
-    /// The feed entry's title (no topic word in it).
-    pub title: String,
-    /// Paragraphs of its page.
-    paragraphs: Vec<String>,
-    /// Names of the topics its page text matches.
-    pub topics: Vec<&'static str>,
-}
-
-/// Item `n` of feed `feed`.
-pub fn item(feed: usize, n: usize) -> Item {
-    let mut rng = fastrand::Rng::with_seed(SEED ^ ((feed as u64) << 32) ^ n as u64);
-    let mut topics = Vec::new();
-    let mut words: Vec<&str> = (0..140).map(|_| WORDS[rng.usize(..WORDS.len())]).collect();
-    for (index, (name, word)) in TOPICS.iter().enumerate() {
-        // About half the items hit the first topic, a third the second.
-        if rng.usize(..6) < 3 - index {
-            let at = rng.usize(..words.len());
-            words.insert(at, word);
-            topics.push(*name);
-        }
-    }
-    let paragraphs = words
-        .chunks(28)
-        .map(|chunk| format!("{}.", chunk.join(" ")))
-        .collect();
-    Item {
-        path: format!("/f{feed}/a{n}.html"),
-        title: format!("Desk {feed} report number {n}"),
-        paragraphs,
-        topics,
-    }
-}
-
-/// The article page of an item.
-pub fn page(item: &Item) -> String {
-    let body: String = item
-        .paragraphs
-        .iter()
-        .map(|p| format!("<p>{p}</p>"))
-        .collect();
-    format!(
-        "<!doctype html><html lang=\"en\"><head><title>{0}</title></head><body>\
-         <nav><a href=\"/\">Home</a></nav><article><h1>{0}</h1>{body}</article>\
-         <footer>Copyright</footer></body></html>",
-        item.title
-    )
-}
 
 /// Items visible in each feed at `stage` (0-based life number): they appear evenly over the
 /// first two thirds of the lives, so the last lives and the final run find work left over.
@@ -268,9 +95,7 @@ impl FeedSimulator {
                     Arc::clone(&requests),
                 );
                 tokio::spawn(async move {
-                    let Some(crate::support::Request { target, .. }) =
-                        crate::support::read_request(&mut stream).await
-                    else {
+                    let Some(Request { target, .. }) = read_request(&mut stream).await else {
                         return;
                     };
                     requests.fetch_add(1, Ordering::SeqCst);
@@ -278,14 +103,8 @@ impl FeedSimulator {
                     let delay = 5 + fastrand::u64(..35);
                     tokio::time::sleep(Duration::from_millis(delay)).await;
                     let (status, kind, body) = answer(&target, addr, stage.load(Ordering::SeqCst));
-                    let head = format!(
-                        "HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\
-                         Connection: close\r\n\r\n",
-                        body.len()
-                    );
-                    let _ = stream.write_all(head.as_bytes()).await;
-                    let _ = stream.write_all(body.as_bytes()).await;
-                    let _ = stream.shutdown().await;
+                    let headers = [("Content-Type", kind)];
+                    let _ = write_response(&mut stream, status, &headers, body.as_bytes()).await;
                     in_flight.fetch_sub(1, Ordering::SeqCst);
                 });
             }
@@ -301,26 +120,16 @@ impl FeedSimulator {
 fn answer(target: &str, addr: SocketAddr, stage: usize) -> (u16, &'static str, String) {
     for feed in 0..FEEDS {
         if target == format!("/feed{feed}.xml") {
-            let items: Vec<Item> = (0..visible(stage)).rev().map(|n| item(feed, n)).collect();
-            let links: Vec<String> = items
-                .iter()
-                .map(|i| format!("http://{addr}{}", i.path))
-                .collect();
-            let pairs: Vec<(&str, &str)> = items
-                .iter()
-                .zip(&links)
-                .map(|(i, l)| (i.title.as_str(), l.as_str()))
-                .collect();
-            return (200, "application/rss+xml", rss(&pairs));
-        }
-        for n in 0..ITEMS_PER_FEED {
-            let item = item(feed, n);
-            if target == item.path {
-                return (200, "text/html; charset=utf-8", page(&item));
-            }
+            let document = feed_document(feed, visible(stage), &format!("http://{addr}"));
+            return (200, "application/rss+xml", document);
         }
     }
-    (404, "text/plain", "not found".into())
+    match item_at(target) {
+        Some((feed, n)) if feed < FEEDS && n < ITEMS_PER_FEED => {
+            (200, "text/html; charset=utf-8", page(&item(feed, n)))
+        }
+        _ => (404, "text/plain", "not found".into()),
+    }
 }
 
 fn config(sim: &FeedSimulator, smtp: &SmtpServer) -> TestConfig {
@@ -392,43 +201,6 @@ fn received(smtp: &SmtpServer) -> Vec<Received> {
         .collect()
 }
 
-/// The value of a header of a raw message.
-pub fn header(message: &[u8], name: &str) -> Option<String> {
-    let text = String::from_utf8_lossy(message);
-    let prefix = format!("{}:", name.to_ascii_lowercase());
-    text.lines()
-        .take_while(|l| !l.is_empty())
-        .find(|l| l.to_ascii_lowercase().starts_with(&prefix))
-        .map(|l| l[prefix.len()..].trim().to_owned())
-}
-
-/// Undoes quoted-printable soft line breaks and `=XX` escapes, enough to find URLs.
-pub fn unqp(text: &str) -> String {
-    let joined = text.replace("=\r\n", "").replace("=\n", "");
-    let mut out = Vec::with_capacity(joined.len());
-    let bytes = joined.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A connection to a test database, waiting for locks like newshound does.
-pub fn db(path: &Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.busy_timeout(Duration::from_secs(10)).unwrap();
-    conn
-}
-
 /// Outbox rows: Message-ID -> status.
 fn outbox_status(path: &Path) -> HashMap<String, String> {
     if !path.exists() {
@@ -446,19 +218,6 @@ fn outbox_status(path: &Path) -> HashMap<String, String> {
 
 fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
-}
-
-fn spawn(config: &TestConfig, args: &[&str], log: &Path) -> Child {
-    Command::new(BIN)
-        .arg("-c")
-        .arg(config.path())
-        .args(args)
-        .env_remove("NOTIFY_SOCKET")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap()
 }
 
 /// Makes every feed due again, as if its poll interval had passed (the service polls a feed
@@ -570,7 +329,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
             received_before: smtp.messages().len(),
             started: Instant::now(),
         };
-        let mut child = spawn(&config, args, &log);
+        let mut child = spawn_logged(command(&config.path(), args), Some(&log));
         let deadline = Instant::now() + Duration::from_millis(kill_after);
         let mut exited = None;
         while Instant::now() < deadline {
@@ -619,7 +378,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
             quiescent_runs <= 5,
             "still busy after {quiescent_runs} clean runs"
         );
-        let summary = crate::support::newshound(&config.path(), &["run", "--once", "--all"]);
+        let summary = newshound(&config.path(), &["run", "--once", "--all"]);
         if summary.contains("articles: 0 new, 0 updated; pages: 0 extracted, 0 failed")
             && summary.contains("hits: 0 new; emails: 0 queued, 0 sent, 0 waiting, 0 failed")
         {

@@ -1,25 +1,6 @@
 //! The offline demo a new user runs first: `newshound -c config/demo.toml run --once`.
 
-use std::path::Path;
-use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_newshound");
-
-use crate::support::demo_copy;
-
-fn run_once(config: &Path) -> String {
-    let output = Command::new(BIN)
-        .args(["-c", config.to_str().unwrap(), "run", "--once"])
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+use crate::support::{crate_root, demo_copy, newshound, newshound_output};
 
 /// The demo polls its three feeds from files, stores every article with its extracted text,
 /// and a second run within the interval fetches nothing.
@@ -27,7 +8,7 @@ fn run_once(config: &Path) -> String {
 fn demo_runs_offline_and_second_run_fetches_nothing() {
     let dir = demo_copy();
     let config = dir.path().join("demo.toml");
-    let first = run_once(&config);
+    let first = newshound(&config, &["run", "--once"]);
     assert!(
         first.contains("feeds: 4 ok, 0 not modified, 0 failed, 0 not due"),
         "{first}"
@@ -45,7 +26,7 @@ fn demo_runs_offline_and_second_run_fetches_nothing() {
         .expect("the seed story is stored with its text");
     assert!(seed.text.as_deref().unwrap().contains("Putin"));
 
-    let second = run_once(&config);
+    let second = newshound(&config, &["run", "--once"]);
     assert!(
         second.contains("feeds: 0 ok, 0 not modified, 0 failed, 4 not due"),
         "{second}"
@@ -56,12 +37,9 @@ fn demo_runs_offline_and_second_run_fetches_nothing() {
 /// `check` accepts both shipped configs and prints the summary.
 #[test]
 fn shipped_configs_pass_check() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let root = crate_root().join("config");
     for name in ["demo.toml", "example.toml"] {
-        let output = Command::new(BIN)
-            .args(["-c", root.join(name).to_str().unwrap(), "check"])
-            .output()
-            .unwrap();
+        let output = newshound_output(&root.join(name), &["check"]);
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(
             output.status.success(),

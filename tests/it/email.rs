@@ -4,8 +4,7 @@
 
 use std::path::Path;
 
-use crate::smtp::{SmtpOptions, SmtpServer};
-use crate::support::{demo_copy, newshound};
+use crate::support::{SmtpOptions, SmtpServer, demo_copy, newshound, unqp};
 
 fn eml_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -46,7 +45,7 @@ fn demo_writes_one_alert_listing_the_seed_story_once_with_three_sources() {
         text.contains("Subject: [newshound] 4 new stories: Arms deals, Summit meetings"),
         "{text}"
     );
-    let decoded = decode_quoted_printable(&text);
+    let decoded = unqp(&text);
     let (plain, html) = decoded
         .split_once("Content-Type: text/html")
         .expect("an HTML part");
@@ -77,26 +76,6 @@ fn demo_writes_one_alert_listing_the_seed_story_once_with_three_sources() {
         listing.contains("sent") && listing.contains("analyst@localhost"),
         "{listing}"
     );
-}
-
-/// Undoes quoted-printable soft line breaks and `=XX` escapes, enough to search the parts.
-fn decode_quoted_printable(text: &str) -> String {
-    let joined = text.replace("=\r\n", "").replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            if let Ok(byte) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The demo's config with its file transport replaced by SMTP to `port` on 127.0.0.1.
@@ -150,7 +129,7 @@ fn smtp_outage_loses_nothing_and_duplicates_nothing() {
     let text = String::from_utf8_lossy(&messages[0]).into_owned();
     assert!(text.contains("Message-ID: <outbox-1."), "{text}");
     assert!(text.contains("multipart/alternative"), "{text}");
-    let decoded = decode_quoted_printable(&text);
+    let decoded = unqp(&text);
     for copy in [
         "kim-putin.html",
         "kim-putin-wladiwostok.html",

@@ -1,15 +1,13 @@
 //! `newshound extract`: plain text, JSON, a folder of results, and URLs fetched with the
 //! daemon's limits.
 
-use std::process::Command;
-
-use crate::support::{Reply, TestServer, article_page, assert_clean_seed_article, crate_root};
-
-const BIN: &str = env!("CARGO_BIN_EXE_newshound");
+use crate::support::{
+    Reply, TestServer, article_page, assert_clean_seed_article, bare_command, crate_root,
+    json_lines,
+};
 
 fn extract(args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("extract")
+    bare_command(&["extract"])
         .args(args)
         .env("NEWSHOUND_CONFIG", "/nonexistent/newshound.toml")
         .output()
@@ -48,10 +46,7 @@ fn extract_json_prints_one_object_per_input() {
     let output = extract(&["--json", &pages[0], &pages[1]]);
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let objects: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let objects = json_lines(&stdout);
     assert_eq!(objects.len(), 2);
     for key in [
         "url",

@@ -5,12 +5,12 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Reply, TestConfig, TestServer, demo_copy, feed, newshound, rss};
-
-const BIN: &str = env!("CARGO_BIN_EXE_newshound");
+use crate::support::{
+    Reply, TestConfig, TestServer, demo_copy, feed, newshound, newshound_output, rss,
+    start_service, stop,
+};
 
 /// A port that was free a moment ago.
 fn free_port() -> u16 {
@@ -34,39 +34,6 @@ fn demo_listening() -> (tempfile::TempDir, PathBuf, u16) {
     );
     std::fs::write(&config, text).unwrap();
     (dir, config, port)
-}
-
-/// The service, with its log in `log` (read when a test fails).
-fn start_service(config: &Path, log: &Path) -> Child {
-    Command::new(BIN)
-        .args(["-c", config.to_str().unwrap(), "run"])
-        .env_remove("NOTIFY_SOCKET")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap()
-}
-
-/// Stops the service with SIGTERM and checks that it exits 0.
-fn stop(mut child: Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "{status}");
-            return;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("newshound did not exit after SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// One HTTP/1.1 request; the status code and the body, or `None` when nothing answers.
@@ -185,7 +152,7 @@ fn value(samples: &[(String, String, f64)], name: &str, labels: &str) -> Option<
 fn healthz_and_metrics_after_the_demo_cycle() {
     let (dir, config, port) = demo_listening();
     let log = dir.path().join("service.log");
-    let child = start_service(&config, &log);
+    let child = start_service(&config, Some(&log));
     let limit = Duration::from_secs(60);
     let (_, body) = wait_for(port, "/healthz", limit, &log, |status, _| status == 200);
     assert_eq!(body, "ok\n");
@@ -287,7 +254,7 @@ fn healthz_and_metrics_after_the_demo_cycle() {
 fn healthz_is_503_while_the_database_is_locked() {
     let (dir, config, port) = demo_listening();
     let log = dir.path().join("service.log");
-    let child = start_service(&config, &log);
+    let child = start_service(&config, Some(&log));
     let limit = Duration::from_secs(60);
     wait_for(port, "/healthz", limit, &log, |status, _| status == 200);
 
@@ -329,10 +296,7 @@ fn healthz_is_503_while_the_database_is_locked() {
 #[test]
 fn invalid_listen_address_is_a_config_error_with_its_position() {
     let config = TestConfig::new("listen = \"localhost:http\"", "");
-    let output = Command::new(BIN)
-        .args(["-c", config.path().to_str().unwrap(), "check"])
-        .output()
-        .unwrap();
+    let output = newshound_output(&config.path(), &["check"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     let expected = format!(
@@ -348,11 +312,7 @@ fn port_in_use_stops_the_start_with_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let config = TestConfig::new(&format!("listen = \"127.0.0.1:{port}\""), "");
-    let output = Command::new(BIN)
-        .args(["-c", config.path().to_str().unwrap(), "run"])
-        .env_remove("NOTIFY_SOCKET")
-        .output()
-        .unwrap();
+    let output = newshound_output(&config.path(), &["run"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

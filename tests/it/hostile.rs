@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use newshound::store::{FeedState, Store, StoredArticle};
 
-use crate::hostile_server::{GOOD_TITLES, HostileServer};
-use crate::support::{TestConfig, feed, newshound};
+use crate::support::hostile_server::{GOOD_TITLES, HostileServer};
+use crate::support::{TestConfig, command, feed, newshound};
 
 /// A run that takes longer than this is killed and fails its test.
 const TIME_LIMIT: Duration = Duration::from_secs(60);
@@ -63,10 +63,7 @@ async fn run_bounded(name: &str, config: &TestConfig) -> Run {
     let out_path = config.dir.path().join("stdout.txt");
     let err_path = config.dir.path().join("stderr.txt");
     let started = Instant::now();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .arg("-c")
-        .arg(config.path())
-        .args(["run", "--once", "--all"])
+    let mut child = command(&config.path(), &["run", "--once", "--all"])
         .env("RUST_LOG", "warn")
         .stdout(std::fs::File::create(&out_path).unwrap())
         .stderr(std::fs::File::create(&err_path).unwrap())

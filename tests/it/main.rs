@@ -1,5 +1,8 @@
 //! All integration tests, as one binary. One module per area; helpers in `support`.
 
+/// Helpers shared by the tests, one file per kind: paths and the demo, test configs, running the
+/// binary, the service started and stopped, loopback HTTP servers (scripted and hostile) with one
+/// response writer, the SMTP server process, feed and page builders, the crash/outage newsroom.
 mod support;
 
 /// Feed fetching through `run --once` against a loopback HTTP server.
@@ -56,15 +59,12 @@ mod extract_quality;
 /// Deduplication quality: copies of real articles are one story, other stories are not.
 mod dedup_quality;
 
-/// Email transports against a real SMTP server process (aiosmtpd), and that server's helper.
+/// Email transports against a real SMTP server process (aiosmtpd).
 mod smtp;
 
 /// Hostile servers (issue 8): bombs, endless and slow bodies, redirects, huge headers, bad
 /// encodings, entity attacks, deep nesting and huge feeds, through the real binary.
 mod hostile;
-
-/// The loopback server behind `hostile`, which controls every byte it sends.
-mod hostile_server;
 
 /// SIGKILL at random moments, restart, and nothing lost or duplicated (issue 8).
 mod crash;

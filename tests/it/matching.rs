@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use newshound::daemon::run_once;
 use newshound::store::{HitFilter, Store};
 
-use crate::support::{Reply, TestConfig, TestServer, crate_root, demo_copy, feed, newshound};
+use crate::support::feeds::{page, rss_of_summaries};
+use crate::support::{
+    Reply, TestConfig, TestServer, crate_root, demo_copy, feed, json_lines, newshound, seed_hits,
+};
 
 /// The two topics of the issue that started the project, as users would write them.
 const TOPICS: &str = r#"
@@ -27,12 +30,6 @@ languages = ["en"]
 
 const SEED_TITLE: &str = "Kim Jong-un und Putin treffen sich zu Waffengesprächen";
 
-fn json_lines(text: &str) -> Vec<serde_json::Value> {
-    text.lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect()
-}
-
 /// `run --once` on the demo stores the seed story's hits for both topics, once each (its three
 /// copies are one story), and `hits --json` lists them with every documented field; a second
 /// cycle adds nothing.
@@ -45,16 +42,7 @@ fn demo_run_stores_hits_that_hits_lists() {
 
     let hits = json_lines(&newshound(&config, &["hits", "--json"]));
     // The hit goes to whichever copy of the seed story was stored first.
-    let seed: Vec<&serde_json::Value> = hits
-        .iter()
-        .filter(|h| {
-            h["sources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|s| s.as_str().unwrap().ends_with("/kim-putin.html"))
-        })
-        .collect();
+    let seed = seed_hits(&hits);
     let mut topics: Vec<&str> = seed.iter().map(|h| h["topic"].as_str().unwrap()).collect();
     topics.sort_unstable();
     assert_eq!(topics, ["Arms deals", "Summit meetings"], "{hits:#?}");
@@ -182,28 +170,9 @@ fn explain_runs_every_item_of_a_feed() {
     assert_eq!(out.matches("Summit meetings: MATCHED").count(), 2, "{out}");
 }
 
-fn rss(items: &[(&str, &str)]) -> String {
-    let items: String = items
-        .iter()
-        .map(|(link, description)| {
-            format!(
-                "<item><title>Item {link}</title><link>{link}</link><guid>{link}</guid>\
-                 <description>{description}</description></item>"
-            )
-        })
-        .collect();
-    format!(
-        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
-         <link>http://example.com/</link><language>de</language>{items}</channel></rss>"
-    )
-}
-
-fn page(title: &str, paragraph: &str) -> String {
-    format!(
-        "<!doctype html><html><head><title>{title}</title></head><body><article><h1>{title}</h1>\
-         {}</article></body></html>",
-        format!("<p>{paragraph}</p>").repeat(4)
-    )
+/// An article page whose body is `paragraph` four times.
+fn page_repeating(title: &str, paragraph: &str) -> String {
+    page(title, &format!("<p>{paragraph}</p>").repeat(4))
 }
 
 /// Over HTTP: a page's text and a gone page's feed summary are both matched (the summary in
@@ -222,19 +191,22 @@ async fn pages_and_feed_texts_are_matched_and_hits_stored_once() {
             };
             Reply::ok(
                 "application/rss+xml",
-                rss(&[
-                    ("/arms", "Teaser."),
-                    (
-                        "/gone",
-                        &format!("Das Gipfeltreffen in Brüssel endete spät.{update}"),
-                    ),
-                    ("/sport", "Teaser."),
-                ]),
+                rss_of_summaries(
+                    Some("de"),
+                    &[
+                        ("/arms", "Teaser."),
+                        (
+                            "/gone",
+                            &format!("Das Gipfeltreffen in Brüssel endete spät.{update}"),
+                        ),
+                        ("/sport", "Teaser."),
+                    ],
+                ),
             )
         }
         "/arms" => Reply::ok(
             "text/html",
-            page(
+            page_repeating(
                 "Government clears missile sale",
                 "The government cleared the sale of air-defence missiles to a partner country \
                  on Tuesday, after months of talks about export licences and guarantees.",
@@ -242,7 +214,7 @@ async fn pages_and_feed_texts_are_matched_and_hits_stored_once() {
         ),
         "/sport" => Reply::ok(
             "text/html",
-            page(
+            page_repeating(
                 "Rovers sign striker",
                 "Port Alden Rovers signed the striker on deadline day for a club-record fee, \
                  after two earlier bids had been rejected by his club over the summer.",

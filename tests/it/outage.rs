@@ -8,16 +8,16 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::crash::{TOPICS, db, header, item, page, unqp};
-use crate::smtp::{SmtpOptions, SmtpServer};
-use crate::support::{Reply, TestConfig, TestServer, newshound, rss};
-
-const BIN: &str = env!("CARGO_BIN_EXE_newshound");
+use crate::support::newsroom::{TOPICS, feed_document, item, item_at, page};
+use crate::support::{
+    Reply, SmtpOptions, SmtpServer, TestConfig, TestServer, command, db, header, newshound,
+    newshound_output, service_command, signal, spawn_logged, unqp,
+};
 
 /// The feed of the outage tests: `/feed.xml` lists the first `visible` items of the crash
 /// test's feed 0, newest first; their pages are served too.
@@ -27,33 +27,45 @@ async fn feed_server(visible: Arc<AtomicUsize>) -> TestServer {
     let server = TestServer::start(move |request| {
         let base = base_in.get().cloned().unwrap_or_default();
         if request.target == "/feed.xml" {
-            let items: Vec<_> = (0..visible.load(Ordering::SeqCst))
-                .rev()
-                .map(|n| item(0, n))
-                .collect();
-            let links: Vec<String> = items.iter().map(|i| format!("{base}{}", i.path)).collect();
-            let pairs: Vec<(&str, &str)> = items
-                .iter()
-                .zip(&links)
-                .map(|(i, l)| (i.title.as_str(), l.as_str()))
-                .collect();
-            return Reply::ok("application/rss+xml", rss(&pairs));
+            let document = feed_document(0, visible.load(Ordering::SeqCst), &base);
+            return Reply::ok("application/rss+xml", document);
         }
-        match request
-            .target
-            .strip_prefix("/f0/a")
-            .and_then(|r| r.strip_suffix(".html"))
-        {
-            Some(n) => match n.parse::<usize>() {
-                Ok(n) => Reply::ok("text/html; charset=utf-8", page(&item(0, n))),
-                Err(_) => Reply::status(404, &[]),
-            },
-            None => Reply::status(404, &[]),
+        match item_at(&request.target) {
+            Some((0, n)) => Reply::ok("text/html; charset=utf-8", page(&item(0, n))),
+            _ => Reply::status(404, &[]),
         }
     })
     .await;
     base.set(format!("http://{}", server.addr)).unwrap();
     server
+}
+
+/// The outage tests' usual setup: the [`feed_server`] showing `visible` items at first, and a
+/// config that polls it as "Desk" for the immediate topics, after `email` (an `[email]`
+/// section, or nothing).
+struct Desk {
+    /// How many items the feed shows; a test raises it to make news.
+    visible: Arc<AtomicUsize>,
+    server: TestServer,
+    config: TestConfig,
+}
+
+impl Desk {
+    async fn start(visible: usize, email: &str) -> Desk {
+        let visible = Arc::new(AtomicUsize::new(visible));
+        let server = feed_server(Arc::clone(&visible)).await;
+        let body = format!(
+            "{email}[[feeds]]\nurl = \"{}\"\nname = \"Desk\"\n\n{}",
+            server.url("/feed.xml"),
+            topics()
+        );
+        let config = TestConfig::new("allow_private_networks = true", &body);
+        Desk {
+            visible,
+            server,
+            config,
+        }
+    }
 }
 
 /// `[[topics]]` for the crash test's immediate topics.
@@ -115,18 +127,13 @@ fn integrity(database: &Path) -> String {
         .unwrap()
 }
 
-/// Runs `newshound -c config args` with `prepare` applied to the command, and returns its
-/// output whatever the exit status.
-fn run(config: &Path, args: &[&str], prepare: impl FnOnce(&mut Command)) -> Output {
-    let mut command = Command::new(BIN);
-    command
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null());
-    prepare(&mut command);
-    command.output().unwrap()
+/// Runs `newshound -c config args` with warnings logged and the files it writes limited to
+/// `bytes`, and returns its output whatever the exit status.
+fn run_with_file_size_limit(config: &Path, args: &[&str], bytes: u64) -> Output {
+    let mut run = command(config, args);
+    run.env("RUST_LOG", "warn");
+    file_size_limit(&mut run, bytes);
+    run.output().unwrap()
 }
 
 /// The mail server is down for three cycles, each finding new items: each cycle renders its
@@ -135,16 +142,12 @@ fn run(config: &Path, args: &[&str], prepare: impl FnOnce(&mut Command)) -> Outp
 /// of them; a further cycle sends nothing.
 #[tokio::test(flavor = "multi_thread")]
 async fn smtp_down_for_several_cycles_then_back_delivers_every_alert_once() {
-    let visible = Arc::new(AtomicUsize::new(0));
-    let server = feed_server(Arc::clone(&visible)).await;
     let mut smtp = SmtpServer::start(SmtpOptions::plain());
-    let body = format!(
-        "{}[[feeds]]\nurl = \"{}\"\nname = \"Desk\"\n\n{}",
-        smtp_section(smtp.port),
-        server.url("/feed.xml"),
-        topics()
-    );
-    let config = TestConfig::new("allow_private_networks = true", &body);
+    let Desk {
+        visible,
+        server,
+        config,
+    } = Desk::start(0, &smtp_section(smtp.port)).await;
     smtp.stop();
     for cycle in 1..=3 {
         visible.store(cycle * 4, Ordering::SeqCst);
@@ -316,19 +319,14 @@ fn assert_consistent(database: &Path) {
 /// every item and hit, once.
 #[tokio::test(flavor = "multi_thread")]
 async fn full_disk_stops_ingestion_clearly_and_the_next_run_resumes() {
-    let visible = Arc::new(AtomicUsize::new(4));
-    let server = feed_server(Arc::clone(&visible)).await;
-    let body = format!(
-        "[[feeds]]\nurl = \"{}\"\nname = \"Desk\"\n\n{}",
-        server.url("/feed.xml"),
-        topics()
-    );
-    let config = TestConfig::new("allow_private_networks = true", &body);
+    let Desk {
+        visible,
+        server,
+        config,
+    } = Desk::start(4, "").await;
     let database = config.database();
     // Not even room for the schema: the new database's first writes fail, and say why.
-    let tiny = run(&config.path(), &["run", "--once"], |c| {
-        file_size_limit(c, 8 * 1024)
-    });
+    let tiny = run_with_file_size_limit(&config.path(), &["run", "--once"], 8 * 1024);
     let stderr = String::from_utf8_lossy(&tiny.stderr);
     assert!(!tiny.status.success(), "{stderr}");
     assert!(
@@ -343,9 +341,7 @@ async fn full_disk_stops_ingestion_clearly_and_the_next_run_resumes() {
     let limit = size + 64 * 1024;
 
     visible.store(40, Ordering::SeqCst);
-    let full = run(&config.path(), &["run", "--once", "--all"], |c| {
-        file_size_limit(c, limit);
-    });
+    let full = run_with_file_size_limit(&config.path(), &["run", "--once", "--all"], limit);
     let stderr = String::from_utf8_lossy(&full.stderr);
     assert!(!full.status.success(), "{stderr}");
     assert!(
@@ -370,18 +366,10 @@ async fn full_disk_stops_ingestion_clearly_and_the_next_run_resumes() {
         .execute("UPDATE feeds SET next_poll_at = 0", [])
         .unwrap();
     let log_path = config.dir.path().join("service.log");
-    let mut service = Command::new(BIN);
-    service
-        .arg("-c")
-        .arg(config.path())
-        .arg("run")
-        .env("RUST_LOG", "warn")
-        .env_remove("NOTIFY_SOCKET")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap());
+    let mut service = service_command(&config.path());
+    service.env("RUST_LOG", "warn");
     file_size_limit(&mut service, limit);
-    let mut child = service.spawn().unwrap();
+    let mut child = spawn_logged(service, Some(&log_path));
     let deadline = Instant::now() + Duration::from_secs(20);
     let log = loop {
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
@@ -401,10 +389,7 @@ async fn full_disk_stops_ingestion_clearly_and_the_next_run_resumes() {
     assert!(!log.contains("panic"), "{log}");
     eprintln!("full disk: the service logged\n{}", log.trim());
     assert!(child.try_wait().unwrap().is_none(), "still running");
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    signal(&child, "TERM");
     child.wait().unwrap();
     assert_consistent(&database);
 
@@ -427,14 +412,11 @@ async fn full_disk_stops_ingestion_clearly_and_the_next_run_resumes() {
 /// process and naming it; nothing is half-written. Once the lock is released it runs.
 #[tokio::test(flavor = "multi_thread")]
 async fn locked_database_waits_then_fails_naming_it_and_works_after_release() {
-    let visible = Arc::new(AtomicUsize::new(3));
-    let server = feed_server(Arc::clone(&visible)).await;
-    let body = format!(
-        "[[feeds]]\nurl = \"{}\"\nname = \"Desk\"\n\n{}",
-        server.url("/feed.xml"),
-        topics()
-    );
-    let config = TestConfig::new("allow_private_networks = true", &body);
+    let Desk {
+        visible,
+        server,
+        config,
+    } = Desk::start(3, "").await;
     let database = config.database();
     newshound(&config.path(), &["run", "--once"]);
     visible.store(6, Ordering::SeqCst);
@@ -442,7 +424,7 @@ async fn locked_database_waits_then_fails_naming_it_and_works_after_release() {
     let holder = db(&database);
     holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
     let started = Instant::now();
-    let locked = run(&config.path(), &["run", "--once", "--all"], |_| {});
+    let locked = newshound_output(&config.path(), &["run", "--once", "--all"]);
     let waited = started.elapsed();
     let stderr = String::from_utf8_lossy(&locked.stderr);
     assert!(!locked.status.success(), "{stderr}");

@@ -4,6 +4,7 @@
 use newshound::daemon::run_once;
 use newshound::store::Store;
 
+use crate::support::feeds::{FeedItem, rss_document};
 use crate::support::{Reply, TestConfig, TestServer, article_page, feed};
 
 const SUMMARY: &str =
@@ -13,25 +14,18 @@ const CONTENT: &str = "<p>The harbour council agreed on a new budget.</p><p>It t
 
 /// An RSS document whose items each have a summary and, for `/with-content`, full content.
 fn rss_with_texts(links: &[&str]) -> String {
-    let items: String = links
+    let items: Vec<FeedItem> = links
         .iter()
         .map(|link| {
-            let content = if link.ends_with("with-content") {
-                format!("<content:encoded><![CDATA[{CONTENT}]]></content:encoded>")
+            let item = FeedItem::new(&format!("Budget {link}"), link).description(SUMMARY);
+            if link.ends_with("with-content") {
+                item.content(CONTENT)
             } else {
-                String::new()
-            };
-            format!(
-                "<item><title>Budget {link}</title><link>{link}</link><guid>{link}</guid>\
-                 <description>{SUMMARY}</description>{content}</item>"
-            )
+                item
+            }
         })
         .collect();
-    format!(
-        "<?xml version=\"1.0\"?><rss version=\"2.0\" \
-         xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel><title>T</title>\
-         <link>http://example.com/</link>{items}</channel></rss>"
-    )
+    rss_document(None, &items)
 }
 
 fn by_url(config: &TestConfig) -> Vec<newshound::store::StoredArticle> {

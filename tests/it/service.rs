@@ -2,35 +2,12 @@
 //! reload, SIGTERM shutdown; plus the CLI commands a user types.
 
 use std::os::unix::net::UnixDatagram;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Reply, TestConfig, TestServer, feed, rss};
-
-const BIN: &str = env!("CARGO_BIN_EXE_newshound");
-
-fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .args([format!("-{name}"), child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-/// Waits for the child to exit, at most `limit`; kills it and fails the test otherwise.
-fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("newshound did not exit within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use crate::support::{
+    Reply, TestConfig, TestServer, bare_command, feed, newshound_output, rss, signal,
+    start_notifying, start_service, wait_exit,
+};
 
 /// Polls `check` every 50 ms for at most `limit`.
 async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
@@ -39,23 +16,6 @@ async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-fn start_daemon(config: &TestConfig, notify_socket: Option<&std::path::Path>) -> Child {
-    let mut command = Command::new(BIN);
-    command
-        .args(["-c", config.path().to_str().unwrap(), "run"])
-        .env_remove("NOTIFY_SOCKET")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if let Some(socket) = notify_socket {
-        command
-            .env("NOTIFY_SOCKET", socket)
-            .env("WATCHDOG_USEC", "400000")
-            .env_remove("WATCHDOG_PID");
-    }
-    command.spawn().unwrap()
 }
 
 /// Under systemd the service reports READY=1 once the database is open, pings the watchdog,
@@ -69,7 +29,7 @@ async fn service_notifies_systemd_and_stops_on_sigterm() {
     socket
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    let mut child = start_daemon(&config, Some(&socket_path));
+    let mut child = start_notifying(&config.path(), &socket_path);
 
     let mut seen = Vec::new();
     let mut buf = [0u8; 512];
@@ -101,7 +61,7 @@ async fn sigterm_during_a_hanging_fetch_exits_promptly() {
         "request_timeout = \"60s\"",
         &feed(&server.url("/slow.xml"), "slow"),
     );
-    let mut child = start_daemon(&config, None);
+    let mut child = start_service(&config.path(), None);
     eventually(Duration::from_secs(10), "the fetch to start", || {
         !server.requests().is_empty()
     })
@@ -119,7 +79,7 @@ async fn sighup_reloads_a_valid_config_and_survives_an_invalid_one() {
     let server = TestServer::start(|_| Reply::ok("application/rss+xml", rss(&[]))).await;
     let first = feed(&server.url("/first.xml"), "first");
     let config = TestConfig::new("fetch_articles = false", &first);
-    let mut child = start_daemon(&config, None);
+    let mut child = start_service(&config.path(), None);
     eventually(Duration::from_secs(10), "first poll", || {
         !server.requests_to("/first.xml").is_empty()
     })
@@ -152,10 +112,7 @@ fn check_reports_every_mistake_with_its_position() {
         "colour = \"blue\"",
         "[[feeds]]\nurl = \"htp:/nowhere\"\n\n[[topics]]\nname = \"Arms\"\nquery = \"arms\"\nalert = \"Evening digest\"\n",
     );
-    let output = Command::new(BIN)
-        .args(["-c", config.path().to_str().unwrap(), "check"])
-        .output()
-        .unwrap();
+    let output = newshound_output(&config.path(), &["check"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     let path = config.path().display().to_string();
@@ -190,8 +147,7 @@ fn import_opml_prints_feeds_toml() {
            <outline text="Heise" xmlUrl="https://www.heise.de/rss/heise.rdf"/></body></opml>"#,
     )
     .unwrap();
-    let output = Command::new(BIN)
-        .args(["import-opml", opml.to_str().unwrap()])
+    let output = bare_command(&["import-opml", opml.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(output.status.success());

@@ -9,26 +9,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use newshound::daemon::run_once;
 use newshound::store::{HitFilter, Store};
 
-use crate::support::{Reply, TestConfig, TestServer, demo_copy, feed, newshound};
+use crate::support::feeds::{page, rss_of_summaries};
+use crate::support::{
+    Reply, TestConfig, TestServer, demo_copy, feed, json_lines, newshound, seed_hits,
+};
 
 fn hits_json(config: &Path) -> Vec<serde_json::Value> {
-    newshound(config, &["hits", "--json"])
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
-
-/// The seed story's hits on the demo: one per topic, each listing the three copies.
-fn seed_hits(hits: &[serde_json::Value]) -> Vec<&serde_json::Value> {
-    hits.iter()
-        .filter(|h| {
-            h["sources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|s| s.as_str().unwrap().ends_with("/kim-putin.html"))
-        })
-        .collect()
+    json_lines(&newshound(config, &["hits", "--json"]))
 }
 
 /// On the demo the seed story, carried by three sites (one of its links through an aggregator
@@ -132,30 +119,6 @@ fn paragraphs(seed: u64, extra: &str) -> String {
     text.concat()
 }
 
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><title>{title}</title></head><body>\
-         <nav><a href=\"/\">Home</a> <a href=\"/world\">World</a></nav><article><h1>{title}</h1>\
-         {body}</article><footer>Contact us</footer></body></html>"
-    )
-}
-
-fn rss(items: &[(&str, &str)]) -> String {
-    let items: String = items
-        .iter()
-        .map(|(link, summary)| {
-            format!(
-                "<item><title>Item {link}</title><link>{link}</link><guid>{link}</guid>\
-                 <description>{summary}</description></item>"
-            )
-        })
-        .collect();
-    format!(
-        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
-         <link>http://example.com/</link>{items}</channel></rss>"
-    )
-}
-
 /// Over HTTP with two feeds: the same page linked from both (once with tracking parameters) is
 /// one article with two sources; a lightly edited copy on another path joins its story; a
 /// different story on the same subject does not; the topic hits the story once; a later
@@ -169,29 +132,35 @@ async fn copies_join_one_story_and_the_topic_hits_it_once() {
         match req.target.as_str() {
             "/a.xml" => Reply::ok(
                 "application/rss+xml",
-                rss(&[(
-                    "/sale",
-                    if corrected {
-                        "Sale cleared (corrected)."
-                    } else {
-                        "Sale cleared."
-                    },
-                )]),
-            ),
-            "/b.xml" => Reply::ok(
-                "application/rss+xml",
-                rss(&[
-                    (
-                        "/sale?utm_source=b&amp;utm_medium=rss",
+                rss_of_summaries(
+                    None,
+                    &[(
+                        "/sale",
                         if corrected {
                             "Sale cleared (corrected)."
                         } else {
                             "Sale cleared."
                         },
-                    ),
-                    ("/copy", "Copy."),
-                    ("/other", "Other."),
-                ]),
+                    )],
+                ),
+            ),
+            "/b.xml" => Reply::ok(
+                "application/rss+xml",
+                rss_of_summaries(
+                    None,
+                    &[
+                        (
+                            "/sale?utm_source=b&amp;utm_medium=rss",
+                            if corrected {
+                                "Sale cleared (corrected)."
+                            } else {
+                                "Sale cleared."
+                            },
+                        ),
+                        ("/copy", "Copy."),
+                        ("/other", "Other."),
+                    ],
+                ),
             ),
             "/sale" | "/sale?utm_source=b&utm_medium=rss" => {
                 let extra = if corrected {

@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::BIN;
+
 fn unit() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd/newshound.service")
 }
@@ -52,7 +54,7 @@ fn unit_verifies_without_warnings() {
     }
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(unit()).unwrap();
-    let patched = text.replace("/usr/local/bin/newshound", env!("CARGO_BIN_EXE_newshound"));
+    let patched = text.replace("/usr/local/bin/newshound", BIN);
     assert_ne!(
         text, patched,
         "the unit's ExecStart should be /usr/local/bin/newshound"

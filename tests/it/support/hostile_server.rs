@@ -11,8 +11,12 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+
+use super::http::{
+    Request, read_request, write_chunk, write_chunked_head, write_last_chunk, write_response,
+};
 
 /// Items in `/many-items.xml`.
 pub const MANY_ITEMS: usize = 100_000;
@@ -151,7 +155,7 @@ impl HostileServer {
 /// Answers one request per connection; write errors mean the client gave up, which ends the
 /// behaviour.
 async fn serve(mut stream: TcpStream, addr: SocketAddr) {
-    let Some(target) = read_target(&mut stream).await else {
+    let Some(Request { target, .. }) = read_request(&mut stream).await else {
         return;
     };
     let (path, query) = match target.split_once('?') {
@@ -190,55 +194,21 @@ async fn serve(mut stream: TcpStream, addr: SocketAddr) {
         Behaviour::JsonWrongTypes => {
             full(&mut stream, "application/feed+json", json_wrong_types()).await
         }
-        Behaviour::Missing => respond(&mut stream, "404 Not Found", &[], b"").await,
+        Behaviour::Missing => write_response(&mut stream, 404, &[], b"").await,
     };
 }
 
 const RSS_UTF8: &str = "application/rss+xml; charset=utf-8";
 
-/// Reads the request head (at most 64 KiB) and returns its target.
-async fn read_target(stream: &mut TcpStream) -> Option<String> {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
-        let n = stream.read(&mut buf).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
-    let line = head.split(|&b| b == b'\r').next()?;
-    let target = String::from_utf8_lossy(line).split(' ').nth(1)?.to_owned();
-    Some(target)
-}
-
-async fn respond(
-    stream: &mut TcpStream,
-    status: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> std::io::Result<()> {
-    let mut head = format!(
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await?;
-    stream.shutdown().await
-}
-
+/// A 200 response with a body.
 async fn full(
     stream: &mut TcpStream,
     content_type: &str,
     body: impl AsRef<[u8]>,
 ) -> std::io::Result<()> {
-    respond(
+    write_response(
         stream,
-        "200 OK",
+        200,
         &[("Content-Type", content_type)],
         body.as_ref(),
     )
@@ -246,32 +216,7 @@ async fn full(
 }
 
 async fn redirect(stream: &mut TcpStream, to: &str) -> std::io::Result<()> {
-    respond(stream, "302 Found", &[("Location", to)], b"").await
-}
-
-/// Starts a chunked 200 response.
-async fn chunked_head(stream: &mut TcpStream, extra: &str) -> std::io::Result<()> {
-    let head = format!(
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n{extra}\r\n"
-    );
-    stream.write_all(head.as_bytes()).await
-}
-
-/// Writes one chunk of a chunked body (empty data is skipped: it would end the body).
-async fn chunk(stream: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
-    if data.is_empty() {
-        return Ok(());
-    }
-    stream
-        .write_all(format!("{:x}\r\n", data.len()).as_bytes())
-        .await?;
-    stream.write_all(data).await?;
-    stream.write_all(b"\r\n").await
-}
-
-async fn last_chunk(stream: &mut TcpStream) -> std::io::Result<()> {
-    stream.write_all(b"0\r\n\r\n").await?;
-    stream.shutdown().await
+    write_response(stream, 302, &[("Location", to)], b"").await
 }
 
 fn good_feed(base: &str) -> String {
@@ -329,9 +274,9 @@ async fn gzip_bomb(stream: &mut TcpStream, path: &str) -> std::io::Result<()> {
     } else {
         "application/rss+xml"
     };
-    chunked_head(
+    write_chunked_head(
         stream,
-        &format!("Content-Type: {kind}\r\nContent-Encoding: gzip\r\n"),
+        &[("Content-Type", kind), ("Content-Encoding", "gzip")],
     )
     .await?;
     let zeros = vec![0u8; 1 << 20];
@@ -339,35 +284,35 @@ async fn gzip_bomb(stream: &mut TcpStream, path: &str) -> std::io::Result<()> {
     for _ in 0..BOMB_BYTES / zeros.len() {
         encoder.write_all(&zeros)?;
         let out = std::mem::take(encoder.get_mut());
-        chunk(stream, &out).await?;
+        write_chunk(stream, &out).await?;
     }
     let out = encoder.finish()?;
-    chunk(stream, &out).await?;
-    last_chunk(stream).await
+    write_chunk(stream, &out).await?;
+    write_last_chunk(stream).await
 }
 
 /// A feed that opens its channel and then repeats items forever.
 async fn endless(stream: &mut TcpStream) -> std::io::Result<()> {
-    chunked_head(stream, "Content-Type: application/rss+xml\r\n").await?;
-    chunk(
+    write_chunked_head(stream, &[("Content-Type", "application/rss+xml")]).await?;
+    write_chunk(
         stream,
         b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>E</title>",
     )
     .await?;
     let items = "<item><title>again</title><guid>again</guid></item>".repeat(1000);
     loop {
-        chunk(stream, items.as_bytes()).await?;
+        write_chunk(stream, items.as_bytes()).await?;
     }
 }
 
 /// Headers at once, then a feed body one byte per second.
 async fn slow_body(stream: &mut TcpStream) -> std::io::Result<()> {
-    chunked_head(stream, "Content-Type: application/rss+xml\r\n").await?;
+    write_chunked_head(stream, &[("Content-Type", "application/rss+xml")]).await?;
     for byte in b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel>"
         .iter()
         .cycle()
     {
-        chunk(stream, &[*byte]).await?;
+        write_chunk(stream, &[*byte]).await?;
         stream.flush().await?;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
@@ -506,8 +451,8 @@ fn nested_xml() -> Vec<u8> {
 
 /// [`MANY_ITEMS`] items, streamed 1,000 at a time, newest first.
 async fn many_items(stream: &mut TcpStream) -> std::io::Result<()> {
-    chunked_head(stream, "Content-Type: application/rss+xml\r\n").await?;
-    chunk(
+    write_chunked_head(stream, &[("Content-Type", "application/rss+xml")]).await?;
+    write_chunk(
         stream,
         b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Many</title>\
           <link>http://example.com/</link>",
@@ -522,16 +467,16 @@ async fn many_items(stream: &mut TcpStream) -> std::io::Result<()> {
                 )
             })
             .collect();
-        chunk(stream, items.as_bytes()).await?;
+        write_chunk(stream, items.as_bytes()).await?;
     }
-    chunk(stream, b"</channel></rss>").await?;
-    last_chunk(stream).await
+    write_chunk(stream, b"</channel></rss>").await?;
+    write_last_chunk(stream).await
 }
 
 /// One item whose description is [`HUGE_DESCRIPTION_BYTES`] of words, streamed.
 async fn huge_description(stream: &mut TcpStream) -> std::io::Result<()> {
-    chunked_head(stream, "Content-Type: application/rss+xml\r\n").await?;
-    chunk(
+    write_chunked_head(stream, &[("Content-Type", "application/rss+xml")]).await?;
+    write_chunk(
         stream,
         b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Huge</title>\
           <link>http://example.com/</link><item><title>Huge item</title>\
@@ -540,10 +485,10 @@ async fn huge_description(stream: &mut TcpStream) -> std::io::Result<()> {
     .await?;
     let words = "council budget harbour bridge ".repeat(2185); // 65,550 bytes
     for _ in 0..HUGE_DESCRIPTION_BYTES / words.len() {
-        chunk(stream, words.as_bytes()).await?;
+        write_chunk(stream, words.as_bytes()).await?;
     }
-    chunk(stream, b"</description></item></channel></rss>").await?;
-    last_chunk(stream).await
+    write_chunk(stream, b"</description></item></channel></rss>").await?;
+    write_last_chunk(stream).await
 }
 
 fn json_wrong_types() -> String {
