@@ -51,23 +51,23 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    let tracker = TaskTracker::new();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Finished>();
     let (cycles_tx, cycles_rx) = mpsc::unbounded_channel::<CycleSummary>();
-    let mut running = Running::default();
-    let mut cycle = Cycle::default();
+    let metrics = Arc::new(Metrics::new());
+    let mut scheduler = Scheduler::new(done_tx, cycles_tx, Arc::clone(&metrics));
     let mut tick = tokio::time::interval(TICK);
     let mut watchdog = tokio::time::interval(watchdog_period());
     let mut last_prune_check = Instant::now() - PRUNE_EVERY;
     let (config_tx, config_rx) = watch::channel(Arc::clone(&current.config));
     let (feeds_tx, feeds_rx) = watch::channel(Arc::new(current.config.configured_feeds()));
-    let metrics = Arc::new(Metrics::new());
     if let Some(addr) = current.config.daemon.listen {
         let listener = monitor::bind(addr).await?;
         let endpoint = Endpoint::new(Arc::clone(&metrics), store.clone(), feeds_rx);
-        tracker.spawn(monitor::serve(listener, endpoint, cancel.clone()));
+        scheduler
+            .tracker
+            .spawn(monitor::serve(listener, endpoint, cancel.clone()));
     }
-    tracker.spawn(notify_loop(
+    scheduler.tracker.spawn(notify_loop(
         store.clone(),
         config_rx,
         cycles_rx,
@@ -86,30 +86,16 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
                 feeds_tx.send_replace(Arc::new(current.config.configured_feeds()));
             }
             Some(finished) = done_rx.recv() => {
-                if let Some(report) = &finished.report {
-                    cycle.finished(report);
+                if scheduler.finished(&finished, &current) {
+                    // Slots are free and due feeds wait: start them now, not at the next tick.
+                    scheduler.pass(&current).await;
                 }
-                running.finish(&finished);
             }
             _ = watchdog.tick() => systemd(&[sd_notify::NotifyState::Watchdog]),
             _ = tick.tick() => {
                 // One scheduling pass: the "cycle" of /healthz and /metrics.
                 let pass = Instant::now();
-                let started = current.start_due(&tracker, &mut running, &done_tx, &metrics).await;
-                let mut completed = started.is_ok();
-                let started = started.unwrap_or_else(|e| {
-                    metrics.error(ErrorKind::Database);
-                    tracing::error!(error = %e, "cannot read due feeds");
-                    0
-                });
-                if started > 0 {
-                    cycle.started(pass);
-                }
-                let idle = running.count() == 0 && started == 0;
-                if let Some(summary) = cycle.end_if_over(idle, Instant::now()) {
-                    // The notify loop sends the cycle's alerts, then logs its line.
-                    let _ = cycles_tx.send(summary);
-                }
+                let mut completed = scheduler.pass(&current).await;
                 if last_prune_check.elapsed() >= PRUNE_CHECK_EVERY {
                     last_prune_check = Instant::now();
                     if let Err(e) = prune_if_due(&store, current.config.daemon.retention, Utc::now()).await {
@@ -125,16 +111,85 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
         }
     }
     systemd(&[sd_notify::NotifyState::Stopping]);
-    tracing::info!(in_flight = running.count(), "shutting down");
+    tracing::info!(in_flight = scheduler.running.count(), "shutting down");
     cancel.cancel();
-    tracker.close();
-    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+    scheduler.tracker.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, scheduler.tracker.wait())
         .await
         .is_err()
     {
         tracing::warn!("some refreshes did not finish in time; they will be redone after restart");
     }
     Ok(())
+}
+
+/// Starts the refreshes of due feeds and keeps track of them and of the poll cycle they make.
+struct Scheduler {
+    /// Refreshes running, and feeds held back.
+    running: Running,
+    /// The poll cycle so far.
+    cycle: Cycle,
+    /// The last pass left due feeds unstarted because enough refreshes ran.
+    backlog: bool,
+    /// Every refresh task, so shutdown can wait for them.
+    tracker: TaskTracker,
+    /// Where a refresh task says it ended.
+    done: mpsc::UnboundedSender<Finished>,
+    /// Where a finished cycle goes: to the notify loop, which sends its alerts and logs it.
+    cycles: mpsc::UnboundedSender<CycleSummary>,
+    /// The service's counters.
+    metrics: Arc<Metrics>,
+}
+
+impl Scheduler {
+    fn new(
+        done: mpsc::UnboundedSender<Finished>,
+        cycles: mpsc::UnboundedSender<CycleSummary>,
+        metrics: Arc<Metrics>,
+    ) -> Scheduler {
+        Scheduler {
+            running: Running::default(),
+            cycle: Cycle::default(),
+            backlog: false,
+            tracker: TaskTracker::new(),
+            done,
+            cycles,
+            metrics,
+        }
+    }
+
+    /// A refresh ended. True when a pass should run now: due feeds wait and half the slots
+    /// are free.
+    fn finished(&mut self, finished: &Finished, loaded: &Loaded) -> bool {
+        if let Some(report) = &finished.report {
+            self.cycle.finished(report);
+        }
+        self.running.finish(finished);
+        self.backlog && self.running.count() <= loaded.max_in_flight() / 2
+    }
+
+    /// One scheduling pass: starts the due feeds there is room for, and ends the poll cycle
+    /// when nothing runs any more. False when the database could not say which feeds are due.
+    async fn pass(&mut self, loaded: &Loaded) -> bool {
+        let now = Instant::now();
+        let started = match loaded.start_due(self).await {
+            Ok(started) => started,
+            Err(e) => {
+                self.metrics.error(ErrorKind::Database);
+                tracing::error!(error = %e, "cannot read due feeds");
+                return false;
+            }
+        };
+        if started > 0 {
+            self.cycle.started(now);
+        }
+        let idle = self.running.count() == 0 && started == 0;
+        if let Some(summary) = self.cycle.end_if_over(idle, Instant::now()) {
+            // The notify loop sends the cycle's alerts, then logs its line.
+            let _ = self.cycles.send(summary);
+        }
+        true
+    }
 }
 
 /// The email side of the service: after every poll cycle, queues the alerts of the hits it
@@ -236,40 +291,41 @@ impl Loaded {
         })
     }
 
-    /// Starts a refresh for every due feed that is not already being refreshed; returns how
-    /// many started.
-    async fn start_due(
-        &self,
-        tracker: &TaskTracker,
-        running: &mut Running,
-        done: &mpsc::UnboundedSender<Finished>,
-        metrics: &Arc<Metrics>,
-    ) -> Result<usize, StoreError> {
-        // At most twice the fetch concurrency in flight: enough to keep fetching while others
-        // are parsed and stored; the rest start on later ticks, so memory (and this query) does
-        // not grow with the number of due feeds. The feeds in flight are still due and come
-        // first, hence twice that many rows.
-        let max_in_flight = self.config.daemon.concurrency.max(1).saturating_mul(2);
+    /// At most this many refreshes run at once: twice the fetch concurrency, enough to keep
+    /// fetching while others are parsed and stored; the rest start as these finish, so memory
+    /// (and the query for due feeds) does not grow with the number of due feeds.
+    fn max_in_flight(&self) -> usize {
+        self.config.daemon.concurrency.max(1).saturating_mul(2)
+    }
+
+    /// Starts a refresh for every due feed that is not already being refreshed, as far as
+    /// [`Loaded::max_in_flight`] allows; returns how many started, and notes in the scheduler
+    /// whether due feeds were left waiting.
+    async fn start_due(&self, scheduler: &mut Scheduler) -> Result<usize, StoreError> {
+        let max_in_flight = self.max_in_flight();
         let now = Utc::now();
+        // The feeds in flight are still due and come first, hence twice that many rows.
         let rows = max_in_flight.saturating_mul(2);
         let due = self.ctx.store.call(move |s| s.due_feeds(now, rows)).await?;
         let mut started = 0;
+        scheduler.backlog = false;
         for state in due {
-            if running.count() >= max_in_flight {
+            if scheduler.running.count() >= max_in_flight {
+                scheduler.backlog = true;
                 break;
             }
             let Some(feed) = self.feeds.get(&state.config_url) else {
                 continue;
             };
-            if !running.start(state.id, Instant::now()) {
+            if !scheduler.running.start(state.id, Instant::now()) {
                 continue;
             }
             started += 1;
-            let mut mark = InFlight::new(state.id, done.clone());
+            let mut mark = InFlight::new(state.id, scheduler.done.clone());
             let job = job(state, feed, &self.config);
             let ctx = self.ctx.clone();
-            let metrics = Arc::clone(metrics);
-            tracker.spawn(async move {
+            let metrics = Arc::clone(&scheduler.metrics);
+            scheduler.tracker.spawn(async move {
                 let began = Instant::now();
                 match pipeline::refresh_feed(&ctx, job).await {
                     Ok(report) => {

@@ -164,3 +164,81 @@ fn import_opml_prints_feeds_toml() {
         Some("World")
     );
 }
+
+/// At info the service writes one line per poll cycle instead of one per feed: 1,000 feeds
+/// polled in one cycle (one of them failing, one item hitting a topic) give exactly one
+/// "poll cycle finished" line with the cycle's figures, sent after the cycle's alert went out;
+/// the failing feed's error and the email still show, and no routine per-feed line does.
+#[tokio::test(flavor = "multi_thread")]
+async fn service_logs_one_line_per_cycle_of_a_thousand_feeds() {
+    const FEEDS: usize = 1000;
+    let server = TestServer::start(|request| {
+        if request.target == "/broken.xml" {
+            return Reply::status(500, &[]);
+        }
+        let n = request
+            .target
+            .trim_start_matches("/f")
+            .trim_end_matches(".xml");
+        let title = if n == "7" {
+            "Harbour authority signs arms deal"
+        } else {
+            "Council meets"
+        };
+        let link = format!("http://127.0.0.1/{n}/a");
+        Reply::ok("application/rss+xml", rss(&[(title, link.as_str())]))
+    })
+    .await;
+    let mut body = String::new();
+    for n in 0..FEEDS - 1 {
+        body.push_str(&feed(&server.url(&format!("/f{n}.xml")), &format!("f{n}")));
+    }
+    body.push_str(&feed(&server.url("/broken.xml"), "broken"));
+    body.push_str(
+        "[[topics]]\nname = \"Arms\"\nquery = \"arms\"\nalert = \"immediate\"\n\n\
+         [email]\nto = [\"desk@example.org\"]\n[email.file]\ndir = \"outbox\"\n",
+    );
+    let config = TestConfig::new("fetch_articles = false\nconcurrency = 8", &body);
+    let log = config.dir.path().join("service.log");
+    let child = start_service(&config.path(), Some(&log));
+    let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    eventually(Duration::from_secs(240), "the cycle's line", || {
+        read_log().contains("poll cycle finished")
+    })
+    .await;
+    // Nothing more is due: the next seconds add no cycle line.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    crate::support::stop(child);
+    let text = read_log();
+    let lines: Vec<&str> = text.lines().collect();
+    let cycles: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.contains("poll cycle finished"))
+        .collect();
+    assert_eq!(cycles.len(), 1, "one line per cycle:\n{text}");
+    for figure in [
+        "feeds=1000",
+        "failed=1",
+        "new_articles=999",
+        "hits=1",
+        "emails_queued=1",
+        "emails_sent=1",
+    ] {
+        assert!(cycles[0].contains(figure), "{figure} in {}", cycles[0]);
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("WARN")
+            && l.contains("feed refresh failed")
+            && l.contains("broken")),
+        "the failing feed is logged:\n{text}"
+    );
+    assert!(lines.iter().any(|l| l.contains("email sent")), "{text}");
+    for routine in ["feed refreshed", "not modified"] {
+        assert!(!text.contains(routine), "{routine:?} at info:\n{text}");
+    }
+    assert!(
+        lines.len() < 20,
+        "{} lines for one cycle:\n{text}",
+        lines.len()
+    );
+}
