@@ -8,6 +8,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 
 use super::render::Rendered;
+use crate::config::Config;
 
 /// Why a message could not be built: an address that is not one. Config validation catches
 /// most; the message names the address.
@@ -99,6 +100,41 @@ pub fn compose(
         ))
         .map_err(|e| ComposeError(e.to_string()))?;
     Ok((id, message.formatted()))
+}
+
+/// The `From:` address: `[email] from`, else a local one so that a file-transport setup needs
+/// no address at all.
+pub fn sender(config: &Config) -> String {
+    config
+        .email
+        .from
+        .clone()
+        .unwrap_or_else(|| "newshound@localhost".to_owned())
+}
+
+/// The Message-ID and bytes of the message for one outbox row, for every kind of email that is
+/// queued (alerts, digests, feed health reports). An address lettre cannot parse (config
+/// validation checks the syntax) still yields a message, with the error as its body, so the row
+/// is visible in `outbox`.
+pub(super) fn finish(
+    rendered: &Rendered,
+    from: &str,
+    to: &str,
+    outbox_id: i64,
+    now: DateTime<Utc>,
+    topics: &[String],
+) -> (String, Vec<u8>) {
+    let envelope = Envelope {
+        from,
+        to,
+        outbox_id,
+        date: now,
+        topics,
+    };
+    compose(rendered, &envelope).unwrap_or_else(|e| {
+        let id = message_id(outbox_id, now, from);
+        (id, e.to_string().into_bytes())
+    })
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use html_escape::encode_safe;
 
-use super::queue::{finish, sender};
+use super::compose::{finish, sender};
 use super::render::sanitize::one_line_within;
 use super::render::{Rendered, SUBJECT_MAX};
 use crate::config::Config;

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use super::compose::{Envelope, compose};
+use super::compose::finish;
 use super::digest;
-use super::render::{Rendered, render};
+use super::render::render;
 use super::{Email, Kind, Source, StoryItem};
 use crate::config::{Alert, Config, DigestSettings};
 use crate::store::{AlertHit, NewMessage, Store, StoreError};
@@ -51,14 +51,9 @@ pub fn queue_due(
     Ok(queued)
 }
 
-/// The `From:` address.
-pub fn sender(config: &Config) -> String {
-    config
-        .email
-        .from
-        .clone()
-        .unwrap_or_else(|| "newshound@localhost".to_owned())
-}
+/// The `From:` address; it lives in [`compose`](super::compose) beside the other envelope
+/// steps, and is here for the callers that queue and then send.
+pub use super::compose::sender;
 
 fn recipients_of<'a>(config: &'a Config, to: &'a [String]) -> &'a [String] {
     if to.is_empty() { &config.email.to } else { to }
@@ -248,29 +243,6 @@ fn queue_email(
         finish(&rendered, &from, recipients[index], outbox_id, now, &topics)
     })?;
     Ok(())
-}
-
-/// The message bytes. An address lettre cannot parse (config validation checks the syntax)
-/// still yields a message, with the error as its body, so the row is visible in `outbox`.
-pub(super) fn finish(
-    rendered: &Rendered,
-    from: &str,
-    to: &str,
-    outbox_id: i64,
-    now: DateTime<Utc>,
-    topics: &[String],
-) -> (String, Vec<u8>) {
-    let envelope = Envelope {
-        from,
-        to,
-        outbox_id,
-        date: now,
-        topics,
-    };
-    compose(rendered, &envelope).unwrap_or_else(|e| {
-        let id = super::compose::message_id(outbox_id, now, from);
-        (id, e.to_string().into_bytes())
-    })
 }
 
 /// The distinct topics of an email, in order.
