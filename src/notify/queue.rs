@@ -19,8 +19,8 @@ use crate::store::{AlertHit, NewMessage, Store, StoreError};
 const IMMEDIATE_LOOKBACK: Duration = Duration::days(7);
 
 /// Stories in one immediate alert at most: a first run over a large watchlist finds thousands
-/// of hits, and a single email carrying them all (9 MB at 1,000 feeds) is unreadable and may
-/// exceed the mail server's size limit. Further stories follow in the next alerts.
+/// of hits, and a single email carrying them all is unreadable and may exceed the mail
+/// server's size limit. Further stories follow in the next alerts.
 const MAX_STORIES_PER_ALERT: usize = 100;
 
 /// What one pass queued.
