@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use html_escape::encode_safe;
 
-use super::compose::{finish, sender};
+use super::compose::{envelope_address, finish, sender};
 use super::render::sanitize::one_line_within;
 use super::render::{Rendered, SUBJECT_MAX};
 use crate::config::Config;
@@ -38,6 +38,7 @@ pub fn queue_feed_alerts(
     let mut alerts = store.feeds_to_report_broken(began_before)?;
     alerts.extend(store.feeds_to_report_recovered()?);
     let from = sender(config);
+    let (envelope_from, envelope_admin) = (envelope_address(&from), envelope_address(admin));
     let mut queued = 0;
     for alert in alerts
         .iter()
@@ -47,8 +48,8 @@ pub fn queue_feed_alerts(
         let message = NewMessage {
             kind: alert.kind.outbox_kind(),
             name: None,
-            recipient: admin,
-            sender: &from,
+            recipient: &envelope_admin,
+            sender: &envelope_from,
             subject: &rendered.subject,
             hit_ids: &[],
             digest_slot: None,
