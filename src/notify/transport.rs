@@ -460,7 +460,7 @@ const MAX_STEM: usize = 120;
 
 /// The file name (without `.eml`) for a message: its Message-ID without the angle brackets,
 /// with characters other than ASCII letters, digits and `.-_@+=` replaced by `_` (and a leading
-/// dot too), cut to [`MAX_STEM`]; if that changed anything, `-` and 16 hex digits of the
+/// dot too), cut to `MAX_STEM`; if that changed anything, `-` and 16 hex digits of the
 /// SHA-256 of the Message-ID follow, so different IDs stay different files. Without a
 /// Message-ID: `sha256-` and 32 hex digits of the SHA-256 of the whole message, so the same
 /// bytes still land in the same file.
