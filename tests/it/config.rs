@@ -644,29 +644,31 @@ terms = []
     );
 }
 
+/// A config in `dir` with the address fields `[email] from`, `to`, `admin`, a digest's `to`
+/// and a topic's `to` set to the given TOML values, one per line (lines 2, 3, 4, 9 and 14).
+fn config_with_addresses(dir: &Path, [from, to, admin, digest_to, topic_to]: [&str; 5]) -> PathBuf {
+    let text = format!(
+        "[email]\nfrom = {from}\nto = {to}\nadmin = {admin}\n\n\
+         [[digests]]\nname = \"morning\"\nat = [\"07:30\"]\nto = {digest_to}\n\n\
+         [[topics]]\nname = \"t\"\nquery = \"x\"\nto = {topic_to}\n"
+    );
+    write(dir, "n.toml", &text)
+}
+
 /// Issue 13, papercut 1: the address forms people write (a display name, a quoted name with a
 /// comma, a name beyond ASCII) pass `check` in every address field, and are kept as written.
 #[test]
 fn addresses_with_display_names_pass_check() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(
+    let path = config_with_addresses(
         dir.path(),
-        "n.toml",
-        r#"[email]
-from = "Desk <desk@example.org>"
-to = ["\"Doe, Jane\" <jane@example.org>"]
-admin = "Jürgen Weiß <jw@example.org>"
-
-[[digests]]
-name = "morning"
-at = ["07:30"]
-to = ["Night Desk <night@example.org>", "plain@example.org"]
-
-[[topics]]
-name = "t"
-query = "x"
-to = ['"Last, First" <first@example.org>']
-"#,
+        [
+            r#""Desk <desk@example.org>""#,
+            r#"["\"Doe, Jane\" <jane@example.org>"]"#,
+            r#""Jürgen Weiß <jw@example.org>""#,
+            r#"["Night Desk <night@example.org>", "plain@example.org"]"#,
+            r#"['"Last, First" <first@example.org>']"#,
+        ],
     );
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_newshound"))
         .arg("-c")
@@ -697,24 +699,15 @@ to = ['"Last, First" <first@example.org>']
 #[test]
 fn bad_addresses_are_refused_at_their_position() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(
+    let path = config_with_addresses(
         dir.path(),
-        "n.toml",
-        r#"[email]
-from = "Desk desk@example.org"
-to = ["ok@example.org", "Doe, Jane <jane@example.org>"]
-admin = "admin@example."
-
-[[digests]]
-name = "morning"
-at = ["07:30"]
-to = ["Night Desk <night@example.org"]
-
-[[topics]]
-name = "t"
-query = "x"
-to = ["a@example.org, b@example.org"]
-"#,
+        [
+            r#""Desk desk@example.org""#,
+            r#"["ok@example.org", "Doe, Jane <jane@example.org>"]"#,
+            r#""admin@example.""#,
+            r#"["Night Desk <night@example.org"]"#,
+            r#"["a@example.org, b@example.org"]"#,
+        ],
     );
     let errors = load_err(&path);
     let file = path.display();

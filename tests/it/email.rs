@@ -317,6 +317,20 @@ fn header_lines(message: &[u8]) -> Vec<String> {
     lines
 }
 
+/// `From:` and `To:` show `Desk <desk@example.org>` and `"Doe, Jane" <jane@example.org>` as
+/// configured: the plain name as it is, the name with a comma quoted (not RFC 2047-encoded).
+fn assert_from_desk_to_jane(headers: &[String]) {
+    for expected in [
+        "From: Desk <desk@example.org>",
+        "To: \"Doe, Jane\" <jane@example.org>",
+    ] {
+        assert!(
+            headers.iter().any(|h| h == expected),
+            "{expected}: {headers:#?}"
+        );
+    }
+}
+
 /// Issue 13, papercut 1: the demo's alert from `Desk <desk@example.org>` to
 /// `"Doe, Jane" <jane@example.org>` carries both as written (the comma quoted, not encoded),
 /// takes its Message-ID's domain from the address, and the outbox lists the bare recipient.
@@ -334,15 +348,7 @@ fn demo_alert_shows_display_names_as_written() {
     let files = eml_files(&dir.path().join("outbox"));
     assert_eq!(files.len(), 1, "{files:?}");
     let headers = header_lines(&std::fs::read(&files[0]).unwrap());
-    for expected in [
-        "From: Desk <desk@example.org>",
-        "To: \"Doe, Jane\" <jane@example.org>",
-    ] {
-        assert!(
-            headers.iter().any(|h| h == expected),
-            "{expected}: {headers:#?}"
-        );
-    }
+    assert_from_desk_to_jane(&headers);
     assert!(
         headers
             .iter()
@@ -444,14 +450,5 @@ fn smtp_envelope_has_bare_addresses() {
     );
     let messages = server.messages();
     assert_eq!(messages.len(), 1, "{}", server.log());
-    let headers = header_lines(&messages[0]);
-    for expected in [
-        "From: Desk <desk@example.org>",
-        "To: \"Doe, Jane\" <jane@example.org>",
-    ] {
-        assert!(
-            headers.iter().any(|h| h == expected),
-            "{expected}: {headers:#?}"
-        );
-    }
+    assert_from_desk_to_jane(&header_lines(&messages[0]));
 }
