@@ -670,13 +670,8 @@ fn addresses_with_display_names_pass_check() {
             r#"['"Last, First" <first@example.org>']"#,
         ],
     );
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .arg("-c")
-        .arg(&path)
-        .arg("check")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
+    let checked = crate::support::newshound(&path, &["check"]);
+    assert!(checked.starts_with("config OK"), "{checked}");
     let config = load_ok(&path);
     assert_eq!(
         config.email.from.as_deref(),
