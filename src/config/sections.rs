@@ -11,9 +11,7 @@ use chrono_tz::Tz;
 use toml::Spanned;
 
 use super::reader::{Diag, Location, Section};
-use super::units::{
-    NOT_ZERO, invalid_address, is_valid_address, parse_time, parse_timezone, parse_weekday,
-};
+use super::units::{NOT_ZERO, parse_address, parse_time, parse_timezone, parse_weekday};
 use super::{DaemonSettings, DigestSettings, EmailSettings, Security, SmtpSettings, Transport};
 
 const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(15 * 60);
@@ -126,13 +124,7 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
 /// "recovered" emails.
 pub(super) fn read_admin(section: &Section, diag: &mut Diag, to: &[String]) -> Option<String> {
     section
-        .parsed(diag, "admin", |address: String| {
-            if is_valid_address(&address) {
-                Ok(address)
-            } else {
-                Err(invalid_address(&address))
-            }
-        })
+        .parsed(diag, "admin", parse_address)
         .or_else(|| to.first().cloned())
 }
 
@@ -161,13 +153,7 @@ fn parse_log_level(level: &str) -> Result<String, String> {
 
 pub(super) fn read_email(section: &Section, diag: &mut Diag, folder: &Path) -> EmailSettings {
     section.check_keys(diag, EMAIL_KEYS, None);
-    let from = section.parsed(diag, "from", |address: String| {
-        if is_valid_address(&address) {
-            Ok(address)
-        } else {
-            Err(invalid_address(&address))
-        }
-    });
+    let from = section.parsed(diag, "from", parse_address);
     let to = section.addresses(diag, "to").unwrap_or_default();
     let max = u64::from(DEFAULT_MAX_IMMEDIATE_PER_HOUR);
     let max_immediate_per_hour =

@@ -112,22 +112,32 @@ pub fn parse_weekday(text: &str) -> Result<Weekday, String> {
     Ok(day)
 }
 
-/// A deliberately simple address check that catches typos, not every RFC 5322 corner: one `@`,
-/// non-empty local part and domain, no spaces, no dot at either end of the domain.
-pub fn is_valid_address(address: &str) -> bool {
-    let Some((local, domain)) = address.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.is_empty()
-        && !domain.contains('@')
-        && !address.chars().any(char::is_whitespace)
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
+/// Whether `text` is an email address as people write it: `alerts@example.org`,
+/// `newshound <alerts@example.org>`, `"Last, First" <jane@example.org>`, or a display name in
+/// any script. The rule is lettre's parser of an RFC 5322 mailbox, the one the emails are built
+/// with, so an address that passes here can be sent; a typo (no `@`, a space in the address, a
+/// domain ending in a dot, an unquoted comma) does not pass.
+pub fn is_valid_address(text: &str) -> bool {
+    text.parse::<lettre::message::Mailbox>().is_ok()
 }
 
+/// `address` unchanged if it is one ([`is_valid_address`]), else the error naming it.
+pub(super) fn parse_address(address: String) -> Result<String, String> {
+    if is_valid_address(&address) {
+        Ok(address)
+    } else {
+        Err(invalid_address(&address))
+    }
+}
+
+/// The error for text that is no address, with the forms that are (the last as a TOML literal
+/// string, which needs no escaped quotes).
 pub(super) fn invalid_address(address: &str) -> String {
-    format!("invalid email address {address:?}")
+    format!(
+        "invalid email address {address:?}; write \"alerts@example.org\", \
+         \"Name <alerts@example.org>\" or, for a name with a comma, \
+         '\"Last, First\" <alerts@example.org>'"
+    )
 }
 
 #[cfg(test)]
@@ -229,6 +239,30 @@ mod tests {
             "a b@c.d",
             "a@.c",
             "a@c.",
+        ] {
+            assert!(!is_valid_address(address), "{address:?} was accepted");
+        }
+    }
+
+    /// Every RFC 5322 form people write passes (papercut 1 of issue 13); a list, a name with
+    /// an unquoted comma or text around the address does not.
+    #[test]
+    fn addresses_take_the_forms_people_write() {
+        for address in [
+            "newshound <alerts@example.org>",
+            "\"Doe, Jane\" <jane@example.org>",
+            "Jürgen Weiß <jw@example.org>",
+            "<alerts@example.org>",
+            "analyst@localhost",
+        ] {
+            assert!(is_valid_address(address), "{address:?} was refused");
+        }
+        for address in [
+            "Doe, Jane <jane@example.org>",
+            "a@example.org, b@example.org",
+            "Name <alerts@example.org",
+            "Name alerts@example.org",
+            "Name <alerts@example.org> x",
         ] {
             assert!(!is_valid_address(address), "{address:?} was accepted");
         }

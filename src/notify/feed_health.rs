@@ -5,15 +5,17 @@
 //! ([`Store::enqueue_feed_alert`]), so it is never lost nor sent twice.
 //!
 //! Everything shown comes from the feed row (name, URL, last error: partly from the network),
-//! so it is put on one line without control characters and escaped in the HTML part.
+//! so it goes through the renderer's sanitiser ([`one_line_within`]: one line, no control or
+//! bidi characters, cut) and is escaped in the HTML part.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use html_escape::encode_safe;
 
-use super::queue::{finish, sender};
-use super::render::Rendered;
+use super::compose::{envelope_address, finish, sender};
+use super::render::sanitize::one_line_within;
+use super::render::{Rendered, SUBJECT_MAX};
 use crate::config::Config;
 use crate::store::{FeedAlert, FeedAlertKind, NewMessage, Store, StoreError};
 
@@ -36,6 +38,7 @@ pub fn queue_feed_alerts(
     let mut alerts = store.feeds_to_report_broken(began_before)?;
     alerts.extend(store.feeds_to_report_recovered()?);
     let from = sender(config);
+    let (envelope_from, envelope_admin) = (envelope_address(&from), envelope_address(admin));
     let mut queued = 0;
     for alert in alerts
         .iter()
@@ -45,8 +48,8 @@ pub fn queue_feed_alerts(
         let message = NewMessage {
             kind: alert.kind.outbox_kind(),
             name: None,
-            recipient: admin,
-            sender: &from,
+            recipient: &envelope_admin,
+            sender: &envelope_from,
             subject: &rendered.subject,
             hit_ids: &[],
             digest_slot: None,
@@ -64,7 +67,7 @@ pub fn queue_feed_alerts(
 
 /// Subject, plain text and HTML of one report.
 pub fn render(alert: &FeedAlert) -> Rendered {
-    let name = one_line(&alert.name, 200);
+    let name = one_line_within(&alert.name, 200);
     let lines = facts(alert);
     let (subject, lead) = match alert.kind {
         FeedAlertKind::Broken => (
@@ -96,7 +99,7 @@ pub fn render(alert: &FeedAlert) -> Rendered {
     }
     html.push_str("</table>\n<p>newshound feed health</p>\n</body>\n</html>\n");
     Rendered {
-        subject: one_line(&subject, 200),
+        subject: one_line_within(&subject, SUBJECT_MAX),
         text,
         html,
     }
@@ -111,8 +114,8 @@ fn facts(alert: &FeedAlert) -> Vec<(&'static str, String)> {
         )
     };
     let mut lines = vec![
-        ("Feed", one_line(&alert.name, 200)),
-        ("URL", one_line(&alert.url, 2000)),
+        ("Feed", one_line_within(&alert.name, 200)),
+        ("URL", one_line_within(&alert.url, 2000)),
     ];
     match alert.kind {
         FeedAlertKind::Broken => {
@@ -120,7 +123,7 @@ fn facts(alert: &FeedAlert) -> Vec<(&'static str, String)> {
             lines.push(("Failed polls", alert.failed_polls.to_string()));
             lines.push(("Last attempt", time(alert.last_polled_at)));
             let error = alert.last_error.as_deref().unwrap_or("unknown");
-            lines.push(("Last error", one_line(error, MAX_ERROR_CHARS)));
+            lines.push(("Last error", one_line_within(error, MAX_ERROR_CHARS)));
         }
         FeedAlertKind::Recovered => {
             lines.push(("Reported broken at", time(alert.broken_reported_at)));
@@ -128,25 +131,6 @@ fn facts(alert: &FeedAlert) -> Vec<(&'static str, String)> {
         }
     }
     lines
-}
-
-/// `text` on one line without control or bidi characters, cut to `max` characters.
-fn one_line(text: &str, max: usize) -> String {
-    let cleaned: String = text
-        .chars()
-        .map(|c| {
-            let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-            if c.is_control() || bidi { ' ' } else { c }
-        })
-        .collect();
-    let joined = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-    if joined.chars().count() <= max {
-        joined
-    } else {
-        let mut cut: String = joined.chars().take(max.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
 }
 
 #[cfg(test)]

@@ -5,10 +5,13 @@
 //! # Layout
 //! - [`digest`] says when each digest is due, across time zones and daylight saving; pure.
 //! - [`render`] builds the subject, plain-text and HTML parts of an alert or digest from plain
-//!   data ([`Email`]); pure.
-//! - [`compose`] makes the RFC 5322 message: both parts, Message-ID from the outbox row,
-//!   List-Id per topic, Auto-Submitted.
-//! - [`queue`] puts due alerts and digests into the outbox (grouped by story, capped per hour).
+//!   data ([`Email`]); pure. Its [`sanitize`](render::sanitize) is the one cleaning of text
+//!   from the network that every email uses.
+//! - [`compose`] makes the RFC 5322 message of an outbox row for every kind of email: both
+//!   parts, sender and recipient headers, Message-ID from the row, List-Id per topic,
+//!   Auto-Submitted.
+//! - [`queue`] puts due alerts and digests into the outbox (grouped by story, capped per hour),
+//!   then asks [`feed_health`] for its reports.
 //! - [`feed_health`] reports feeds failing for too long, and their recovery, to the admin.
 //! - [`send`] delivers the outbox with retries and records every answer.
 //! - `step` is what the daemon runs after each poll cycle and on a timer: queue what is due,

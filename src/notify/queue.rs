@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use super::compose::{Envelope, compose};
+use super::compose::{envelope_address, finish};
 use super::digest;
-use super::render::{Rendered, render};
+use super::render::render;
 use super::{Email, Kind, Source, StoryItem};
 use crate::config::{Alert, Config, DigestSettings};
 use crate::store::{AlertHit, NewMessage, Store, StoreError};
@@ -19,8 +19,8 @@ use crate::store::{AlertHit, NewMessage, Store, StoreError};
 const IMMEDIATE_LOOKBACK: Duration = Duration::days(7);
 
 /// Stories in one immediate alert at most: a first run over a large watchlist finds thousands
-/// of hits, and a single email carrying them all (9 MB at 1,000 feeds) is unreadable and may
-/// exceed the mail server's size limit. Further stories follow in the next alerts.
+/// of hits, and a single email carrying them all is unreadable and may exceed the mail
+/// server's size limit. Further stories follow in the next alerts.
 const MAX_STORIES_PER_ALERT: usize = 100;
 
 /// What one pass queued.
@@ -51,17 +51,30 @@ pub fn queue_due(
     Ok(queued)
 }
 
-/// The `From:` address.
-pub fn sender(config: &Config) -> String {
-    config
-        .email
-        .from
-        .clone()
-        .unwrap_or_else(|| "newshound@localhost".to_owned())
-}
+/// The `From:` address; it lives in [`compose`](super::compose) beside the other envelope
+/// steps, and is here for the callers that queue and then send.
+pub use super::compose::sender;
 
 fn recipients_of<'a>(config: &'a Config, to: &'a [String]) -> &'a [String] {
     if to.is_empty() { &config.email.to } else { to }
+}
+
+/// One recipient of an email.
+struct Recipient<'a> {
+    /// As configured (maybe with a display name), for the `To:` header.
+    mailbox: &'a str,
+    /// The bare address, under which the outbox records what the recipient was told, counts
+    /// their alerts for the hourly cap and finds their time zone.
+    address: String,
+}
+
+impl<'a> Recipient<'a> {
+    fn new(mailbox: &'a str) -> Recipient<'a> {
+        Recipient {
+            mailbox,
+            address: envelope_address(mailbox),
+        }
+    }
 }
 
 fn queue_immediate(
@@ -70,32 +83,37 @@ fn queue_immediate(
     now: DateTime<Utc>,
     queued: &mut Queued,
 ) -> Result<(), StoreError> {
-    let mut topics_of: Vec<(String, Vec<String>)> = Vec::new();
+    let mut topics_of: Vec<(Recipient, Vec<String>)> = Vec::new();
     for topic in config.topics.iter().filter(|t| t.alert == Alert::Immediate) {
-        for recipient in recipients_of(config, &topic.to) {
-            match topics_of.iter_mut().find(|(r, _)| r == recipient) {
+        for mailbox in recipients_of(config, &topic.to) {
+            let recipient = Recipient::new(mailbox);
+            match topics_of
+                .iter_mut()
+                .find(|(r, _)| r.address == recipient.address)
+            {
                 Some((_, topics)) => topics.push(topic.name.clone()),
-                None => topics_of.push((recipient.clone(), vec![topic.name.clone()])),
+                None => topics_of.push((recipient, vec![topic.name.clone()])),
             }
         }
     }
     let cap = usize::try_from(config.email.max_immediate_per_hour).unwrap_or(usize::MAX);
     for (recipient, topics) in topics_of {
         let since = now - IMMEDIATE_LOOKBACK;
-        let mut hits = store.undelivered_hits(&topics, &recipient, since, MAX_STORIES_PER_ALERT)?;
+        let address = recipient.address.as_str();
+        let mut hits = store.undelivered_hits(&topics, address, since, MAX_STORIES_PER_ALERT)?;
         in_topic_order(&mut hits, &topics);
         if hits.is_empty() {
             continue;
         }
-        if store.immediate_count_since(&recipient, now - Duration::hours(1))? >= cap {
-            tracing::info!(recipient = %recipient, cap, "hourly alert cap reached; hits wait for the next hour");
+        if store.immediate_count_since(address, now - Duration::hours(1))? >= cap {
+            tracing::info!(recipient = %address, cap, "hourly alert cap reached; hits wait for the next hour");
             queued.capped += 1;
             continue;
         }
         let email = Email {
             kind: Kind::Immediate,
             stories: stories(store, &hits)?,
-            timezone: timezone_of(config, &recipient),
+            timezone: timezone_of(config, address),
             generated_at: now,
         };
         let hit_ids: Vec<i64> = hits.iter().map(|h| h.hit_id).collect();
@@ -103,7 +121,7 @@ fn queue_immediate(
             store,
             config,
             &email,
-            &[recipient.as_str()],
+            std::slice::from_ref(&recipient),
             &hit_ids,
             None,
             now,
@@ -199,9 +217,9 @@ fn queue_digest_email(
     slot: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let recipients: Vec<&str> = recipients_of(config, &digest.to)
+    let recipients: Vec<Recipient> = recipients_of(config, &digest.to)
         .iter()
-        .map(String::as_str)
+        .map(|mailbox| Recipient::new(mailbox))
         .collect();
     queue_email(
         store,
@@ -220,13 +238,14 @@ fn queue_email(
     store: &mut Store,
     config: &Config,
     email: &Email,
-    recipients: &[&str],
+    recipients: &[Recipient],
     hit_ids: &[i64],
     digest_slot: Option<(&str, DateTime<Utc>)>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let rendered = render(email);
     let from = sender(config);
+    let envelope_from = envelope_address(&from);
     let topics = topics_in(email);
     let (kind, name) = match (&email.kind, digest_slot) {
         (Kind::Digest { .. }, Some((name, _))) => ("digest", Some(name)),
@@ -237,40 +256,18 @@ fn queue_email(
         .map(|recipient| NewMessage {
             kind,
             name,
-            recipient,
-            sender: &from,
+            recipient: &recipient.address,
+            sender: &envelope_from,
             subject: &rendered.subject,
             hit_ids,
             digest_slot: digest_slot.map(|(_, slot)| slot),
         })
         .collect();
     store.enqueue(&messages, now, |index, outbox_id| {
-        finish(&rendered, &from, recipients[index], outbox_id, now, &topics)
+        let to = recipients[index].mailbox;
+        finish(&rendered, &from, to, outbox_id, now, &topics)
     })?;
     Ok(())
-}
-
-/// The message bytes. An address lettre cannot parse (config validation checks the syntax)
-/// still yields a message, with the error as its body, so the row is visible in `outbox`.
-pub(super) fn finish(
-    rendered: &Rendered,
-    from: &str,
-    to: &str,
-    outbox_id: i64,
-    now: DateTime<Utc>,
-    topics: &[String],
-) -> (String, Vec<u8>) {
-    let envelope = Envelope {
-        from,
-        to,
-        outbox_id,
-        date: now,
-        topics,
-    };
-    compose(rendered, &envelope).unwrap_or_else(|e| {
-        let id = super::compose::message_id(outbox_id, now, from);
-        (id, e.to_string().into_bytes())
-    })
 }
 
 /// The distinct topics of an email, in order.
@@ -346,11 +343,15 @@ fn distinct<'a>(values: impl Iterator<Item = &'a String>) -> Vec<String> {
 }
 
 /// Times in an alert are shown in the recipient's digest time zone (the first digest that goes
-/// to them), else UTC.
-fn timezone_of(config: &Config, recipient: &str) -> Tz {
+/// to their `address`, however its recipients are written), else UTC.
+fn timezone_of(config: &Config, address: &str) -> Tz {
     config
         .digests
         .iter()
-        .find(|d| recipients_of(config, &d.to).iter().any(|r| r == recipient))
+        .find(|d| {
+            recipients_of(config, &d.to)
+                .iter()
+                .any(|mailbox| envelope_address(mailbox) == address)
+        })
         .map_or(Tz::UTC, |d| d.timezone)
 }

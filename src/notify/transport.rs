@@ -22,7 +22,6 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use lettre::address::Envelope;
-use lettre::message::Mailbox;
 use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -326,16 +325,14 @@ fn smtp_mailer(
     })
 }
 
-/// The SMTP envelope; an address that does not parse is a permanent failure.
+/// The SMTP envelope: the bare addresses of `from` and `recipients` (display names belong in
+/// the headers); an address that does not parse is a permanent failure.
 fn envelope(from: &str, recipients: &[String]) -> Result<Envelope, SendError> {
     let address = |text: &str, role: &str| -> Result<Address, SendError> {
-        let text = text.trim();
-        text.parse::<Mailbox>()
-            .map(|mailbox| mailbox.email)
-            .or_else(|_| text.parse::<Address>())
-            .map_err(|error| {
-                SendError::Permanent(format!("invalid {role} address {text:?}: {error}"))
-            })
+        super::compose::address(text).map_err(|error| {
+            let text = text.trim();
+            SendError::Permanent(format!("invalid {role} address {text:?}: {error}"))
+        })
     };
     let to = recipients
         .iter()
@@ -463,7 +460,7 @@ const MAX_STEM: usize = 120;
 
 /// The file name (without `.eml`) for a message: its Message-ID without the angle brackets,
 /// with characters other than ASCII letters, digits and `.-_@+=` replaced by `_` (and a leading
-/// dot too), cut to [`MAX_STEM`]; if that changed anything, `-` and 16 hex digits of the
+/// dot too), cut to `MAX_STEM`; if that changed anything, `-` and 16 hex digits of the
 /// SHA-256 of the Message-ID follow, so different IDs stay different files. Without a
 /// Message-ID: `sha256-` and 32 hex digits of the SHA-256 of the whole message, so the same
 /// bytes still land in the same file.
@@ -654,5 +651,20 @@ mod tests {
         for (message, expected) in rows {
             assert_eq!(&*smtp_data(message), expected, "{message:?}");
         }
+    }
+
+    /// MAIL FROM and RCPT TO carry bare addresses, whatever display names the configuration
+    /// gives.
+    #[test]
+    fn envelope_has_bare_addresses() {
+        let envelope = envelope(
+            "Desk <desk@example.org>",
+            &["\"Doe, Jane\" <jane@example.org>".to_string()],
+        )
+        .unwrap();
+        let from = envelope.from().map(ToString::to_string);
+        assert_eq!(from.as_deref(), Some("desk@example.org"));
+        let to: Vec<String> = envelope.to().iter().map(ToString::to_string).collect();
+        assert_eq!(to, ["jane@example.org"]);
     }
 }

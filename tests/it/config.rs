@@ -638,3 +638,87 @@ terms = []
         errors[3].message
     );
 }
+
+/// A config in `dir` with the address fields `[email] from`, `to`, `admin`, a digest's `to`
+/// and a topic's `to` set to the given TOML values, one per line (lines 2, 3, 4, 9 and 14).
+fn config_with_addresses(dir: &Path, [from, to, admin, digest_to, topic_to]: [&str; 5]) -> PathBuf {
+    let text = format!(
+        "[email]\nfrom = {from}\nto = {to}\nadmin = {admin}\n\n\
+         [[digests]]\nname = \"morning\"\nat = [\"07:30\"]\nto = {digest_to}\n\n\
+         [[topics]]\nname = \"t\"\nquery = \"x\"\nto = {topic_to}\n"
+    );
+    write(dir, "n.toml", &text)
+}
+
+/// Issue 13, papercut 1: the address forms people write (a display name, a quoted name with a
+/// comma, a name beyond ASCII) pass `check` in every address field, and are kept as written.
+#[test]
+fn addresses_with_display_names_pass_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config_with_addresses(
+        dir.path(),
+        [
+            r#""Desk <desk@example.org>""#,
+            r#"["\"Doe, Jane\" <jane@example.org>"]"#,
+            r#""Jürgen Weiß <jw@example.org>""#,
+            r#"["Night Desk <night@example.org>", "plain@example.org"]"#,
+            r#"['"Last, First" <first@example.org>']"#,
+        ],
+    );
+    let checked = crate::support::newshound(&path, &["check"]);
+    assert!(checked.starts_with("config OK"), "{checked}");
+    let config = load_ok(&path);
+    assert_eq!(
+        config.email.from.as_deref(),
+        Some("Desk <desk@example.org>")
+    );
+    assert_eq!(config.email.to, ["\"Doe, Jane\" <jane@example.org>"]);
+    assert_eq!(
+        config.admin.as_deref(),
+        Some("Jürgen Weiß <jw@example.org>")
+    );
+    assert_eq!(
+        config.digests[0].to,
+        ["Night Desk <night@example.org>", "plain@example.org"]
+    );
+    assert_eq!(config.topics[0].to, ["\"Last, First\" <first@example.org>"]);
+}
+
+/// What is not an address is still refused in every address field, at its line and column,
+/// with the forms that would pass.
+#[test]
+fn bad_addresses_are_refused_at_their_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config_with_addresses(
+        dir.path(),
+        [
+            r#""Desk desk@example.org""#,
+            r#"["ok@example.org", "Doe, Jane <jane@example.org>"]"#,
+            r#""admin@example.""#,
+            r#"["Night Desk <night@example.org"]"#,
+            r#"["a@example.org, b@example.org"]"#,
+        ],
+    );
+    let errors = load_err(&path);
+    let file = path.display();
+    let expected = [
+        format!("{file}:2:8: email.from: invalid email address \"Desk desk@example.org\""),
+        format!("{file}:3:25: email.to[1]: invalid email address \"Doe, Jane <jane@example.org>\""),
+        format!("{file}:4:9: email.admin: invalid email address \"admin@example.\""),
+        format!(
+            "{file}:9:7: digests[0].to[0]: invalid email address \"Night Desk <night@example.org\""
+        ),
+        format!(
+            "{file}:14:7: topics[0].to[0]: invalid email address \"a@example.org, b@example.org\""
+        ),
+    ];
+    let rendered = rendered(&errors);
+    assert_eq!(rendered.len(), expected.len(), "{rendered:#?}");
+    for (line, prefix) in rendered.iter().zip(&expected) {
+        assert!(
+            line.starts_with(prefix.as_str()),
+            "{line}\nexpected {prefix}"
+        );
+        assert!(line.contains("\"Name <alerts@example.org>\""), "{line}");
+    }
+}

@@ -268,3 +268,166 @@ fn digests_are_sent_once_per_due_slot_and_once_after_downtime() {
     assert_eq!(all.len(), 2);
     assert!(all[0].subject.contains("0 stories"), "{}", all[0].subject);
 }
+
+/// The demo's config with `[email] from` and `to` replaced.
+fn demo_with_addresses(dir: &Path, from: &str, to: &[&str]) {
+    let path = dir.join("demo.toml");
+    let toml = std::fs::read_to_string(&path).unwrap();
+    let to: Vec<String> = to.iter().map(|t| format!("'{t}'")).collect();
+    let replaced = toml.replace(
+        "from = \"newshound@localhost\"\nto = [\"analyst@localhost\"]",
+        &format!("from = '{from}'\nto = [{}]", to.join(", ")),
+    );
+    assert_ne!(replaced, toml, "the demo config has [email] from and to");
+    std::fs::write(&path, replaced).unwrap();
+}
+
+/// The header section of a message, unfolded, one header per line.
+fn header_lines(message: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(message).replace("\r\n", "\n");
+    let head = text.split("\n\n").next().unwrap_or_default();
+    let mut lines: Vec<String> = Vec::new();
+    for line in head.lines() {
+        match lines.last_mut() {
+            Some(last) if line.starts_with([' ', '\t']) => last.push_str(line),
+            _ => lines.push(line.to_owned()),
+        }
+    }
+    lines
+}
+
+/// `From:` and `To:` show `Desk <desk@example.org>` and `"Doe, Jane" <jane@example.org>` as
+/// configured: the plain name as it is, the name with a comma quoted (not RFC 2047-encoded).
+fn assert_from_desk_to_jane(headers: &[String]) {
+    for expected in [
+        "From: Desk <desk@example.org>",
+        "To: \"Doe, Jane\" <jane@example.org>",
+    ] {
+        assert!(
+            headers.iter().any(|h| h == expected),
+            "{expected}: {headers:#?}"
+        );
+    }
+}
+
+/// Issue 13, papercut 1: the demo's alert from `Desk <desk@example.org>` to
+/// `"Doe, Jane" <jane@example.org>` carries both as written (the comma quoted, not encoded),
+/// takes its Message-ID's domain from the address, and the outbox lists the bare recipient.
+#[test]
+fn demo_alert_shows_display_names_as_written() {
+    let dir = demo_copy();
+    demo_with_addresses(
+        dir.path(),
+        "Desk <desk@example.org>",
+        &["\"Doe, Jane\" <jane@example.org>"],
+    );
+    let config = dir.path().join("demo.toml");
+    let summary = newshound(&config, &["run", "--once"]);
+    assert!(summary.contains("emails: 1 queued, 1 sent"), "{summary}");
+    let files = eml_files(&dir.path().join("outbox"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    let headers = header_lines(&std::fs::read(&files[0]).unwrap());
+    assert_from_desk_to_jane(&headers);
+    assert!(
+        headers
+            .iter()
+            .any(|h| h.starts_with("Message-ID: <outbox-1.") && h.ends_with("@example.org>")),
+        "{headers:#?}"
+    );
+    let listing = newshound(&config, &["outbox"]);
+    assert!(listing.contains("  jane@example.org  "), "{listing}");
+}
+
+/// A display name beyond ASCII is RFC 2047-encoded in the header (raw headers are ASCII) and
+/// decodes back to the name as configured.
+#[test]
+fn demo_alert_encodes_a_non_ascii_display_name() {
+    let dir = demo_copy();
+    demo_with_addresses(
+        dir.path(),
+        "newshound@localhost",
+        &["Jürgen Weiß <jw@example.org>"],
+    );
+    let summary = newshound(&dir.path().join("demo.toml"), &["run", "--once"]);
+    assert!(summary.contains("emails: 1 queued, 1 sent"), "{summary}");
+    let files = eml_files(&dir.path().join("outbox"));
+    let raw = std::fs::read(&files[0]).unwrap();
+    let headers = header_lines(&raw);
+    let to = headers
+        .iter()
+        .find_map(|h| h.strip_prefix("To: "))
+        .expect("a To header");
+    assert!(to.is_ascii(), "{to}");
+    let name = to
+        .strip_suffix(" <jw@example.org>")
+        .unwrap_or_else(|| panic!("the bare address follows the name: {to}"));
+    assert!(name.starts_with("=?utf-8?"), "{name}");
+    assert_eq!(decode_encoded_words(name), "Jürgen Weiß");
+}
+
+/// Decodes RFC 2047 encoded words (`=?utf-8?b?...?=`, base64, as lettre writes them; several
+/// separated by spaces are one text).
+fn decode_encoded_words(text: &str) -> String {
+    let mut bytes = Vec::new();
+    for word in text.split_whitespace() {
+        let inner = word
+            .strip_prefix("=?")
+            .and_then(|w| w.strip_suffix("?="))
+            .unwrap_or_else(|| panic!("not an encoded word: {word}"));
+        let mut parts = inner.splitn(3, '?');
+        let (charset, encoding, data) = (parts.next(), parts.next(), parts.next());
+        assert_eq!(
+            charset.map(str::to_ascii_lowercase).as_deref(),
+            Some("utf-8")
+        );
+        assert_eq!(encoding.map(str::to_ascii_lowercase).as_deref(), Some("b"));
+        bytes.extend(base64_decode(data.expect("encoded text")));
+    }
+    String::from_utf8(bytes).expect("the decoded name is UTF-8")
+}
+
+/// Standard base64 with padding, enough for encoded words.
+fn base64_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut buffer, mut bits) = (0u32, 0);
+    for byte in text.bytes().filter(|&b| b != b'=') {
+        let value = ALPHABET
+            .iter()
+            .position(|&a| a == byte)
+            .unwrap_or_else(|| panic!("not base64: {text}"));
+        buffer = (buffer << 6) | value as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+/// Over SMTP the envelope carries bare addresses: the server refuses `jw@example.org` at RCPT TO
+/// (it compares bare addresses), accepts `jane@example.org`, and the one message it stores
+/// shows the display names in its headers.
+#[test]
+fn smtp_envelope_has_bare_addresses() {
+    let server = SmtpServer::start(SmtpOptions::plain().fail_rcpt("jw@example.org", 550));
+    let dir = demo_with_smtp(server.port);
+    demo_with_addresses(
+        dir.path(),
+        "Desk <desk@example.org>",
+        &[
+            "\"Doe, Jane\" <jane@example.org>",
+            "Jürgen Weiß <jw@example.org>",
+        ],
+    );
+    let summary = newshound(&dir.path().join("demo.toml"), &["run", "--once"]);
+    assert!(
+        summary.contains("emails: 2 queued, 1 sent, 0 waiting, 1 failed"),
+        "{summary}"
+    );
+    let messages = server.messages();
+    assert_eq!(messages.len(), 1, "{}", server.log());
+    assert_from_desk_to_jane(&header_lines(&messages[0]));
+}

@@ -1,0 +1,281 @@
+//! Renders an [`Email`] into its subject, plain-text part and HTML part; pure (the only time
+//! it shows is [`Email::generated_at`]), so the output is stable enough for snapshots.
+//!
+//! Both parts read the same way: a header saying what the email is, one section per topic in
+//! the order the topics first appear, each story once under its first topic with all its topics
+//! listed, and a footer saying why the reader gets the email and when it was made.
+//!
+//! Every value from a feed or page is untrusted. [`sanitize`] drops control characters (and
+//! bidi overrides) so that a title can add no header line and no terminal escape; HTML text
+//! goes through [`encode_safe`](html_escape::encode_safe) and attributes through
+//! [`encode_double_quoted_attribute`](html_escape::encode_double_quoted_attribute); only
+//! `http`, `https` and `file` URLs (the offline demo's) become links, in the form [`Url`]
+//! serialises them, so a `javascript:` or `data:` URL never reaches an `href`.
+//!
+//! # Files
+//! This file holds the view both parts are made from (stories merged and grouped by topic, the
+//! header and footer lines, the values shown) and the subject; [`sanitize`] the cleaning of
+//! untrusted text, `text` the plain-text part, `html` the HTML part, `tests` their snapshots
+//! (in `tests/fixtures/email/`).
+
+mod html;
+pub mod sanitize;
+#[cfg(test)]
+mod tests;
+mod text;
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use url::Url;
+
+use super::{Email, Kind, StoryItem};
+use sanitize::{one_line, one_line_within};
+
+/// The finished parts of one email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// One line of at most [`SUBJECT_MAX`] characters, without control characters.
+    pub subject: String,
+    /// The `text/plain` part: `\n` line ends, lines of at most [`WIDTH`] characters unless one
+    /// word (a URL) is longer.
+    pub text: String,
+    /// The `text/html` part: a complete document with inline styles, no scripts, no remote
+    /// resources.
+    pub html: String,
+}
+
+/// Longest subject in characters; longer ones are cut and end in `…`.
+pub const SUBJECT_MAX: usize = 200;
+
+/// Line width of the plain-text part, so it reads in an 80-column terminal.
+pub const WIDTH: usize = 78;
+
+/// Schemes that may become links.
+const LINK_SCHEMES: [&str; 3] = ["http", "https", "file"];
+
+/// Renders an alert or digest.
+pub fn render(email: &Email) -> Rendered {
+    let stories = merge_duplicates(&email.stories);
+    let topics = distinct_topics(&stories);
+    let view = View {
+        email,
+        groups: group_by_topic(&stories, &topics),
+        count: stories.len(),
+        topics,
+    };
+    Rendered {
+        subject: subject(&view, &stories),
+        text: text::text(&view),
+        html: html::html(&view),
+    }
+}
+
+/// What both parts are made from.
+struct View<'a> {
+    email: &'a Email,
+    /// Topic names, cleaned, in first-seen order.
+    topics: Vec<String>,
+    /// Each topic with the stories shown under it; `None` collects stories without a topic.
+    groups: Vec<(Option<String>, Vec<&'a StoryItem>)>,
+    /// Number of distinct stories.
+    count: usize,
+}
+
+impl View<'_> {
+    fn time(&self, at: DateTime<Utc>) -> String {
+        local_time(at, self.email.timezone)
+    }
+
+    /// The header line: what this email is.
+    fn headline(&self) -> String {
+        match &self.email.kind {
+            Kind::Immediate => format!("{} for your watch topics", new_stories(self.count)),
+            Kind::Digest { name } => format!("{}: {}", one_line(name), stories(self.count)),
+        }
+    }
+
+    /// The line under the headline, for digests: the time the digest covers up to.
+    fn period(&self) -> Option<String> {
+        match self.email.kind {
+            Kind::Immediate => None,
+            Kind::Digest { .. } => Some(format!("as of {}", self.time(self.email.generated_at))),
+        }
+    }
+
+    /// Why the reader gets this email.
+    fn why(&self) -> String {
+        let topics = self.topics.join(", ");
+        match (&self.email.kind, topics.is_empty()) {
+            (Kind::Immediate, false) => format!(
+                "You get this email because newshound watches these topics for you and alerts \
+                 you as soon as they appear: {topics}."
+            ),
+            (Kind::Immediate, true) => {
+                "You get this email because newshound watches topics for you.".to_owned()
+            }
+            (Kind::Digest { name }, false) => format!(
+                "You get this email because newshound sends you the {} for your watch \
+                 topics: {topics}.",
+                one_line(name)
+            ),
+            (Kind::Digest { name }, true) => format!(
+                "You get this email because newshound sends you the {} even when no story \
+                 matched your watch topics.",
+                one_line(name)
+            ),
+        }
+    }
+
+    fn generated(&self) -> String {
+        format!(
+            "Generated by newshound on {}.",
+            self.time(self.email.generated_at)
+        )
+    }
+}
+
+/// One item per story id, in first-seen order: a caller that passed a story once per topic
+/// gets it once, with the topics, matched words and copies of all its items.
+fn merge_duplicates(items: &[StoryItem]) -> Vec<StoryItem> {
+    let mut merged: Vec<StoryItem> = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(seen) = merged.iter_mut().find(|s| s.story_id == item.story_id) else {
+            merged.push(item.clone());
+            continue;
+        };
+        for topic in &item.topics {
+            if !seen.topics.contains(topic) {
+                seen.topics.push(topic.clone());
+            }
+        }
+        for word in &item.matched {
+            if !seen.matched.contains(word) {
+                seen.matched.push(word.clone());
+            }
+        }
+        for copy in &item.also {
+            if !seen.also.contains(copy) {
+                seen.also.push(copy.clone());
+            }
+        }
+    }
+    merged
+}
+
+/// The stories' topics, cleaned, distinct, in first-seen order.
+fn distinct_topics(stories: &[StoryItem]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    stories
+        .iter()
+        .flat_map(|s| s.topics.iter().map(|t| one_line(t)))
+        .filter(|t| !t.is_empty() && seen.insert(t.clone()))
+        .collect()
+}
+
+/// The stories under their first topic, topics in `topics` order, empty groups left out.
+fn group_by_topic<'a>(
+    stories: &'a [StoryItem],
+    topics: &[String],
+) -> Vec<(Option<String>, Vec<&'a StoryItem>)> {
+    let first = |s: &StoryItem| s.topics.iter().map(|t| one_line(t)).find(|t| !t.is_empty());
+    let mut groups: Vec<(Option<String>, Vec<&StoryItem>)> = topics
+        .iter()
+        .map(|topic| {
+            let members = stories
+                .iter()
+                .filter(|s| first(s).as_ref() == Some(topic))
+                .collect();
+            (Some(topic.clone()), members)
+        })
+        .collect();
+    groups.push((
+        None,
+        stories.iter().filter(|s| first(s).is_none()).collect(),
+    ));
+    groups.retain(|(_, members)| !members.is_empty());
+    groups
+}
+
+/// The subject line: the one story's title, or how many stories of which topics, or the
+/// digest's name.
+fn subject(view: &View, items: &[StoryItem]) -> String {
+    let topics = view.topics.join(", ");
+    let body = match (&view.email.kind, items) {
+        (Kind::Digest { name }, _) => format!("{}: {}", one_line(name), stories(view.count)),
+        (Kind::Immediate, [story]) if topics.is_empty() => title(story),
+        (Kind::Immediate, [story]) => format!("{topics}: {}", title(story)),
+        (Kind::Immediate, _) if topics.is_empty() => new_stories(view.count),
+        (Kind::Immediate, _) => format!("{}: {topics}", new_stories(view.count)),
+    };
+    one_line_within(&format!("[newshound] {body}"), SUBJECT_MAX)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values shared by both parts
+
+fn title(story: &StoryItem) -> String {
+    let title = one_line(&story.title);
+    if title.is_empty() {
+        "(untitled)".to_owned()
+    } else {
+        title
+    }
+}
+
+/// `url` as a link target: its serialisation when it parses as an absolute `http`, `https` or
+/// `file` URL, else `None` (the title is then shown without a link).
+fn link(url: Option<&str>) -> Option<String> {
+    let url = Url::parse(url?.trim()).ok()?;
+    LINK_SCHEMES
+        .contains(&url.scheme())
+        .then(|| url.as_str().to_owned())
+}
+
+/// A language code fit for a `lang` attribute (letters, digits and hyphens), if it is one.
+fn lang_tag(language: Option<&str>) -> Option<&str> {
+    language.map(str::trim).filter(|l| {
+        !l.is_empty() && l.len() <= 35 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
+}
+
+/// `at` in `tz` as `Tue 5 Sep 2023, 08:12 CEST`.
+fn local_time(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz)
+        .format("%a %-d %b %Y, %H:%M %Z")
+        .to_string()
+}
+
+fn published(story: &StoryItem, tz: Tz) -> String {
+    story.published_at.map_or_else(
+        || "publication time unknown".to_owned(),
+        |at| local_time(at, tz),
+    )
+}
+
+fn stories(n: usize) -> String {
+    if n == 1 {
+        "1 story".to_owned()
+    } else {
+        format!("{n} stories")
+    }
+}
+
+fn new_stories(n: usize) -> String {
+    if n == 1 {
+        "1 new story".to_owned()
+    } else {
+        format!("{n} new stories")
+    }
+}
+
+/// The cleaned, non-empty values of `items`, joined with `, `.
+fn list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| one_line(i))
+        .filter(|i| !i.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
