@@ -2,11 +2,12 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::Utc;
 
-use newshound::config::Config;
+use newshound::config::{Config, EmailSettings};
 use newshound::daemon;
 use newshound::notify::queue;
 use newshound::notify::render::render;
@@ -35,7 +36,8 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
 
 /// Prints the next digest `name`, or with `send` queues and delivers it now.
 async fn digest(config: &Config, name: &str, send: bool) -> anyhow::Result<ExitCode> {
-    let Some(digest) = config.digests.iter().find(|d| d.name == name) else {
+    let settings = Arc::new(config.notify_settings());
+    let Some(digest) = settings.digest(name).cloned() else {
         let names: Vec<&str> = config.digests.iter().map(|d| d.name.as_str()).collect();
         anyhow::bail!(
             "no digest named {name:?} in {}; configured: {}",
@@ -46,11 +48,11 @@ async fn digest(config: &Config, name: &str, send: bool) -> anyhow::Result<ExitC
     let store = daemon::open_store(config).await?;
     let now = Utc::now();
     if send {
-        let (config_owned, digest_owned) = (config.clone(), digest.clone());
+        let (shared, digest_owned) = (Arc::clone(&settings), digest.clone());
         let queued = store
-            .call(move |s| queue::queue_digest_now(s, &config_owned, &digest_owned, now))
+            .call(move |s| queue::queue_digest_now(s, &shared, &digest_owned, now))
             .await?;
-        let delivered = deliver(&store, config).await?;
+        let delivered = deliver(&store, &settings.email).await?;
         println!(
             "digest {name:?}: {queued} message(s) queued; {} sent, {} waiting, {} failed",
             delivered.sent, delivered.retrying, delivered.failed
@@ -61,15 +63,15 @@ async fn digest(config: &Config, name: &str, send: bool) -> anyhow::Result<ExitC
             ExitCode::FAILURE
         });
     }
-    let (config_owned, digest_owned) = (config.clone(), digest.clone());
+    let (shared, digest_owned) = (Arc::clone(&settings), digest.clone());
     let email = store
         .call(move |s| {
             let after = queue::pending_digest_start(s, &digest_owned, now)?;
-            queue::digest_email(s, &config_owned, &digest_owned, after, now)
+            queue::digest_email(s, &shared, &digest_owned, after, now)
         })
         .await?;
     let rendered = render(&email);
-    let next = newshound::notify::digest::next_slot(digest, now)
+    let next = newshound::notify::digest::next_slot(&digest, now)
         .map(|t| {
             t.with_timezone(&digest.timezone)
                 .format("%a %e %b %Y %H:%M %Z")
@@ -85,7 +87,7 @@ async fn digest(config: &Config, name: &str, send: bool) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-async fn deliver(store: &StoreHandle, config: &Config) -> anyhow::Result<send::Delivered> {
-    let mailer = Mailer::new(&config.email, None).context("cannot set up email delivery")?;
+async fn deliver(store: &StoreHandle, email: &EmailSettings) -> anyhow::Result<send::Delivered> {
+    let mailer = Mailer::new(email, None).context("cannot set up email delivery")?;
     Ok(send::deliver(store, &mailer, Due::All).await?)
 }

@@ -9,7 +9,6 @@ use chrono::Utc;
 
 use newshound::config::Config;
 use newshound::notify::compose::{Envelope, compose};
-use newshound::notify::queue;
 use newshound::notify::render::Rendered;
 use newshound::notify::transport::Mailer;
 
@@ -35,7 +34,7 @@ async fn test_email(config: &Config, to: Option<String>) -> anyhow::Result<ExitC
         .or_else(|| config.email.to.first().cloned())
         .context("no recipient: give --to ADDRESS or set [email] to")?;
     let mailer = Mailer::new(&config.email, None).context("cannot set up email delivery")?;
-    let from = queue::sender(config);
+    let from = config.email.sender();
     let now = Utc::now();
     let rendered = Rendered {
         subject: "[newshound] test message".into(),

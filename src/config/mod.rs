@@ -20,9 +20,10 @@
 //! This module holds the public settings types and [`load`]; `reader` reads TOML tables with
 //! positions, `units` parses durations, sizes, times and addresses, `sections` validates
 //! `[daemon]`, `[email]` and `[[digests]]`, `watchlists` gathers `[[feeds]]` and `[[topics]]`,
-//! and `runtime` builds the ready-made objects the running parts take (fetch settings, compiled
-//! topics, feed registrations).
+//! `runtime` builds the ready-made objects the running parts take (fetch settings, compiled
+//! topics, feed registrations), and `notify` the slice of settings that notify takes.
 
+mod notify;
 mod reader;
 mod runtime;
 mod sections;
@@ -38,6 +39,7 @@ use chrono::{NaiveTime, Weekday};
 use chrono_tz::Tz;
 use url::Url;
 
+pub use notify::{FeedHealthSettings, NotifySettings, TopicRoute};
 use reader::{Diag, Section, Source, include_paths};
 use sections::{read_admin, read_daemon, read_digests, read_email};
 pub use units::{is_valid_address, parse_duration, parse_size, parse_time, parse_weekday};

@@ -63,9 +63,9 @@ pub async fn run_once(config: &Config, all: bool) -> Result<CycleSummary, Daemon
         count_refresh(&mut summary, joined)?;
     }
     prune_if_due(&store, config.daemon.retention, Utc::now()).await?;
-    let mailer = notify::mailer_or_log(&config.email);
-    let shared = Arc::new(config.clone());
-    let emails = notify::notify_step(&store, &shared, mailer.as_ref(), Due::All).await?;
+    let settings = Arc::new(config.notify_settings());
+    let mailer = notify::mailer_or_log(&settings.email);
+    let emails = notify::notify_step(&store, &settings, mailer.as_ref(), Due::All).await?;
     summary.add_emails(&emails);
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)

@@ -20,7 +20,7 @@ use tokio_util::task::TaskTracker;
 use super::cycle::{Cycle, CycleSummary};
 use super::in_flight::{Finished, InFlight, Running};
 use super::{DaemonError, PRUNE_EVERY, context, job, open_store, prune_if_due, sync_feeds};
-use crate::config::{self, Config, FeedSettings};
+use crate::config::{self, Config, FeedSettings, NotifySettings};
 use crate::metrics::{ErrorKind, Metrics};
 use crate::monitor::{self, Endpoint};
 use crate::notify::{self, NotifyReport, send::Due};
@@ -58,7 +58,7 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
     let mut tick = tokio::time::interval(TICK);
     let mut watchdog = tokio::time::interval(watchdog_period());
     let mut last_prune_check = Instant::now() - PRUNE_EVERY;
-    let (config_tx, config_rx) = watch::channel(Arc::clone(&current.config));
+    let (notify_tx, notify_rx) = watch::channel(Arc::clone(&current.notify));
     let (feeds_tx, feeds_rx) = watch::channel(Arc::new(current.config.configured_feeds()));
     if let Some(addr) = current.config.daemon.listen {
         let listener = monitor::bind(addr).await?;
@@ -69,7 +69,7 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
     }
     scheduler.tracker.spawn(notify_loop(
         store.clone(),
-        config_rx,
+        notify_rx,
         cycles_rx,
         Arc::clone(&metrics),
         cancel.clone(),
@@ -82,7 +82,7 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
             _ = sigint.recv() => break,
             _ = sighup.recv() => {
                 current = reload(&config_path, current, &store, &cancel).await;
-                config_tx.send_replace(Arc::clone(&current.config));
+                notify_tx.send_replace(Arc::clone(&current.notify));
                 feeds_tx.send_replace(Arc::new(current.config.configured_feeds()));
             }
             Some(finished) = done_rx.recv() => {
@@ -194,31 +194,31 @@ impl Scheduler {
 
 /// The email side of the service: after every poll cycle, queues the alerts of the hits it
 /// found and delivers them, then logs the cycle's line; every [`NOTIFY_EVERY`] also queues what
-/// has come due (digests, retries). A reloaded config replaces the transport. Runs until
-/// shutdown.
+/// has come due (digests, retries). A reloaded config replaces the settings and the transport.
+/// Runs until shutdown.
 async fn notify_loop(
     store: StoreHandle,
-    mut config: watch::Receiver<Arc<Config>>,
+    mut settings: watch::Receiver<Arc<NotifySettings>>,
     mut cycles: mpsc::UnboundedReceiver<CycleSummary>,
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
 ) {
-    let mut mailer = notify::mailer_or_log(&config.borrow().email);
+    let mut mailer = notify::mailer_or_log(&settings.borrow().email);
     let mut every = tokio::time::interval(NOTIFY_EVERY);
     loop {
         let finished_cycle = tokio::select! {
             () = cancel.cancelled() => return,
-            changed = config.changed() => {
+            changed = settings.changed() => {
                 if changed.is_err() {
                     return;
                 }
-                mailer = notify::mailer_or_log(&config.borrow_and_update().email);
+                mailer = notify::mailer_or_log(&settings.borrow_and_update().email);
                 continue;
             }
             Some(summary) = cycles.recv() => Some(summary),
             _ = every.tick() => None,
         };
-        let current = Arc::clone(&config.borrow());
+        let current = Arc::clone(&settings.borrow());
         let step = notify::notify_step(&store, &current, mailer.as_ref(), Due::Now);
         let result = tokio::select! {
             result = step => result,
@@ -257,11 +257,15 @@ fn log_emails(report: &NotifyReport) {
     );
 }
 
-/// The running configuration and what was built from it.
+/// The running configuration and what was built from it, once per load.
 struct Loaded {
     config: Arc<Config>,
+    /// What every refresh needs (clients, compiled topics, the store).
     ctx: Context,
+    /// Each configured feed's settings by URL, for its refreshes.
     feeds: HashMap<String, FeedSettings>,
+    /// The notify loop's settings.
+    notify: Arc<NotifySettings>,
 }
 
 impl Loaded {
@@ -285,6 +289,7 @@ impl Loaded {
             .map(|f| (f.url.to_string(), f.clone()))
             .collect();
         Ok(Loaded {
+            notify: Arc::new(config.notify_settings()),
             config: Arc::new(config),
             ctx,
             feeds,

@@ -14,7 +14,6 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, Message};
 
 use super::render::Rendered;
-use crate::config::Config;
 
 /// Why a message could not be built: an address that is not one. Config validation catches
 /// most; the message names the address.
@@ -146,16 +145,6 @@ fn ascii_mailbox_header(name: &'static str, mailbox: &Mailbox) -> Option<HeaderV
     let display_name = mailbox.name.as_deref().unwrap_or_default();
     let printable = display_name.bytes().all(|b| (b' '..=b'~').contains(&b));
     printable.then(|| HeaderValue::new(HeaderName::new_from_ascii_str(name), mailbox.to_string()))
-}
-
-/// The `From:` address: `[email] from`, else a local one so that a file-transport setup needs
-/// no address at all.
-pub fn sender(config: &Config) -> String {
-    config
-        .email
-        .from
-        .clone()
-        .unwrap_or_else(|| "newshound@localhost".to_owned())
 }
 
 /// The Message-ID and bytes of the message for one outbox row, for every kind of email that is

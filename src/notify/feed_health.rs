@@ -8,15 +8,13 @@
 //! so it goes through the renderer's sanitiser ([`one_line_within`]: one line, no control or
 //! bidi characters, cut) and is escaped in the HTML part.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Utc};
 use html_escape::encode_safe;
 
-use super::compose::{envelope_address, finish, sender};
+use super::compose::{envelope_address, finish};
 use super::render::sanitize::one_line_within;
 use super::render::{Rendered, SUBJECT_MAX};
-use crate::config::Config;
+use crate::config::NotifySettings;
 use crate::store::{FeedAlert, FeedAlertKind, NewMessage, Store, StoreError};
 
 /// Longest error text quoted in an email; a server's error page can be long.
@@ -25,24 +23,23 @@ const MAX_ERROR_CHARS: usize = 500;
 /// Queues every broken and recovered report due at `now`; returns how many were queued.
 pub fn queue_feed_alerts(
     store: &mut Store,
-    config: &Config,
+    settings: &NotifySettings,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let Some(admin) = config.admin.as_deref() else {
+    let health = &settings.feed_health;
+    let Some(admin) = health.admin.as_deref() else {
         return Ok(0);
     };
-    let threshold = chrono::Duration::from_std(config.daemon.feed_failure_alert_after)
-        .unwrap_or(chrono::Duration::MAX);
+    let threshold = chrono::Duration::from_std(health.alert_after).unwrap_or(chrono::Duration::MAX);
     let began_before = now.checked_sub_signed(threshold).unwrap_or(now);
-    let configured: HashSet<&str> = config.feeds.iter().map(|f| f.url.as_str()).collect();
     let mut alerts = store.feeds_to_report_broken(began_before)?;
     alerts.extend(store.feeds_to_report_recovered()?);
-    let from = sender(config);
-    let (envelope_from, envelope_admin) = (envelope_address(&from), envelope_address(admin));
+    let from = settings.sender.as_str();
+    let (envelope_from, envelope_admin) = (envelope_address(from), envelope_address(admin));
     let mut queued = 0;
     for alert in alerts
         .iter()
-        .filter(|a| configured.contains(a.config_url.as_str()))
+        .filter(|a| health.feeds.contains(&a.config_url))
     {
         let rendered = render(alert);
         let message = NewMessage {
@@ -55,7 +52,7 @@ pub fn queue_feed_alerts(
             digest_slot: None,
         };
         let id = store.enqueue_feed_alert(alert, &message, now, |outbox_id| {
-            finish(&rendered, &from, admin, outbox_id, now, &[])
+            finish(&rendered, from, admin, outbox_id, now, &[])
         })?;
         if id.is_some() {
             queued += 1;

@@ -11,7 +11,7 @@ use super::compose::{envelope_address, finish};
 use super::digest;
 use super::render::render;
 use super::{Email, Kind, Source, StoryItem};
-use crate::config::{Alert, Config, DigestSettings};
+use crate::config::{DigestSettings, NotifySettings};
 use crate::store::{AlertHit, NewMessage, Store, StoreError};
 
 /// Hits older than this are never sent as immediate alerts: they predate the alerting (an
@@ -39,24 +39,16 @@ pub struct Queued {
 /// Queues every immediate alert, digest and feed health report due at `now`.
 pub fn queue_due(
     store: &mut Store,
-    config: &Config,
+    settings: &NotifySettings,
     now: DateTime<Utc>,
 ) -> Result<Queued, StoreError> {
     let mut queued = Queued::default();
-    queue_immediate(store, config, now, &mut queued)?;
-    for digest in &config.digests {
-        queued.digests += queue_digest(store, config, digest, now)?;
+    queue_immediate(store, settings, now, &mut queued)?;
+    for digest in &settings.digests {
+        queued.digests += queue_digest(store, settings, digest, now)?;
     }
-    queued.feed_alerts = super::feed_health::queue_feed_alerts(store, config, now)?;
+    queued.feed_alerts = super::feed_health::queue_feed_alerts(store, settings, now)?;
     Ok(queued)
-}
-
-/// The `From:` address; it lives in [`compose`](super::compose) beside the other envelope
-/// steps, and is here for the callers that queue and then send.
-pub use super::compose::sender;
-
-fn recipients_of<'a>(config: &'a Config, to: &'a [String]) -> &'a [String] {
-    if to.is_empty() { &config.email.to } else { to }
 }
 
 /// One recipient of an email.
@@ -79,13 +71,13 @@ impl<'a> Recipient<'a> {
 
 fn queue_immediate(
     store: &mut Store,
-    config: &Config,
+    settings: &NotifySettings,
     now: DateTime<Utc>,
     queued: &mut Queued,
 ) -> Result<(), StoreError> {
     let mut topics_of: Vec<(Recipient, Vec<String>)> = Vec::new();
-    for topic in config.topics.iter().filter(|t| t.alert == Alert::Immediate) {
-        for mailbox in recipients_of(config, &topic.to) {
+    for topic in settings.immediate_topics() {
+        for mailbox in &topic.recipients {
             let recipient = Recipient::new(mailbox);
             match topics_of
                 .iter_mut()
@@ -96,7 +88,7 @@ fn queue_immediate(
             }
         }
     }
-    let cap = usize::try_from(config.email.max_immediate_per_hour).unwrap_or(usize::MAX);
+    let cap = usize::try_from(settings.email.max_immediate_per_hour).unwrap_or(usize::MAX);
     for (recipient, topics) in topics_of {
         let since = now - IMMEDIATE_LOOKBACK;
         let address = recipient.address.as_str();
@@ -113,13 +105,13 @@ fn queue_immediate(
         let email = Email {
             kind: Kind::Immediate,
             stories: stories(store, &hits)?,
-            timezone: timezone_of(config, address),
+            timezone: timezone_of(settings, address),
             generated_at: now,
         };
         let hit_ids: Vec<i64> = hits.iter().map(|h| h.hit_id).collect();
         queue_email(
             store,
-            config,
+            settings,
             &email,
             std::slice::from_ref(&recipient),
             &hit_ids,
@@ -136,7 +128,7 @@ fn queue_immediate(
 /// does not send everything ever found.
 fn queue_digest(
     store: &mut Store,
-    config: &Config,
+    settings: &NotifySettings,
     digest: &DigestSettings,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
@@ -148,28 +140,23 @@ fn queue_digest(
     let Some(slot) = digest::due_slot(digest, last, now) else {
         return Ok(0);
     };
-    let email = digest_email(store, config, digest, last, slot)?;
+    let email = digest_email(store, settings, digest, last, slot)?;
     if email.stories.is_empty() && !digest.send_empty {
         store.set_digest_last_slot(&digest.name, slot)?;
         return Ok(0);
     }
-    queue_digest_email(store, config, digest, &email, slot, now)
+    queue_digest_email(store, settings, digest, &email, slot, now)
 }
 
 /// What the digest covering `(after, until]` says.
 pub fn digest_email(
     store: &Store,
-    config: &Config,
+    settings: &NotifySettings,
     digest: &DigestSettings,
     after: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Email, StoreError> {
-    let topics: Vec<String> = config
-        .topics
-        .iter()
-        .filter(|t| t.alert == Alert::Digest(digest.name.clone()))
-        .map(|t| t.name.clone())
-        .collect();
+    let topics = settings.digest_topics(&digest.name);
     let mut hits = store.hits_in_period(&topics, after, until)?;
     in_topic_order(&mut hits, &topics);
     Ok(Email {
@@ -198,32 +185,33 @@ pub fn pending_digest_start(
 /// next digest would, up to `now`, and moves the digest's slot to `now`.
 pub fn queue_digest_now(
     store: &mut Store,
-    config: &Config,
+    settings: &NotifySettings,
     digest: &DigestSettings,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let after = pending_digest_start(store, digest, now)?;
-    let email = digest_email(store, config, digest, after, now)?;
-    queue_digest_email(store, config, digest, &email, now, now)
+    let email = digest_email(store, settings, digest, after, now)?;
+    queue_digest_email(store, settings, digest, &email, now, now)
 }
 
 /// Queues `email` to every recipient of `digest`, recording `slot` as the one it covers up to;
 /// returns the number of messages.
 fn queue_digest_email(
     store: &mut Store,
-    config: &Config,
+    settings: &NotifySettings,
     digest: &DigestSettings,
     email: &Email,
     slot: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let recipients: Vec<Recipient> = recipients_of(config, &digest.to)
+    let recipients: Vec<Recipient> = digest
+        .to
         .iter()
         .map(|mailbox| Recipient::new(mailbox))
         .collect();
     queue_email(
         store,
-        config,
+        settings,
         email,
         &recipients,
         &[],
@@ -236,7 +224,7 @@ fn queue_digest_email(
 /// Renders `email` once and puts one message per recipient into the outbox, in one transaction.
 fn queue_email(
     store: &mut Store,
-    config: &Config,
+    settings: &NotifySettings,
     email: &Email,
     recipients: &[Recipient],
     hit_ids: &[i64],
@@ -244,8 +232,8 @@ fn queue_email(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let rendered = render(email);
-    let from = sender(config);
-    let envelope_from = envelope_address(&from);
+    let from = settings.sender.as_str();
+    let envelope_from = envelope_address(from);
     let topics = topics_in(email);
     let (kind, name) = match (&email.kind, digest_slot) {
         (Kind::Digest { .. }, Some((name, _))) => ("digest", Some(name)),
@@ -265,7 +253,7 @@ fn queue_email(
         .collect();
     store.enqueue(&messages, now, |index, outbox_id| {
         let to = recipients[index].mailbox;
-        finish(&rendered, &from, to, outbox_id, now, &topics)
+        finish(&rendered, from, to, outbox_id, now, &topics)
     })?;
     Ok(())
 }
@@ -344,13 +332,12 @@ fn distinct<'a>(values: impl Iterator<Item = &'a String>) -> Vec<String> {
 
 /// Times in an alert are shown in the recipient's digest time zone (the first digest that goes
 /// to their `address`, however its recipients are written), else UTC.
-fn timezone_of(config: &Config, address: &str) -> Tz {
-    config
+fn timezone_of(settings: &NotifySettings, address: &str) -> Tz {
+    settings
         .digests
         .iter()
         .find(|d| {
-            recipients_of(config, &d.to)
-                .iter()
+            d.to.iter()
                 .any(|mailbox| envelope_address(mailbox) == address)
         })
         .map_or(Tz::UTC, |d| d.timezone)

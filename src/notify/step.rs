@@ -8,7 +8,7 @@ use chrono::Utc;
 use super::queue;
 use super::send::{self, Delivered, Due};
 use super::transport::Mailer;
-use crate::config::{Config, EmailSettings};
+use crate::config::{EmailSettings, NotifySettings};
 use crate::store::{StoreError, StoreHandle};
 
 /// What one notify step did.
@@ -42,11 +42,11 @@ pub fn mailer_or_log(email: &EmailSettings) -> Option<Mailer> {
 /// Puts due alerts and digests into the outbox, then delivers what is pending (`due`).
 pub async fn notify_step(
     store: &StoreHandle,
-    config: &Arc<Config>,
+    settings: &Arc<NotifySettings>,
     mailer: Option<&Mailer>,
     due: Due,
 ) -> Result<NotifyReport, StoreError> {
-    let shared = Arc::clone(config);
+    let shared = Arc::clone(settings);
     let queued = store
         .call(move |s| queue::queue_due(s, &shared, Utc::now()))
         .await?;

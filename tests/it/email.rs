@@ -233,6 +233,8 @@ fn digests_are_sent_once_per_due_slot_and_once_after_downtime() {
         "only the immediate alert: {first}"
     );
     let mut store = Store::open(&config.daemon.database).unwrap();
+    // Notify takes its slice of the config.
+    let config = config.notify_settings();
     let digests = |store: &Store| {
         store
             .outbox(100)

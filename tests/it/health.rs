@@ -367,9 +367,12 @@ async fn a_broken_feed_is_reported_once_and_its_recovery_once() {
     assert!(emails(&outbox).is_empty());
 
     let config = test.load();
+    let database = config.daemon.database.clone();
+    // Notify takes its slice of the config.
+    let config = config.notify_settings();
     let later = Utc::now() + Days::days(3);
     {
-        let mut store = Store::open(&config.daemon.database).unwrap();
+        let mut store = Store::open(&database).unwrap();
         assert_eq!(
             queue_due(&mut store, &config, later).unwrap().feed_alerts,
             1
@@ -424,7 +427,7 @@ async fn a_broken_feed_is_reported_once_and_its_recovery_once() {
     // Nothing more, now or days later.
     once(true);
     once(false);
-    let mut store = Store::open(&config.daemon.database).unwrap();
+    let mut store = Store::open(&database).unwrap();
     let queued = queue_due(&mut store, &config, Utc::now() + Days::days(10)).unwrap();
     assert_eq!(queued.feed_alerts, 0);
     drop(store);

@@ -1,0 +1,120 @@
+//! The slice of the config that notify takes. It is built once per load, so the notify step,
+//! which runs after every poll cycle and every few seconds, neither reads nor copies the whole
+//! config, and each topic's and digest's recipients are resolved once.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use super::{Alert, Config, DigestSettings, EmailSettings};
+
+/// The `From:` address when `[email] from` is not set: a file-transport setup needs no address.
+const DEFAULT_SENDER: &str = "newshound@localhost";
+
+/// What notify needs: how mail leaves, which topic's hits go to whom and when, and whom to tell
+/// about broken feeds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotifySettings {
+    /// `[email]`: transport, default recipients and the hourly cap of immediate alerts.
+    pub email: EmailSettings,
+    /// The `From:` address as written (`[email] from`, else a local one).
+    pub sender: String,
+    /// Every topic in config order (emails list topics in that order), with its route.
+    pub topics: Vec<TopicRoute>,
+    /// Every digest, its `to` resolved (the default recipients when it names none).
+    pub digests: Vec<DigestSettings>,
+    /// Who hears about broken and recovered feeds, and when.
+    pub feed_health: FeedHealthSettings,
+}
+
+/// When and to whom one topic's hits are sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicRoute {
+    /// The topic's name, as in the hits.
+    pub name: String,
+    /// At once, or in which digest.
+    pub alert: Alert,
+    /// The topic's `to`, else the default recipients.
+    pub recipients: Vec<String>,
+}
+
+/// The "feed broken" and "recovered" emails.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedHealthSettings {
+    /// `[email] admin`, else the first default recipient; no emails when neither is set.
+    pub admin: Option<String>,
+    /// A feed failing longer than this is reported (`[daemon] feed_failure_alert_after`).
+    pub alert_after: Duration,
+    /// The URLs of the configured feeds: feeds removed from the config are not reported.
+    pub feeds: HashSet<String>,
+}
+
+impl NotifySettings {
+    /// The topics whose hits go out as soon as they are found.
+    pub fn immediate_topics(&self) -> impl Iterator<Item = &TopicRoute> {
+        self.topics.iter().filter(|t| t.alert == Alert::Immediate)
+    }
+
+    /// The names of the topics collected into the digest `name`, in config order.
+    pub fn digest_topics(&self, name: &str) -> Vec<String> {
+        self.topics
+            .iter()
+            .filter(|t| matches!(&t.alert, Alert::Digest(digest) if digest == name))
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// The digest called `name`.
+    pub fn digest(&self, name: &str) -> Option<&DigestSettings> {
+        self.digests.iter().find(|d| d.name == name)
+    }
+}
+
+impl EmailSettings {
+    /// The `From:` address: `from`, else a local one.
+    pub fn sender(&self) -> String {
+        self.from
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SENDER.to_owned())
+    }
+
+    /// `to` when it names someone, else the default recipients.
+    fn recipients_or_default(&self, to: &[String]) -> Vec<String> {
+        if to.is_empty() {
+            self.to.clone()
+        } else {
+            to.to_vec()
+        }
+    }
+}
+
+impl Config {
+    /// The notify slice of this config.
+    pub fn notify_settings(&self) -> NotifySettings {
+        NotifySettings {
+            email: self.email.clone(),
+            sender: self.email.sender(),
+            topics: self
+                .topics
+                .iter()
+                .map(|t| TopicRoute {
+                    name: t.name.clone(),
+                    alert: t.alert.clone(),
+                    recipients: self.email.recipients_or_default(&t.to),
+                })
+                .collect(),
+            digests: self
+                .digests
+                .iter()
+                .map(|d| DigestSettings {
+                    to: self.email.recipients_or_default(&d.to),
+                    ..d.clone()
+                })
+                .collect(),
+            feed_health: FeedHealthSettings {
+                admin: self.admin.clone(),
+                alert_after: self.daemon.feed_failure_alert_after,
+                feeds: self.configured_feeds(),
+            },
+        }
+    }
+}
