@@ -139,26 +139,7 @@ impl Store {
     /// the error counter, when the current run of failures began (for the "feed broken" email)
     /// and the next poll time. A 304 costs this one write and nothing else.
     pub fn record_poll(&mut self, feed_id: i64, record: &PollRecord) -> Result<(), StoreError> {
-        let failed = record.status == "error";
-        self.db.write(|tx| {
-            tx.prepare_cached(
-                "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, last_status = ?4,
-                     last_http_status = ?5, last_error = ?6,
-                     consecutive_errors = CASE WHEN ?7 THEN consecutive_errors + 1 ELSE 0 END,
-                     failing_since = CASE WHEN ?7 THEN COALESCE(failing_since, ?2) ELSE NULL END
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                feed_id,
-                record.polled_at.timestamp(),
-                record.next_poll_at.timestamp(),
-                record.status,
-                record.http_status,
-                record.error,
-                failed
-            ])
-        })?;
-        Ok(())
+        self.db.write(|tx| write_poll(tx, feed_id, record))
     }
 
     /// Marks a feed as gone (HTTP 410): it is not polled again until the user re-enables it by
@@ -201,17 +182,14 @@ fn feed_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
     })
 }
 
-pub(super) fn write_success(
-    tx: &Transaction<'_>,
-    feed_id: i64,
-    update: &SuccessfulPoll<'_>,
-) -> rusqlite::Result<()> {
-    let record = &update.record;
+/// Writes a poll's result to its feed's row: the poll time, the status, the error counter, when
+/// the current run of failures began (for the "feed broken" email) and the next poll time.
+fn write_poll(tx: &Transaction<'_>, feed_id: i64, record: &PollRecord) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, last_status = ?4,
-             last_http_status = ?5, last_error = NULL, consecutive_errors = 0, failing_since = NULL,
-             etag = ?6, last_modified = ?7, url = COALESCE(?8, url), title = COALESCE(?9, title),
-             item_count = (SELECT count(*) FROM articles WHERE feed_id = ?1)
+             last_http_status = ?5, last_error = ?6,
+             consecutive_errors = CASE WHEN ?7 THEN consecutive_errors + 1 ELSE 0 END,
+             failing_since = CASE WHEN ?7 THEN COALESCE(failing_since, ?2) ELSE NULL END
          WHERE id = ?1",
     )?
     .execute(params![
@@ -220,6 +198,28 @@ pub(super) fn write_success(
         record.next_poll_at.timestamp(),
         record.status,
         record.http_status,
+        record.error,
+        record.status == "error"
+    ])?;
+    Ok(())
+}
+
+/// Writes a successful poll to its feed's row: its result, the validators to send next time,
+/// the new URL after a permanent redirect, the feed's title and its article count.
+pub(super) fn write_success(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    update: &SuccessfulPoll<'_>,
+) -> rusqlite::Result<()> {
+    write_poll(tx, feed_id, &update.record)?;
+    tx.prepare_cached(
+        "UPDATE feeds SET etag = ?2, last_modified = ?3, url = COALESCE(?4, url),
+             title = COALESCE(?5, title),
+             item_count = (SELECT count(*) FROM articles WHERE feed_id = ?1)
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        feed_id,
         update.etag,
         update.last_modified,
         update.moved_to,

@@ -6,9 +6,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use super::hits::insert_hits;
-use super::stories::{StoryChoice, choose_story};
+use super::stories::{RecentStories, StoryChoice, choose_story};
 use super::{Store, StoreError};
-use crate::dedup::index::StoryIndex;
 use crate::model::{Extracted, TextAnalysis, TextSource};
 
 /// An article whose text is still to be settled: its page is to be fetched, or it gets the
@@ -125,9 +124,7 @@ impl Store {
         texts: &[(i64, TextAnalysis)],
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        self.load_story_index(now)?;
-        let (index, window) = (self.stories.as_ref(), self.story_window);
-        let settled = self.db.write(|tx| {
+        self.write_settling(now, |tx, recent| {
             let mut settled = Vec::with_capacity(texts.len());
             for (article_id, analysis) in texts {
                 tx.prepare_cached(
@@ -136,11 +133,10 @@ impl Store {
                      WHERE id = ?1",
                 )?
                 .execute(params![article_id, analysis.language])?;
-                settled.push(settle(tx, index, window, *article_id, analysis, now)?);
+                settled.push(settle(tx, recent, *article_id, analysis, now)?);
             }
             Ok(settled)
-        })?;
-        Ok(self.index_settled(settled, now))
+        })
     }
 
     /// Writes the outcome of one page fetch to its article and, when the article's text is
@@ -153,9 +149,7 @@ impl Store {
         result: &PageResult,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        self.load_story_index(now)?;
-        let (index, window) = (self.stories.as_ref(), self.story_window);
-        let settled = self.db.write(|tx| {
+        self.write_settling(now, |tx, recent| {
             let text = match result {
                 PageResult::Extracted {
                     page,
@@ -174,24 +168,31 @@ impl Store {
                     give_up.then_some(analysis)
                 }
             };
-            text.map(|analysis| settle(tx, index, window, article_id, analysis, now))
+            text.map(|analysis| settle(tx, recent, article_id, analysis, now))
                 .transpose()
-        })?;
-        Ok(self.index_settled(settled, now))
+        })
     }
 
-    /// Adds the settled articles, now committed, to the story index; returns their new hits.
-    fn index_settled(
+    /// Runs `work`, which writes article texts and settles them, in one transaction, with the
+    /// recent stories to compare them against; once it commits, adds the settled articles to the
+    /// story index. Returns their new hits.
+    fn write_settling<S: IntoIterator<Item = Settled>>(
         &mut self,
-        settled: impl IntoIterator<Item = Settled>,
         now: DateTime<Utc>,
-    ) -> usize {
+        work: impl FnOnce(&Transaction<'_>, RecentStories<'_>) -> rusqlite::Result<S>,
+    ) -> Result<usize, StoreError> {
+        self.load_story_index(now)?;
+        let recent = RecentStories {
+            index: self.stories.as_ref(),
+            window: self.story_window,
+        };
+        let settled = self.db.write(|tx| work(tx, recent))?;
         let mut new_hits = 0;
         for article in settled {
             new_hits += article.new_hits;
             self.index_story(article.article_id, article.story, now);
         }
-        new_hits
+        Ok(new_hits)
     }
 }
 
@@ -209,13 +210,12 @@ struct Settled {
 /// the hits this one way.
 fn settle(
     tx: &Transaction<'_>,
-    index: Option<&StoryIndex>,
-    window: std::time::Duration,
+    recent: RecentStories<'_>,
     article_id: i64,
     analysis: &TextAnalysis,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Settled> {
-    let story = choose_story(tx, index, window, article_id, &analysis.identity, now)?;
+    let story = choose_story(tx, recent, article_id, &analysis.identity, now)?;
     let new_hits = insert_hits(tx, article_id, story.story_id, &analysis.hits, now)?;
     Ok(Settled {
         article_id,

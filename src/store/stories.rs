@@ -75,18 +75,27 @@ fn window_secs(window: std::time::Duration) -> i64 {
     i64::try_from(window.as_secs()).unwrap_or(i64::MAX / 2)
 }
 
+/// What a new text is compared against to find its story: the band index of recent
+/// fingerprints, and how far back the comparison reaches (`[daemon] story_window`).
+#[derive(Clone, Copy)]
+pub(super) struct RecentStories<'a> {
+    /// The index, when it is loaded.
+    pub index: Option<&'a StoryIndex>,
+    /// How far back articles are compared.
+    pub window: std::time::Duration,
+}
+
 /// Decides the story of `article_id` from its text's `identity`, writes the story row, the
 /// article's keys and the story's lead, and returns the choice. Runs inside the caller's
 /// transaction.
 pub(super) fn choose_story(
     tx: &Transaction<'_>,
-    index: Option<&StoryIndex>,
-    window: std::time::Duration,
+    recent: RecentStories<'_>,
     article_id: i64,
     identity: &TextIdentity,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<StoryChoice> {
-    let cutoff = now.timestamp() - window_secs(window);
+    let cutoff = now.timestamp() - window_secs(recent.window);
     let story_id = match existing_story(tx, article_id)? {
         Some(story) => story,
         None => match same_page_or_text(tx, article_id, identity, cutoff)? {
@@ -94,7 +103,7 @@ pub(super) fn choose_story(
             None => identity
                 .fingerprint
                 .as_ref()
-                .and_then(|fp| index?.find(fp))
+                .and_then(|fp| recent.index?.find(fp))
                 .filter(|found| found.article_id != article_id)
                 .map_or(article_id, |found| found.story_id),
         },
