@@ -6,8 +6,8 @@
 //! `Store` directly. Uniqueness (one row per feed, one row per entry, one hit per topic and
 //! story) is enforced by the schema, not by reads before writes.
 //!
-//! Every statement goes through [`Database::write`] (one `BEGIN IMMEDIATE` transaction) or
-//! [`Database::read`], which turn a failure into the [`StoreError`] naming the file, a full disk
+//! Every statement goes through `Database::write` (one `BEGIN IMMEDIATE` transaction) or
+//! `Database::read`, which turn a failure into the [`StoreError`] naming the file, a full disk
 //! and a held lock told apart, in one place.
 //!
 //! The statements are grouped by table: `feeds` holds the feed rows and their poll state,
@@ -159,7 +159,9 @@ pub struct Store {
 /// The connection with the file it opened, so that every failure names the file and is
 /// classified (full, busy, other) by the one helper every statement goes through.
 struct Database {
+    /// The one connection; its transactions are `IMMEDIATE`.
     conn: Connection,
+    /// The database file, named by every error.
     path: PathBuf,
 }
 

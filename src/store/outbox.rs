@@ -97,10 +97,16 @@ pub struct OutboxMessage {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-/// The columns of [`AlertHit`] from [`HITS_UNDER_LEAD`], but its story ([`STORY_OF_HIT`]).
-const ALERT_HIT_COLUMNS: &str = "h.id, h.topic, a.id, COALESCE(a.page_title, a.title, ''),
-     COALESCE(a.url_key, a.url), COALESCE(a.site_name, f.name), a.published_at, a.language,
-     h.matched, h.snippet, h.snippet_marks, h.created_at";
+/// The query of the hits matching `condition` as [`alert_hit`] reads them, each under its
+/// story's lead, in the order they were found.
+fn select_alert_hits(condition: &str) -> String {
+    format!(
+        "SELECT h.id, h.topic, a.id, COALESCE(a.page_title, a.title, ''),
+             COALESCE(a.url_key, a.url), COALESCE(a.site_name, f.name), a.published_at,
+             a.language, h.matched, h.snippet, h.snippet_marks, h.created_at, {STORY_OF_HIT}
+         FROM {HITS_UNDER_LEAD} WHERE {condition} ORDER BY h.created_at, h.id"
+    )
+}
 
 fn alert_hit(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertHit> {
     let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
@@ -170,9 +176,10 @@ impl Store {
              first AS (
                 SELECT story FROM pending GROUP BY story
                 ORDER BY MIN(created_at), MIN(hit_id) LIMIT ?4)
-             SELECT {ALERT_HIT_COLUMNS}, {STORY_OF_HIT} FROM {HITS_UNDER_LEAD}
-             WHERE h.id IN (SELECT hit_id FROM pending WHERE story IN (SELECT story FROM first))
-             ORDER BY h.created_at, h.id"
+             {}",
+            select_alert_hits(
+                "h.id IN (SELECT hit_id FROM pending WHERE story IN (SELECT story FROM first))"
+            )
         );
         let max_stories = i64::try_from(max_stories).unwrap_or(i64::MAX);
         self.db.read(|c| {
@@ -197,11 +204,8 @@ impl Store {
         after: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<AlertHit>, StoreError> {
-        let sql = format!(
-            "SELECT {ALERT_HIT_COLUMNS}, {STORY_OF_HIT} FROM {HITS_UNDER_LEAD}
-             WHERE h.topic IN (SELECT value FROM json_each(?1))
-               AND h.created_at > ?2 AND h.created_at <= ?3
-             ORDER BY h.created_at, h.id"
+        let sql = select_alert_hits(
+            "h.topic IN (SELECT value FROM json_each(?1)) AND h.created_at > ?2 AND h.created_at <= ?3",
         );
         self.db.read(|c| {
             c.prepare_cached(&sql)?
