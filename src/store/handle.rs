@@ -10,8 +10,8 @@ use super::{Store, StoreError};
 
 /// The store shared by the daemon's tasks: one connection owned by one thread, which runs the
 /// calls sent to it in order. SQLite allows one writer at a time anyway; a thread per waiting
-/// call (the blocking pool behind a mutex) only added threads (50 at 1,000 feeds), context
-/// switches and per-thread allocator arenas.
+/// call (the blocking pool behind a mutex) only added threads (one per feed refresh waiting),
+/// context switches and per-thread allocator arenas.
 ///
 /// Calls sent with [`StoreHandle::call_first`] run before the queued ones: recording that the
 /// mail server accepted a message must not wait behind a cycle's page writes, because until it
