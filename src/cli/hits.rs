@@ -52,7 +52,9 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What `--json` prints for one hit. Field names are a contract with users' scripts.
+/// What `--json` prints for one hit. Field names are a contract with users' scripts. A story is
+/// shown under its lead (its earliest published copy): `title`, `url`, `feed`, `language`,
+/// `published_at` and `sources` describe the lead; the other fields are the hit's.
 #[derive(Serialize)]
 struct JsonHit<'a> {
     topic: &'a str,
@@ -66,9 +68,11 @@ struct JsonHit<'a> {
     snippet: String,
     published_at: Option<String>,
     created_at: String,
+    /// The copy the topic matched (the score and snippet are its); it stays when a copy
+    /// published earlier becomes the lead.
     article_id: i64,
     story_id: Option<i64>,
-    /// Every copy of the story: the hit article's URL first.
+    /// Every copy of the story: the lead's URL first.
     sources: &'a [String],
 }
 

@@ -1,6 +1,6 @@
 //! Puts what is due into the outbox: after each poll cycle, one immediate alert per recipient
 //! with the new hits of the immediate topics (grouped by story, capped per hour), and every
-//! digest whose slot has come. Runs on the database's blocking thread; rendering is pure.
+//! digest whose slot has come. Runs on the store's thread (as a store call); rendering is pure.
 
 use std::collections::HashMap;
 
@@ -281,7 +281,8 @@ fn in_topic_order(hits: &mut [AlertHit], topics: &[String]) {
 }
 
 /// Groups hits by story, in the order stories were first hit: each story once, with all its
-/// topics and matched words, its lead article (the first hit's), and its other copies.
+/// topics and matched words, its lead article (the story's earliest published copy, which the
+/// store gives every hit of the story), and its other copies.
 pub fn stories(store: &Store, hits: &[AlertHit]) -> Result<Vec<StoryItem>, StoreError> {
     let mut order: Vec<i64> = Vec::new();
     let mut by_story: HashMap<i64, Vec<&AlertHit>> = HashMap::new();

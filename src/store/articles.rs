@@ -1,33 +1,15 @@
-//! The `articles` table: storing a poll's entries, the article pages still to fetch and their
-//! outcome, retention, and reading articles back.
+//! The `articles` table: storing a poll's entries (one article however many feeds carry it),
+//! retention, and reading articles back. What becomes of an article's page and text is in
+//! `pages`.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use super::feeds::write_success;
-use super::hits::insert_hits;
-use super::stories::{StoryChoice, choose_story};
-use super::{Store, StoreError, SuccessfulPoll, from_unix, sql_err};
-use crate::model::{Entry, Extracted, TextAnalysis, TextSource};
-
-/// An article whose text is still to be settled: its page is to be fetched, or it gets the
-/// feed's own text. Carries what matching needs besides the text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PendingPage {
-    /// Row id.
-    pub article_id: i64,
-    /// The page to fetch; `None` for entries without a link.
-    pub url: Option<String>,
-    /// The entry's title from the feed.
-    pub title: Option<String>,
-    /// The language the entry or its feed declares.
-    pub language: Option<String>,
-    /// The feed's own text of the entry, to stand in for a page that yields too little.
-    pub feed_text: Option<(String, TextSource)>,
-    /// Page fetches tried so far.
-    pub attempts: i64,
-}
+use super::stories::replace_removed_leads;
+use super::{Store, StoreError, SuccessfulPoll, from_unix};
+use crate::model::Entry;
 
 /// One entry of a poll with its identities: its key within the feed (GUID, link or hash) and
 /// the canonical form of its link, which makes the same page in several feeds one article.
@@ -61,38 +43,6 @@ pub struct Pruned {
     /// Stories left without any article.
     pub stories: usize,
 }
-
-/// The result of fetching one article page, written to its row with the topic hits of the text
-/// the article ends up with.
-#[derive(Debug, Clone)]
-pub enum PageResult {
-    /// The page was fetched and extracted; `page.text` is the article's text, which came from
-    /// `source` (the feed's text replaces a page that yielded too little).
-    Extracted {
-        /// Text and metadata of the page.
-        page: Box<Extracted>,
-        /// Where `page.text` came from.
-        source: TextSource,
-        /// Language, topic hits and identity of `page.text`.
-        analysis: TextAnalysis,
-    },
-    /// The page could not be fetched, was refused, or is not HTML. With `give_up` no more
-    /// attempts are made and the feed's own text becomes the article's text, with `analysis`
-    /// its language, hits and identity; otherwise the page stays pending and `analysis` is
-    /// ignored.
-    Failed {
-        /// Why, for the operator.
-        error: String,
-        /// This was the last attempt (refused, gone, or [`MAX_PAGE_ATTEMPTS`] reached).
-        give_up: bool,
-        /// Language, hits and identity of the feed's text, used with `give_up`.
-        analysis: TextAnalysis,
-    },
-}
-
-/// Page fetches are tried up to this many times, on successive polls, before the feed's own
-/// text is used instead.
-pub const MAX_PAGE_ATTEMPTS: i64 = 3;
 
 /// An article as stored, for listings and tests.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,295 +79,71 @@ impl Store {
         feed_id: i64,
         update: &SuccessfulPoll<'_>,
     ) -> Result<StoredEntries, StoreError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
-        let stored = upsert_entries(&tx, feed_id, update.entries, update.record.polled_at)
-            .map_err(|e| sql_err(&path, e))?;
-        write_success(&tx, feed_id, update).map_err(|e| sql_err(&path, e))?;
-        tx.commit().map_err(|e| sql_err(&path, e))?;
-        Ok(stored)
-    }
-
-    /// Articles of a feed whose page has not been fetched yet (new ones, and ones a crash or an
-    /// earlier failure left behind), oldest first.
-    pub fn pending_pages(
-        &self,
-        feed_id: i64,
-        limit: usize,
-    ) -> Result<Vec<PendingPage>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.select_pending(
-            "WHERE feed_id = ?1 AND page_status = 'pending' AND url IS NOT NULL
-             ORDER BY id LIMIT ?2",
-            params![feed_id, limit],
-        )
-    }
-
-    /// The pending articles that will get no page: all of them when the feed has
-    /// fetch_articles off (`all`), else those without a link. They get the feed's text through
-    /// [`Store::record_feed_texts`].
-    pub fn articles_without_page(
-        &self,
-        feed_id: i64,
-        all: bool,
-    ) -> Result<Vec<PendingPage>, StoreError> {
-        self.select_pending(
-            "WHERE feed_id = ?1 AND page_status = 'pending' AND (?2 OR url IS NULL) ORDER BY id",
-            params![feed_id, all],
-        )
-    }
-
-    fn select_pending(
-        &self,
-        condition: &str,
-        values: impl rusqlite::Params,
-    ) -> Result<Vec<PendingPage>, StoreError> {
-        let sql = format!(
-            "SELECT id, url, title, language, feed_text, feed_text_source, page_attempts
-             FROM articles {condition}"
-        );
-        self.conn
-            .prepare_cached(&sql)
-            .and_then(|mut st| {
-                st.query_map(values, |r| {
-                    let text: Option<String> = r.get(4)?;
-                    let source: Option<String> = r.get(5)?;
-                    Ok(PendingPage {
-                        article_id: r.get(0)?,
-                        url: r.get(1)?,
-                        title: r.get(2)?,
-                        language: r.get(3)?,
-                        feed_text: text.zip(source.as_deref().and_then(TextSource::parse)),
-                        attempts: r.get(6)?,
-                    })
-                })?
-                .collect()
-            })
-            .map_err(|e| self.sql(e))
-    }
-
-    /// Gives articles that get no page their feed's text, with its language, story and topic
-    /// hits, in one transaction. Returns the number of new hits.
-    pub fn record_feed_texts(
-        &mut self,
-        texts: &[(i64, TextAnalysis)],
-        now: DateTime<Utc>,
-    ) -> Result<usize, StoreError> {
-        self.load_story_index(now)?;
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
-        let mut new_hits = 0;
-        let mut chosen = Vec::with_capacity(texts.len());
-        for (article_id, analysis) in texts {
-            let mut settle = || -> rusqlite::Result<StoryChoice> {
-                tx.prepare_cached(
-                    "UPDATE articles SET page_status = 'skipped', text = feed_text,
-                         text_source = feed_text_source, language = COALESCE(?2, language)
-                     WHERE id = ?1",
-                )?
-                .execute(params![article_id, analysis.language])?;
-                let choice = choose_story(
-                    &tx,
-                    self.stories.as_ref(),
-                    self.story_window,
-                    *article_id,
-                    &analysis.identity,
-                    now,
-                )?;
-                new_hits += insert_hits(&tx, *article_id, choice.story_id, &analysis.hits, now)?;
-                Ok(choice)
-            };
-            chosen.push((*article_id, settle().map_err(|e| sql_err(&path, e))?));
-        }
-        tx.commit().map_err(|e| sql_err(&path, e))?;
-        for (article_id, choice) in chosen {
-            self.index_story(article_id, choice, now);
-        }
-        Ok(new_hits)
-    }
-
-    /// Writes the outcome of one page fetch to its article and, when the article's text is
-    /// settled (extracted, or the feed's text after the last attempt), its story and the hits
-    /// of that text, in one transaction. Returns the number of new hits: none for a topic that
-    /// already hit the story through another copy.
-    pub fn record_page(
-        &mut self,
-        article_id: i64,
-        result: &PageResult,
-        now: DateTime<Utc>,
-    ) -> Result<usize, StoreError> {
-        self.load_story_index(now)?;
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
-        let settled = match result {
-            PageResult::Extracted {
-                page,
-                source,
-                analysis,
-            } => {
-                write_extracted(&tx, article_id, page, *source, analysis, now)
-                    .map_err(|e| sql_err(&path, e))?;
-                Some(analysis)
-            }
-            PageResult::Failed {
-                error,
-                give_up,
-                analysis,
-            } => {
-                write_failure(&tx, article_id, error, *give_up, analysis, now)
-                    .map_err(|e| sql_err(&path, e))?;
-                give_up.then_some(analysis)
-            }
-        };
-        let mut outcome = None;
-        if let Some(analysis) = settled {
-            let settle = || -> rusqlite::Result<(StoryChoice, usize)> {
-                let choice = choose_story(
-                    &tx,
-                    self.stories.as_ref(),
-                    self.story_window,
-                    article_id,
-                    &analysis.identity,
-                    now,
-                )?;
-                let new_hits = insert_hits(&tx, article_id, choice.story_id, &analysis.hits, now)?;
-                Ok((choice, new_hits))
-            };
-            outcome = Some(settle().map_err(|e| sql_err(&path, e))?);
-        }
-        tx.commit().map_err(|e| sql_err(&path, e))?;
-        Ok(match outcome {
-            Some((choice, new_hits)) => {
-                self.index_story(article_id, choice, now);
-                new_hits
-            }
-            None => 0,
+        self.db.write(|tx| {
+            let stored = upsert_entries(tx, feed_id, update.entries, update.record.polled_at)?;
+            write_success(tx, feed_id, update)?;
+            Ok(stored)
         })
     }
 
     /// Deletes articles first seen before `cutoff`, their hits (by cascade), the stories no
-    /// article points to any more, and delivered or failed emails older than `cutoff`. Returns
-    /// what was removed.
+    /// article points to any more, and delivered or failed emails older than `cutoff`; a story
+    /// that lost its lead gets the earliest published copy left. Returns what was removed.
     pub fn prune(&mut self, cutoff: DateTime<Utc>) -> Result<Pruned, StoreError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
-        let articles = tx
-            .execute(
-                "DELETE FROM articles WHERE first_seen_at < ?1",
-                [cutoff.timestamp()],
-            )
-            .map_err(|e| sql_err(&path, e))?;
-        let stories = tx
-            .execute(
+        let cutoff = cutoff.timestamp();
+        self.db.write(|tx| {
+            let articles = tx.execute("DELETE FROM articles WHERE first_seen_at < ?1", [cutoff])?;
+            let stories = tx.execute(
                 "DELETE FROM stories WHERE NOT EXISTS
                      (SELECT 1 FROM articles WHERE articles.story_id = stories.id)",
                 [],
-            )
-            .map_err(|e| sql_err(&path, e))?;
-        tx.execute(
-            "DELETE FROM outbox WHERE created_at < ?1 AND status != 'pending'",
-            [cutoff.timestamp()],
-        )
-        .map_err(|e| sql_err(&path, e))?;
-        tx.execute(
-            "UPDATE feeds SET item_count = (SELECT count(*) FROM articles WHERE feed_id = feeds.id)",
-            [],
-        )
-        .map_err(|e| sql_err(&path, e))?;
-        tx.commit().map_err(|e| sql_err(&path, e))?;
-        Ok(Pruned { articles, stories })
+            )?;
+            replace_removed_leads(tx)?;
+            tx.execute(
+                "DELETE FROM outbox WHERE created_at < ?1 AND status != 'pending'",
+                [cutoff],
+            )?;
+            tx.execute(
+                "UPDATE feeds SET item_count =
+                     (SELECT count(*) FROM articles WHERE feed_id = feeds.id)",
+                [],
+            )?;
+            Ok(Pruned { articles, stories })
+        })
     }
 
     /// Number of stored articles, for summaries and tests.
     pub fn article_count(&self) -> Result<i64, StoreError> {
-        self.conn
-            .query_row("SELECT count(*) FROM articles", [], |r| r.get(0))
-            .map_err(|e| self.sql(e))
+        self.db
+            .read(|c| c.query_row("SELECT count(*) FROM articles", [], |r| r.get(0)))
     }
 
     /// Every stored article in id order, for `newshound` subcommands and tests.
     pub fn articles(&self) -> Result<Vec<StoredArticle>, StoreError> {
-        self.conn
-            .prepare(
+        self.db.read(|c| {
+            c.prepare(
                 "SELECT a.id, f.config_url, a.entry_key, a.url, a.title, a.text, a.page_status,
                         a.page_error, a.published_at, a.language, a.text_source
                  FROM articles a JOIN feeds f ON f.id = a.feed_id ORDER BY a.id",
-            )
-            .and_then(|mut st| {
-                st.query_map([], |r| {
-                    Ok(StoredArticle {
-                        id: r.get(0)?,
-                        feed_url: r.get(1)?,
-                        entry_key: r.get(2)?,
-                        url: r.get(3)?,
-                        title: r.get(4)?,
-                        text: r.get(5)?,
-                        page_status: r.get(6)?,
-                        page_error: r.get(7)?,
-                        published_at: r.get::<_, Option<i64>>(8)?.map(from_unix),
-                        language: r.get(9)?,
-                        text_source: r.get(10)?,
-                    })
-                })?
-                .collect()
-            })
-            .map_err(|e| self.sql(e))
+            )?
+            .query_map([], |r| {
+                Ok(StoredArticle {
+                    id: r.get(0)?,
+                    feed_url: r.get(1)?,
+                    entry_key: r.get(2)?,
+                    url: r.get(3)?,
+                    title: r.get(4)?,
+                    text: r.get(5)?,
+                    page_status: r.get(6)?,
+                    page_error: r.get(7)?,
+                    published_at: r.get::<_, Option<i64>>(8)?.map(from_unix),
+                    language: r.get(9)?,
+                    text_source: r.get(10)?,
+                })
+            })?
+            .collect()
+        })
     }
-}
-
-fn write_extracted(
-    tx: &Transaction<'_>,
-    article_id: i64,
-    page: &Extracted,
-    source: TextSource,
-    analysis: &TextAnalysis,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<usize> {
-    tx.prepare_cached(
-        "UPDATE articles SET page_status = 'ok', page_attempts = page_attempts + 1,
-             page_error = NULL, fetched_at = ?2, page_title = ?3, text = ?4,
-             canonical_url = ?5, site_name = ?6,
-             language = COALESCE(?7, language), author = COALESCE(author, ?8),
-             published_at = COALESCE(published_at, ?9), text_source = ?10
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        article_id,
-        now.timestamp(),
-        page.title,
-        page.text,
-        page.canonical_url.as_ref().map(|u| u.as_str()),
-        page.site_name,
-        analysis.language.as_deref().or(page.language.as_deref()),
-        page.author,
-        page.published_at.map(|t| t.timestamp()),
-        source.as_str(),
-    ])
-}
-
-fn write_failure(
-    tx: &Transaction<'_>,
-    article_id: i64,
-    error: &str,
-    give_up: bool,
-    analysis: &TextAnalysis,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<usize> {
-    tx.prepare_cached(
-        "UPDATE articles SET page_attempts = page_attempts + 1, page_error = ?2, fetched_at = ?3,
-             page_status = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END,
-             text = CASE WHEN ?4 THEN feed_text ELSE text END,
-             text_source = CASE WHEN ?4 THEN feed_text_source ELSE text_source END,
-             language = CASE WHEN ?4 THEN COALESCE(?5, language) ELSE language END
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        article_id,
-        error,
-        now.timestamp(),
-        give_up,
-        analysis.language
-    ])
 }
 
 /// Hash of what an entry says, to tell a changed entry from a repeated one.
@@ -541,49 +267,7 @@ fn upsert_entries(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{FeedSpec, PollRecord};
-
-    fn entry(guid: &str, title: &str) -> EntryRecord {
-        let link = format!("http://example.com/{guid}");
-        EntryRecord {
-            key: format!("guid:{guid}"),
-            url_key: Some(link.clone()),
-            entry: Entry {
-                guid: Some(guid.into()),
-                title: Some(title.into()),
-                link: Some(url::Url::parse(&link).unwrap()),
-                ..Entry::default()
-            },
-        }
-    }
-
-    fn poll<'a>(entries: &'a [EntryRecord], now: DateTime<Utc>) -> SuccessfulPoll<'a> {
-        SuccessfulPoll {
-            record: PollRecord {
-                polled_at: now,
-                next_poll_at: now,
-                status: "ok",
-                http_status: Some(200),
-                error: None,
-            },
-            entries,
-            etag: None,
-            last_modified: None,
-            moved_to: None,
-            title: None,
-        }
-    }
-
-    fn open_with_feed() -> (tempfile::TempDir, Store, i64) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
-        let spec = FeedSpec {
-            config_url: "http://example.com/feed".into(),
-            name: "example".into(),
-        };
-        let states = store.sync_feeds(&[spec], Utc::now()).unwrap();
-        (dir, store, states[0].id)
-    }
+    use crate::store::test_support::{entry, open_with_feed, poll};
 
     /// An entry seen again is not stored twice; a changed one updates its row.
     #[test]
@@ -614,7 +298,7 @@ mod tests {
         store
             .store_poll(feed, &poll(&[entry("new", "New")], now))
             .unwrap();
-        store.conn.execute_batch(
+        store.db.conn.execute_batch(
             "INSERT INTO stories (id, lead_article_id, created_at) VALUES (1, 1, 0), (2, 2, 0);
              UPDATE articles SET story_id = id;
              INSERT INTO hits (topic, article_id, story_id, created_at) SELECT 't', id, id, 0 FROM articles;",
@@ -628,33 +312,11 @@ mod tests {
             }
         );
         let left: i64 = store
+            .db
             .conn
             .query_row("SELECT count(*) FROM hits", [], |r| r.get(0))
             .unwrap();
         assert_eq!(left, 1);
         assert_eq!(store.articles().unwrap()[0].title.as_deref(), Some("New"));
-    }
-
-    /// A page that fails is retried until the caller gives up, then left alone.
-    #[test]
-    fn failed_pages_are_retried_then_given_up() {
-        let (_dir, mut store, feed) = open_with_feed();
-        store
-            .store_poll(feed, &poll(&[entry("a", "A")], Utc::now()))
-            .unwrap();
-        for attempt in 0..MAX_PAGE_ATTEMPTS {
-            let pending = store.pending_pages(feed, 10).unwrap();
-            assert_eq!(pending.len(), 1);
-            assert_eq!(pending[0].attempts, attempt);
-            let failure = PageResult::Failed {
-                error: "boom".into(),
-                give_up: attempt + 1 >= MAX_PAGE_ATTEMPTS,
-                analysis: TextAnalysis::default(),
-            };
-            store
-                .record_page(pending[0].article_id, &failure, Utc::now())
-                .unwrap();
-        }
-        assert!(store.pending_pages(feed, 10).unwrap().is_empty());
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::outbox::insert_message;
-use super::{NewMessage, Store, StoreError, from_unix, sql_err};
+use super::{NewMessage, Store, StoreError, from_unix};
 
 /// Which of the two feed health emails is meant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,18 @@ impl FeedAlertKind {
         match self {
             FeedAlertKind::Broken => "feed_broken",
             FeedAlertKind::Recovered => "feed_recovered",
+        }
+    }
+
+    /// The condition on a feed's row under which this email is due: a failing feed not
+    /// reported yet, or a reported feed that works again. Checked in the transaction that
+    /// queues the email, so a report is never queued twice.
+    fn state(self) -> &'static str {
+        match self {
+            FeedAlertKind::Broken => "broken_alert_outbox_id IS NULL AND failing_since IS NOT NULL",
+            FeedAlertKind::Recovered => {
+                "broken_alert_outbox_id IS NOT NULL AND failing_since IS NULL"
+            }
         }
     }
 }
@@ -110,10 +122,9 @@ impl Store {
             "SELECT {ALERT_COLUMNS} FROM feeds f
              LEFT JOIN outbox o ON o.id = f.broken_alert_outbox_id {condition} ORDER BY f.id"
         );
-        self.conn
-            .prepare_cached(&sql)
-            .and_then(|mut st| {
-                st.query_map(parameters, |r| {
+        self.db.read(|c| {
+            c.prepare_cached(&sql)?
+                .query_map(parameters, |r| {
                     Ok(FeedAlert {
                         kind,
                         feed_id: r.get(0)?,
@@ -128,8 +139,7 @@ impl Store {
                     })
                 })?
                 .collect()
-            })
-            .map_err(|e| self.sql(e))
+        })
     }
 
     /// Puts a feed health email into the outbox and records it against the feed in the same
@@ -143,37 +153,32 @@ impl Store {
         now: DateTime<Utc>,
         compose: impl FnOnce(i64) -> (String, Vec<u8>),
     ) -> Result<Option<i64>, StoreError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
-        let id = insert_message(&tx, message, now, compose).map_err(|e| sql_err(&path, e))?;
-        let changed = match alert.kind {
-            FeedAlertKind::Broken => tx.execute(
-                "UPDATE feeds SET broken_alert_outbox_id = ?2
-                 WHERE id = ?1 AND broken_alert_outbox_id IS NULL AND failing_since IS NOT NULL",
-                params![alert.feed_id, id],
-            ),
-            FeedAlertKind::Recovered => tx.execute(
-                "UPDATE feeds SET broken_alert_outbox_id = NULL
-                 WHERE id = ?1 AND broken_alert_outbox_id IS NOT NULL AND failing_since IS NULL",
-                params![alert.feed_id],
-            ),
-        }
-        .map_err(|e| sql_err(&path, e))?;
-        if changed == 0 {
-            // Dropping the transaction rolls the message back.
-            return Ok(None);
-        }
-        tx.commit().map_err(|e| sql_err(&path, e))?;
-        Ok(Some(id))
+        let (id, state) = (alert.feed_id, alert.kind.state());
+        self.db.write(|tx| {
+            let still_due: bool = tx.query_row(
+                &format!("SELECT EXISTS (SELECT 1 FROM feeds WHERE id = ?1 AND {state})"),
+                [id],
+                |r| r.get(0),
+            )?;
+            if !still_due {
+                return Ok(None);
+            }
+            let outbox_id = insert_message(tx, message, now, compose)?;
+            // A broken report is recorded against the feed; a recovered one clears it.
+            let reported = (alert.kind == FeedAlertKind::Broken).then_some(outbox_id);
+            tx.execute(
+                "UPDATE feeds SET broken_alert_outbox_id = ?2 WHERE id = ?1",
+                params![id, reported],
+            )?;
+            Ok(Some(outbox_id))
+        })
     }
 
     /// Takes and releases the write lock, writing nothing: the service cannot work without
     /// it, and it is what another process holding the database, a read-only file or a broken
     /// disk take away (a plain read such as `SELECT 1` answers in all those cases).
     pub fn ping(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
-            .map_err(|e| self.sql(e))
+        self.db.write(|_| Ok(()))
     }
 
     /// The gauges of `/metrics`. `is_configured` tells the feeds of the running config from
@@ -181,20 +186,17 @@ impl Store {
     pub fn counts(&self, is_configured: impl Fn(&str) -> bool) -> Result<StoreCounts, StoreError> {
         let mut counts = StoreCounts::default();
         let mut feeds: std::collections::BTreeMap<String, i64> = Default::default();
-        let rows: Vec<(String, String, bool)> = self
-            .conn
-            .prepare_cached(
+        let rows: Vec<(String, String, bool)> = self.db.read(|c| {
+            c.prepare_cached(
                 "SELECT config_url,
                      CASE WHEN disabled_reason IS NOT NULL THEN 'disabled'
                           ELSE COALESCE(last_status, 'never_polled') END,
                      broken_alert_outbox_id IS NOT NULL
                  FROM feeds",
-            )
-            .and_then(|mut st| {
-                st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                    .collect()
-            })
-            .map_err(|e| self.sql(e))?;
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect()
+        })?;
         for (config_url, status, broken) in rows {
             if is_configured(&config_url) {
                 *feeds.entry(status).or_default() += 1;
@@ -212,16 +214,15 @@ impl Store {
     }
 
     fn count(&self, sql: &str) -> Result<i64, StoreError> {
-        self.conn
-            .query_row(sql, [], |r| r.get(0))
-            .map_err(|e| self.sql(e))
+        self.db.read(|c| c.query_row(sql, [], |r| r.get(0)))
     }
 
     fn grouped(&self, sql: &str) -> Result<CountsByLabel, StoreError> {
-        self.conn
-            .prepare_cached(sql)
-            .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
-            .map_err(|e| self.sql(e))
+        self.db.read(|c| {
+            c.prepare_cached(sql)?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        })
     }
 }
 
@@ -252,14 +253,10 @@ mod tests {
     fn migration_starts_existing_failure_runs_at_the_last_poll() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v5.db");
-        let mut store = Store {
-            conn: rusqlite::Connection::open(&path).unwrap(),
-            path: path.clone(),
-            stories: None,
-            story_window: super::super::DEFAULT_STORY_WINDOW,
-        };
+        let mut store = Store::with_connection(rusqlite::Connection::open(&path).unwrap(), &path);
         store.migrate_to(5).unwrap();
         store
+            .db
             .conn
             .execute_batch(
                 "INSERT INTO feeds (id, config_url, url, name, created_at, last_polled_at,

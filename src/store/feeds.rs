@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{Store, StoreError, from_unix, sql_err};
+use super::{Store, StoreError, from_unix};
 
 /// A feed as the configuration describes it; [`Store::sync_feeds`] makes the database agree.
 #[derive(Debug, Clone)]
@@ -87,24 +87,16 @@ impl Store {
         specs: &[FeedSpec],
         now: DateTime<Utc>,
     ) -> Result<Vec<FeedState>, StoreError> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| sql_err(&self.path, e))?;
-        {
-            let mut upsert = tx
-                .prepare_cached(
-                    "INSERT INTO feeds (config_url, url, name, created_at) VALUES (?1, ?1, ?2, ?3)
-                     ON CONFLICT (config_url) DO UPDATE SET name = excluded.name",
-                )
-                .map_err(|e| sql_err(&self.path, e))?;
+        self.db.write(|tx| {
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO feeds (config_url, url, name, created_at) VALUES (?1, ?1, ?2, ?3)
+                 ON CONFLICT (config_url) DO UPDATE SET name = excluded.name",
+            )?;
             for spec in specs {
-                upsert
-                    .execute(params![spec.config_url, spec.name, now.timestamp()])
-                    .map_err(|e| sql_err(&self.path, e))?;
+                upsert.execute(params![spec.config_url, spec.name, now.timestamp()])?;
             }
-        }
-        tx.commit().map_err(|e| sql_err(&self.path, e))?;
+            Ok(())
+        })?;
         let mut states = Vec::with_capacity(specs.len());
         for spec in specs {
             if let Some(state) = self.feed_state(&spec.config_url)? {
@@ -116,12 +108,13 @@ impl Store {
 
     /// The state of one feed, by the URL the config gives it.
     pub fn feed_state(&self, config_url: &str) -> Result<Option<FeedState>, StoreError> {
-        self.conn
-            .prepare_cached(&format!(
+        self.db.read(|c| {
+            c.prepare_cached(&format!(
                 "SELECT {FEED_COLUMNS} FROM feeds WHERE config_url = ?1"
-            ))
-            .and_then(|mut st| st.query_row([config_url], feed_from_row).optional())
-            .map_err(|e| self.sql(e))
+            ))?
+            .query_row([config_url], feed_from_row)
+            .optional()
+        })
     }
 
     /// Enabled feeds whose next poll time has come, most overdue first.
@@ -131,45 +124,22 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<FeedState>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.conn
-            .prepare_cached(&format!(
+        self.db.read(|c| {
+            c.prepare_cached(&format!(
                 "SELECT {FEED_COLUMNS} FROM feeds
                  WHERE next_poll_at <= ?1 AND disabled_reason IS NULL ORDER BY next_poll_at
                  LIMIT ?2"
-            ))
-            .and_then(|mut st| {
-                st.query_map(params![now.timestamp(), limit], feed_from_row)?
-                    .collect()
-            })
-            .map_err(|e| self.sql(e))
+            ))?
+            .query_map(params![now.timestamp(), limit], feed_from_row)?
+            .collect()
+        })
     }
 
     /// Records a poll that stored nothing (not modified, or failed): the poll time, the status,
     /// the error counter, when the current run of failures began (for the "feed broken" email)
     /// and the next poll time. A 304 costs this one write and nothing else.
     pub fn record_poll(&mut self, feed_id: i64, record: &PollRecord) -> Result<(), StoreError> {
-        let failed = record.status == "error";
-        self.conn
-            .prepare_cached(
-                "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, last_status = ?4,
-                     last_http_status = ?5, last_error = ?6,
-                     consecutive_errors = CASE WHEN ?7 THEN consecutive_errors + 1 ELSE 0 END,
-                     failing_since = CASE WHEN ?7 THEN COALESCE(failing_since, ?2) ELSE NULL END
-                 WHERE id = ?1",
-            )
-            .and_then(|mut st| {
-                st.execute(params![
-                    feed_id,
-                    record.polled_at.timestamp(),
-                    record.next_poll_at.timestamp(),
-                    record.status,
-                    record.http_status,
-                    record.error,
-                    failed
-                ])
-            })
-            .map_err(|e| self.sql(e))?;
-        Ok(())
+        self.db.write(|tx| write_poll(tx, feed_id, record))
     }
 
     /// Marks a feed as gone (HTTP 410): it is not polled again until the user re-enables it by
@@ -180,13 +150,13 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
+        self.db.write(|tx| {
+            tx.execute(
                 "UPDATE feeds SET disabled_reason = ?2, last_status = 'disabled', last_error = ?2,
                      last_polled_at = ?3 WHERE id = ?1",
                 params![feed_id, reason, now.timestamp()],
             )
-            .map_err(|e| self.sql(e))?;
+        })?;
         Ok(())
     }
 }
@@ -212,17 +182,14 @@ fn feed_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
     })
 }
 
-pub(super) fn write_success(
-    tx: &Transaction<'_>,
-    feed_id: i64,
-    update: &SuccessfulPoll<'_>,
-) -> rusqlite::Result<()> {
-    let record = &update.record;
+/// Writes a poll's result to its feed's row: the poll time, the status, the error counter, when
+/// the current run of failures began (for the "feed broken" email) and the next poll time.
+fn write_poll(tx: &Transaction<'_>, feed_id: i64, record: &PollRecord) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, last_status = ?4,
-             last_http_status = ?5, last_error = NULL, consecutive_errors = 0, failing_since = NULL,
-             etag = ?6, last_modified = ?7, url = COALESCE(?8, url), title = COALESCE(?9, title),
-             item_count = (SELECT count(*) FROM articles WHERE feed_id = ?1)
+             last_http_status = ?5, last_error = ?6,
+             consecutive_errors = CASE WHEN ?7 THEN consecutive_errors + 1 ELSE 0 END,
+             failing_since = CASE WHEN ?7 THEN COALESCE(failing_since, ?2) ELSE NULL END
          WHERE id = ?1",
     )?
     .execute(params![
@@ -231,6 +198,28 @@ pub(super) fn write_success(
         record.next_poll_at.timestamp(),
         record.status,
         record.http_status,
+        record.error,
+        record.status == "error"
+    ])?;
+    Ok(())
+}
+
+/// Writes a successful poll to its feed's row: its result, the validators to send next time,
+/// the new URL after a permanent redirect, the feed's title and its article count.
+pub(super) fn write_success(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    update: &SuccessfulPoll<'_>,
+) -> rusqlite::Result<()> {
+    write_poll(tx, feed_id, &update.record)?;
+    tx.prepare_cached(
+        "UPDATE feeds SET etag = ?2, last_modified = ?3, url = COALESCE(?4, url),
+             title = COALESCE(?5, title),
+             item_count = (SELECT count(*) FROM articles WHERE feed_id = ?1)
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        feed_id,
         update.etag,
         update.last_modified,
         update.moved_to,

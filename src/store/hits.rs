@@ -1,9 +1,11 @@
-//! The `hits` table: one row per article and topic, written in the transaction that gives the
-//! article its text, and read back newest first for `newshound hits` and the notify stage.
+//! The `hits` table: one row per story and topic, written in the transaction that gives the
+//! article its text, and read back newest first for `newshound hits`, each under its story's
+//! lead.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
+use super::stories::{HITS_UNDER_LEAD, copies};
 use super::{Store, StoreError, from_unix};
 use crate::model::{Snippet, TopicHit};
 
@@ -18,27 +20,33 @@ pub struct HitFilter {
     pub limit: Option<usize>,
 }
 
-/// A stored hit with what a reader needs to judge it without opening the database.
+/// A stored hit with what a reader needs to judge it without opening the database. A story is
+/// shown under its lead (its earliest published copy): the title, URL, feed, language and
+/// publication time are the lead's, whichever copy the topic matched; the score, matched words
+/// and snippet are the hit's, from the copy it matched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredHit {
     /// Row id.
     pub id: i64,
     /// The topic's name.
     pub topic: String,
-    /// The article's row id.
+    /// The copy the topic matched (the one the score and snippet come from); it stays when
+    /// another copy becomes the lead.
     pub article_id: i64,
     /// The story the article belongs to (its copies on other sites share it).
     pub story_id: Option<i64>,
-    /// The canonical URLs of every copy of the story known so far: the hit article first, then
-    /// the others in the order they were seen.
+    /// The story's lead, which the fields below describe.
+    pub lead_article_id: i64,
+    /// The canonical URLs of every copy of the story known so far: the lead's first, then the
+    /// others in the order they were seen.
     pub sources: Vec<String>,
-    /// The entry's title, else the page's.
+    /// The lead's entry title, else its page's.
     pub title: Option<String>,
-    /// The article page, canonical (without tracking parameters).
+    /// The lead's page, canonical (without tracking parameters).
     pub url: Option<String>,
-    /// The feed's configured name.
+    /// The configured name of the lead's feed.
     pub feed: String,
-    /// ISO 639-1 code the article was matched in.
+    /// ISO 639-1 code of the lead's language.
     pub language: Option<String>,
     /// See [`TopicHit::score`].
     pub score: u32,
@@ -46,7 +54,7 @@ pub struct StoredHit {
     pub matched: Vec<String>,
     /// The passage around the best match.
     pub snippet: Snippet,
-    /// When the article was published, if it says.
+    /// When the lead was published, if it says.
     pub published_at: Option<DateTime<Utc>>,
     /// When the hit was found.
     pub created_at: DateTime<Utc>,
@@ -95,77 +103,59 @@ fn from_json<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
 }
 
 impl Store {
-    /// Stored hits matching `filter`, newest first.
+    /// Stored hits matching `filter`, newest first, each under its story's lead.
     pub fn hits(&self, filter: &HitFilter) -> Result<Vec<StoredHit>, StoreError> {
         let limit = filter
             .limit
             .and_then(|l| i64::try_from(l).ok())
             .unwrap_or(-1);
-        self.conn
-            .prepare_cached(
-                "SELECT h.id, h.topic, h.article_id, COALESCE(a.title, a.page_title),
-                        COALESCE(a.url_key, a.url), f.name,
-                        a.language, h.score, h.matched, h.snippet, h.snippet_marks,
-                        a.published_at, h.created_at, h.story_id
-                 FROM hits h JOIN articles a ON a.id = h.article_id JOIN feeds f ON f.id = a.feed_id
-                 WHERE (?1 IS NULL OR h.topic = ?1) AND (?2 IS NULL OR h.created_at >= ?2)
-                 ORDER BY h.created_at DESC, h.id DESC LIMIT ?3",
-            )
-            .and_then(|mut st| {
-                st.query_map(
+        self.db.read(|c| {
+            let mut hits = c
+                .prepare_cached(&format!(
+                    "SELECT h.id, h.topic, h.article_id, COALESCE(a.title, a.page_title),
+                            COALESCE(a.url_key, a.url), f.name,
+                            a.language, h.score, h.matched, h.snippet, h.snippet_marks,
+                            a.published_at, h.created_at, h.story_id, a.id
+                     FROM {HITS_UNDER_LEAD}
+                     WHERE (?1 IS NULL OR h.topic = ?1) AND (?2 IS NULL OR h.created_at >= ?2)
+                     ORDER BY h.created_at DESC, h.id DESC LIMIT ?3"
+                ))?
+                .query_map(
                     params![filter.topic, filter.since.map(|t| t.timestamp()), limit],
-                    |r| {
-                        Ok(StoredHit {
-                            id: r.get(0)?,
-                            topic: r.get(1)?,
-                            article_id: r.get(2)?,
-                            title: r.get(3)?,
-                            url: r.get(4)?,
-                            feed: r.get(5)?,
-                            language: r.get(6)?,
-                            score: r.get(7)?,
-                            matched: from_json(&r.get::<_, String>(8)?),
-                            snippet: Snippet {
-                                text: r.get(9)?,
-                                marks: from_json(&r.get::<_, String>(10)?),
-                            },
-                            published_at: r.get::<_, Option<i64>>(11)?.map(from_unix),
-                            created_at: from_unix(r.get(12)?),
-                            story_id: r.get(13)?,
-                            sources: Vec::new(),
-                        })
-                    },
+                    stored_hit,
                 )?
-                .collect::<rusqlite::Result<Vec<StoredHit>>>()
-            })
-            .and_then(|mut hits| {
-                for hit in &mut hits {
-                    hit.sources = self.story_sources(hit.article_id, hit.story_id)?;
-                }
-                Ok(hits)
-            })
-            .map_err(|e| self.sql(e))
+                .collect::<rusqlite::Result<Vec<StoredHit>>>()?;
+            for hit in &mut hits {
+                hit.sources = copies(c, hit.story_id, hit.lead_article_id)?
+                    .into_iter()
+                    .map(|copy| copy.url)
+                    .collect();
+            }
+            Ok(hits)
+        })
     }
+}
 
-    /// The canonical URLs of every copy of a story, `article_id`'s first, each once.
-    fn story_sources(
-        &self,
-        article_id: i64,
-        story_id: Option<i64>,
-    ) -> rusqlite::Result<Vec<String>> {
-        let urls: Vec<String> = self
-            .conn
-            .prepare_cached(
-                "SELECT COALESCE(url_key, url) FROM articles
-                 WHERE (id = ?1 OR story_id = ?2) AND COALESCE(url_key, url) IS NOT NULL
-                 ORDER BY id != ?1, first_seen_at, id",
-            )?
-            .query_map(params![article_id, story_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut seen = std::collections::HashSet::new();
-        Ok(urls
-            .into_iter()
-            .filter(|url| seen.insert(url.clone()))
-            .collect())
-    }
+/// A row of [`Store::hits`]; its `sources` are filled in afterwards.
+fn stored_hit(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredHit> {
+    Ok(StoredHit {
+        id: r.get(0)?,
+        topic: r.get(1)?,
+        article_id: r.get(2)?,
+        title: r.get(3)?,
+        url: r.get(4)?,
+        feed: r.get(5)?,
+        language: r.get(6)?,
+        score: r.get(7)?,
+        matched: from_json(&r.get::<_, String>(8)?),
+        snippet: Snippet {
+            text: r.get(9)?,
+            marks: from_json(&r.get::<_, String>(10)?),
+        },
+        published_at: r.get::<_, Option<i64>>(11)?.map(from_unix),
+        created_at: from_unix(r.get(12)?),
+        story_id: r.get(13)?,
+        lead_article_id: r.get(14)?,
+        sources: Vec::new(),
+    })
 }

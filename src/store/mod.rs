@@ -1,39 +1,49 @@
 //! The SQLite database: opening, pragmas, migrations and every SQL statement newshound runs.
 //!
-//! One [`Store`] wraps one connection. The daemon keeps it behind a mutex in a [`StoreHandle`]
-//! and uses it from `spawn_blocking`, so no statement ever runs on the async runtime's threads and
-//! the lock is never held across an `.await`. Uniqueness (one row per feed, one row per entry) is
-//! enforced by the schema, not by reads before writes.
+//! One [`Store`] owns one connection. The daemon moves it onto a thread of its own behind a
+//! [`StoreHandle`]: its tasks send calls over a channel and await the answers, so no statement
+//! runs on the async runtime's threads and the one connection needs no lock. Commands use a
+//! `Store` directly. Uniqueness (one row per feed, one row per entry, one hit per topic and
+//! story) is enforced by the schema, not by reads before writes.
+//!
+//! Every statement goes through `Database::write` (one `BEGIN IMMEDIATE` transaction) or
+//! `Database::read`, which turn a failure into the [`StoreError`] naming the file, a full disk
+//! and a held lock told apart, in one place.
 //!
 //! The statements are grouped by table: `feeds` holds the feed rows and their poll state,
-//! `articles` the stored entries, their pages and retention, `hits` the topic hits written with
-//! each article's text and read back for listings, `stories` which story a text belongs to (with
-//! the in-memory band index of recent fingerprints), `outbox` the email outbox, the
-//! hits each recipient was told about and the digests' last slots; this module opens the database,
-//! migrates it and keeps the daemon's small persistent facts.
+//! `articles` the stored entries (one article however many feeds carry it) and retention,
+//! `pages` the article pages still to fetch, their outcome and the one step that settles an
+//! article's text, `hits` the topic hits written with each text and read back for listings,
+//! `stories` which story a text belongs to, which copy leads it, the copies of a story and the
+//! in-memory band index of recent fingerprints, `outbox` the email outbox, the hits each
+//! recipient was told about and the digests' last slots, `feed_health` the feed health emails
+//! and the gauges of `/metrics`; `handle` is the store's thread. This module opens the
+//! database, migrates it and keeps the daemon's small persistent facts.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
-use tokio::sync::{mpsc, oneshot};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 mod articles;
 mod feed_health;
 mod feeds;
+mod handle;
 mod hits;
 mod outbox;
+mod pages;
 mod stories;
+#[cfg(test)]
+mod test_support;
 
-pub use articles::{
-    EntryRecord, MAX_PAGE_ATTEMPTS, PageResult, PendingPage, Pruned, StoredArticle, StoredEntries,
-};
+pub use articles::{EntryRecord, Pruned, StoredArticle, StoredEntries};
 pub use feed_health::{CountsByLabel, FeedAlert, FeedAlertKind, StoreCounts};
 pub use feeds::{FeedSpec, FeedState, PollRecord, SuccessfulPoll};
+pub use handle::StoreHandle;
 pub use hits::{HitFilter, StoredHit};
 pub use outbox::{AlertHit, NewMessage, OutboxMessage};
+pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};
 
 /// The schema, as numbered plain-SQL files applied in order; `PRAGMA user_version` records how
 /// many have been applied, so an older database is brought up to date when it is opened.
@@ -61,6 +71,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_feed_health.sql",
         include_str!("../../migrations/0006_feed_health.sql"),
+    ),
+    (
+        "0007_story_lead.sql",
+        include_str!("../../migrations/0007_story_lead.sql"),
     ),
 ];
 
@@ -123,7 +137,7 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
-    /// The blocking task running a statement panicked or was cancelled.
+    /// A call on the store thread panicked, or the thread has stopped.
     #[error("database task failed: {0}")]
     Task(String),
 }
@@ -133,13 +147,67 @@ const DEFAULT_STORY_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The open database.
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    /// The connection, through which every statement runs.
+    db: Database,
     /// Band index of the story window's fingerprints; built on first use (commands that only
     /// read never pay for it).
     stories: Option<crate::dedup::index::StoryIndex>,
     /// How far back articles are compared to find a story.
     story_window: Duration,
+}
+
+/// The connection with the file it opened, so that every failure names the file and is
+/// classified (full, busy, other) by the one helper every statement goes through.
+struct Database {
+    /// The one connection; its transactions are `IMMEDIATE`.
+    conn: Connection,
+    /// The database file, named by every error.
+    path: PathBuf,
+}
+
+impl Database {
+    /// Runs `work` in one transaction and commits it; any failure rolls it back and comes back
+    /// as a [`StoreError`]. The transaction is `IMMEDIATE` (set at open): it holds the write
+    /// lock from its start.
+    fn write<T>(
+        &mut self,
+        work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let path = &self.path;
+        transaction(&mut self.conn, work).map_err(|e| sql_err(path, e))
+    }
+
+    /// Runs the statements of `work`, which only read, outside a transaction (a transaction
+    /// here would take the write lock), mapping a failure like [`Database::write`].
+    fn read<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        work(&self.conn).map_err(|e| sql_err(&self.path, e))
+    }
+}
+
+/// Sets the busy timeout, the transaction behaviour and the pragmas of a new connection.
+fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Every transaction here writes. Taking the write lock at BEGIN makes a writer in another
+    // process (a CLI command) a wait of up to the busy timeout; a deferred one that read first
+    // would fail at once with SQLITE_BUSY if that writer committed meanwhile.
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+}
+
+/// Begins a transaction on `conn` with its default behaviour, runs `work` and commits.
+fn transaction<T>(
+    conn: &mut Connection,
+    work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let tx = conn.transaction()?;
+    let value = work(&tx)?;
+    tx.commit()?;
+    Ok(value)
 }
 
 impl Store {
@@ -148,12 +216,11 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         // A full disk or a lock held too long says so even here (a new database's first
         // write is its journal mode).
-        let open_err = |source| match sql_err(path, source) {
-            StoreError::Sql { source, .. } => StoreError::Open {
-                path: path.to_owned(),
+        let open_err = |source| {
+            classify(path, source, |path, source| StoreError::Open {
+                path,
                 source,
-            },
-            full_or_busy => full_or_busy,
+            })
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
@@ -163,26 +230,24 @@ impl Store {
                 ))
             })?;
         }
-        let mut conn = Connection::open(path).map_err(open_err)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-        // Every transaction here writes. Taking the write lock at BEGIN makes a writer in
-        // another process (a CLI command) a wait of up to the busy timeout; a deferred one that
-        // read first would fail at once with SQLITE_BUSY if that writer committed meanwhile.
-        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
-        conn.pragma_update(None, "journal_mode", "WAL")
+        let conn = Connection::open(path)
+            .and_then(|mut conn| configure(&mut conn).map(|()| conn))
             .map_err(open_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(open_err)?;
-        let mut store = Store {
-            conn,
-            path: path.to_owned(),
-            stories: None,
-            story_window: DEFAULT_STORY_WINDOW,
-        };
+        let mut store = Store::with_connection(conn, path);
         store.migrate()?;
         Ok(store)
+    }
+
+    /// A store on an open connection, before any migration (tests build old schemas with it).
+    fn with_connection(conn: Connection, path: &Path) -> Store {
+        Store {
+            db: Database {
+                conn,
+                path: path.to_owned(),
+            },
+            stories: None,
+            story_window: DEFAULT_STORY_WINDOW,
+        }
     }
 
     /// Sets how far back a new article is compared to find its story (`[daemon] story_window`).
@@ -195,15 +260,14 @@ impl Store {
 
     /// The database file, for messages.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.db.path
     }
 
     /// Current schema version (number of migrations applied).
     pub fn schema_version(&self) -> Result<usize, StoreError> {
         let v: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| self.sql(e))?;
+            .db
+            .read(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))?;
         Ok(usize::try_from(v).unwrap_or(0))
     }
 
@@ -215,61 +279,53 @@ impl Store {
     /// Applies migrations up to `target` (exclusive count); tests use it to build old schemas.
     pub fn migrate_to(&mut self, target: usize) -> Result<(), StoreError> {
         let current = self.schema_version()?;
+        let Database { conn, path } = &mut self.db;
         if current > MIGRATIONS.len() {
             return Err(StoreError::TooNew {
-                path: self.path.clone(),
+                path: path.clone(),
                 found: current,
                 known: MIGRATIONS.len(),
             });
         }
         for (index, (name, sql)) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
-            let fail = |source| match sql_err(&self.path, source) {
-                StoreError::Sql { source, .. } => StoreError::Migration {
-                    path: self.path.clone(),
+            let version = i64::try_from(index + 1).unwrap_or(i64::MAX);
+            transaction(conn, |tx| {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", version)
+            })
+            .map_err(|source| {
+                classify(path, source, |path, source| StoreError::Migration {
+                    path,
                     migration: name,
                     source,
-                },
-                full_or_busy => full_or_busy,
-            };
-            let tx = self.conn.transaction().map_err(fail)?;
-            tx.execute_batch(sql).map_err(fail)?;
-            tx.pragma_update(
-                None,
-                "user_version",
-                i64::try_from(index + 1).unwrap_or(i64::MAX),
-            )
-            .map_err(fail)?;
-            tx.commit().map_err(fail)?;
-            tracing::info!(database = %self.path.display(), migration = name, "applied migration");
+                })
+            })?;
+            tracing::info!(database = %path.display(), migration = name, "applied migration");
         }
         Ok(())
     }
 
-    fn sql(&self, source: rusqlite::Error) -> StoreError {
-        sql_err(&self.path, source)
-    }
-
     /// Reads a small persistent fact of the daemon (e.g. when retention last ran).
     pub fn state_value(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row(
+        self.db.read(|c| {
+            c.query_row(
                 "SELECT value FROM daemon_state WHERE key = ?1",
                 [key],
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.sql(e))
+        })
     }
 
     /// Writes a small persistent fact of the daemon.
     pub fn set_state_value(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute(
+        self.db.write(|tx| {
+            tx.execute(
                 "INSERT INTO daemon_state (key, value) VALUES (?1, ?2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 params![key, value],
             )
-            .map_err(|e| self.sql(e))?;
+        })?;
         Ok(())
     }
 }
@@ -283,6 +339,19 @@ fn from_unix(secs: i64) -> DateTime<Utc> {
 /// The error of a failed statement, told apart by what the operator can do about it: free
 /// space, stop the other process holding the lock, or read the SQL error.
 fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
+    classify(path, source, |path, source| StoreError::Sql {
+        path,
+        source,
+    })
+}
+
+/// A full disk or a lock held too long as such; any other failure as `other` makes it (a plain
+/// SQL error, or the open or migration error it happened in).
+fn classify(
+    path: &Path,
+    source: rusqlite::Error,
+    other: impl FnOnce(PathBuf, rusqlite::Error) -> StoreError,
+) -> StoreError {
     let path = path.to_owned();
     match source.sqlite_error() {
         Some(e) if is_full(e) => StoreError::Full { path, source },
@@ -294,7 +363,7 @@ fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
         {
             StoreError::Busy { path, source }
         }
-        _ => StoreError::Sql { path, source },
+        _ => other(path, source),
     }
 }
 
@@ -320,115 +389,6 @@ impl StoreError {
     }
 }
 
-/// The store shared by the daemon's tasks: one connection owned by one thread, which runs the
-/// calls sent to it in order. SQLite allows one writer at a time anyway; a thread per waiting
-/// call (the blocking pool behind a mutex) only added threads (50 at 1,000 feeds), context
-/// switches and per-thread allocator arenas.
-///
-/// Calls sent with [`StoreHandle::call_first`] run before the queued ones: recording that the
-/// mail server accepted a message must not wait behind a cycle's page writes, because until it
-/// commits, a crash makes the message go out again.
-#[derive(Clone)]
-pub struct StoreHandle {
-    calls: mpsc::UnboundedSender<StoreCall>,
-    urgent: mpsc::UnboundedSender<StoreCall>,
-}
-
-/// A call queued for the store thread.
-type StoreCall = Box<dyn FnOnce(&mut Store) + Send>;
-
-impl StoreHandle {
-    /// Moves `store` onto its own thread, which ends (closing the connection) when the last
-    /// handle is dropped.
-    pub fn new(mut store: Store) -> StoreHandle {
-        let (calls, mut queue) = mpsc::unbounded_channel::<StoreCall>();
-        let (urgent, mut first) = mpsc::unbounded_channel::<StoreCall>();
-        std::thread::Builder::new()
-            .name("newshound-store".into())
-            .spawn(move || {
-                // Every urgent call also queues a no-op wake-up, so the thread never sleeps
-                // while one waits.
-                while let Some(call) = queue.blocking_recv() {
-                    while let Ok(urgent) = first.try_recv() {
-                        urgent(&mut store);
-                    }
-                    call(&mut store);
-                }
-            })
-            .expect("the OS refused to start the store thread");
-        StoreHandle { calls, urgent }
-    }
-
-    /// Runs `f` on the store thread and waits for its result without blocking the runtime. A
-    /// panic in `f` ends that call only, as an error: every write is a transaction, which rolls
-    /// back when it unwinds, so the connection stays usable.
-    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
-    {
-        self.submit(f, false).await
-    }
-
-    /// [`StoreHandle::call`], run before every call already queued (after the one running).
-    /// For short writes whose delay widens a crash window, such as marking a message sent.
-    pub async fn call_first<T, F>(&self, f: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
-    {
-        self.submit(f, true).await
-    }
-
-    async fn submit<T, F>(&self, f: F, urgent: bool) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
-    {
-        self.enqueue(f, urgent)?.await.map_err(|_| stopped())?
-    }
-
-    /// Queues `f` and returns where its result will arrive.
-    fn enqueue<T, F>(
-        &self,
-        f: F,
-        urgent: bool,
-    ) -> Result<oneshot::Receiver<Result<T, StoreError>>, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
-    {
-        let (reply, result) = oneshot::channel();
-        let call: StoreCall = Box::new(move |store| {
-            let outcome = catch_unwind(AssertUnwindSafe(|| f(store)))
-                .unwrap_or_else(|panic| Err(StoreError::Task(panic_message(&panic))));
-            // The caller may have given up waiting (shutdown); the result is then not needed.
-            let _ = reply.send(outcome);
-        });
-        if urgent {
-            self.urgent.send(call).map_err(|_| stopped())?;
-            self.calls.send(Box::new(|_| {})).map_err(|_| stopped())?;
-        } else {
-            self.calls.send(call).map_err(|_| stopped())?;
-        }
-        Ok(result)
-    }
-}
-
-fn stopped() -> StoreError {
-    StoreError::Task("the store thread has stopped".into())
-}
-
-/// The text of a panic payload, for the error that replaces the call's result.
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    let text = panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("unknown cause");
-    format!("database call panicked: {text}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,8 +400,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.db");
         let old = Store::open(&path).unwrap();
-        old.conn.pragma_update(None, "user_version", 0).unwrap();
-        drop_all_tables(&old.conn);
+        old.db.conn.pragma_update(None, "user_version", 0).unwrap();
+        drop_all_tables(&old.db.conn);
         drop(old);
         let mut store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
@@ -457,16 +417,9 @@ mod tests {
     fn stories_migration_backfills_sources_stories_and_hits() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v3.db");
-        let conn = Connection::open(&path).unwrap();
-        let mut store = Store {
-            conn,
-            path: path.clone(),
-            stories: None,
-            story_window: DEFAULT_STORY_WINDOW,
-        };
+        let mut store = Store::with_connection(Connection::open(&path).unwrap(), &path);
         store.migrate_to(3).unwrap();
-        store
-            .conn
+        store.db.conn
             .execute_batch(
                 "INSERT INTO feeds (id, config_url, url, name, created_at) VALUES (1, 'f', 'f', 'f', 0);
                  INSERT INTO articles (id, feed_id, entry_key, url, entry_hash, first_seen_at,
@@ -477,7 +430,7 @@ mod tests {
             )
             .unwrap();
         store.migrate().unwrap();
-        let one = |sql: &str| -> i64 { store.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        let one = |sql: &str| -> i64 { store.db.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(one("SELECT count(*) FROM article_sources"), 2);
         assert_eq!(one("SELECT story_id FROM articles WHERE id = 7"), 7);
         assert_eq!(one("SELECT lead_article_id FROM stories WHERE id = 7"), 7);
@@ -507,43 +460,6 @@ mod tests {
         conn.pragma_update(None, "foreign_keys", "ON").unwrap();
     }
 
-    /// An urgent call (marking a message sent) runs before calls queued earlier, right after
-    /// the one running; the others keep their order.
-    #[test]
-    fn urgent_calls_overtake_queued_ones() {
-        let dir = tempfile::tempdir().unwrap();
-        let handle = StoreHandle::new(Store::open(&dir.path().join("q.db")).unwrap());
-        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (release, wait) = std::sync::mpsc::channel::<()>();
-        let log = |name: &'static str| {
-            let order = std::sync::Arc::clone(&order);
-            move |_: &mut Store| {
-                order.lock().unwrap().push(name);
-                Ok(())
-            }
-        };
-        let running = handle
-            .enqueue(
-                move |_: &mut Store| {
-                    wait.recv().unwrap();
-                    Ok(())
-                },
-                false,
-            )
-            .unwrap();
-        let results = [
-            handle.enqueue(log("queued 1"), false).unwrap(),
-            handle.enqueue(log("queued 2"), false).unwrap(),
-            handle.enqueue(log("urgent"), true).unwrap(),
-        ];
-        release.send(()).unwrap();
-        running.blocking_recv().unwrap().unwrap();
-        for result in results {
-            result.blocking_recv().unwrap().unwrap();
-        }
-        assert_eq!(*order.lock().unwrap(), ["urgent", "queued 1", "queued 2"]);
-    }
-
     /// A store transaction holds the write lock from its start, so another process's writer
     /// waits for it (busy timeout) instead of racing it into an immediate SQLITE_BUSY.
     #[test]
@@ -553,7 +469,7 @@ mod tests {
         let mut store = Store::open(&path).unwrap();
         let other = Connection::open(&path).unwrap();
         other.busy_timeout(Duration::ZERO).unwrap();
-        let tx = store.conn.transaction().unwrap();
+        let tx = store.db.conn.transaction().unwrap();
         let refused = other.execute_batch("BEGIN IMMEDIATE").unwrap_err();
         assert_eq!(
             refused.sqlite_error_code(),
@@ -591,7 +507,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new.db");
         let store = Store::open(&path).unwrap();
-        store.conn.pragma_update(None, "user_version", 99).unwrap();
+        store
+            .db
+            .conn
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
         drop(store);
         assert!(matches!(
             Store::open(&path),

@@ -8,10 +8,13 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, StoreError, from_unix, sql_err};
+use super::stories::{HITS_UNDER_LEAD, STORY_OF_HIT};
+use super::{Store, StoreError, from_unix};
 use crate::model::Snippet;
 
-/// A hit with what an email says about it.
+/// A hit with what an email says about it. The email shows a story under its lead (its
+/// earliest published copy), so the article fields describe the lead, whichever copy the
+/// topic matched; the snippet and matched words are the hit's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertHit {
     /// Row id of the hit.
@@ -20,21 +23,22 @@ pub struct AlertHit {
     pub topic: String,
     /// The story the hit belongs to.
     pub story_id: i64,
-    /// The article that hit.
+    /// The story's lead article (see [`Store::story_copies`] for the others).
     pub article_id: i64,
-    /// Its title: the page's own (an aggregator's feed may prefix its source), else the feed's.
+    /// The lead's title: the page's own (an aggregator's feed may prefix its source), else the
+    /// feed's.
     pub title: String,
-    /// Its canonical URL.
+    /// The lead's canonical URL.
     pub url: Option<String>,
-    /// Its site's name (`og:site_name`), else its feed's name.
+    /// The lead's site name (`og:site_name`), else its feed's name.
     pub source: String,
-    /// When it was published, if it says.
+    /// When the lead was published, if it says.
     pub published_at: Option<DateTime<Utc>>,
-    /// ISO 639-1 code of its language.
+    /// ISO 639-1 code of the lead's language.
     pub language: Option<String>,
     /// The matched words as written.
     pub matched: Vec<String>,
-    /// The passage around the best match.
+    /// The passage around the best match, in the copy the topic matched.
     pub snippet: Snippet,
     /// When the hit was found.
     pub created_at: DateTime<Utc>,
@@ -93,29 +97,35 @@ pub struct OutboxMessage {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-const ALERT_HIT_COLUMNS: &str = "h.id, h.topic, COALESCE(h.story_id, a.story_id, a.id), a.id,
-     COALESCE(a.page_title, a.title, ''), COALESCE(a.url_key, a.url),
-     COALESCE(a.site_name, f.name), a.published_at, a.language, h.matched, h.snippet,
-     h.snippet_marks, h.created_at";
+/// The query of the hits matching `condition` as [`alert_hit`] reads them, each under its
+/// story's lead, in the order they were found.
+fn select_alert_hits(condition: &str) -> String {
+    format!(
+        "SELECT h.id, h.topic, a.id, COALESCE(a.page_title, a.title, ''),
+             COALESCE(a.url_key, a.url), COALESCE(a.site_name, f.name), a.published_at,
+             a.language, h.matched, h.snippet, h.snippet_marks, h.created_at, {STORY_OF_HIT}
+         FROM {HITS_UNDER_LEAD} WHERE {condition} ORDER BY h.created_at, h.id"
+    )
+}
 
 fn alert_hit(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertHit> {
     let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
     Ok(AlertHit {
         hit_id: r.get(0)?,
         topic: r.get(1)?,
-        story_id: r.get(2)?,
-        article_id: r.get(3)?,
-        title: r.get(4)?,
-        url: r.get(5)?,
-        source: r.get(6)?,
-        published_at: r.get::<_, Option<i64>>(7)?.map(from_unix),
-        language: r.get(8)?,
-        matched: serde_json::from_str(&json(9)?).unwrap_or_default(),
+        article_id: r.get(2)?,
+        title: r.get(3)?,
+        url: r.get(4)?,
+        source: r.get(5)?,
+        published_at: r.get::<_, Option<i64>>(6)?.map(from_unix),
+        language: r.get(7)?,
+        matched: serde_json::from_str(&json(8)?).unwrap_or_default(),
         snippet: Snippet {
-            text: r.get(10)?,
-            marks: serde_json::from_str(&json(11)?).unwrap_or_default(),
+            text: r.get(9)?,
+            marks: serde_json::from_str(&json(10)?).unwrap_or_default(),
         },
-        created_at: from_unix(r.get(12)?),
+        created_at: from_unix(r.get(11)?),
+        story_id: r.get(12)?,
     })
 }
 
@@ -158,25 +168,23 @@ impl Store {
     ) -> Result<Vec<AlertHit>, StoreError> {
         let sql = format!(
             "WITH pending AS (
-                SELECT h.id AS hit_id, COALESCE(h.story_id, a.story_id, a.id) AS story,
-                       h.created_at AS created_at
-                FROM hits h JOIN articles a ON a.id = h.article_id
+                SELECT h.id AS hit_id, {STORY_OF_HIT} AS story, h.created_at AS created_at
+                FROM hits h JOIN articles hit_article ON hit_article.id = h.article_id
                 WHERE h.topic IN (SELECT value FROM json_each(?1)) AND h.created_at >= ?3
                   AND NOT EXISTS (SELECT 1 FROM hit_deliveries d
                                   WHERE d.hit_id = h.id AND d.recipient = ?2)),
              first AS (
                 SELECT story FROM pending GROUP BY story
                 ORDER BY MIN(created_at), MIN(hit_id) LIMIT ?4)
-             SELECT {ALERT_HIT_COLUMNS}
-             FROM hits h JOIN articles a ON a.id = h.article_id JOIN feeds f ON f.id = a.feed_id
-             WHERE h.id IN (SELECT hit_id FROM pending WHERE story IN (SELECT story FROM first))
-             ORDER BY h.created_at, h.id"
+             {}",
+            select_alert_hits(
+                "h.id IN (SELECT hit_id FROM pending WHERE story IN (SELECT story FROM first))"
+            )
         );
         let max_stories = i64::try_from(max_stories).unwrap_or(i64::MAX);
-        self.conn
-            .prepare_cached(&sql)
-            .and_then(|mut st| {
-                st.query_map(
+        self.db.read(|c| {
+            c.prepare_cached(&sql)?
+                .query_map(
                     params![
                         topics_json(topics),
                         recipient,
@@ -186,8 +194,7 @@ impl Store {
                     alert_hit,
                 )?
                 .collect()
-            })
-            .map_err(|e| self.sql(e))
+        })
     }
 
     /// Hits of `topics` found after `after` and up to `until`: a digest's content.
@@ -197,45 +204,17 @@ impl Store {
         after: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<AlertHit>, StoreError> {
-        let sql = format!(
-            "SELECT {ALERT_HIT_COLUMNS}
-             FROM hits h JOIN articles a ON a.id = h.article_id JOIN feeds f ON f.id = a.feed_id
-             WHERE h.topic IN (SELECT value FROM json_each(?1))
-               AND h.created_at > ?2 AND h.created_at <= ?3
-             ORDER BY h.created_at, h.id"
+        let sql = select_alert_hits(
+            "h.topic IN (SELECT value FROM json_each(?1)) AND h.created_at > ?2 AND h.created_at <= ?3",
         );
-        self.conn
-            .prepare_cached(&sql)
-            .and_then(|mut st| {
-                st.query_map(
+        self.db.read(|c| {
+            c.prepare_cached(&sql)?
+                .query_map(
                     params![topics_json(topics), after.timestamp(), until.timestamp()],
                     alert_hit,
                 )?
                 .collect()
-            })
-            .map_err(|e| self.sql(e))
-    }
-
-    /// The other copies of a story: (site or feed name, canonical URL), in the order seen.
-    pub fn story_copies(
-        &self,
-        story_id: i64,
-        except_article: i64,
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        self.conn
-            .prepare_cached(
-                "SELECT COALESCE(a.site_name, f.name), COALESCE(a.url_key, a.url)
-                 FROM articles a JOIN feeds f ON f.id = a.feed_id
-                 WHERE a.story_id = ?1 AND a.id != ?2 AND COALESCE(a.url_key, a.url) IS NOT NULL
-                 ORDER BY a.first_seen_at, a.id",
-            )
-            .and_then(|mut st| {
-                st.query_map(params![story_id, except_article], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect()
-            })
-            .map_err(|e| self.sql(e))
+        })
     }
 
     /// Immediate alerts rendered for `recipient` since `since`, for the hourly cap.
@@ -244,27 +223,27 @@ impl Store {
         recipient: &str,
         since: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        self.conn
-            .prepare_cached(
+        let count: i64 = self.db.read(|c| {
+            c.prepare_cached(
                 "SELECT count(*) FROM outbox
                  WHERE recipient = ?1 AND kind = 'immediate' AND created_at >= ?2",
-            )
-            .and_then(|mut st| st.query_row(params![recipient, since.timestamp()], |r| r.get(0)))
-            .map(|n: i64| usize::try_from(n).unwrap_or(0))
-            .map_err(|e| self.sql(e))
+            )?
+            .query_row(params![recipient, since.timestamp()], |r| r.get(0))
+        })?;
+        Ok(usize::try_from(count).unwrap_or(0))
     }
 
     /// The slot the digest `name` last covered, if it ever ran.
     pub fn digest_last_slot(&self, name: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-        self.conn
-            .query_row(
+        let slot = self.db.read(|c| {
+            c.query_row(
                 "SELECT last_slot_at FROM digest_state WHERE name = ?1",
                 [name],
                 |r| r.get::<_, i64>(0),
             )
             .optional()
-            .map(|t| t.map(from_unix))
-            .map_err(|e| self.sql(e))
+        })?;
+        Ok(slot.map(from_unix))
     }
 
     /// Records that the digest `name` covered everything up to `slot` (without a message: a
@@ -274,14 +253,7 @@ impl Store {
         name: &str,
         slot: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO digest_state (name, last_slot_at) VALUES (?1, ?2)
-                 ON CONFLICT (name) DO UPDATE SET last_slot_at = excluded.last_slot_at",
-                params![name, slot.timestamp()],
-            )
-            .map_err(|e| self.sql(e))?;
-        Ok(())
+        self.db.write(|tx| write_digest_slot(tx, name, slot))
     }
 
     /// Puts messages in the outbox, with what they carry, in one transaction (a digest's copies
@@ -295,16 +267,13 @@ impl Store {
         now: DateTime<Utc>,
         mut compose: impl FnMut(usize, i64) -> (String, Vec<u8>),
     ) -> Result<Vec<i64>, StoreError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
-        let mut ids = Vec::with_capacity(messages.len());
-        for (index, new) in messages.iter().enumerate() {
-            let id = insert_message(&tx, new, now, |id| compose(index, id))
-                .map_err(|e| sql_err(&path, e))?;
-            ids.push(id);
-        }
-        tx.commit().map_err(|e| sql_err(&path, e))?;
-        Ok(ids)
+        self.db.write(|tx| {
+            let mut ids = Vec::with_capacity(messages.len());
+            for (index, new) in messages.iter().enumerate() {
+                ids.push(insert_message(tx, new, now, |id| compose(index, id))?);
+            }
+            Ok(ids)
+        })
     }
 
     /// Pending messages whose next attempt is due at `now` (all pending ones with `None`),
@@ -320,23 +289,22 @@ impl Store {
              ORDER BY id LIMIT ?2"
         );
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.conn
-            .prepare_cached(&sql)
-            .and_then(|mut st| {
-                st.query_map(params![now.map(|t| t.timestamp()), limit], outbox_message)?
-                    .collect()
-            })
-            .map_err(|e| self.sql(e))
+        self.db.read(|c| {
+            c.prepare_cached(&sql)?
+                .query_map(params![now.map(|t| t.timestamp()), limit], outbox_message)?
+                .collect()
+        })
     }
 
     /// The newest messages of the outbox, for `newshound outbox`.
     pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
         let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?1");
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.conn
-            .prepare_cached(&sql)
-            .and_then(|mut st| st.query_map([limit], outbox_message)?.collect())
-            .map_err(|e| self.sql(e))
+        self.db.read(|c| {
+            c.prepare_cached(&sql)?
+                .query_map([limit], outbox_message)?
+                .collect()
+        })
     }
 
     /// The server accepted the message.
@@ -346,14 +314,14 @@ impl Store {
         answer: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
+        self.db.write(|tx| {
+            tx.execute(
                 "UPDATE outbox SET status = 'sent', attempts = attempts + 1, answer = ?2,
                      sent_at = ?3, last_error = NULL
                  WHERE id = ?1",
                 params![id, answer, now.timestamp()],
             )
-            .map_err(|e| self.sql(e))?;
+        })?;
         Ok(())
     }
 
@@ -364,25 +332,25 @@ impl Store {
         error: &str,
         next_attempt_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
+        self.db.write(|tx| {
+            tx.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
                  WHERE id = ?1",
                 params![id, error, next_attempt_at.timestamp()],
             )
-            .map_err(|e| self.sql(e))?;
+        })?;
         Ok(())
     }
 
     /// A permanent failure (the server refused the message for good, or retries ran out).
     pub fn mark_failed(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute(
+        self.db.write(|tx| {
+            tx.execute(
                 "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2
                  WHERE id = ?1",
                 params![id, error],
             )
-            .map_err(|e| self.sql(e))?;
+        })?;
         Ok(())
     }
 }
@@ -424,13 +392,23 @@ pub(super) fn insert_message(
         notified.execute(params![hit, now.timestamp()])?;
     }
     if let (Some(name), Some(slot)) = (new.name, new.digest_slot) {
-        tx.execute(
-            "INSERT INTO digest_state (name, last_slot_at) VALUES (?1, ?2)
-             ON CONFLICT (name) DO UPDATE SET last_slot_at = excluded.last_slot_at",
-            params![name, slot.timestamp()],
-        )?;
+        write_digest_slot(tx, name, slot)?;
     }
     Ok(id)
+}
+
+/// Records that the digest `name` covered everything up to `slot`.
+fn write_digest_slot(
+    tx: &rusqlite::Transaction<'_>,
+    name: &str,
+    slot: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO digest_state (name, last_slot_at) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET last_slot_at = excluded.last_slot_at",
+        params![name, slot.timestamp()],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -444,6 +422,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("hits.db")).unwrap();
         store
+            .db
             .conn
             .execute_batch(
                 "INSERT INTO feeds (id, config_url, url, name, created_at)
@@ -452,6 +431,7 @@ mod tests {
             .unwrap();
         for id in 1..=stories {
             store
+                .db
                 .conn
                 .execute(
                     "INSERT INTO articles (id, feed_id, entry_key, entry_hash, first_seen_at,
@@ -461,6 +441,7 @@ mod tests {
                 )
                 .unwrap();
             store
+                .db
                 .conn
                 .execute(
                     "INSERT INTO hits (topic, article_id, created_at) VALUES ('t', ?1, ?1)",
@@ -469,6 +450,7 @@ mod tests {
                 .unwrap();
         }
         store
+            .db
             .conn
             .execute(
                 "INSERT INTO hits (topic, article_id, created_at) VALUES ('u', 1, ?1)",

@@ -247,3 +247,177 @@ async fn copies_join_one_story_and_the_topic_hits_it_once() {
         hits.iter().map(|h| h.story_id).collect::<Vec<_>>()
     );
 }
+
+/// Issue 13, papercut 2, over HTTP and email: one feed brings an edited copy of a story first,
+/// another later brings the original, published hours before it. The original becomes the lead
+/// that `hits --json` shows, and nothing is told twice: the story keeps its one hit, and each
+/// recipient still has exactly one alert about it.
+#[tokio::test]
+async fn an_earlier_published_original_arriving_late_becomes_the_lead_without_a_second_alert() {
+    const ORIGINAL: &str = "Shipyard wins frigate export contract";
+    const EDIT: &str = "UPDATED: Frigate sale to Norway approved, shipyard says";
+    let text = [
+        "The shipyard on the Clyde has won a contract to export four frigates to Norway, the \
+         defence ministry confirmed on Monday after a tender that lasted two years.",
+        "The first ship is to be delivered in four years, with the others following at intervals \
+         of a year, and crews are to be trained at the yard before each handover.",
+        "The sale secures about two thousand jobs at the yard and at suppliers across the region, \
+         according to the union, which had campaigned for the order since the spring.",
+        "Norway chose the design over two rival bids because of its range and its quiet engines, \
+         a spokeswoman for the Norwegian navy said in Oslo.",
+    ]
+    .map(|p| format!("<p>{p}</p>"))
+    .concat();
+    let html = move |title: &str, extra: &str| {
+        format!(
+            "<!doctype html><html lang=\"en\"><head><title>{title}</title></head><body>\
+             <article><h1>{title}</h1>{text}{extra}</article></body></html>"
+        )
+    };
+    let dated_feed = |item: Option<(&str, &str, &str)>| {
+        let item = item.map_or(String::new(), |(title, link, date)| {
+            format!(
+                "<item><title>{title}</title><link>{link}</link><guid>{link}</guid>\
+                 <pubDate>{date}</pubDate></item>"
+            )
+        });
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
+             <link>http://example.com/</link>{item}</channel></rss>"
+        )
+    };
+    let original_out = Arc::new(AtomicUsize::new(0));
+    let published = Arc::clone(&original_out);
+    let server = TestServer::start(move |req| match req.target.as_str() {
+        "/wire.xml" => Reply::ok(
+            "application/rss+xml",
+            dated_feed(Some((EDIT, "/edit", "Tue, 05 Sep 2023 11:30:00 +0000"))),
+        ),
+        "/yard.xml" => Reply::ok(
+            "application/rss+xml",
+            dated_feed((published.load(Ordering::SeqCst) > 0).then_some((
+                ORIGINAL,
+                "/original",
+                "Tue, 05 Sep 2023 06:10:00 +0000",
+            ))),
+        ),
+        "/edit" => Reply::ok(
+            "text/html",
+            html(
+                EDIT,
+                "<p>This article was updated with a statement from the union.</p>",
+            ),
+        ),
+        "/original" => Reply::ok("text/html", html(ORIGINAL, "")),
+        _ => Reply::status(404, &[]),
+    })
+    .await;
+    let body = format!(
+        "{}{}\n[[topics]]\nname = \"Naval exports\"\nquery = \"frigate* NEAR/10 export*\"\n\
+         alert = \"immediate\"\n\n[email]\nfrom = \"newshound@localhost\"\n\
+         to = [\"desk@localhost\", \"editor@localhost\"]\n\n[email.file]\ndir = \"outbox\"\n",
+        feed(&server.url("/wire.xml"), "Wire"),
+        feed(&server.url("/yard.xml"), "Yard Gazette"),
+    );
+    let config = TestConfig::new("allow_private_networks = true", &body);
+    let hits = || -> Vec<serde_json::Value> {
+        newshound(&config.path(), &["hits", "--json"])
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    };
+    let alerts = || {
+        let store = Store::open(&config.database()).unwrap();
+        let mut recipients: Vec<String> = store
+            .outbox(100)
+            .unwrap()
+            .into_iter()
+            .map(|m| format!("{} {}", m.kind, m.recipient))
+            .collect();
+        recipients.sort();
+        recipients
+    };
+    let eml_files = || {
+        std::fs::read_dir(config.dir.path().join("outbox"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "eml")
+            })
+            .count()
+    };
+
+    let first = run_once(&config.load(), true).await.unwrap();
+    assert_eq!((first.new_articles, first.hits), (1, 1), "{first}");
+    let before = hits();
+    assert_eq!(before.len(), 1, "{before:#?}");
+    assert_eq!(before[0]["title"], EDIT);
+    let told = ["immediate desk@localhost", "immediate editor@localhost"];
+    assert_eq!(alerts(), told);
+    assert_eq!(eml_files(), 2);
+
+    original_out.store(1, Ordering::SeqCst);
+    let second = run_once(&config.load(), true).await.unwrap();
+    assert_eq!((second.new_articles, second.hits), (1, 0), "{second}");
+    let after = hits();
+    assert_eq!(after.len(), 1, "still one hit for the story: {after:#?}");
+    let hit = &after[0];
+    assert_eq!(hit["title"], ORIGINAL, "{hit:#}");
+    assert_eq!(hit["feed"], "Yard Gazette");
+    assert_eq!(hit["published_at"], "2023-09-05T06:10:00+00:00");
+    assert_eq!(hit["url"], server.url("/original"));
+    assert_eq!(
+        hit["sources"],
+        serde_json::json!([server.url("/original"), server.url("/edit")])
+    );
+    assert_eq!(
+        (&hit["article_id"], &hit["story_id"], &hit["matched"]),
+        (
+            &before[0]["article_id"],
+            &before[0]["story_id"],
+            &before[0]["matched"]
+        ),
+        "the hit is the one found in the edit"
+    );
+    assert_eq!(second.emails_queued, 0, "{second}");
+    assert_eq!(alerts(), told, "one alert per recipient");
+    assert_eq!(eml_files(), 2);
+}
+
+/// Issue 13's acceptance on the demo: the seed story, whose Mosel-Echo and Elbe-Bote copies
+/// were published after Rheinblick's original, is shown under the original's headline and
+/// link, with the original first among its sources.
+#[test]
+fn demo_shows_the_seed_story_under_its_earliest_published_copy() {
+    let dir = demo_copy();
+    let config = dir.path().join("demo.toml");
+    newshound(&config, &["run", "--once"]);
+    let hits: Vec<serde_json::Value> = newshound(&config, &["hits", "--json"])
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let seed: Vec<&serde_json::Value> = hits
+        .iter()
+        .filter(|h| h["sources"].as_array().unwrap().len() == 3)
+        .collect();
+    assert_eq!(seed.len(), 2, "one hit per topic: {hits:#?}");
+    for hit in seed {
+        // The aggregator may bring the original first, with its own "Rheinblick: " prefix.
+        let title = hit["title"].as_str().unwrap();
+        assert!(
+            title.ends_with("Kim Jong-un und Putin treffen sich zu Waffengesprächen"),
+            "{hit:#}"
+        );
+        assert!(hit["url"].as_str().unwrap().ends_with("/kim-putin.html"));
+        assert!(
+            hit["sources"][0]
+                .as_str()
+                .unwrap()
+                .ends_with("/kim-putin.html")
+        );
+        assert_eq!(hit["language"], "de");
+    }
+}
