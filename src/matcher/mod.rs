@@ -1,11 +1,12 @@
 //! Matches articles against watch topics. Pure: plain text in, decisions and explanations out.
 //!
 //! # Layout
-//! - [`words`] says where words begin and end ([`split_words`]), for queries and articles alike,
-//!   and holds the query lexer built on that rule.
+//! Each module uses only modules listed before it.
+//! - [`words`] says where words begin and end ([`split_words`]), for queries and articles alike.
 //! - [`query`] parses the topic query language (terms, phrases, `prefix*`, `AND`/`OR`/`NOT`,
 //!   `NEAR/n`, `title:`/`body:` scopes, the `terms = [...]` short form) into a [`Query`] tree,
-//!   with errors that give the byte offset and what was expected.
+//!   with errors that give the byte offset and what was expected; its lexer cuts words by
+//!   [`words`]' rule.
 //! - [`text`] normalises words: case and diacritic folding, Snowball stemming in the article's
 //!   [`Language`], and tokenising an article field once into [`Token`]s.
 //! - [`eval`] evaluates a [`Query`] against a tokenised [`Article`], with compound-word parts in

@@ -1,5 +1,6 @@
 //! Unit tests of the query parser: canonical forms, precedence, error offsets, properties.
 
+use super::parser::term;
 use super::*;
 use proptest::prelude::*;
 
