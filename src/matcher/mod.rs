@@ -27,6 +27,9 @@ pub mod text;
 pub mod topics;
 pub mod words;
 
+#[cfg(test)]
+mod rule_tables;
+
 pub use eval::{Article, Evaluation, Hit, Section, TermMatcher, evaluate};
 pub use explain::why_not;
 pub use hits::{match_article, topic_hit};
