@@ -14,7 +14,8 @@
 //! - [`topics`] compiles every topic once (on start and on reload) into a [`TopicSet`]: an
 //!   index from the topics' required words to the topics, built per article language on first
 //!   use, so an article's distinct words are looked up once and only candidate topics are
-//!   evaluated. Matching costs about the same for 10 or 10,000 topics.
+//!   evaluated: the cost follows the article, not the number of topics (`benches/matching.rs`
+//!   measures it).
 //! - [`hits`] turns a topic's evaluation into a score, the matched words and a snippet, and
 //!   [`match_article`] is the match stage: language, tokenising, every topic.
 //! - [`explain`] says which part of a query failed, for `newshound explain`.

@@ -128,8 +128,7 @@ pub struct Token {
 
 /// Splits `text` into words and normalises each, in `language`. Done once per article field.
 pub fn tokenize(text: &str, language: Language) -> Vec<Token> {
-    // Articles repeat their words (a third to a half of the tokens): normalise and stem each
-    // distinct word once.
+    // Articles repeat their words: normalise and stem each distinct word once.
     let mut seen: HashMap<&str, (Form, Vec<Form>)> = HashMap::new();
     split_words(text)
         .enumerate()

@@ -1,6 +1,7 @@
 //! All watch topics compiled into one matcher, built once on start and on reload, so that each
-//! article is tokenised once and only the topics that can match it are evaluated: matching
-//! costs about as much with 10,000 topics as with 10 (see `benches/matching.rs`).
+//! article is tokenised once and only the topics that can match it are evaluated: the cost of
+//! matching follows the article's words, not the number of topics (`benches/matching.rs`
+//! compares a small and a large set).
 //!
 //! # The index
 //! Like Elasticsearch's percolator or Lucene's Monitor, the set indexes the queries rather than
