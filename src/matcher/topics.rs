@@ -11,8 +11,9 @@
 //!   least one matches some article word whenever the topic matches. A term requires itself;
 //!   a phrase its longest word; `OR` the union of its parts' keys; `AND` the keys of its
 //!   cheapest part (`NOT` parts excluded); `NEAR` those of its cheaper side; `NOT` nothing. A
-//!   topic without required keys (only possible for queries the parser refuses) is evaluated
-//!   for every article.
+//!   hyphenated word is an `OR` of its spellings: the term `Nord-Stream` requires one of
+//!   itself, the phrase `"Nord Stream"`'s keys and `Nordstream`. A topic without required keys
+//!   (only possible for queries the parser refuses) is evaluated for every article.
 //! - Stems depend on the article's language, so the keys are stemmed per language, on the
 //!   first article in that language, into hash tables (whole words by stem and folded form,
 //!   prefixes, compound heads and tails), cached for the set's lifetime (`index.rs`).

@@ -1,6 +1,10 @@
 //! Where words begin and end, for query text and article text alike: the query lexer and the
 //! article tokeniser both cut words by this rule, which is what lets a quoted phrase in a topic
 //! line up with the words of an article.
+//!
+//! It also says how else a hyphenated word is written (issue 13): `Nord-Stream` is the same name
+//! as `Nord Stream` and `Nordstream`, so a query word with a hyphen matches all three, and a
+//! phrase compares a hyphenated article word piece by piece ([`spellings`]).
 
 /// Splits text into words with their byte offsets: runs of letters and digits, keeping a hyphen
 /// or apostrophe that stands between two of them. Phrases in queries are split with this, and
@@ -33,6 +37,50 @@ pub(crate) fn is_joiner(c: char) -> bool {
     matches!(c, '-' | '\'' | '\u{2010}' | '\u{2011}' | '\u{2019}')
 }
 
+/// Hyphens (with U+2010 and the non-breaking U+2011): unlike an apostrophe's elision (`l'arme`
+/// is not `larme`), a hyphen may be left out or written as a space.
+pub(crate) fn is_hyphen(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}' | '\u{2011}')
+}
+
+/// The pieces between the hyphens of a word (`Nord-Stream's`: `Nord`, `Stream's`); `None` for a
+/// word without two pieces.
+pub(crate) fn hyphen_pieces(word: &str) -> Option<Vec<&str>> {
+    let pieces: Vec<&str> = word.split(is_hyphen).filter(|p| !p.is_empty()).collect();
+    (pieces.len() > 1).then_some(pieces)
+}
+
+/// The pieces written as one word, as a name is when its hyphen is dropped: `Nordstream`. Later
+/// pieces are lower-cased so that explanations show the joined word as it is usually spelled;
+/// matching folds case anyway.
+pub(crate) fn joined(pieces: &[&str]) -> String {
+    let mut word = String::new();
+    for (index, piece) in pieces.iter().enumerate() {
+        if index == 0 {
+            word.push_str(piece);
+        } else {
+            word.extend(piece.chars().flat_map(char::to_lowercase));
+        }
+    }
+    word
+}
+
+/// The ways a query word may stand in an article, each a run of consecutive *units* (article
+/// words, a hyphenated one counting as its pieces, see [`Token::pieces`]): a word without a
+/// hyphen only as itself; `Nord-Stream` as its pieces (`Nord Stream`, which also covers
+/// `Nord-Stream`) or joined (`Nordstream`).
+///
+/// [`Token::pieces`]: crate::matcher::Token::pieces
+pub(crate) fn spellings(word: &str) -> Vec<Vec<String>> {
+    match hyphen_pieces(word) {
+        None => vec![vec![word.to_owned()]],
+        Some(pieces) => vec![
+            pieces.iter().map(|piece| (*piece).to_owned()).collect(),
+            vec![joined(&pieces)],
+        ],
+    }
+}
+
 /// End of the word starting at `start`, which must be a word character.
 pub(crate) fn word_end(text: &str, start: usize) -> usize {
     let mut chars = text[start..].char_indices().peekable();
@@ -61,5 +109,21 @@ mod tests {
             words,
             ["Nord-Stream", "l'arme", "x", "y", "e\u{301}t\u{e9}"]
         );
+    }
+
+    /// Issue 13: a hyphenated word is also written apart or joined; an apostrophe is no hyphen,
+    /// and a word without a hyphen has one spelling.
+    #[test]
+    fn hyphenated_words_are_spelled_apart_or_joined() {
+        let cases: [(&str, &[&[&str]]); 5] = [
+            ("Nord-Stream", &[&["Nord", "Stream"], &["Nordstream"]]),
+            ("G\u{2011}7", &[&["G", "7"], &["G7"]]),
+            ("Nord-Stream's", &[&["Nord", "Stream's"], &["Nordstream's"]]),
+            ("l'arme", &[&["l'arme"]]),
+            ("Gipfel", &[&["Gipfel"]]),
+        ];
+        for (word, expected) in cases {
+            assert_eq!(spellings(word), expected, "{word}");
+        }
     }
 }

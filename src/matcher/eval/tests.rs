@@ -51,6 +51,12 @@ fn phrases_need_adjacent_words_in_order() {
     check(rule_tables::PHRASES);
 }
 
+/// Issue 13: a hyphenated word matches hyphenated, apart and joined, in terms and in phrases.
+#[test]
+fn hyphenated_words_match_apart_and_joined() {
+    check(rule_tables::HYPHENS);
+}
+
 /// NEAR/n holds when the sides are at most n words apart, in either order.
 #[test]
 fn near_counts_words_between_sides_either_way() {

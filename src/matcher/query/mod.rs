@@ -16,8 +16,9 @@
 //! - Operators are the upper-case keywords `AND`, `OR`, `NOT`, `NEAR`, `NEAR/n`; lower-case
 //!   `and`, `or`, `not`, `near` are ordinary words (`"AND"` in quotes is a word too).
 //! - A word is a run of Unicode letters and digits; a hyphen or apostrophe between two of them
-//!   stays inside the word (`Nord-Stream`, `l'arme`). Words are kept as written: case folding
-//!   and stemming happen later, in the matcher.
+//!   stays inside the word (`Nord-Stream`, `l'arme`). Words are kept as written: case folding,
+//!   stemming and a hyphenated word's other spellings (`Nord Stream`, `Nordstream`) are the
+//!   matcher's business.
 //! - `prefix*` matches every word starting with the prefix (at least 2 letters before `*`).
 //! - `"quoted phrase"` matches its words in order and adjacent; what is between the quotes is
 //!   split into words by [`split_words`](crate::matcher::split_words), exactly as article text is, so punctuation inside a

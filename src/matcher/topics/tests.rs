@@ -5,6 +5,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::matcher::eval::evaluate;
+use crate::matcher::explain::why_not;
 use crate::matcher::query::{Field, parse_query};
 use crate::matcher::rule_tables;
 
@@ -89,6 +90,12 @@ fn index_matches_compound_heads_and_tails() {
 #[test]
 fn index_matches_prefixes() {
     check(rule_tables::PREFIXES);
+}
+
+/// Issue 13: the index finds hyphenated words in every spelling, as the evaluator does.
+#[test]
+fn index_matches_hyphenated_words_apart_and_joined() {
+    check(rule_tables::HYPHENS);
 }
 
 /// Phrases, NEAR, NOT and field scopes: the candidates found by one word are evaluated fully.
@@ -188,8 +195,15 @@ fn topic_set_is_send_and_sync() {
 // Properties
 
 /// Article words (a few in pairs, for phrases): inflections, compounds (some sharing only a middle with query words),
-/// hyphenated and elided words, and spellings with and without diacritics.
-const ARTICLE_WORDS: [&str; 40] = [
+/// hyphenated and elided words (and, for issue 13, a hyphenated name apart and joined), and
+/// spellings with and without diacritics.
+const ARTICLE_WORDS: [&str; 46] = [
+    "Nord-Stream",
+    "Nord Stream",
+    "Nordstream",
+    "Nord-Stream-Pipeline",
+    "Nordstreamleitung",
+    "Putin's",
     "Teillösung",
     "Café",
     "Teilkauf",
@@ -232,8 +246,13 @@ const ARTICLE_WORDS: [&str; 40] = [
     "x",
 ];
 
-/// Query words: most article words, their parts, and a few never in articles.
-const QUERY_WORDS: [&str; 27] = [
+/// Query words: most article words, their parts, a hyphenated name (issue 13), and a few never
+/// in articles.
+const QUERY_WORDS: [&str; 31] = [
+    "Nord-Stream",
+    "Nord",
+    "Stream",
+    "Pipeline",
     "Lösung",
     "Cafe",
     "Geschichte",
@@ -282,6 +301,8 @@ fn leaf() -> impl Strategy<Value = Query> {
         prop::collection::vec(word, 1..3),
         Just(vec!["meets", "with"]),
         Just(vec!["Waffe", "Verkauf"]),
+        Just(vec!["Nord", "Stream"]),
+        Just(vec!["Nord-Stream", "Pipeline"]),
     ];
     let phrase = (words, field).prop_map(|(words, field)| Query::Phrase {
         words: words.into_iter().map(str::to_owned).collect(),
@@ -348,6 +369,76 @@ proptest! {
                     every_topic(&set, &article, declared)
                 );
             }
+        }
+    }
+}
+
+/// Query text over a hyphenated name, its pieces and its joined form, in terms, phrases,
+/// prefixes and scopes, with operators.
+fn hyphen_query_text() -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        6 => "Nord-Stream|Nord|Stream|Nordstream|e-mail|email|G-7|Putin's|Wagner-Gruppe|Gruppe|Nord-St\\*",
+        2 => "\"(Nord-Stream|Nord Stream|Nord Stream pipeline|Nord-Stream-Pipeline|G 7)\"",
+        2 => "AND|OR",
+        1 => Just("NOT".to_owned()),
+        1 => "NEAR(/[1-3])?",
+        1 => "(title|body):(Nord-Stream|G-7|\"Nord Stream\")",
+        2 => "\\(|\\)",
+    ];
+    prop::collection::vec(token, 1..8).prop_map(|tokens| tokens.join(" "))
+}
+
+/// Article text over the same words, written with hyphens, apart and joined.
+fn hyphen_text() -> impl Strategy<Value = String> {
+    let word = prop::sample::select(vec![
+        "Nord-Stream",
+        "Nord",
+        "Stream",
+        "Nordstream",
+        "Nord\u{2011}Stream-2",
+        "pipeline",
+        "Nordstreamleitung",
+        "e-mail",
+        "email",
+        "G-7",
+        "G7",
+        "Putin's",
+        "Wagner-Gruppe",
+        "x",
+    ]);
+    prop::collection::vec(word, 0..10).prop_map(|words| words.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Issue 13, the checks of the fuzz target `query_match` (`fuzz/fuzz_targets/checks.rs`) on
+    /// hyphenated words: each parsed query prints to a form that parses back to it, the index
+    /// matches exactly what evaluating every topic matches, and `why_not` is empty exactly on a
+    /// match.
+    #[test]
+    fn hyphenated_queries_round_trip_and_index_evaluator_and_explanations_agree(
+        queries in prop::collection::vec(hyphen_query_text(), 1..6),
+        title in hyphen_text(),
+        body in hyphen_text(),
+        code in prop::sample::select(vec!["en", "de", "xx"]),
+    ) {
+        let mut topics = Vec::new();
+        for (index, text) in queries.iter().enumerate() {
+            let Ok(query) = parse_query(text) else {
+                continue;
+            };
+            prop_assert_eq!(parse_query(&query.to_string()), Ok(query.clone()), "{}", query);
+            topics.push(Topic { name: format!("topic {index}"), query, languages: Vec::new() });
+        }
+        let set = TopicSet::new(topics);
+        let language = Language::from_code(code);
+        let article = Article::new(&title, &body, language);
+        let found = set.matching(&article, language.code());
+        prop_assert_eq!(&found, &every_topic(&set, &article, language.code()));
+        for (index, topic) in set.topics().iter().enumerate() {
+            let matched = found.iter().any(|(topic, _)| *topic == index);
+            prop_assert_eq!(why_not(&topic.query, &article).is_none(), matched, "{}", topic.query);
         }
     }
 }
