@@ -384,9 +384,7 @@ pub(super) type Spellings<U> = Vec<Vec<U>>;
 /// Occurrences of the phrase `words` in `article`: runs of units, each stem-equal to the unit of
 /// the phrase word's spelling in its place.
 fn phrase_spans(words: &[String], field: Field, article: &Article) -> Vec<Span> {
-    let phrase = map_units(&spelled_phrase(words), |unit| {
-        Form::of(unit, article.language)
-    });
+    let phrase = spelled_phrase(words, |unit| Form::of(unit, article.language));
     let mut spans = Vec::new();
     for &section in sections(field) {
         let units: Vec<(u32, &Form)> = units(article.tokens(section)).collect();
@@ -402,9 +400,15 @@ fn phrase_spans(words: &[String], field: Field, article: &Article) -> Vec<Span> 
     merged(spans)
 }
 
-/// Each word of a phrase as its spellings (see [`spellings`]).
-pub(super) fn spelled_phrase(words: &[String]) -> Vec<Spellings<String>> {
-    words.iter().map(|word| spellings(word)).collect()
+/// Each word of a phrase as its spellings (see [`spellings`]), each unit made a `U` by `unit`.
+pub(super) fn spelled_phrase<U>(
+    words: &[String],
+    mut unit: impl FnMut(&str) -> U,
+) -> Vec<Spellings<U>> {
+    words
+        .iter()
+        .map(|word| spellings(word, &mut unit))
+        .collect()
 }
 
 /// The same phrase spellings with each unit made a `V` by `f`.
@@ -449,11 +453,13 @@ pub(super) fn align<U>(
             .enumerate()
             .all(|(offset, unit)| fits(unit, at + offset))
     };
+    // Where the phrase so far can end, after each word: one place per spelling that fits.
+    let (mut ends, mut next) = (Vec::new(), Vec::new());
     for start in starts {
-        // Where the phrase so far can end, after each word: one place per spelling that fits.
-        let mut ends = vec![start];
+        ends.clear();
+        ends.push(start);
         for spellings in phrase {
-            let mut next = Vec::new();
+            next.clear();
             for &at in &ends {
                 for units in spellings {
                     if spelled_at(units, at) {
@@ -463,9 +469,9 @@ pub(super) fn align<U>(
             }
             next.sort_unstable();
             next.dedup();
-            ends = next;
+            std::mem::swap(&mut ends, &mut next);
         }
-        found.extend(ends.into_iter().map(|end| (start, end)));
+        found.extend(ends.iter().map(|&end| (start, end)));
     }
     found
 }

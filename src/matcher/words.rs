@@ -46,6 +46,9 @@ pub(crate) fn is_hyphen(c: char) -> bool {
 /// The pieces between the hyphens of a word (`Nord-Stream's`: `Nord`, `Stream's`); `None` for a
 /// word without two pieces.
 pub(crate) fn hyphen_pieces(word: &str) -> Option<Vec<&str>> {
+    if !word.contains(is_hyphen) {
+        return None;
+    }
     let pieces: Vec<&str> = word.split(is_hyphen).filter(|p| !p.is_empty()).collect();
     (pieces.len() > 1).then_some(pieces)
 }
@@ -66,17 +69,17 @@ pub(crate) fn joined(pieces: &[&str]) -> String {
 }
 
 /// The ways a query word may stand in an article, each a run of consecutive *units* (article
-/// words, a hyphenated one counting as its pieces, see [`Token::pieces`]): a word without a
-/// hyphen only as itself; `Nord-Stream` as its pieces (`Nord Stream`, which also covers
-/// `Nord-Stream`) or joined (`Nordstream`).
+/// words, a hyphenated one counting as its pieces, see [`Token::pieces`]) made a `U` by `unit`:
+/// a word without a hyphen only as itself; `Nord-Stream` as its pieces (`Nord Stream`, which
+/// also covers `Nord-Stream`) or joined (`Nordstream`).
 ///
 /// [`Token::pieces`]: crate::matcher::Token::pieces
-pub(crate) fn spellings(word: &str) -> Vec<Vec<String>> {
+pub(crate) fn spellings<U>(word: &str, mut unit: impl FnMut(&str) -> U) -> Vec<Vec<U>> {
     match hyphen_pieces(word) {
-        None => vec![vec![word.to_owned()]],
+        None => vec![vec![unit(word)]],
         Some(pieces) => vec![
-            pieces.iter().map(|piece| (*piece).to_owned()).collect(),
-            vec![joined(&pieces)],
+            pieces.iter().map(|piece| unit(piece)).collect(),
+            vec![unit(&joined(&pieces))],
         ],
     }
 }
@@ -123,7 +126,7 @@ mod tests {
             ("Gipfel", &[&["Gipfel"]]),
         ];
         for (word, expected) in cases {
-            assert_eq!(spellings(word), expected, "{word}");
+            assert_eq!(spellings(word, str::to_owned), expected, "{word}");
         }
     }
 }

@@ -315,9 +315,7 @@ impl Leaves for Lookup<'_> {
     }
 
     fn phrase(&self, words: &[String], field: Field) -> Vec<Span> {
-        let keys = map_units(&spelled_phrase(words), |unit| {
-            self.plan.id(unit, Kind::Whole)
-        });
+        let keys = spelled_phrase(words, |unit| self.plan.id(unit, Kind::Whole));
         if keys.iter().flatten().flatten().any(Option::is_none) {
             // Not a phrase of the plan's topics: ask the article.
             return self.article.phrase(words, field);

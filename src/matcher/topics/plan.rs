@@ -174,15 +174,11 @@ impl Plan {
     /// A phrase word needs every unit of one of its spellings (see [`spellings`]): `Nord-Stream`
     /// the keys `Nord` and `Stream`, or `Nordstream`.
     fn phrase_word_need(&mut self, word: &str) -> Need {
-        let spellings: Vec<Need> = spellings(word)
-            .iter()
-            .map(|units| {
-                let keys = units
-                    .iter()
-                    .map(|unit| Need::Key(self.intern(unit, Kind::Whole)));
-                one_or(keys.collect(), Need::All)
-            })
-            .collect();
+        let spellings: Vec<Need> =
+            spellings(word, |unit| Need::Key(self.intern(unit, Kind::Whole)))
+                .into_iter()
+                .map(|keys| one_or(keys, Need::All))
+                .collect();
         one_or(spellings, Need::Any)
     }
 
