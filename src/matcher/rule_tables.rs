@@ -1,7 +1,9 @@
 //! The rules of word matching as tables, one row per rule: the evaluator's tests
 //! (`eval/tests.rs`) check each row with [`evaluate`](super::evaluate), and the topic index's
 //! tests (`topics/tests.rs`) check the same rows through a [`TopicSet`](super::TopicSet), so a
-//! rule added here holds for both.
+//! rule added here holds for both. Their property tests generate queries with [`query_text`].
+
+use proptest::prelude::*;
 
 /// (article language, query, article body, whether the query matches).
 pub(super) type Rule = (&'static str, &'static str, &'static str, bool);
@@ -210,3 +212,25 @@ pub(super) const HYPHENS: &[Rule] = &[
     ("en", "title:Nord-Stream", "Nord Stream", false),
     ("en", "body:Nord-Stream", "Nordstream", true),
 ];
+
+/// Query-like text for property tests: operands from the regexes `words`, `phrases` and
+/// `scoped` (with their `title:` or `body:`), `NEAR`s from `near`, joined by the other operators
+/// and parentheses; fewer than `tokens` tokens.
+pub(super) fn query_text(
+    words: &'static str,
+    phrases: &'static str,
+    scoped: &'static str,
+    near: &'static str,
+    tokens: usize,
+) -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        6 => words,
+        1 => phrases,
+        2 => "AND|OR",
+        1 => "NOT",
+        1 => near,
+        1 => scoped,
+        2 => "\\(|\\)",
+    ];
+    prop::collection::vec(token, 1..tokens).prop_map(|tokens| tokens.join(" "))
+}

@@ -171,16 +171,13 @@ fn text_with_accents() -> impl Strategy<Value = String> {
 
 /// Query-like text over the same vocabulary, with operators and scopes.
 fn query_text() -> impl Strategy<Value = String> {
-    let token = prop_oneof![
-        6 => "Geschäft|Verkauf|election|Fussball|Waffe|arms|deal|Ñandú|Gipfel|Treffen|ge\\*|wa\\*",
-        1 => Just("\"arms deal\"".to_string()),
-        2 => "AND|OR",
-        1 => Just("NOT".to_string()),
-        1 => "NEAR(/[0-9]{1,2})?",
-        1 => "(title|body):(arms|deal)",
-        2 => "\\(|\\)",
-    ];
-    prop::collection::vec(token, 1..10).prop_map(|tokens| tokens.join(" "))
+    rule_tables::query_text(
+        "Geschäft|Verkauf|election|Fussball|Waffe|arms|deal|Ñandú|Gipfel|Treffen|ge\\*|wa\\*",
+        "\"arms deal\"",
+        "(title|body):(arms|deal)",
+        "NEAR(/[0-9]{1,2})?",
+        10,
+    )
 }
 
 fn language() -> impl Strategy<Value = Language> {

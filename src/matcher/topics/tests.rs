@@ -376,16 +376,13 @@ proptest! {
 /// Query text over a hyphenated name, its pieces and its joined form, in terms, phrases,
 /// prefixes and scopes, with operators.
 fn hyphen_query_text() -> impl Strategy<Value = String> {
-    let token = prop_oneof![
-        6 => "Nord-Stream|Nord|Stream|Nordstream|e-mail|email|G-7|Putin's|Wagner-Gruppe|Gruppe|Nord-St\\*",
-        2 => "\"(Nord-Stream|Nord Stream|Nord Stream pipeline|Nord-Stream-Pipeline|G 7)\"",
-        2 => "AND|OR",
-        1 => Just("NOT".to_owned()),
-        1 => "NEAR(/[1-3])?",
-        1 => "(title|body):(Nord-Stream|G-7|\"Nord Stream\")",
-        2 => "\\(|\\)",
-    ];
-    prop::collection::vec(token, 1..8).prop_map(|tokens| tokens.join(" "))
+    rule_tables::query_text(
+        "Nord-Stream|Nord|Stream|Nordstream|e-mail|email|G-7|Putin's|Wagner-Gruppe|Gruppe|Nord-St\\*",
+        "\"(Nord-Stream|Nord Stream|Nord Stream pipeline|Nord-Stream-Pipeline|G 7)\"",
+        "(title|body):(Nord-Stream|G-7|\"Nord Stream\")",
+        "NEAR(/[1-3])?",
+        8,
+    )
 }
 
 /// Article text over the same words, written with hyphens, apart and joined.
