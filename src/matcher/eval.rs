@@ -4,10 +4,10 @@
 //! compound word. The result says whether the query matched and which words made it match.
 //!
 //! Hyphens (issue 13): a hyphenated term also matches written apart or joined
-//! ([`other_spellings`]: `Nord-Stream` is also `"Nord Stream"` and `Nordstream`), and a phrase
+//! (`other_spellings`: `Nord-Stream` is also `"Nord Stream"` and `Nordstream`), and a phrase
 //! compares article words by their *units*, a hyphenated word counting as its pieces
 //! ([`Token::units`]), so `"Nord Stream"` matches `Nord-Stream`; a hyphenated phrase word may
-//! also be one joined word ([`spellings`]).
+//! also be one joined word (`words::spellings`).
 //!
 //! [`evaluate`] walks one query's tree over the article's tokens. The topic index
 //! ([`TopicSet`](super::TopicSet)) runs the same tree walk (`eval`) over its own per-article

@@ -4,7 +4,7 @@
 //!
 //! It also says how else a hyphenated word is written (issue 13): `Nord-Stream` is the same name
 //! as `Nord Stream` and `Nordstream`, so a query word with a hyphen matches all three, and a
-//! phrase compares a hyphenated article word piece by piece ([`spellings`]).
+//! phrase compares a hyphenated article word piece by piece (`spellings`).
 
 /// Splits text into words with their byte offsets: runs of letters and digits, keeping a hyphen
 /// or apostrophe that stands between two of them. Phrases in queries are split with this, and
