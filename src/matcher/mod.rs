@@ -10,7 +10,8 @@
 //! - [`text`] normalises words: case and diacritic folding, Snowball stemming in the article's
 //!   [`Language`], and tokenising an article field once into [`Token`]s.
 //! - [`eval`] evaluates a [`Query`] against a tokenised [`Article`], with compound-word parts in
-//!   German, Dutch and the Nordic languages, and reports the matched words.
+//!   German, Dutch and the Nordic languages and hyphenated words however the hyphen is written,
+//!   and reports the matched words.
 //! - [`topics`] compiles every topic once (on start and on reload) into a [`TopicSet`]: an
 //!   index from the topics' required words to the topics, built per article language on first
 //!   use, so an article's distinct words are looked up once and only candidate topics are

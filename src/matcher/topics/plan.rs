@@ -12,8 +12,8 @@ use crate::matcher::words::spellings;
 /// inside a phrase is two keys, because a phrase word matches fewer article words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
-    /// A phrase word, or a piece of a hyphenated one: stem- or fold-equal to an article word,
-    /// or to a piece of a hyphenated one (a *unit*, see `Token::units`).
+    /// A phrase word or a piece of a hyphenated one: stem- or fold-equal to an article *unit*
+    /// (a word, or a piece of a hyphenated one; see `Token::units`).
     Whole,
     /// A term: like a phrase word, or a part of a hyphenated word, or the first or last part
     /// of a compound in compounding languages.
@@ -156,7 +156,7 @@ impl Plan {
                     return written;
                 }
                 let others = others.iter().map(|other| self.need(other));
-                Need::Any(std::iter::once(written).chain(others).collect::<Vec<_>>())
+                Need::Any(std::iter::once(written).chain(others).collect())
             }
             Query::Phrase { words, .. } => Need::All(
                 words
