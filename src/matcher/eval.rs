@@ -3,6 +3,12 @@
 //! the folded word; in compounding languages a term also matches the first or last part of a
 //! compound word. The result says whether the query matched and which words made it match.
 //!
+//! Hyphens (issue 13): a hyphenated term also matches written apart or joined
+//! (`other_spellings`: `Nord-Stream` is also `"Nord Stream"` and `Nordstream`), and a phrase
+//! compares article words by their *units*, a hyphenated word counting as its pieces
+//! ([`Token::units`]), so `"Nord Stream"` matches `Nord-Stream`; a hyphenated phrase word may
+//! also be one joined word (`words::spellings`).
+//!
 //! [`evaluate`] walks one query's tree over the article's tokens. The topic index
 //! ([`TopicSet`](super::TopicSet)) runs the same tree walk (`eval`) over its own per-article
 //! lookups (`Leaves`), which find the same words without scanning the tokens, and only for
@@ -10,6 +16,7 @@
 
 use super::query::{Field, Query};
 use super::text::{Form, Language, Token, tokenize};
+use super::words::{hyphen_pieces, joined, spellings};
 
 /// Shortest first or last part of a compound that a term may match on its own, in letters:
 /// `Gipfel` matches `Gipfeltreffen`, but a 3-letter word does not match inside longer words.
@@ -292,7 +299,7 @@ pub(super) fn eval<L: Leaves>(query: &Query, leaves: &L) -> Option<Vec<Span>> {
             word,
             prefix,
             field,
-        } => leaves.term(word, *prefix, *field),
+        } => term_in_any_spelling(leaves, word, *prefix, *field),
         Query::Phrase { words, field } => leaves.phrase(words, *field),
         Query::And(parts) => {
             let mut spans = Vec::new();
@@ -320,6 +327,45 @@ pub(super) fn eval<L: Leaves>(query: &Query, leaves: &L) -> Option<Vec<Span>> {
     (!spans.is_empty()).then_some(spans)
 }
 
+/// The other ways a hyphenated term is written, as queries of their own: `Nord-Stream` also as
+/// the phrase `"Nord Stream"` and as the word `Nordstream`. Empty for words without a hyphen and
+/// for `prefix*` (a prefix is not split). The topic index plans these alternatives too, and
+/// `why_not` names them.
+pub(super) fn other_spellings(word: &str, prefix: bool, field: Field) -> Vec<Query> {
+    let Some(pieces) = hyphen_pieces(word).filter(|_| !prefix) else {
+        return Vec::new();
+    };
+    vec![
+        Query::Phrase {
+            words: pieces.iter().map(|piece| (*piece).to_owned()).collect(),
+            field,
+        },
+        Query::Term {
+            word: joined(&pieces),
+            prefix: false,
+            field,
+        },
+    ]
+}
+
+/// Where a term matches as written and, for a hyphenated term, in its [`other_spellings`].
+fn term_in_any_spelling<L: Leaves>(
+    leaves: &L,
+    word: &str,
+    prefix: bool,
+    field: Field,
+) -> Vec<Span> {
+    let others = other_spellings(word, prefix, field);
+    let mut spans = leaves.term(word, prefix, field);
+    if others.is_empty() {
+        return spans;
+    }
+    for other in &others {
+        spans.extend(eval(other, leaves).unwrap_or_default());
+    }
+    merged(spans)
+}
+
 fn term_spans(matcher: &TermMatcher, field: Field, article: &Article) -> Vec<Span> {
     let mut spans = Vec::new();
     for &section in sections(field) {
@@ -332,42 +378,122 @@ fn term_spans(matcher: &TermMatcher, field: Field, article: &Article) -> Vec<Spa
     spans
 }
 
-/// Runs of consecutive words, each stem-equal to the phrase word in its place.
+/// The ways one phrase word may stand in the text, each a run of units `U` (see [`spellings`]).
+pub(super) type Spellings<U> = Vec<Vec<U>>;
+
+/// Occurrences of the phrase `words` in `article`: runs of units, each stem-equal to the unit of
+/// the phrase word's spelling in its place.
 fn phrase_spans(words: &[String], field: Field, article: &Article) -> Vec<Span> {
-    let forms: Vec<Form> = words
-        .iter()
-        .map(|word| Form::of(word, article.language))
-        .collect();
+    let phrase = spelled_phrase(words, |unit| Form::of(unit, article.language));
     let mut spans = Vec::new();
-    if forms.is_empty() {
-        return spans;
-    }
     for &section in sections(field) {
-        let tokens = article.tokens(section);
-        for window in tokens.windows(forms.len()) {
-            let fits = window
-                .iter()
-                .zip(&forms)
-                .all(|(token, form)| same_word(form, &token.form));
-            if fits {
-                let start = window[0].position;
-                let end = window[window.len() - 1].position;
-                spans.push(Span {
-                    section,
-                    start,
-                    end,
-                    positions: window.iter().map(|token| token.position).collect(),
-                });
-            }
-        }
+        let units: Vec<(u32, &Form)> = units(article.tokens(section)).collect();
+        let positions: Vec<u32> = units.iter().map(|&(position, _)| position).collect();
+        let fits =
+            |form: &Form, at: usize| units.get(at).is_some_and(|(_, unit)| same_word(form, unit));
+        spans.extend(unit_spans(
+            section,
+            &positions,
+            align(&phrase, 0..units.len(), fits),
+        ));
     }
-    spans
+    merged(spans)
+}
+
+/// Each word of a phrase as its spellings (see [`spellings`]), each unit made a `U` by `unit`.
+pub(super) fn spelled_phrase<U>(
+    words: &[String],
+    mut unit: impl FnMut(&str) -> U,
+) -> Vec<Spellings<U>> {
+    words
+        .iter()
+        .map(|word| spellings(word, &mut unit))
+        .collect()
+}
+
+/// The same phrase spellings with each unit made a `V` by `f`.
+pub(super) fn map_units<U, V>(
+    phrase: &[Spellings<U>],
+    mut f: impl FnMut(&U) -> V,
+) -> Vec<Spellings<V>> {
+    phrase
+        .iter()
+        .map(|spellings| {
+            spellings
+                .iter()
+                .map(|units| units.iter().map(&mut f).collect())
+                .collect()
+        })
+        .collect()
+}
+
+/// The units of a field's tokens in order, each with its token's position (see [`Token::units`]).
+pub(super) fn units(tokens: &[Token]) -> impl Iterator<Item = (u32, &Form)> {
+    tokens
+        .iter()
+        .flat_map(|token| token.units().iter().map(|unit| (token.position, unit)))
+}
+
+/// Where `phrase` (each word's spellings) occurs in a field's units: (first unit, end unit) of
+/// each occurrence, trying the first units `starts` (ascending). `fits(unit, at)` says whether
+/// the field's unit number `at` is the phrase's `unit`; the evaluator compares forms, the topic
+/// index looks up where its keys matched.
+pub(super) fn align<U>(
+    phrase: &[Spellings<U>],
+    starts: impl IntoIterator<Item = usize>,
+    fits: impl Fn(&U, usize) -> bool,
+) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    if phrase.is_empty() {
+        return found;
+    }
+    let spelled_at = |units: &[U], at: usize| {
+        units
+            .iter()
+            .enumerate()
+            .all(|(offset, unit)| fits(unit, at + offset))
+    };
+    // Where the phrase so far can end, after each word: one place per spelling that fits.
+    let (mut ends, mut next) = (Vec::new(), Vec::new());
+    for start in starts {
+        ends.clear();
+        ends.push(start);
+        for spellings in phrase {
+            next.clear();
+            for &at in &ends {
+                for units in spellings {
+                    if spelled_at(units, at) {
+                        next.push(at + units.len());
+                    }
+                }
+            }
+            next.sort_unstable();
+            next.dedup();
+            std::mem::swap(&mut ends, &mut next);
+        }
+        found.extend(ends.iter().map(|&end| (start, end)));
+    }
+    found
+}
+
+/// The spans of unit runs (first unit, end unit) in `section`, whose units have the token
+/// positions `positions`.
+pub(super) fn unit_spans(
+    section: Section,
+    positions: &[u32],
+    runs: Vec<(usize, usize)>,
+) -> impl Iterator<Item = Span> {
+    runs.into_iter().filter_map(move |(start, end)| {
+        let mut covered = positions.get(start..end)?.to_vec();
+        covered.dedup();
+        (!covered.is_empty()).then(|| Span::run(section, covered))
+    })
 }
 
 /// Every pair of a left and a right match in the same field at most `distance` words apart,
 /// each pair as one span; pairs covering the same words are merged.
 fn near_spans(left: &[Span], right: &[Span], distance: u32) -> Vec<Span> {
-    let mut spans: Vec<Span> = left
+    let spans: Vec<Span> = left
         .iter()
         .flat_map(|l| {
             right
@@ -376,6 +502,11 @@ fn near_spans(left: &[Span], right: &[Span], distance: u32) -> Vec<Span> {
                 .map(move |r| l.join(r))
         })
         .collect();
+    merged(spans)
+}
+
+/// `spans` in field then position order, spans covering the same words merged into one.
+pub(super) fn merged(mut spans: Vec<Span>) -> Vec<Span> {
     spans.sort_unstable_by_key(|span| (span.section, span.start, span.end));
     let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
     for mut span in spans {

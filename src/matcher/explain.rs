@@ -2,7 +2,7 @@
 //! watchlists by seeing that "`transfer` is not in the text" or that two words occur but "never
 //! within 20 words".
 
-use super::eval::{Article, eval, evaluate};
+use super::eval::{Article, eval, evaluate, other_spellings};
 use super::query::Query;
 
 /// Why `query` does not match `article`, in one sentence; `None` when it matches.
@@ -15,7 +15,10 @@ pub fn why_not(query: &Query, article: &Article) -> Option<String> {
 /// The explanation for a part known not to match.
 fn failure(query: &Query, article: &Article) -> String {
     match query {
-        Query::Term { .. } => format!("no word matches `{query}`"),
+        Query::Term { .. } => match spelled(query).as_slice() {
+            [_] => format!("no word matches `{query}`"),
+            spellings => format!("none of {} occurs", listed(spellings)),
+        },
         Query::Phrase { .. } => format!("the phrase `{query}` does not occur"),
         Query::And(parts) => parts
             .iter()
@@ -25,8 +28,8 @@ fn failure(query: &Query, article: &Article) -> String {
                 |part| failure(part, article),
             ),
         Query::Or(parts) if parts.iter().all(is_word_or_phrase) => {
-            let listed: Vec<String> = parts.iter().map(|p| format!("`{p}`")).collect();
-            format!("none of {} occurs", listed.join(", "))
+            let spelled: Vec<Query> = parts.iter().flat_map(spelled).collect();
+            format!("none of {} occurs", listed(&spelled))
         }
         Query::Or(parts) => {
             let reasons: Vec<String> = parts.iter().map(|p| failure(p, article)).collect();
@@ -58,6 +61,27 @@ fn failure(query: &Query, article: &Article) -> String {
             ),
         },
     }
+}
+
+/// A query and, for a hyphenated term, its other spellings (`Nord-Stream`, `"Nord Stream"`,
+/// `Nordstream`): what the user's word was looked for as.
+fn spelled(query: &Query) -> Vec<Query> {
+    let mut spelled = vec![query.clone()];
+    if let Query::Term {
+        word,
+        prefix,
+        field,
+    } = query
+    {
+        spelled.extend(other_spellings(word, *prefix, *field));
+    }
+    spelled
+}
+
+/// `` `a`, `b`, `c` ``.
+fn listed(queries: &[Query]) -> String {
+    let quoted: Vec<String> = queries.iter().map(|query| format!("`{query}`")).collect();
+    quoted.join(", ")
 }
 
 fn is_word_or_phrase(query: &Query) -> bool {
@@ -136,6 +160,29 @@ mod tests {
     fn not_names_what_excluded_the_article() {
         let why = explain("arms AND NOT football", "", "arms and Football").unwrap();
         assert_eq!(why, "excluded by `NOT football`: found \"Football\"");
+    }
+
+    /// Issue 13: a missing hyphenated word is named in every spelling it was looked for in,
+    /// alone and among alternatives, with its scope.
+    #[test]
+    fn missing_hyphenated_word_names_its_spellings() {
+        let why = explain("Nord-Stream", "", "the Nord pipeline").unwrap();
+        assert_eq!(
+            why,
+            "none of `Nord-Stream`, `\"Nord Stream\"`, `Nordstream` occurs"
+        );
+        let why = explain("title:Nord-Stream OR gas", "", "Nord Stream").unwrap();
+        assert_eq!(
+            why,
+            "none of `title:Nord-Stream`, `title:\"Nord Stream\"`, `title:Nordstream`, `gas` \
+             occurs"
+        );
+        let why = explain("pipeline AND NOT Nord-Stream", "", "Nord Stream pipeline").unwrap();
+        assert_eq!(
+            why,
+            "excluded by `NOT Nord-Stream`: found \"Nord\", \"Stream\""
+        );
+        assert_eq!(explain("Nord-Stream", "", "Nordstream"), None);
     }
 
     /// A missing phrase is named as a phrase.

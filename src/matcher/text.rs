@@ -11,7 +11,7 @@ use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use super::words::{is_joiner, split_words};
+use super::words::{hyphen_pieces, is_joiner, split_words};
 
 /// An article's language as far as matching cares: which Snowball stemmer to use, and whether
 /// long words are compounds whose first or last part can match a term on its own.
@@ -124,19 +124,62 @@ pub struct Token {
     /// Forms of the parts of a hyphenated or elided word (`Wagner-Gruppe`, `l'arme`), so that
     /// `Gruppe` and `arme` match them; empty for plain words.
     pub parts: Vec<Form>,
+    /// Forms of the pieces between the hyphens of a hyphenated word (`Nord-Stream's`: `Nord`,
+    /// `Stream's`), which a phrase compares one by one, so that `"Nord Stream"` matches
+    /// `Nord-Stream` (issue 13); empty for words without a hyphen. Unlike `parts`, an
+    /// apostrophe does not cut: `"Putin visit"` still matches `Putin's visit` by its stem.
+    pub pieces: Vec<Form>,
+}
+
+impl Token {
+    /// What a phrase compares, in order: the pieces of a hyphenated word, else the whole word.
+    pub fn units(&self) -> &[Form] {
+        if self.pieces.is_empty() {
+            std::slice::from_ref(&self.form)
+        } else {
+            &self.pieces
+        }
+    }
+}
+
+/// The forms of one distinct word of a text, computed once however often it occurs.
+#[derive(Clone)]
+struct Normalised {
+    form: Form,
+    parts: Vec<Form>,
+    pieces: Vec<Form>,
+}
+
+impl Normalised {
+    fn of(word: &str, language: Language) -> Normalised {
+        let forms = |pieces: Vec<&str>| -> Vec<Form> {
+            pieces
+                .into_iter()
+                .map(|piece| Form::of(piece, language))
+                .collect()
+        };
+        Normalised {
+            form: Form::of(word, language),
+            parts: joined_parts(word, language),
+            pieces: hyphen_pieces(word).map(forms).unwrap_or_default(),
+        }
+    }
 }
 
 /// Splits `text` into words and normalises each, in `language`. Done once per article field.
 pub fn tokenize(text: &str, language: Language) -> Vec<Token> {
-    // Articles repeat their words (a third to a half of the tokens): normalise and stem each
-    // distinct word once.
-    let mut seen: HashMap<&str, (Form, Vec<Form>)> = HashMap::new();
+    // Articles repeat their words: normalise and stem each distinct word once.
+    let mut seen: HashMap<&str, Normalised> = HashMap::new();
     split_words(text)
         .enumerate()
         .map(|(index, (offset, word))| {
-            let (form, parts) = seen
+            let Normalised {
+                form,
+                parts,
+                pieces,
+            } = seen
                 .entry(word)
-                .or_insert_with(|| (Form::of(word, language), joined_parts(word, language)))
+                .or_insert_with(|| Normalised::of(word, language))
                 .clone();
             Token {
                 position: u32::try_from(index).unwrap_or(u32::MAX),
@@ -144,6 +187,7 @@ pub fn tokenize(text: &str, language: Language) -> Vec<Token> {
                 original: word.to_string(),
                 form,
                 parts,
+                pieces,
             }
         })
         .collect()

@@ -1,6 +1,7 @@
 //! All watch topics compiled into one matcher, built once on start and on reload, so that each
-//! article is tokenised once and only the topics that can match it are evaluated: matching
-//! costs about as much with 10,000 topics as with 10 (see `benches/matching.rs`).
+//! article is tokenised once and only the topics that can match it are evaluated: the cost of
+//! matching follows the article's words, not the number of topics (`benches/matching.rs`
+//! compares a small and a large set).
 //!
 //! # The index
 //! Like Elasticsearch's percolator or Lucene's Monitor, the set indexes the queries rather than
@@ -10,8 +11,9 @@
 //!   least one matches some article word whenever the topic matches. A term requires itself;
 //!   a phrase its longest word; `OR` the union of its parts' keys; `AND` the keys of its
 //!   cheapest part (`NOT` parts excluded); `NEAR` those of its cheaper side; `NOT` nothing. A
-//!   topic without required keys (only possible for queries the parser refuses) is evaluated
-//!   for every article.
+//!   hyphenated word is an `OR` of its spellings: the term `Nord-Stream` requires one of
+//!   itself, the phrase `"Nord Stream"`'s keys and `Nordstream`. A topic without required keys
+//!   (only possible for queries the parser refuses) is evaluated for every article.
 //! - Stems depend on the article's language, so the keys are stemmed per language, on the
 //!   first article in that language, into hash tables (whole words by stem and folded form,
 //!   prefixes, compound heads and tails), cached for the set's lifetime (`index.rs`).

@@ -1,8 +1,10 @@
-//! Where words begin and end, for query text and article text alike, and the lexer of the query
-//! language built on that rule. One rule on both sides is what lets a quoted phrase in a topic
+//! Where words begin and end, for query text and article text alike: the query lexer and the
+//! article tokeniser both cut words by this rule, which is what lets a quoted phrase in a topic
 //! line up with the words of an article.
-
-use super::query::{DEFAULT_NEAR_DISTANCE, Field, MAX_NEAR_DISTANCE, QueryError};
+//!
+//! It also says how else a hyphenated word is written (issue 13): `Nord-Stream` is the same name
+//! as `Nord Stream` and `Nordstream`, so a query word with a hyphen matches all three, and a
+//! phrase compares a hyphenated article word piece by piece (`spellings`).
 
 /// Splits text into words with their byte offsets: runs of letters and digits, keeping a hyphen
 /// or apostrophe that stands between two of them. Phrases in queries are split with this, and
@@ -35,8 +37,55 @@ pub(crate) fn is_joiner(c: char) -> bool {
     matches!(c, '-' | '\'' | '\u{2010}' | '\u{2011}' | '\u{2019}')
 }
 
+/// Hyphens (with U+2010 and the non-breaking U+2011): unlike an apostrophe's elision (`l'arme`
+/// is not `larme`), a hyphen may be left out or written as a space.
+pub(crate) fn is_hyphen(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}' | '\u{2011}')
+}
+
+/// The pieces between the hyphens of a word (`Nord-Stream's`: `Nord`, `Stream's`); `None` for a
+/// word without two pieces.
+pub(crate) fn hyphen_pieces(word: &str) -> Option<Vec<&str>> {
+    if !word.contains(is_hyphen) {
+        return None;
+    }
+    let pieces: Vec<&str> = word.split(is_hyphen).filter(|p| !p.is_empty()).collect();
+    (pieces.len() > 1).then_some(pieces)
+}
+
+/// The pieces written as one word, as a name is when its hyphen is dropped: `Nordstream`. Later
+/// pieces are lower-cased so that explanations show the joined word as it is usually spelled;
+/// matching folds case anyway.
+pub(crate) fn joined(pieces: &[&str]) -> String {
+    let mut word = String::new();
+    for (index, piece) in pieces.iter().enumerate() {
+        if index == 0 {
+            word.push_str(piece);
+        } else {
+            word.extend(piece.chars().flat_map(char::to_lowercase));
+        }
+    }
+    word
+}
+
+/// The ways a query word may stand in an article, each a run of consecutive *units* (article
+/// words, a hyphenated one counting as its pieces, see [`Token::pieces`]) made a `U` by `unit`:
+/// a word without a hyphen only as itself; `Nord-Stream` as its pieces (`Nord Stream`, which
+/// also covers `Nord-Stream`) or joined (`Nordstream`).
+///
+/// [`Token::pieces`]: crate::matcher::Token::pieces
+pub(crate) fn spellings<U>(word: &str, mut unit: impl FnMut(&str) -> U) -> Vec<Vec<U>> {
+    match hyphen_pieces(word) {
+        None => vec![vec![unit(word)]],
+        Some(pieces) => vec![
+            pieces.iter().map(|piece| unit(piece)).collect(),
+            vec![unit(&joined(&pieces))],
+        ],
+    }
+}
+
 /// End of the word starting at `start`, which must be a word character.
-fn word_end(text: &str, start: usize) -> usize {
+pub(crate) fn word_end(text: &str, start: usize) -> usize {
     let mut chars = text[start..].char_indices().peekable();
     let mut end = start;
     while let Some((at, c)) = chars.next() {
@@ -47,214 +96,6 @@ fn word_end(text: &str, start: usize) -> usize {
         end = start + at + c.len_utf8();
     }
     end
-}
-
-/// The words of a phrase whose text starts at byte `base` of the query.
-fn phrase_words(text: &str, base: usize) -> Result<Vec<String>, QueryError> {
-    if let Some(at) = text
-        .find('*')
-        .filter(|_| split_words(text).nth(1).is_some())
-    {
-        return Err(QueryError::new(
-            base + at,
-            "'*' cannot be used in a phrase; only a single word can be a prefix*",
-        ));
-    }
-    Ok(split_words(text)
-        .map(|(_, word)| word.to_string())
-        .collect())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tokens
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Kind<'t> {
-    Word { word: &'t str, prefix: bool },
-    Phrase(Vec<String>),
-    Field(Field),
-    Open,
-    Close,
-    And,
-    Or,
-    Not,
-    Near(u32),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Token<'t> {
-    pub(super) kind: Kind<'t>,
-    /// Byte offset of the token in the query.
-    pub(super) offset: usize,
-    /// The token as written, for messages.
-    pub(super) text: &'t str,
-}
-
-impl Token<'_> {
-    /// How the token is named in "found ..." messages.
-    pub(super) fn describe(&self) -> String {
-        match self.kind {
-            Kind::Open | Kind::Close => format!("'{}'", self.text),
-            Kind::Word { .. } | Kind::Phrase(_) | Kind::Field(_) => format!("`{}`", self.text),
-            _ => self.text.to_string(),
-        }
-    }
-
-    pub(super) fn starts_operand(&self) -> bool {
-        matches!(
-            self.kind,
-            Kind::Word { .. } | Kind::Phrase(_) | Kind::Field(_) | Kind::Open | Kind::Not
-        )
-    }
-}
-
-pub(super) fn keyword(word: &str) -> Option<Kind<'static>> {
-    match word {
-        "AND" => Some(Kind::And),
-        "OR" => Some(Kind::Or),
-        "NOT" => Some(Kind::Not),
-        "NEAR" => Some(Kind::Near(DEFAULT_NEAR_DISTANCE)),
-        _ => None,
-    }
-}
-
-/// Splits a query into tokens, or says where a character does not belong.
-pub(super) fn lex(text: &str) -> Result<Vec<Token<'_>>, QueryError> {
-    let mut tokens = Vec::new();
-    let mut position = 0;
-    while let Some(c) = text[position..].chars().next() {
-        if c.is_whitespace() {
-            position += c.len_utf8();
-            continue;
-        }
-        let (kind, end) = match c {
-            '(' => (Kind::Open, position + 1),
-            ')' => (Kind::Close, position + 1),
-            '"' => lex_phrase(text, position)?,
-            c if is_word_char(c) => lex_word(text, position)?,
-            '*' => {
-                return Err(QueryError::new(
-                    position,
-                    "'*' must end a word of at least 2 letters, as in weapon*",
-                ));
-            }
-            '-' => {
-                return Err(QueryError::new(
-                    position,
-                    "unexpected '-'; write NOT in front of a word to exclude it",
-                ));
-            }
-            '\'' => {
-                return Err(QueryError::new(
-                    position,
-                    "unexpected \"'\"; quote phrases with double quotes",
-                ));
-            }
-            other => {
-                return Err(QueryError::new(
-                    position,
-                    format!(
-                        "unexpected character {other:?}; put words joined by punctuation in a \
-                         phrase, as in \"U.S.\""
-                    ),
-                ));
-            }
-        };
-        tokens.push(Token {
-            kind,
-            offset: position,
-            text: &text[position..end],
-        });
-        position = end;
-    }
-    Ok(tokens)
-}
-
-fn lex_phrase(text: &str, open: usize) -> Result<(Kind<'static>, usize), QueryError> {
-    let content_start = open + 1;
-    let Some(length) = text[content_start..].find('"') else {
-        return Err(QueryError::new(
-            open,
-            "unterminated phrase; add the closing '\"'",
-        ));
-    };
-    let close = content_start + length;
-    let words = phrase_words(&text[content_start..close], content_start)?;
-    if words.is_empty() {
-        return Err(QueryError::new(open, "empty phrase"));
-    }
-    if text[close + 1..].starts_with('*') {
-        return Err(QueryError::new(
-            close + 1,
-            "'*' cannot follow a phrase; only a single word can be a prefix*",
-        ));
-    }
-    Ok((Kind::Phrase(words), close + 1))
-}
-
-fn lex_word(text: &str, start: usize) -> Result<(Kind<'_>, usize), QueryError> {
-    let end = word_end(text, start);
-    let word = &text[start..end];
-    let rest = &text[end..];
-    if rest.starts_with(':') {
-        let field = match word {
-            "title" => Field::Title,
-            "body" => Field::Body,
-            _ => {
-                return Err(QueryError::new(
-                    start,
-                    format!("unknown field `{word}:`; expected title: or body:"),
-                ));
-            }
-        };
-        return Ok((Kind::Field(field), end + 1));
-    }
-    if let Some(after_star) = rest.strip_prefix('*') {
-        if word.chars().count() < 2 {
-            return Err(QueryError::new(
-                start,
-                format!("prefix `{word}*` is too short; write at least 2 letters before '*'"),
-            ));
-        }
-        if after_star.starts_with(is_word_char) {
-            return Err(QueryError::new(end, "'*' may only end a word"));
-        }
-        return Ok((Kind::Word { word, prefix: true }, end + 1));
-    }
-    if word == "NEAR" && rest.starts_with('/') {
-        return lex_near_distance(text, end + 1);
-    }
-    let kind = keyword(word).unwrap_or(Kind::Word {
-        word,
-        prefix: false,
-    });
-    Ok((kind, end))
-}
-
-/// The `n` of `NEAR/n`, whose digits start at `start`.
-fn lex_near_distance(text: &str, start: usize) -> Result<(Kind<'static>, usize), QueryError> {
-    let rest = &text[start..];
-    let digits = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    let follows_word = rest[digits..].starts_with(is_word_char);
-    if digits == 0 || follows_word {
-        return Err(QueryError::new(
-            start,
-            "expected a number of words after NEAR/, as in NEAR/10",
-        ));
-    }
-    let distance = rest[..digits]
-        .parse::<u32>()
-        .ok()
-        .filter(|distance| (1..=MAX_NEAR_DISTANCE).contains(distance))
-        .ok_or_else(|| {
-            QueryError::new(
-                start,
-                format!("NEAR distance must be between 1 and {MAX_NEAR_DISTANCE} words"),
-            )
-        })?;
-    Ok((Kind::Near(distance), start + digits))
 }
 
 #[cfg(test)]
@@ -271,5 +112,21 @@ mod tests {
             words,
             ["Nord-Stream", "l'arme", "x", "y", "e\u{301}t\u{e9}"]
         );
+    }
+
+    /// Issue 13: a hyphenated word is also written apart or joined; an apostrophe is no hyphen,
+    /// and a word without a hyphen has one spelling.
+    #[test]
+    fn hyphenated_words_are_spelled_apart_or_joined() {
+        let cases: [(&str, &[&[&str]]); 5] = [
+            ("Nord-Stream", &[&["Nord", "Stream"], &["Nordstream"]]),
+            ("G\u{2011}7", &[&["G", "7"], &["G7"]]),
+            ("Nord-Stream's", &[&["Nord", "Stream's"], &["Nordstream's"]]),
+            ("l'arme", &[&["l'arme"]]),
+            ("Gipfel", &[&["Gipfel"]]),
+        ];
+        for (word, expected) in cases {
+            assert_eq!(spellings(word, str::to_owned), expected, "{word}");
+        }
     }
 }

@@ -263,3 +263,57 @@ async fn pages_and_feed_texts_are_matched_and_hits_stored_once() {
     );
     assert_eq!(store.hits(&HitFilter::default()).unwrap().len(), 2);
 }
+
+/// Issue 13: how a user writes a hyphenated name and how a page writes it need not agree.
+/// `explain` on pages writing `Nord Stream`, `Nord-Stream` and `Nordstream` matches a topic
+/// written `Nord-Stream` on all three, and a topic written `"Nord Stream"` on the first two.
+#[test]
+fn explain_matches_hyphenated_names_written_apart_hyphenated_or_joined() {
+    let config = TestConfig::new(
+        "",
+        "[[topics]]\nname = \"Hyphenated\"\nquery = 'Nord-Stream'\n\n\
+         [[topics]]\nname = \"Apart\"\nquery = '\"Nord Stream\"'\n",
+    );
+    let explain = |name: &str, spelling: &str| -> String {
+        let paragraph = format!(
+            "<p>Divers inspected the damaged {spelling} pipeline on the floor of the Baltic Sea \
+             on Tuesday, and the investigators said that their report on the explosions would \
+             be published before the end of the year.</p>"
+        );
+        let html = format!(
+            "<!doctype html><html lang=\"en\"><head><title>Baltic pipeline inspected</title>\
+             </head><body><article><h1>Baltic pipeline inspected</h1>{}</article></body></html>",
+            paragraph.repeat(4)
+        );
+        let path = config.dir.path().join(name);
+        std::fs::write(&path, html).unwrap();
+        newshound(&config.path(), &["explain", path.to_str().unwrap()])
+    };
+
+    let apart = explain("apart.html", "Nord Stream");
+    assert!(apart.contains("language:  en"), "{apart}");
+    assert!(apart.contains("Hyphenated: MATCHED"), "{apart}");
+    assert!(apart.contains("words:   Nord, Stream"), "{apart}");
+    assert!(apart.contains("**Nord** **Stream**"), "{apart}");
+    assert!(apart.contains("Apart: MATCHED"), "{apart}");
+
+    let hyphenated = explain("hyphenated.html", "Nord-Stream");
+    assert!(hyphenated.contains("Hyphenated: MATCHED"), "{hyphenated}");
+    assert!(hyphenated.contains("Apart: MATCHED"), "{hyphenated}");
+    assert!(hyphenated.contains("**Nord-Stream**"), "{hyphenated}");
+
+    let joined = explain("joined.html", "Nordstream");
+    assert!(joined.contains("Hyphenated: MATCHED"), "{joined}");
+    assert!(joined.contains("words:   Nordstream"), "{joined}");
+    assert!(joined.contains("Apart: no match"), "{joined}");
+    assert!(
+        joined.contains("failed:  the phrase `\"Nord Stream\"` does not occur"),
+        "{joined}"
+    );
+
+    let neither = explain("neither.html", "Baltic");
+    assert!(
+        neither.contains("failed:  none of `Nord-Stream`, `\"Nord Stream\"`, `Nordstream` occurs"),
+        "{neither}"
+    );
+}

@@ -1,5 +1,6 @@
 //! Unit tests of the query parser: canonical forms, precedence, error offsets, properties.
 
+use super::parser::term;
 use super::*;
 use proptest::prelude::*;
 
@@ -256,8 +257,9 @@ fn terms_entries_are_words_prefixes_or_phrases() {
 fn query_like_text() -> impl Strategy<Value = String> {
     let token = prop_oneof![
         6 => "[a-cä]{1,3}",
+        1 => "[a-c]{1,2}[-\u{2010}\u{2011}'][a-cä]{1,2}",
         2 => "[a-c]{2,3}\\*",
-        1 => "\"[a-c ]{0,5}\"",
+        1 => "\"[a-c -]{0,5}\"",
         2 => "AND|OR",
         1 => "NOT",
         1 => "NEAR(/[0-9]{1,2})?",

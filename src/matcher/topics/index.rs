@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use super::plan::{Kind, Plan};
 use crate::matcher::eval::{
-    Article, Evaluation, LINKERS, Leaves, MIN_COMPOUND_PART, Section, Span, eval, evaluation,
-    sections,
+    Article, Evaluation, LINKERS, Leaves, MIN_COMPOUND_PART, Section, Span, align, eval,
+    evaluation, map_units, merged, sections, spelled_phrase, unit_spans, units,
 };
 use crate::matcher::query::{Field, Query};
 use crate::matcher::text::{Form, Language};
@@ -149,30 +149,44 @@ struct Occurrence {
     section: Section,
     /// Index of the token in its section.
     index: usize,
-    /// Whether the form is the token's whole word rather than one of its parts; phrases only
-    /// look at whole words.
-    whole: bool,
+    /// Whether a term looks at the form: the token's whole word or one of its parts.
+    term: bool,
+    /// The form's number among the units of its section when a phrase looks at it (a word
+    /// without a hyphen, or a piece of one with; see `Token::units`).
+    unit: Option<usize>,
 }
 
-/// The distinct word forms of `article` (whole words and parts of hyphenated ones), numbered
-/// in order of appearance, and every occurrence of each.
+/// The distinct word forms of `article` (whole words, their parts and their hyphen pieces),
+/// numbered in order of appearance, and every occurrence of each.
 fn distinct_forms(article: &Article) -> (HashMap<&Form, usize>, Vec<Occurrence>) {
     let mut forms: HashMap<&Form, usize> = HashMap::new();
     let mut occurrences = Vec::new();
     for section in [Section::Title, Section::Body] {
+        let mut first_unit = 0;
         for (index, token) in article.tokens(section).iter().enumerate() {
-            let words = std::iter::once((&token.form, true))
-                .chain(token.parts.iter().map(|part| (part, false)));
-            for (form, whole) in words {
+            let mut add = |form, term, unit| {
                 let next = forms.len();
                 let form = *forms.entry(form).or_insert(next);
                 occurrences.push(Occurrence {
                     form,
                     section,
                     index,
-                    whole,
+                    term,
+                    unit,
                 });
+            };
+            add(
+                &token.form,
+                true,
+                token.pieces.is_empty().then_some(first_unit),
+            );
+            for part in &token.parts {
+                add(part, true, None);
             }
+            for (offset, piece) in token.pieces.iter().enumerate() {
+                add(piece, false, Some(first_unit + offset));
+            }
+            first_unit += token.units().len();
         }
     }
     (forms, occurrences)
@@ -206,6 +220,8 @@ pub(super) struct Lookup<'a> {
     starts: Vec<usize>,
     /// Every (key, form) where the key matches the form; ascending, distinct.
     hits: Vec<(usize, usize)>,
+    /// The token position of each unit of the title and of the body, for phrases.
+    unit_positions: [Vec<u32>; 2],
 }
 
 impl<'a> Lookup<'a> {
@@ -219,12 +235,15 @@ impl<'a> Lookup<'a> {
         }
         hits.sort_unstable();
         hits.dedup();
+        let unit_positions = [Section::Title, Section::Body]
+            .map(|section| units(article.tokens(section)).map(|(at, _)| at).collect());
         Lookup {
             plan,
             article,
             occurrences,
             starts,
             hits,
+            unit_positions,
         }
     }
 
@@ -258,12 +277,12 @@ impl<'a> Lookup<'a> {
             .flat_map(|&(_, form)| &self.occurrences[self.starts[form]..self.starts[form + 1]])
     }
 
-    /// Ascending indices of the tokens of `section` whose whole word `key` matches.
-    fn whole_words(&self, key: usize, section: Section) -> Vec<usize> {
+    /// Ascending numbers of the units of `section` that `key` matches.
+    fn units_matching(&self, key: usize, section: Section) -> Vec<usize> {
         let mut found: Vec<usize> = self
             .occurrences_of(key)
-            .filter(|occurrence| occurrence.whole && occurrence.section == section)
-            .map(|occurrence| occurrence.index)
+            .filter(|occurrence| occurrence.section == section)
+            .filter_map(|occurrence| occurrence.unit)
             .collect();
         found.sort_unstable();
         found.dedup();
@@ -284,7 +303,7 @@ impl Leaves for Lookup<'_> {
         let sections = sections(field);
         let mut found: Vec<(Section, usize)> = self
             .occurrences_of(key)
-            .filter(|occurrence| sections.contains(&occurrence.section))
+            .filter(|occurrence| occurrence.term && sections.contains(&occurrence.section))
             .map(|occurrence| (occurrence.section, occurrence.index))
             .collect();
         found.sort_unstable();
@@ -296,34 +315,39 @@ impl Leaves for Lookup<'_> {
     }
 
     fn phrase(&self, words: &[String], field: Field) -> Vec<Span> {
-        let keys: Option<Vec<usize>> = words
-            .iter()
-            .map(|word| self.plan.id(word, Kind::Whole))
-            .collect();
-        let Some(keys) = keys else {
+        let keys = spelled_phrase(words, |unit| self.plan.id(unit, Kind::Whole));
+        if keys.iter().flatten().flatten().any(Option::is_none) {
+            // Not a phrase of the plan's topics: ask the article.
             return self.article.phrase(words, field);
-        };
+        }
         let mut spans = Vec::new();
         for &section in sections(field) {
-            let places: Vec<Vec<usize>> = keys
-                .iter()
-                .map(|&key| self.whole_words(key, section))
+            // Each unit of each spelling as the units of the section it matches.
+            let places = map_units(&keys, |key| {
+                key.map_or_else(Vec::new, |key| self.units_matching(key, section))
+            });
+            let mut starts: Vec<usize> = places
+                .first()
+                .into_iter()
+                .flatten()
+                .filter_map(|units| units.first())
+                .flatten()
+                .copied()
                 .collect();
-            let Some((first, rest)) = places.split_first() else {
-                break;
-            };
-            for &start in first {
-                let fits = (1..)
-                    .zip(rest)
-                    .all(|(offset, at)| at.binary_search(&(start + offset)).is_ok());
-                if fits {
-                    let positions = (start..start + keys.len())
-                        .map(|index| self.position(section, index))
-                        .collect();
-                    spans.push(Span::run(section, positions));
-                }
-            }
+            starts.sort_unstable();
+            starts.dedup();
+            let fits = |places: &Vec<usize>, at: usize| places.binary_search(&at).is_ok();
+            let runs = align(&places, starts, fits);
+            let positions = &self.unit_positions[section_slot(section)];
+            spans.extend(unit_spans(section, positions, runs));
         }
-        spans
+        merged(spans)
+    }
+}
+
+fn section_slot(section: Section) -> usize {
+    match section {
+        Section::Title => 0,
+        Section::Body => 1,
     }
 }

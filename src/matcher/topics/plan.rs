@@ -4,13 +4,16 @@
 
 use std::collections::HashMap;
 
+use crate::matcher::eval::other_spellings;
 use crate::matcher::query::Query;
+use crate::matcher::words::spellings;
 
 /// How an article word is compared with a key's word; the same word written as a term and
 /// inside a phrase is two keys, because a phrase word matches fewer article words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
-    /// A phrase word: stem- or fold-equal to a whole article word.
+    /// A phrase word or a piece of a hyphenated one: stem- or fold-equal to an article *unit*
+    /// (a word, or a piece of a hyphenated one; see `Token::units`).
     Whole,
     /// A term: like a phrase word, or a part of a hyphenated word, or the first or last part
     /// of a compound in compounding languages.
@@ -142,13 +145,23 @@ impl Plan {
 
     fn need(&mut self, query: &Query) -> Need {
         match query {
-            Query::Term { word, prefix, .. } => {
-                Need::Key(self.intern(word, Kind::of_term(*prefix)))
+            Query::Term {
+                word,
+                prefix,
+                field,
+            } => {
+                let written = Need::Key(self.intern(word, Kind::of_term(*prefix)));
+                let others = other_spellings(word, *prefix, *field);
+                if others.is_empty() {
+                    return written;
+                }
+                let others = others.iter().map(|other| self.need(other));
+                Need::Any(std::iter::once(written).chain(others).collect())
             }
             Query::Phrase { words, .. } => Need::All(
                 words
                     .iter()
-                    .map(|word| Need::Key(self.intern(word, Kind::Whole)))
+                    .map(|word| self.phrase_word_need(word))
                     .collect(),
             ),
             Query::And(parts) => Need::All(parts.iter().map(|part| self.need(part)).collect()),
@@ -156,6 +169,17 @@ impl Plan {
             Query::Near { left, right, .. } => Need::All(vec![self.need(left), self.need(right)]),
             Query::Not(_) => Need::Anything,
         }
+    }
+
+    /// A phrase word needs every unit of one of its spellings (see [`spellings`]): `Nord-Stream`
+    /// the keys `Nord` and `Stream`, or `Nordstream`.
+    fn phrase_word_need(&mut self, word: &str) -> Need {
+        let spellings: Vec<Need> =
+            spellings(word, |unit| Need::Key(self.intern(unit, Kind::Whole)))
+                .into_iter()
+                .map(|keys| one_or(keys, Need::All))
+                .collect();
+        one_or(spellings, Need::Any)
     }
 
     /// Keys of which at least one matches some article word whenever the query matches; `None`
@@ -191,6 +215,15 @@ impl Plan {
                 weight / (key.word.chars().count() + 1)
             })
             .sum()
+    }
+}
+
+/// The only need of `needs`, or `join` of them all.
+fn one_or(mut needs: Vec<Need>, join: fn(Vec<Need>) -> Need) -> Need {
+    if needs.len() == 1 {
+        needs.pop().expect("the one need is there")
+    } else {
+        join(needs)
     }
 }
 

@@ -5,7 +5,9 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::matcher::eval::evaluate;
+use crate::matcher::explain::why_not;
 use crate::matcher::query::{Field, parse_query};
+use crate::matcher::rule_tables;
 
 /// What the index must reproduce: every applicable topic evaluated on its own.
 fn every_topic(
@@ -50,7 +52,7 @@ fn matched(set: &TopicSet, code: &str, title: &str, body: &str) -> Vec<String> {
 
 /// Table of (language, query, body, expected): each query alone, and all of them in one set
 /// (so that candidates of other rows are ruled out correctly too).
-fn check(rows: &[(&str, &str, &str, bool)]) {
+fn check(rows: &[rule_tables::Rule]) {
     let all = TopicSet::new(
         rows.iter()
             .map(|(_, query, _, _)| topic(query, &[]))
@@ -75,71 +77,39 @@ fn check(rows: &[(&str, &str, &str, bool)]) {
 /// Whole words match stem to stem or folded (`Café` stems to `cafe` but `Cafe` to `caf`), and hyphenated parts count as words.
 #[test]
 fn index_matches_words_by_stem_fold_and_part() {
-    check(&[
-        ("en", "sale", "record arms sales", true),
-        ("en", "sales", "a sale", true),
-        ("en", "sale", "salt and pepper", false),
-        ("de", "Verkauf", "die Verkäufe stiegen", true),
-        ("de", "Geschäft", "das GESCHAFT lief", true),
-        ("de", "Cafe", "im Café", true),
-        ("fr", "securite", "la sécurité", true),
-        ("xx", "Verkauf", "die Verkäufe", false),
-        ("de", "Gruppe", "die Wagner-Gruppe", true),
-        ("fr", "arme", "l'arme", true),
-    ]);
+    check(rule_tables::WORDS);
 }
 
 /// Compound heads and tails match in compounding languages only, with four-letter parts.
 #[test]
 fn index_matches_compound_heads_and_tails() {
-    check(&[
-        ("de", "Waffe", "Waffengesprächen", true),
-        ("de", "Waffe", "Waffenlieferungen", true),
-        ("de", "Verkauf", "Waffenverkäufe", true),
-        ("de", "Gipfel", "Gipfeltreffen", true),
-        ("de", "Gipfel", "Gipfeltour", true),
-        ("de", "Gipfel", "Gipfelort", false),
-        ("de", "Geschichte", "Geschichtsbuch", true),
-        ("de", "Gespräch", "Waffengesprächen", true),
-        ("de", "Erde", "Pferdesport", false),
-        ("de", "Kauf", "Verkauf", false),
-        ("de", "Kauf", "Teilkauf", true),
-        ("de", "Lösung", "Teillösung", true),
-        ("nl", "wapen", "wapenleveranties", true),
-        ("en", "arms", "armsdeal", false),
-        ("fr", "Waffe", "Waffengesprächen", false),
-    ]);
+    check(rule_tables::COMPOUNDS);
 }
 
 /// `prefix*` matches starts of folded words and of hyphenated parts, not compound middles.
 #[test]
 fn index_matches_prefixes() {
-    check(&[
-        ("en", "weapon*", "new weapons systems", true),
-        ("en", "weapon*", "weaponry", true),
-        ("en", "weapon*", "a weapo", false),
-        ("de", "geschä*", "Geschaftsführer", true),
-        ("de", "munition*", "Artilleriemunition", false),
-        ("de", "munition*", "Artillerie-Munitionslager", true),
-    ]);
+    check(rule_tables::PREFIXES);
+}
+
+/// Issue 13: the index finds hyphenated words in every spelling, as the evaluator does.
+#[test]
+fn index_matches_hyphenated_words_apart_and_joined() {
+    check(rule_tables::HYPHENS);
 }
 
 /// Phrases, NEAR, NOT and field scopes: the candidates found by one word are evaluated fully.
 #[test]
 fn index_evaluates_operators_like_the_evaluator() {
-    check(&[
-        ("en", "\"meets with\"", "Kim meets with Putin", true),
-        ("en", "\"meets with\"", "Kim meets Putin with", false),
-        ("en", "\"arms sales\"", "arms-sales grew", false),
-        ("de", "\"Waffe\"", "Waffengesprächen", false),
-        ("de", "\"Waffe Verkauf\"", "Waffen Verkauf", true),
-        ("en", "arms NEAR/2 deal", "arms for a deal", false),
-        ("en", "arms NEAR/2 deal", "a deal for arms", true),
-        ("en", "arms AND NOT football", "arms deal", true),
-        ("en", "arms AND NOT football", "arms and football", false),
-        ("en", "title:arms", "arms", false),
-        ("en", "body:arms", "arms", true),
-    ]);
+    check(
+        &[
+            rule_tables::PHRASES,
+            rule_tables::NEAR,
+            rule_tables::NOT,
+            rule_tables::SCOPES,
+        ]
+        .concat(),
+    );
     let set = TopicSet::new(vec![topic("title:arms", &[]), topic("body:deal", &[])]);
     assert_eq!(
         matched(&set, "en", "Arms", "a deal"),
@@ -225,8 +195,15 @@ fn topic_set_is_send_and_sync() {
 // Properties
 
 /// Article words (a few in pairs, for phrases): inflections, compounds (some sharing only a middle with query words),
-/// hyphenated and elided words, and spellings with and without diacritics.
-const ARTICLE_WORDS: [&str; 40] = [
+/// hyphenated and elided words (and, for issue 13, a hyphenated name apart and joined), and
+/// spellings with and without diacritics.
+const ARTICLE_WORDS: [&str; 46] = [
+    "Nord-Stream",
+    "Nord Stream",
+    "Nordstream",
+    "Nord-Stream-Pipeline",
+    "Nordstreamleitung",
+    "Putin's",
     "Teillösung",
     "Café",
     "Teilkauf",
@@ -269,8 +246,13 @@ const ARTICLE_WORDS: [&str; 40] = [
     "x",
 ];
 
-/// Query words: most article words, their parts, and a few never in articles.
-const QUERY_WORDS: [&str; 27] = [
+/// Query words: most article words, their parts, a hyphenated name (issue 13), and a few never
+/// in articles.
+const QUERY_WORDS: [&str; 31] = [
+    "Nord-Stream",
+    "Nord",
+    "Stream",
+    "Pipeline",
     "Lösung",
     "Cafe",
     "Geschichte",
@@ -319,6 +301,8 @@ fn leaf() -> impl Strategy<Value = Query> {
         prop::collection::vec(word, 1..3),
         Just(vec!["meets", "with"]),
         Just(vec!["Waffe", "Verkauf"]),
+        Just(vec!["Nord", "Stream"]),
+        Just(vec!["Nord-Stream", "Pipeline"]),
     ];
     let phrase = (words, field).prop_map(|(words, field)| Query::Phrase {
         words: words.into_iter().map(str::to_owned).collect(),
@@ -385,6 +369,73 @@ proptest! {
                     every_topic(&set, &article, declared)
                 );
             }
+        }
+    }
+}
+
+/// Query text over a hyphenated name, its pieces and its joined form, in terms, phrases,
+/// prefixes and scopes, with operators.
+fn hyphen_query_text() -> impl Strategy<Value = String> {
+    rule_tables::query_text(
+        "Nord-Stream|Nord|Stream|Nordstream|e-mail|email|G-7|Putin's|Wagner-Gruppe|Gruppe|Nord-St\\*",
+        "\"(Nord-Stream|Nord Stream|Nord Stream pipeline|Nord-Stream-Pipeline|G 7)\"",
+        "(title|body):(Nord-Stream|G-7|\"Nord Stream\")",
+        "NEAR(/[1-3])?",
+        8,
+    )
+}
+
+/// Article text over the same words, written with hyphens, apart and joined.
+fn hyphen_text() -> impl Strategy<Value = String> {
+    let word = prop::sample::select(vec![
+        "Nord-Stream",
+        "Nord",
+        "Stream",
+        "Nordstream",
+        "Nord\u{2011}Stream-2",
+        "pipeline",
+        "Nordstreamleitung",
+        "e-mail",
+        "email",
+        "G-7",
+        "G7",
+        "Putin's",
+        "Wagner-Gruppe",
+        "x",
+    ]);
+    prop::collection::vec(word, 0..10).prop_map(|words| words.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Issue 13, the checks of the fuzz target `query_match` (`fuzz/fuzz_targets/checks.rs`) on
+    /// hyphenated words: each parsed query prints to a form that parses back to it, the index
+    /// matches exactly what evaluating every topic matches, and `why_not` is empty exactly on a
+    /// match.
+    #[test]
+    fn hyphenated_queries_round_trip_and_index_evaluator_and_explanations_agree(
+        queries in prop::collection::vec(hyphen_query_text(), 1..6),
+        title in hyphen_text(),
+        body in hyphen_text(),
+        code in prop::sample::select(vec!["en", "de", "xx"]),
+    ) {
+        let mut topics = Vec::new();
+        for (index, text) in queries.iter().enumerate() {
+            let Ok(query) = parse_query(text) else {
+                continue;
+            };
+            prop_assert_eq!(parse_query(&query.to_string()), Ok(query.clone()), "{}", query);
+            topics.push(Topic { name: format!("topic {index}"), query, languages: Vec::new() });
+        }
+        let set = TopicSet::new(topics);
+        let language = Language::from_code(code);
+        let article = Article::new(&title, &body, language);
+        let found = set.matching(&article, language.code());
+        prop_assert_eq!(&found, &every_topic(&set, &article, language.code()));
+        for (index, topic) in set.topics().iter().enumerate() {
+            let matched = found.iter().any(|(topic, _)| *topic == index);
+            prop_assert_eq!(why_not(&topic.query, &article).is_none(), matched, "{}", topic.query);
         }
     }
 }

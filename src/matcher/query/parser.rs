@@ -1,129 +1,10 @@
-//! The topic query language: text in, [`Query`] tree out, or a [`QueryError`] that says where
-//! (a byte offset in the query text) and what was expected. Pure; the config reader turns the
-//! offset into `FILE:LINE:COLUMN`.
-//!
-//! # Grammar
-//! ```text
-//! query   = or EOF
-//! or      = and { "OR" and }
-//! and     = near { ["AND"] near }          juxtaposed operands are joined with AND
-//! near    = unary { ("NEAR" | "NEAR/" n) unary }   NEAR alone means NEAR/10; 1 <= n <= 1000
-//! unary   = "NOT" unary | primary
-//! primary = [ "title:" | "body:" ] ( word | word "*" | '"' words '"' | "(" or ")" )
-//! ```
-//! - Precedence, tightest first: `NOT`, `NEAR`, `AND` (explicit or implicit), `OR`. So
-//!   `a b OR c` is `(a AND b) OR c` and `NOT a NEAR b` puts `NOT a` on one side of `NEAR`.
-//! - Operators are the upper-case keywords `AND`, `OR`, `NOT`, `NEAR`, `NEAR/n`; lower-case
-//!   `and`, `or`, `not`, `near` are ordinary words (`"AND"` in quotes is a word too).
-//! - A word is a run of Unicode letters and digits; a hyphen or apostrophe between two of them
-//!   stays inside the word (`Nord-Stream`, `l'arme`). Words are kept as written: case folding
-//!   and stemming happen later, in the matcher.
-//! - `prefix*` matches every word starting with the prefix (at least 2 letters before `*`).
-//! - `"quoted phrase"` matches its words in order and adjacent; what is between the quotes is
-//!   split into words by [`split_words`], exactly as article text is, so punctuation inside a
-//!   phrase separates words.
-//! - `a NEAR/n b` matches when `a` and `b` both occur at most `n` words apart, in either order.
-//!   `a NEAR b NEAR c` groups to the left. A side of `NEAR` may not contain `NOT`.
-//! - `title:` and `body:` limit a word, phrase or group to that part of the article; in front of
-//!   a group they apply to everything inside (a different scope inside the group is an error).
-//! - A query must look for something: `NOT a` alone, or an `OR` alternative that only excludes
-//!   (`a OR NOT b`), would match almost every article and is refused.
+//! The parser of the query language: tokens in (from the [lexer](super::lexer)), [`Query`] tree
+//! out, with the checks that need more than one token (precedence, scopes, `NOT` placement).
 
-use std::fmt;
-
-use super::words::{Kind, Token, keyword, lex, split_words};
-
-/// `NEAR` without a distance means `NEAR/10`.
-pub const DEFAULT_NEAR_DISTANCE: u32 = 10;
-
-/// Largest `NEAR/n`; a wider window is most of an article, which `AND` already says.
-pub const MAX_NEAR_DISTANCE: u32 = 1000;
-
-/// Which part of an article a word or phrase must occur in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    /// Title or body (no scope written).
-    Any,
-    /// Only the title (`title:`).
-    Title,
-    /// Only the body text (`body:`).
-    Body,
-}
-
-impl Field {
-    /// The scope as written in a query, colon included; empty for [`Field::Any`].
-    fn prefix(self) -> &'static str {
-        match self {
-            Field::Any => "",
-            Field::Title => "title:",
-            Field::Body => "body:",
-        }
-    }
-}
-
-/// A parsed topic query. Words are kept as written; normalisation is a later stage.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Query {
-    /// One word, or with `prefix` every word starting with it.
-    Term {
-        /// The word (or prefix, without `*`) as written.
-        word: String,
-        /// Whether the word ended in `*`.
-        prefix: bool,
-        /// Where it must occur.
-        field: Field,
-    },
-    /// Words that must occur in this order, next to each other.
-    Phrase {
-        /// The words, as split by [`split_words`]; never empty.
-        words: Vec<String>,
-        /// Where they must occur.
-        field: Field,
-    },
-    /// Every part must match; at least two parts, none of them an `And`.
-    And(Vec<Query>),
-    /// Any part must match; at least two parts, none of them an `Or`.
-    Or(Vec<Query>),
-    /// The part must not match.
-    Not(Box<Query>),
-    /// Both sides match within `distance` words of each other, in either order.
-    Near {
-        /// The side written first.
-        left: Box<Query>,
-        /// The side written second.
-        right: Box<Query>,
-        /// Largest number of words from one side's match to the other's; at least 1.
-        distance: u32,
-    },
-}
-
-/// Why a query was refused, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryError {
-    /// Byte offset in the query text of the problem (the query's length for its end).
-    pub offset: usize,
-    /// What is wrong or what was expected, in lower case, e.g.
-    /// "expected a term, phrase or '(' after OR, found the end of the query".
-    pub message: String,
-}
-
-impl QueryError {
-    pub(super) fn new(offset: usize, message: impl Into<String>) -> Self {
-        QueryError {
-            offset,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for QueryError {
-    /// The message alone; callers that know the file turn `offset` into a position.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for QueryError {}
+use super::error::QueryError;
+use super::lexer::{Kind, Token, keyword, lex};
+use super::tree::{Field, Query};
+use crate::matcher::words::split_words;
 
 /// Parses the `query` of a topic.
 pub fn parse_query(text: &str) -> Result<Query, QueryError> {
@@ -210,7 +91,7 @@ pub fn any_of(alternatives: Vec<Query>) -> Option<Query> {
     }
 }
 
-fn term(word: &str, prefix: bool, field: Field) -> Query {
+pub(super) fn term(word: &str, prefix: bool, field: Field) -> Query {
     Query::Term {
         word: word.to_string(),
         prefix,
@@ -466,75 +347,3 @@ fn is_positive(query: &Query) -> bool {
         Query::Or(parts) => parts.iter().all(is_positive),
     }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Canonical form
-
-impl Query {
-    /// Binding strength, for deciding where the canonical form needs parentheses.
-    fn precedence(&self) -> u8 {
-        match self {
-            Query::Or(_) => 0,
-            Query::And(_) => 1,
-            Query::Near { .. } => 2,
-            Query::Not(_) => 3,
-            Query::Term { .. } | Query::Phrase { .. } => 4,
-        }
-    }
-
-    fn write_part(&self, f: &mut fmt::Formatter<'_>, parenthesise: bool) -> fmt::Result {
-        if parenthesise {
-            write!(f, "({self})")
-        } else {
-            write!(f, "{self}")
-        }
-    }
-
-    fn write_joined(&self, f: &mut fmt::Formatter<'_>, parts: &[Query], op: &str) -> fmt::Result {
-        for (index, part) in parts.iter().enumerate() {
-            if index > 0 {
-                write!(f, " {op} ")?;
-            }
-            part.write_part(f, part.precedence() <= self.precedence())?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Query {
-    /// The canonical form: explicit `AND`, `NEAR/n` with its distance, field scopes on every
-    /// word and phrase, and parentheses only where needed. Parsing it gives the same query.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Query::Term {
-                word,
-                prefix,
-                field,
-            } => {
-                let star = if *prefix { "*" } else { "" };
-                write!(f, "{}{word}{star}", field.prefix())
-            }
-            Query::Phrase { words, field } => {
-                write!(f, "{}\"{}\"", field.prefix(), words.join(" "))
-            }
-            Query::And(parts) => self.write_joined(f, parts, "AND"),
-            Query::Or(parts) => self.write_joined(f, parts, "OR"),
-            Query::Not(inner) => {
-                f.write_str("NOT ")?;
-                inner.write_part(f, inner.precedence() < self.precedence())
-            }
-            Query::Near {
-                left,
-                right,
-                distance,
-            } => {
-                left.write_part(f, left.precedence() <= self.precedence())?;
-                write!(f, " NEAR/{distance} ")?;
-                right.write_part(f, right.precedence() <= self.precedence())
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests;
