@@ -18,6 +18,8 @@
 //! - [`parse`] adapts feed-rs: bytes and base URL to entries, with a repair pass for broken feeds,
 //!   and entry identity.
 //! - [`extract`] turns an HTML page into main text and metadata; pure.
+//! - [`charset`] holds the one rule of both decoders (feeds and pages) for bytes that should be
+//!   UTF-8 and are not quite; pure.
 //! - [`dedup`] canonicalises URLs and fingerprints texts to find the story an article belongs
 //!   to; pure.
 //! - [`language`] detects a text's language and normalises declared ones.
@@ -32,6 +34,7 @@
 //!
 //! Only `fetch`, `store`, `notify`, `monitor` and `daemon` do I/O; the other stages take plain data and `now`.
 
+pub mod charset;
 pub mod config;
 pub mod daemon;
 pub mod dedup;
