@@ -1,6 +1,6 @@
 //! The parse stage: feed document bytes + the feed's final URL -> [`ParsedFeed`].
 //!
-//! feed-rs does the parsing. This module adds what feed-rs leaves to its caller (see NOTES.md):
+//! feed-rs does the parsing. This module adds what feed-rs leaves to its caller:
 //!
 //! - a panic inside feed-rs/quick-xml becomes a [`ParseError`], never an unwinding task;
 //! - a document whose first parse fails, or comes back hollow (zero entries although it holds
