@@ -225,10 +225,11 @@ const RESTATING_WRAPPERS: &[&str] = &[
 ];
 
 /// `err` and its causes as one line, "error: cause: cause", each said once: a part is left out
-/// when it is one of the [`RESTATING_WRAPPERS`] or when a part before it already contains its
-/// text (ignoring case; an error that writes its cause into its message), and a part that
-/// contains the one before it replaces it. When every part is a wrapper, `err`'s own text is
-/// the line.
+/// when it only wraps its cause (reqwest's request line, hyper's "client error (Connect)",
+/// reqwest's "error resolving DNS" under hyper's "dns error") or when a part before it already
+/// contains its text (ignoring case; an error that writes its cause into its message), and a
+/// part that contains the one before it replaces it. When every part is a wrapper, `err`'s own
+/// text is the line.
 pub fn error_chain(err: &(dyn Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current = Some(err);

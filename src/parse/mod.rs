@@ -35,13 +35,14 @@ use text::{clean_plain, content_html, html_to_plain, text_to_plain};
 
 /// At most this many entries of one document are taken, the newest first (by published, else
 /// updated date; undated ones after dated ones, in document order). A news feed holds tens to a
-/// few hundred items; one with 100,000 cost 20 s of storing and matching per poll and hundreds
-/// of megabytes. The rest are counted in [`ParsedFeed::dropped_entries`].
+/// few hundred items; a broken or hostile one with a hundred thousand would be stored and
+/// matched in full at every poll, at a cost in time and memory out of all proportion. The rest
+/// are counted in [`ParsedFeed::dropped_entries`].
 pub const MAX_ENTRIES: usize = 1000;
 
 /// An entry's summary and content are cut to this many bytes before they are converted: a real
-/// article is well under 1 MiB of HTML, and a 50 MB description cost over a minute of text
-/// conversion and matching.
+/// article is well under 1 MiB of HTML, while text conversion and matching cost grows with the
+/// field, so a hostile description of tens of megabytes would hold up its feed's refresh.
 pub const MAX_TEXT_BYTES: usize = 1 << 20;
 
 /// Titles (of the feed and of its entries) are cut to this many bytes before conversion.
