@@ -201,9 +201,8 @@ pub(super) fn network_error(
     }
 }
 
-fn find_source<'a, T: std::error::Error + 'static>(
-    err: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a T> {
+/// The first error of type `T` in `err`'s chain, `err` included.
+fn find_source<'a, T: Error + 'static>(err: &'a (dyn Error + 'static)) -> Option<&'a T> {
     let mut current = Some(err);
     while let Some(e) = current {
         if let Some(found) = e.downcast_ref::<T>() {
@@ -215,13 +214,14 @@ fn find_source<'a, T: std::error::Error + 'static>(
 }
 
 /// Lines of reqwest and hyper that only wrap their cause and say nothing the rest of the line
-/// does not: the request and its URL (the message starts with the URL), the step of the client
-/// that failed ("client error (Connect)"), and reqwest's "error resolving DNS", which restates
-/// hyper's "dns error" above it (issue 13). Compared case-insensitively, as prefixes.
-const RESTATING_WRAPPERS: &[&str] = &[
-    "error sending request for url (",
-    "client error (",
-    "error resolving dns",
+/// does not, as (prefix, word): a line starting with the prefix (ignoring case) is left out when
+/// an earlier line holds the word, or always when the word is empty. They are the request and
+/// its URL (the message starts with the URL), the step of the client that failed ("client error
+/// (Connect)"), and reqwest's "error resolving DNS" under hyper's "dns error" (issue 13).
+const RESTATING_WRAPPERS: &[(&str, &str)] = &[
+    ("error sending request for url (", ""),
+    ("client error (", ""),
+    ("error resolving dns", "dns"),
 ];
 
 /// `err` and its causes as one line, "error: cause: cause", each said once: a part is left out
@@ -246,11 +246,11 @@ pub fn error_chain(err: &(dyn Error + 'static)) -> String {
 /// Adds `text` to the chain's parts unless it restates them (see [`error_chain`]).
 fn push_new_part(parts: &mut Vec<String>, text: String) {
     let lower = text.to_lowercase();
-    let is_wrapper = RESTATING_WRAPPERS.iter().any(|w| lower.starts_with(w));
-    if lower.trim().is_empty()
-        || is_wrapper
-        || parts.iter().any(|p| p.to_lowercase().contains(&lower))
-    {
+    let said_before = |word: &str| parts.iter().any(|p| p.to_lowercase().contains(word));
+    let is_wrapper = RESTATING_WRAPPERS
+        .iter()
+        .any(|(prefix, word)| lower.starts_with(prefix) && (word.is_empty() || said_before(word)));
+    if lower.trim().is_empty() || is_wrapper || said_before(&lower) {
         return;
     }
     if parts
@@ -311,6 +311,11 @@ mod tests {
                     "failed to lookup address information: Name or service not known",
                 ],
                 "dns error: failed to lookup address information: Name or service not known",
+            ),
+            (
+                "reqwest's DNS line stays when nothing before it says DNS",
+                &["error resolving DNS", "no record for news.example.invalid"],
+                "error resolving DNS: no record for news.example.invalid",
             ),
             (
                 "a refused connection keeps hyper's step and the OS error",
