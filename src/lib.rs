@@ -20,6 +20,8 @@
 //! - [`parse`] adapts feed-rs: bytes and base URL to entries, with a repair pass for broken feeds,
 //!   and entry identity.
 //! - [`extract`] turns an HTML page into main text and metadata; pure.
+//! - [`charset`] holds the one rule of both decoders (feeds and pages) for bytes that should be
+//!   UTF-8 and are not quite; pure.
 //! - [`dedup`] canonicalises URLs and fingerprints texts to find the story an article belongs
 //!   to; pure.
 //! - [`language`] detects a text's language and normalises declared ones.
@@ -39,6 +41,7 @@
 //! `src/cli/` (run, check, feeds, extract, explain, hits, outbox, digest, test_email,
 //! import_opml); `anyhow` lives only there.
 
+pub mod charset;
 pub mod config;
 pub mod daemon;
 pub mod dedup;

@@ -49,15 +49,15 @@ const CONNECTION_LIMIT: Duration = Duration::from_secs(30);
 /// Largest request head read (hyper's minimum buffer is 8 KiB).
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 
-/// Why the endpoint could not start.
+/// Why the endpoint could not start. The OS's words are part of the message, not `source()`
+/// too, so a chain printed with `{:#}` says them once.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot listen on {addr} ([daemon] listen): {source}")]
+#[error("cannot listen on {addr} ([daemon] listen): {cause}")]
 pub struct ListenError {
     /// The address from the config.
     pub addr: SocketAddr,
     /// What the OS said (address in use, permission denied, ...).
-    #[source]
-    pub source: std::io::Error,
+    pub cause: std::io::Error,
 }
 
 /// Binds the endpoint's address; done before the service reports ready, so that a port in
@@ -65,7 +65,7 @@ pub struct ListenError {
 pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ListenError> {
     TcpListener::bind(addr)
         .await
-        .map_err(|source| ListenError { addr, source })
+        .map_err(|cause| ListenError { addr, cause })
 }
 
 /// What the handlers read: the counters, the database, and which feeds are configured (the

@@ -10,24 +10,24 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use serde::Serialize;
 
-/// Why an OPML document could not be turned into feeds.
+/// Why an OPML document could not be turned into feeds. A cause is part of the message, not
+/// `source()` too, so a chain printed with `{:#}` says it once.
 #[derive(Debug, thiserror::Error)]
 pub enum OpmlError {
     /// The document is not well-formed XML.
-    #[error("opml is not well-formed XML at byte {position}: {source}")]
+    #[error("opml is not well-formed XML at byte {position}: {cause}")]
     Xml {
         /// Byte offset where the reader stopped.
         position: u64,
         /// What the XML reader found.
-        #[source]
-        source: quick_xml::Error,
+        cause: quick_xml::Error,
     },
     /// No outline carries an `xmlUrl`, so there is nothing to import.
     #[error("opml has no feed outlines (no outline with an xmlUrl attribute)")]
     NoFeeds,
     /// The feeds could not be written as TOML (not expected for plain strings).
     #[error("cannot write feeds as TOML: {0}")]
-    Toml(#[from] toml::ser::Error),
+    Toml(toml::ser::Error),
 }
 
 /// One feed as it will appear in the config file.
@@ -53,7 +53,7 @@ pub fn feeds_toml_from_opml(xml: &str) -> Result<String, OpmlError> {
     if feeds.is_empty() {
         return Err(OpmlError::NoFeeds);
     }
-    Ok(toml::to_string(&FeedsDocument { feeds })?)
+    toml::to_string(&FeedsDocument { feeds }).map_err(OpmlError::Toml)
 }
 
 /// Walks the outlines, keeping the stack of enclosing folder titles as tags.
@@ -62,9 +62,9 @@ fn feeds_from_opml(xml: &str) -> Result<Vec<OpmlFeed>, OpmlError> {
     let mut folders: Vec<Option<String>> = Vec::new();
     let mut feeds: Vec<OpmlFeed> = Vec::new();
     loop {
-        let event = reader.read_event().map_err(|source| OpmlError::Xml {
+        let event = reader.read_event().map_err(|cause| OpmlError::Xml {
             position: reader.error_position(),
-            source,
+            cause,
         })?;
         match event {
             Event::Start(element) if is_outline(&element) => {

@@ -2,9 +2,10 @@
 //!
 //! libfuzzer-sys aborts on *every* panic, from its panic hook, before anything can catch it.
 //! But newshound deliberately catches panics of two dependencies it cannot make panic-free:
-//! feed-rs/quick-xml in `parse::parse_feed` (NOTES.md: UTF-16BE documents) and dom_smoothie in
-//! `extract::extract`. The daemon survives those, so they are not crashes of newshound; a
-//! target that aborted on them would stop at the first known feed-rs bug and find nothing else.
+//! feed-rs/quick-xml in `parse::parse_feed` (quick-xml panics on UTF-16BE documents with a BOM
+//! declared `utf-16`) and dom_smoothie in `extract::extract`. The daemon survives those, so they
+//! are not crashes of newshound; a target that aborted on them would stop at the first known
+//! feed-rs bug and find nothing else.
 //!
 //! So [`install_panic_policy`] replaces the hook: a panic whose location is in a dependency's
 //! source (under a cargo registry) is let unwind, to the `catch_unwind` newshound has around it.

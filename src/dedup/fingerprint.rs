@@ -16,31 +16,27 @@
 //! ([`Fingerprint::band_keys`]) that two fingerprints share when one whole band agrees: the story
 //! index looks texts up by these keys and compares only the few that share one (LSH).
 //!
-//! # Measured choices
-//! On the quality set of `tests/it/dedup_quality.rs`: real articles from the repository, copies
-//! of them made the way sites copy (furniture, teasers, moved, added or removed paragraphs,
-//! light edits, new titles, pairs of these), and as different stories every other pair of
-//! articles, with same-subject pairs, an independently worded report of one event and a
+//! # Choices
+//! Made on the quality set of `tests/it/dedup_quality.rs`: real articles from the repository,
+//! copies of them made the way sites copy (furniture, teasers, moved, added or removed
+//! paragraphs, light edits, new titles, pairs of these), and as different stories every other
+//! pair of articles, with same-subject pairs, an independently worded report of one event and a
 //! translation among them, and each pair again with the same site furniture on both sides.
+//! `cargo test --test it dedup_quality -- --nocapture` prints the similarities the set gives
+//! now; README's Performance section keeps the figures the choices were made on.
 //!
-//! - [`SHINGLE_WORDS`] = 3. Over five seeds of the set, the least similar copy estimated
-//!   0.45-0.55 with 3 words, 0.40-0.53 with 4 and 0.40-0.43 with 5 (every edited word breaks
-//!   `SHINGLE_WORDS` shingles), while the most similar different stories (the same furniture
-//!   added to both) stayed at 0.13-0.19 with 3 words, 0.13-0.18 with 4 and 0.10-0.23 with 5:
-//!   3 words keep the widest worst-case gap between the two (0.29; 0.26 with 4, 0.20 with 5).
-//!   Two words gave 0.27, and make common phrases shingles: unrelated texts without any
-//!   furniture reached 0.08 with them, against 0.02 with 3 words.
+//! - [`SHINGLE_WORDS`] = 3: of 3, 4 and 5 words, 3 keeps the widest worst-case gap between the
+//!   least similar copy and the most similar different stories (the same furniture added to
+//!   both). Every edited word breaks `SHINGLE_WORDS` shingles, so longer shingles make copies
+//!   look less alike; two words make common phrases shingles, so unrelated texts look alike.
 //! - [`SAME_STORY`] = 0.35, in that gap: see its doc.
 //! - [`BANDS`] × [`ROWS`] = 42 × 3 (126 of the 128 hashes), so that the threshold, not the
 //!   band layout, decides: a pair becomes a candidate with probability 1 − (1 − J³)⁴², which is
-//!   0.84 at J = 0.35, 0.94 at 0.40 and 0.996 at 0.50. With the 32 × 4 of NOTES.md it is 0.38,
-//!   0.56 and 0.87: copies between the threshold and 0.5 would be found or lost by chance. On
-//!   the set both layouts found every copy with 3-word shingles (its copies estimate 0.45 and
-//!   more); with 4 or 5 words, whose copies are less similar, 32 × 4 lost up to 0.3% and 0.7%
-//!   of them, 42 × 3 none. The cost: ten more band tables in the index (about 120 bytes per
-//!   article) and more candidates to compare and reject: up to 0.7% of the different-story
-//!   pairs with the same furniture on both sides share a band (none with 32 × 4), 0.06% of all
-//!   different-story pairs.
+//!   0.84 at J = 0.35, 0.94 at 0.40 and 0.996 at 0.50. With 32 × 4 (the layout first planned)
+//!   it is 0.38, 0.56 and 0.87: copies between the threshold and 0.5 would be found or lost by
+//!   chance, and on the set 32 × 4 did lose copies once shingles were longer than 3 words. The
+//!   cost: ten more band tables in the index and more candidates to compare and reject (pairs
+//!   of different stories with the same site furniture share a band more often).
 //!
 //! # Limits
 //! Scripts written without spaces (Chinese, Japanese) split into clause-long "words", so their
@@ -49,8 +45,9 @@
 //! design: a translation is another article for its readers.
 //!
 //! # Cost
-//! About 67 µs for a 3 KB article (`cargo bench --bench dedup`: 15,000 articles per second on
-//! one core, 11,000 on a busy machine), a small fraction of extracting the page.
+//! One pass over the text's words, and per shingle one hash for each of the [`HASHES`]
+//! functions: a small fraction of extracting the page (`cargo bench --bench dedup` measures it
+//! as `fingerprint/of_text`).
 //!
 //! # Stability
 //! Word hashing, shingle hashing and the MinHash functions are fixed functions of the text (no
@@ -66,7 +63,7 @@ use crate::matcher::{fold, split_words};
 /// errors) near the threshold while a signature stays 256 bytes.
 pub const HASHES: usize = 128;
 
-/// Words per shingle; measured, see the module docs.
+/// Words per shingle; chosen on the quality set, see the module docs.
 pub const SHINGLE_WORDS: usize = 3;
 
 /// Texts with fewer shingles than this get no fingerprint. Short texts are captions, teasers or
@@ -77,11 +74,12 @@ pub const SHINGLE_WORDS: usize = 3;
 /// News briefs of 62 words and more still get a fingerprint.
 pub const MIN_SHINGLES: usize = 60;
 
-/// LSH bands: how many keys per fingerprint the index stores; measured, see the module docs.
+/// LSH bands: how many keys per fingerprint the index stores; chosen on the quality set, see
+/// the module docs.
 pub const BANDS: usize = 42;
 
 /// Hashes per band. Fewer rows make a pair a candidate at lower similarity (more recall, more
-/// candidates to compare); measured, see the module docs.
+/// candidates to compare); chosen on the quality set, see the module docs.
 pub const ROWS: usize = 3;
 
 // Every band takes its rows from the signature.
@@ -89,12 +87,12 @@ const _: () = assert!(BANDS * ROWS <= HASHES);
 
 /// Estimated similarity at or above which two texts are one story.
 ///
-/// Measured on the quality set (five seeds): copies estimate 0.45 and more, different stories
-/// at most 0.19, and that only with the same furniture added to both; independent reports of
-/// one event reach 0.03, translations 0. A false merge hides a story (an alert lost), which is
-/// worse than a duplicate alert, so the threshold sits above the middle of the gap: 4.5
-/// standard errors of the estimate (0.035 there) above the most similar different stories, 2
-/// (0.044) below the least similar copy.
+/// On the quality set, the least similar copies estimate well above it and the most similar
+/// different stories (the same furniture added to both) well below; independent reports of one
+/// event and translations come out near 0. A false merge hides a story (an alert lost), which
+/// is worse than a duplicate alert, so the threshold sits above the middle of that gap, more
+/// standard errors of the estimate away from the different stories than from the copies
+/// (README's Performance section has the figures).
 pub const SAME_STORY: f64 = 0.35;
 
 /// The first byte of [`Fingerprint::to_bytes`]; fingerprints of different versions are not

@@ -1,6 +1,6 @@
 //! The story index: the fingerprints of a recent window in LSH band tables, so that finding the
 //! story a new article belongs to compares it with the few articles that share a band with it,
-//! not with every article, and costs about the same with 100,000 or 1,000,000 of them.
+//! not with every article, and costs about the same however many the window holds.
 //!
 //! # Layout
 //! - Entries live in fixed-size chunks of slots, reused through a free list: growing never
@@ -15,13 +15,13 @@
 //!   whole buckets and scans only the one on the boundary; entries may arrive in any order.
 //!
 //! # Cost
-//! Measured by `cargo bench --bench dedup` (synthetic signatures, a fifth of them copies, 2
-//! cores): a lookup takes 3-4 µs among 100,000 articles and 5-7 µs among 1,000,000 (cache
-//! misses on larger tables, not more work); an insert 3-5 µs, so rebuilding 50,000 articles at
-//! startup takes a quarter of a second. The index holds about 970 bytes per article at
-//! 100,000 and 860 at 1,000,000: a 288-byte slot with its 256-byte signature, 42 table cells
-//! of 9 bytes at hashbrown's load factor, lists of shared keys, the article map. 50,000
-//! articles take about 50 MB.
+//! A lookup hashes the new fingerprint's band keys and compares the few entries they lead to,
+//! so a larger index costs more cache misses, not more work; an insert is as cheap, so the
+//! index is rebuilt from the stored fingerprints at startup rather than kept on disk. An
+//! article holds a slot with its signature, one table cell per band (at hashbrown's load
+//! factor), its share of the lists of shared keys and an entry of the article map.
+//! `cargo bench --bench dedup` measures lookups, inserts and bytes per article; README's
+//! Performance section has the figures.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -66,8 +66,8 @@ pub struct StoryIndex {
     by_time: BTreeMap<i64, Vec<(u32, u32)>>,
 }
 
-/// Slots per chunk: small enough that an unfilled chunk wastes little (about 0.5 MB), large
-/// enough that the chunk list stays short.
+/// Slots per chunk: small enough that an unfilled chunk wastes little, large enough that the
+/// chunk list stays short.
 const CHUNK: usize = 1024;
 
 /// Time buckets per window.
@@ -231,7 +231,8 @@ impl StoryIndex {
         }
     }
 
-    /// Number of indexed articles, for the startup log and for sizing: each costs about 1 KB.
+    /// Number of indexed articles, for the startup log and for sizing (with
+    /// [`StoryIndex::approx_bytes`]).
     pub fn len(&self) -> usize {
         self.by_article.len()
     }

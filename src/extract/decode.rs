@@ -4,6 +4,8 @@
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252, X_USER_DEFINED};
 
+use crate::charset::decode_if_utf8;
+
 /// How many leading bytes may declare the charset in a `<meta>` tag (the HTML prescan limit).
 const META_PRESCAN_BYTES: usize = 1024;
 
@@ -39,20 +41,14 @@ pub fn decode_html(body: &[u8], http_charset: Option<&str>) -> String {
 }
 
 /// Decodes `body` with the encoding its header or `<meta>` claims, except a UTF-8 claim that is
-/// plainly false (issue 8): when the body is not valid UTF-8 and holds not one valid multi-byte
-/// UTF-8 sequence, every non-ASCII byte would become U+FFFD (a windows-1252 page labelled UTF-8
-/// loses every accent and breaks topic matching), so the encoding is guessed instead. A UTF-8
-/// page with a few stray bytes keeps UTF-8.
+/// plainly false (issue 8; the rule is [`decode_if_utf8`], shared with the feed decoder): a
+/// windows-1252 page labelled UTF-8 would lose every accent and break topic matching, so its
+/// encoding is guessed instead. A UTF-8 page with a few stray bytes keeps UTF-8.
 fn decode_claimed(encoding: &'static Encoding, body: &[u8]) -> String {
-    if encoding == UTF_8 && std::str::from_utf8(body).is_err() && !has_utf8_multibyte(body) {
-        return decode_with(detect_encoding(body), body);
+    if encoding == UTF_8 {
+        return decode_if_utf8(body).unwrap_or_else(|| decode_with(detect_encoding(body), body));
     }
     decode_with(encoding, body)
-}
-
-/// True when `body` holds at least one valid multi-byte UTF-8 sequence.
-fn has_utf8_multibyte(body: &[u8]) -> bool {
-    body.utf8_chunks().any(|chunk| !chunk.valid().is_ascii())
 }
 
 /// Guesses the legacy encoding of undeclared bytes that are not UTF-8.

@@ -11,10 +11,12 @@
 //! recorded, every hop is guarded, and no `Referer` is ever sent.
 //!
 //! # Files
-//! This file holds the clients, limits, redirects and body reading; `guard` the address guard;
-//! `headers` reads the response headers that steer politeness (validators, charset, max-age,
+//! This file holds the clients, limits, redirects and body reading; `error` why a fetch failed
+//! (and the joiner that says each cause of an error once); `guard` the address guard; `headers`
+//! reads the response headers that steer politeness (validators, charset, max-age,
 //! Retry-After).
 
+mod error;
 mod guard;
 mod headers;
 
@@ -27,8 +29,10 @@ use reqwest::{Client, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
+use error::network_error;
+pub use error::{FetchError, error_chain};
 pub use guard::is_public_address;
-use guard::{GuardedResolver, RefusedAddress, refuse_private_literal, refuse_private_peer};
+use guard::{GuardedResolver, refuse_private_literal, refuse_private_peer};
 use headers::header_string;
 pub use headers::{cache_max_age, charset, media_type, retry_after};
 
@@ -118,82 +122,6 @@ pub enum FetchOutcome {
     Fetched(Box<Fetched>),
 }
 
-/// Why a fetch failed; every variant names the URL or path.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    /// The whole fetch took longer than the request timeout.
-    #[error("{url}: timed out after {after:?}")]
-    Timeout {
-        /// The URL being fetched.
-        url: Url,
-        /// The limit that ran out.
-        after: Duration,
-    },
-    /// DNS, connection, TLS or protocol failure.
-    #[error("{url}: {message}")]
-    Network {
-        /// The URL being fetched.
-        url: Url,
-        /// The error and its causes.
-        message: String,
-    },
-    /// The server answered with an error status.
-    #[error("{url}: HTTP {status}")]
-    Status {
-        /// The URL that answered.
-        url: Url,
-        /// The status code.
-        status: u16,
-        /// `Retry-After` of a 429 or 503.
-        retry_after: Option<Duration>,
-    },
-    /// The body was larger than allowed (or endless) and was cut off.
-    #[error("{url}: body larger than {limit} bytes, cut off")]
-    TooLarge {
-        /// The URL being fetched.
-        url: Url,
-        /// The configured limit.
-        limit: u64,
-    },
-    /// A redirect chain longer than [`MAX_REDIRECTS`], or a loop.
-    #[error("{url}: more than {MAX_REDIRECTS} redirects")]
-    TooManyRedirects {
-        /// The URL first requested.
-        url: Url,
-    },
-    /// A redirect without a usable `Location`.
-    #[error("{url}: redirect without a valid Location header")]
-    BadRedirect {
-        /// The URL that redirected.
-        url: Url,
-    },
-    /// The address guard or the scheme rules refused the URL.
-    #[error("{url}: refused: {reason}")]
-    Refused {
-        /// The refused URL.
-        url: Url,
-        /// Why.
-        reason: String,
-    },
-    /// A fetch that failed after a redirect, wrapped so that the message names the URL asked
-    /// for (the feed) as well as the one that failed.
-    #[error("{from}: redirected to {source}")]
-    Redirected {
-        /// The URL first requested.
-        from: Url,
-        /// The failure at the redirect target.
-        source: Box<FetchError>,
-    },
-    /// A local file could not be read.
-    #[error("{path}: {message}")]
-    File {
-        /// The file.
-        path: String,
-        /// The I/O error.
-        message: String,
-    },
-}
-
 impl Fetched {
     /// True unless the server said the body is something other than HTML (a PDF, an image, a
     /// feed): such a body has no article text to extract. A missing type counts as HTML.
@@ -201,73 +129,6 @@ impl Fetched {
         self.content_type
             .as_deref()
             .is_none_or(|t| t.contains("html"))
-    }
-}
-
-impl FetchError {
-    /// The failure itself, through any [`FetchError::Redirected`] wrapper.
-    fn innermost(&self) -> &FetchError {
-        match self {
-            FetchError::Redirected { source, .. } => source.innermost(),
-            other => other,
-        }
-    }
-
-    /// The URL that failed (`None` for files and redirect wrappers).
-    fn failed_url(&self) -> Option<&Url> {
-        match self {
-            FetchError::Timeout { url, .. }
-            | FetchError::Network { url, .. }
-            | FetchError::Status { url, .. }
-            | FetchError::TooLarge { url, .. }
-            | FetchError::TooManyRedirects { url }
-            | FetchError::BadRedirect { url }
-            | FetchError::Refused { url, .. } => Some(url),
-            FetchError::Redirected { .. } | FetchError::File { .. } => None,
-        }
-    }
-
-    /// Wraps a failure at a redirect target so that it names `start` too.
-    fn after_redirect_from(self, start: &Url) -> FetchError {
-        match self.failed_url() {
-            Some(url) if url != start => FetchError::Redirected {
-                from: start.clone(),
-                source: Box::new(self),
-            },
-            _ => self,
-        }
-    }
-
-    /// The server's `Retry-After`, when it sent one with a 429 or 503.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self.innermost() {
-            FetchError::Status { retry_after, .. } => *retry_after,
-            _ => None,
-        }
-    }
-
-    /// HTTP status of the failure, when the server answered.
-    pub fn http_status(&self) -> Option<u16> {
-        match self.innermost() {
-            FetchError::Status { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-
-    /// True for 410 Gone: the publisher says the feed will not come back.
-    pub fn is_gone(&self) -> bool {
-        self.http_status() == Some(410)
-    }
-
-    /// True when retrying cannot help (refused by the guard or the scheme rules).
-    pub fn is_refusal(&self) -> bool {
-        matches!(self.innermost(), FetchError::Refused { .. })
-    }
-
-    /// True when the body was over the size limit: a page that large (or a compression bomb)
-    /// will be as large next time, so a page fetch is not retried.
-    pub fn is_too_large(&self) -> bool {
-        matches!(self.innermost(), FetchError::TooLarge { .. })
     }
 }
 
@@ -528,73 +389,6 @@ async fn send(
         .send()
         .await
         .map_err(|e| network_error(url, &e, settings))
-}
-
-/// A reqwest error as a [`FetchError`]. reqwest's own timeouts (connect, and a read that sees no
-/// byte for `request_timeout`) can fire together with the whole-fetch limit; both say which
-/// limit ran out, like [`FetchError::Timeout`] does.
-fn network_error(url: &Url, err: &reqwest::Error, settings: &FetchSettings) -> FetchError {
-    if let Some(refused) = find_source::<RefusedAddress>(err) {
-        return FetchError::Refused {
-            url: url.clone(),
-            reason: refused.to_string(),
-        };
-    }
-    if err.is_timeout() && err.is_connect() {
-        return FetchError::Network {
-            url: url.clone(),
-            message: format!("connect timed out after {:?}", settings.connect_timeout),
-        };
-    }
-    if err.is_timeout() {
-        return FetchError::Timeout {
-            url: url.clone(),
-            after: settings.request_timeout,
-        };
-    }
-    let mut message = error_chain(err);
-    if message.contains("message head is too large") {
-        // hyper's words for a response whose headers exceed its buffer (about 400 KiB).
-        message = format!("response headers too large ({message})");
-    }
-    FetchError::Network {
-        url: url.clone(),
-        message,
-    }
-}
-
-fn find_source<'a, T: std::error::Error + 'static>(
-    err: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a T> {
-    let mut current = Some(err);
-    while let Some(e) = current {
-        if let Some(found) = e.downcast_ref::<T>() {
-            return Some(found);
-        }
-        current = e.source();
-    }
-    None
-}
-
-/// The causes of a reqwest error as "cause: cause", without reqwest's and hyper's wrappers
-/// ("error sending request for url (...)", "client error (Connect)"), which repeat the URL the
-/// message already starts with and say nothing an operator can act on.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = err.source();
-    while let Some(e) = current {
-        let text = e.to_string();
-        let wrapper =
-            text.starts_with("client error (") || text.starts_with("error sending request");
-        if !wrapper && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    if parts.is_empty() {
-        return err.to_string();
-    }
-    parts.join(": ")
 }
 
 async fn read_capped(

@@ -125,18 +125,18 @@ pub enum TransportError {
         username: String,
     },
     /// The extra trusted root (tests only) is not a PEM certificate.
-    #[error("extra trusted root certificate: {source}")]
+    #[error("extra trusted root certificate: {cause}")]
     Certificate {
-        /// lettre's parse error.
-        source: lettre::transport::smtp::Error,
+        /// lettre's parse error; part of the message, so not `source()` too (each cause once).
+        cause: lettre::transport::smtp::Error,
     },
     /// The TLS settings could not be made, e.g. the host is not a valid server name.
-    #[error("smtp server {host}: tls settings: {source}")]
+    #[error("smtp server {host}: tls settings: {cause}")]
     Tls {
         /// The server's name.
         host: String,
-        /// lettre's error.
-        source: lettre::transport::smtp::Error,
+        /// lettre's error; part of the message, so not `source()` too.
+        cause: lettre::transport::smtp::Error,
     },
 }
 
@@ -285,12 +285,12 @@ fn smtp_mailer(
         let mut builder = TlsParameters::builder(smtp.host.clone());
         if let Some(pem) = test_root_cert {
             let certificate = Certificate::from_pem(pem)
-                .map_err(|source| TransportError::Certificate { source })?;
+                .map_err(|cause| TransportError::Certificate { cause })?;
             builder = builder.add_root_certificate(certificate);
         }
-        builder.build().map_err(|source| TransportError::Tls {
+        builder.build().map_err(|cause| TransportError::Tls {
             host: smtp.host.clone(),
-            source,
+            cause,
         })
     };
     let (scheme, tls, security) = match smtp.security {

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
+use crate::charset::decode_if_utf8;
+
 /// The body as the first parse sees it. Borrowed unless the HTTP charset names an encoding other
 /// than UTF-8 and the body has no BOM: HTTP outranks the XML declaration (RFC 7303), and feed-rs
 /// never sees the header, so such a body is transcoded and its declaration rewritten.
@@ -19,10 +21,12 @@ pub(super) fn apply_http_charset<'a>(body: &'a [u8], http_charset: Option<&str>)
     Cow::Owned(with_utf8_declaration(&text).into_bytes())
 }
 
-/// Decodes the document to UTF-8 text: by BOM, then the HTTP charset, then the XML declaration;
-/// a claimed UTF-8 that does not validate, or no claim at all on invalid UTF-8, falls back to
-/// windows-1252 (what "Latin-1" means on the web). UTF-32 is decoded by hand (encoding_rs has no
-/// UTF-32).
+/// Decodes the document to UTF-8 text: by BOM, then the HTTP charset, then the XML declaration.
+/// A claimed UTF-8 that does not validate, or no claim at all (XML's default is UTF-8), is read
+/// by the page decoder's rule, [`decode_if_utf8`]: UTF-8 with a few stray bytes stays UTF-8
+/// with U+FFFD for them (issue 13: one stray byte used to turn the whole document into
+/// windows-1252), and plainly non-UTF-8 text is windows-1252 (what "Latin-1" means on the web).
+/// UTF-32 is decoded by hand (encoding_rs has no UTF-32).
 pub(super) fn decode_document(body: &[u8], http_charset: Option<&str>) -> String {
     if let Some(text) = decode_utf32(body) {
         return text;
@@ -49,13 +53,12 @@ pub(super) fn decode_document(body: &[u8], http_charset: Option<&str>) -> String
             return text.to_string();
         }
     }
-    match std::str::from_utf8(body) {
-        Ok(text) => text.to_string(),
-        Err(_) => WINDOWS_1252
+    decode_if_utf8(body).unwrap_or_else(|| {
+        WINDOWS_1252
             .decode_without_bom_handling(body)
             .0
-            .into_owned(),
-    }
+            .into_owned()
+    })
 }
 
 /// UTF-16 text without a BOM, recognised by its first character `<` (or `{`) and a zero byte.
@@ -172,6 +175,106 @@ mod tests {
             b"nchen</title><link>http://example.com/a</link></item></channel></rss>",
         );
         assert_eq!(parse_ok(&doc).entries[0].title.as_deref(), Some("München"));
+    }
+
+    /// Which encoding a document's title is read in, by what it claims and what its bytes are,
+    /// on feed-rs's first parse and after the repair pass (which decodes with
+    /// [`decode_document`]; invalid UTF-8 or a bare `&` in the link sends a document there); a
+    /// fix adds a row naming its issue.
+    #[test]
+    fn feed_titles_decode_by_claim_and_bytes() {
+        const UTF8: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>";
+        const LATIN1: &str = "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>";
+        struct Row {
+            why: &'static str,
+            declaration: &'static str,
+            http_charset: Option<&'static str>,
+            title: &'static [u8],
+            repaired: bool,
+            expected: &'static str,
+        }
+        let row = |why, declaration, http_charset, title, repaired, expected| Row {
+            why,
+            declaration,
+            http_charset,
+            title,
+            repaired,
+            expected,
+        };
+        let rows = [
+            row(
+                "issue 13: declared UTF-8 with one stray byte stays UTF-8 through the repair pass",
+                UTF8,
+                None,
+                b"Z\xc3\xbcrich \xe2\x80\x93 Gen\xc3\xa8ve \xff".as_slice(),
+                true,
+                "Zürich – Genève \u{FFFD}",
+            ),
+            row(
+                "issue 13: undeclared UTF-8 with one stray byte stays UTF-8 through the repair pass",
+                "",
+                None,
+                b"Z\xc3\xbcrich \x80 Gen\xc3\xa8ve",
+                true,
+                "Zürich \u{FFFD} Genève",
+            ),
+            row(
+                "issue 13: UTF-8 by HTTP with a stray byte stays UTF-8 through the repair pass",
+                "",
+                Some("utf-8"),
+                b"M\xc3\xbcnchen \xfc",
+                true,
+                "München \u{FFFD}",
+            ),
+            row(
+                "issue 8: windows-1252 declared as UTF-8 is windows-1252",
+                UTF8,
+                None,
+                b"Caf\xe9 \x93cr\xe8me\x94",
+                true,
+                "Café “crème”",
+            ),
+            row(
+                "undeclared windows-1252 is windows-1252",
+                "",
+                None,
+                b"Caf\xe9 \x80",
+                true,
+                "Café €",
+            ),
+            row(
+                "a Latin-1 declaration is believed on the first parse",
+                LATIN1,
+                None,
+                b"M\xfcnchen",
+                false,
+                "München",
+            ),
+            row(
+                "valid UTF-8 is UTF-8 on the first parse",
+                UTF8,
+                None,
+                "Grüße".as_bytes(),
+                false,
+                "Grüße",
+            ),
+        ];
+        for row in rows {
+            let link: &[u8] = if row.repaired { b"/a?x=1&y=2" } else { b"/a" };
+            let doc = [
+                row.declaration.as_bytes(),
+                b"<rss version=\"2.0\"><channel><item><title>",
+                row.title,
+                b"</title><link>http://example.com",
+                link,
+                b"</link></item></channel></rss>",
+            ]
+            .concat();
+            let feed = parse_feed(&doc, row.http_charset, &base()).expect(row.why);
+            assert_eq!(feed.repaired, row.repaired, "{}", row.why);
+            let title = feed.entries[0].title.as_deref();
+            assert_eq!(title, Some(row.expected), "{}", row.why);
+        }
     }
 
     /// feed-rs never sees the HTTP header; a windows-1251 body without a declaration must come

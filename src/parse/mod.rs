@@ -1,6 +1,6 @@
 //! The parse stage: feed document bytes + the feed's final URL -> [`ParsedFeed`].
 //!
-//! feed-rs does the parsing. This module adds what feed-rs leaves to its caller (see NOTES.md):
+//! feed-rs does the parsing. This module adds what feed-rs leaves to its caller:
 //!
 //! - a panic inside feed-rs/quick-xml becomes a [`ParseError`], never an unwinding task;
 //! - a document whose first parse fails, or comes back hollow (zero entries although it holds
@@ -35,13 +35,14 @@ use text::{clean_plain, content_html, html_to_plain, text_to_plain};
 
 /// At most this many entries of one document are taken, the newest first (by published, else
 /// updated date; undated ones after dated ones, in document order). A news feed holds tens to a
-/// few hundred items; one with 100,000 cost 20 s of storing and matching per poll and hundreds
-/// of megabytes. The rest are counted in [`ParsedFeed::dropped_entries`].
+/// few hundred items; a broken or hostile one with a hundred thousand would be stored and
+/// matched in full at every poll, at a cost in time and memory out of all proportion. The rest
+/// are counted in [`ParsedFeed::dropped_entries`].
 pub const MAX_ENTRIES: usize = 1000;
 
 /// An entry's summary and content are cut to this many bytes before they are converted: a real
-/// article is well under 1 MiB of HTML, and a 50 MB description cost over a minute of text
-/// conversion and matching.
+/// article is well under 1 MiB of HTML, while text conversion and matching cost grows with the
+/// field, so a hostile description of tens of megabytes would hold up its feed's refresh.
 pub const MAX_TEXT_BYTES: usize = 1 << 20;
 
 /// Titles (of the feed and of its entries) are cut to this many bytes before conversion.
@@ -73,25 +74,23 @@ pub enum ParseError {
     #[error("not a feed: no xml or json content")]
     NotMarkup,
     /// The XML is broken beyond what the normalising pass repairs.
-    #[error("malformed xml: {source}")]
+    #[error("malformed xml: {}", fault(.cause))]
     MalformedXml {
-        /// feed-rs's description, with the position of the fault.
-        #[source]
-        source: feed_rs::parser::ParseFeedError,
+        /// feed-rs's description, with the position of the fault. Part of the message, so not
+        /// the error's `source()` too: each cause is said once (see `fetch::error_chain`).
+        cause: feed_rs::parser::ParseFeedError,
     },
     /// The JSON is broken or is not a JSON Feed.
-    #[error("malformed json feed: {source}")]
+    #[error("malformed json feed: {}", fault(.cause))]
     MalformedJson {
-        /// feed-rs's description of the fault.
-        #[source]
-        source: feed_rs::parser::ParseFeedError,
+        /// feed-rs's description of the fault; part of the message.
+        cause: feed_rs::parser::ParseFeedError,
     },
     /// feed-rs understood the syntax but not the feed (an unknown Atom content type, ...).
-    #[error("unsupported feed: {source}")]
+    #[error("unsupported feed: {}", fault(.cause))]
     Unsupported {
-        /// feed-rs's description of the fault.
-        #[source]
-        source: feed_rs::parser::ParseFeedError,
+        /// feed-rs's description of the fault; part of the message.
+        cause: feed_rs::parser::ParseFeedError,
     },
     /// The document holds items but none survived parsing, even after normalising; reported
     /// instead of an empty success so that no item is lost silently.
@@ -208,27 +207,39 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// element when the document is well-formed XML but not a feed.
 fn classify_failure(second: RunError, normalised: &str) -> ParseError {
     use feed_rs::parser::{ParseErrorKind, ParseFeedError};
-    let source = match second {
-        RunError::Feed(source) => source,
+    let cause = match second {
+        RunError::Feed(cause) => cause,
         RunError::Panic(message) => return ParseError::Crashed { message },
     };
-    match source {
+    match cause {
         ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => match root_element(normalised) {
             Some(root) if local_name(&root) == "rss" => ParseError::NoChannel { root },
             Some(root) => ParseError::NotAFeed { root },
-            None if normalised.trim_start().starts_with('{') => {
-                ParseError::MalformedJson { source }
-            }
+            None if normalised.trim_start().starts_with('{') => ParseError::MalformedJson { cause },
             None if strip_utf8_declaration(normalised).contains('<') => ParseError::NoRootElement,
             None => ParseError::NotMarkup,
         },
         ParseFeedError::XmlReader(_) | ParseFeedError::IoError(_) => {
-            ParseError::MalformedXml { source }
+            ParseError::MalformedXml { cause }
         }
         ParseFeedError::JsonSerde(_) | ParseFeedError::JsonUnsupportedVersion(_) => {
-            ParseError::MalformedJson { source }
+            ParseError::MalformedJson { cause }
         }
-        ParseFeedError::ParseError(_) => ParseError::Unsupported { source },
+        ParseFeedError::ParseError(_) => ParseError::Unsupported { cause },
+    }
+}
+
+/// What feed-rs found wrong, without its own "unable to parse XML/JSON/feed" line, which
+/// restates the variant's message: the fault it wraps (quick-xml's, serde's or its own words,
+/// with the position).
+fn fault(cause: &feed_rs::parser::ParseFeedError) -> String {
+    use feed_rs::parser::ParseFeedError;
+    match cause {
+        ParseFeedError::ParseError(kind) => kind.to_string(),
+        ParseFeedError::IoError(e) => e.to_string(),
+        ParseFeedError::JsonSerde(e) => e.to_string(),
+        ParseFeedError::XmlReader(e) => e.to_string(),
+        ParseFeedError::JsonUnsupportedVersion(_) => cause.to_string(),
     }
 }
 
@@ -580,6 +591,38 @@ mod tests {
         let err = parse_feed(doc, None, &base()).expect_err("mismatched tags");
         assert!(matches!(err, ParseError::MalformedXml { .. }), "{err}");
         assert!(err.to_string().starts_with("malformed xml: "), "{err}");
+    }
+
+    /// Issue 13: feed-rs's fault is said once, whether the error is shown alone (logs, the
+    /// recorded feed error) or as a chain (`{:#}` at the command line), and without feed-rs's
+    /// own "unable to parse ..." line restating the variant's message.
+    #[test]
+    fn parse_errors_say_their_cause_once() {
+        let rows: [(&[u8], &str, &str); 3] = [
+            (
+                b"<rss version=\"2.0\"><channel><item><title>A</item></channel></rss>",
+                "malformed xml: ",
+                "expected `</title>`",
+            ),
+            (
+                br#"{"version": "https://jsonfeed.org/version/1", "items": [{]}"#,
+                "malformed json feed: ",
+                "key must be a string",
+            ),
+            (
+                br#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="foo/bar" src="">x</content></entry></feed>"#,
+                "unsupported feed: ",
+                "atom:content with src",
+            ),
+        ];
+        for (doc, prefix, fault) in rows {
+            let err = parse_feed(doc, None, &base()).expect_err(prefix);
+            let shown = err.to_string();
+            assert_eq!(format!("{:#}", anyhow::Error::from(err)), shown);
+            assert!(shown.starts_with(prefix), "{shown}");
+            assert_eq!(shown.matches(fault).count(), 1, "{shown}");
+            assert!(!shown.contains("unable to parse"), "{shown}");
+        }
     }
 
     /// A document whose items survive no parse is an error, never an empty success.

@@ -1,6 +1,7 @@
 //! Cuts overlong text runs out of a document before feed-rs sees it (issue 8). feed-rs and
-//! quick-xml copy a text node two or three times while building its string, so one 50 MB
-//! description cost 200 MB; [`super::MAX_TEXT_BYTES`] would cut the field afterwards anyway.
+//! quick-xml copy a text node two or three times while building its string, so a huge
+//! description costs several times its size in memory; [`super::MAX_TEXT_BYTES`] would cut the
+//! field afterwards anyway.
 
 use std::borrow::Cow;
 

@@ -81,23 +81,23 @@ const MIGRATIONS: &[(&str, &str)] = &[
 /// How long a writer waits for another process holding the database lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Errors of the database layer; each names the database file it concerns.
+/// Errors of the database layer; each names the database file it concerns. SQLite's error is
+/// part of each message and kept as `cause`, not returned by `source()` too, so that a chain
+/// printed with `{:#}` says it once.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be opened or configured.
-    #[error("cannot open database {path}: {source}")]
+    #[error("cannot open database {path}: {cause}")]
     Open {
         path: PathBuf,
-        #[source]
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     /// A migration file failed to apply.
-    #[error("database {path}: migration {migration} failed: {source}")]
+    #[error("database {path}: migration {migration} failed: {cause}")]
     Migration {
         path: PathBuf,
         migration: &'static str,
-        #[source]
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     /// The database was written by a newer newshound than this one.
     #[error(
@@ -109,33 +109,30 @@ pub enum StoreError {
         known: usize,
     },
     /// Any statement failing after the database was open.
-    #[error("database {path}: {source}")]
+    #[error("database {path}: {cause}")]
     Sql {
         path: PathBuf,
-        #[source]
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     /// A write failed for lack of space: the disk is full, or the process's file size limit
     /// (`RLIMIT_FSIZE`, systemd's `LimitFSIZE=`) is reached. The transaction was rolled back;
     /// ingestion waits and resumes once space is freed.
     #[error(
         "database {path}: disk full or file size limit reached; the change was rolled back and \
-         is redone once space is freed ({source})"
+         is redone once space is freed ({cause})"
     )]
     Full {
         path: PathBuf,
-        #[source]
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     /// Another process held the database's write lock for longer than the busy timeout.
     #[error(
-        "database {path} is locked by another process: gave up after waiting {}s ({source})",
+        "database {path} is locked by another process: gave up after waiting {}s ({cause})",
         BUSY_TIMEOUT.as_secs()
     )]
     Busy {
         path: PathBuf,
-        #[source]
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     /// A call on the store thread panicked, or the thread has stopped.
     #[error("database task failed: {0}")]
@@ -216,12 +213,8 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         // A full disk or a lock held too long says so even here (a new database's first
         // write is its journal mode).
-        let open_err = |source| {
-            classify(path, source, |path, source| StoreError::Open {
-                path,
-                source,
-            })
-        };
+        let open_err =
+            |cause| classify(path, cause, |path, cause| StoreError::Open { path, cause });
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 open_err(rusqlite::Error::SqliteFailure(
@@ -293,11 +286,11 @@ impl Store {
                 tx.execute_batch(sql)?;
                 tx.pragma_update(None, "user_version", version)
             })
-            .map_err(|source| {
-                classify(path, source, |path, source| StoreError::Migration {
+            .map_err(|cause| {
+                classify(path, cause, |path, cause| StoreError::Migration {
                     path,
                     migration: name,
-                    source,
+                    cause,
                 })
             })?;
             tracing::info!(database = %path.display(), migration = name, "applied migration");
@@ -338,32 +331,29 @@ fn from_unix(secs: i64) -> DateTime<Utc> {
 
 /// The error of a failed statement, told apart by what the operator can do about it: free
 /// space, stop the other process holding the lock, or read the SQL error.
-fn sql_err(path: &Path, source: rusqlite::Error) -> StoreError {
-    classify(path, source, |path, source| StoreError::Sql {
-        path,
-        source,
-    })
+fn sql_err(path: &Path, cause: rusqlite::Error) -> StoreError {
+    classify(path, cause, |path, cause| StoreError::Sql { path, cause })
 }
 
 /// A full disk or a lock held too long as such; any other failure as `other` makes it (a plain
 /// SQL error, or the open or migration error it happened in).
 fn classify(
     path: &Path,
-    source: rusqlite::Error,
+    cause: rusqlite::Error,
     other: impl FnOnce(PathBuf, rusqlite::Error) -> StoreError,
 ) -> StoreError {
     let path = path.to_owned();
-    match source.sqlite_error() {
-        Some(e) if is_full(e) => StoreError::Full { path, source },
+    match cause.sqlite_error() {
+        Some(e) if is_full(e) => StoreError::Full { path, cause },
         Some(e)
             if matches!(
                 e.code,
                 rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
             ) =>
         {
-            StoreError::Busy { path, source }
+            StoreError::Busy { path, cause }
         }
-        _ => other(path, source),
+        _ => other(path, cause),
     }
 }
 

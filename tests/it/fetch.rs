@@ -375,3 +375,19 @@ async fn gzip_feed_is_decompressed() {
     let error = state(&config, &bomb_url).last_error.unwrap();
     assert!(error.contains("larger than 1048576 bytes"), "{error}");
 }
+
+/// Issue 13: a feed on a host that does not resolve (`.invalid` never does, RFC 6761; the
+/// local resolver answers at once, no network needed) records an error that names the host
+/// and says the DNS part once, not "dns error: error resolving DNS: ...".
+#[tokio::test]
+async fn unresolvable_host_is_recorded_with_its_dns_cause_once() {
+    let url = "http://news.example.invalid/feed.xml";
+    let config = TestConfig::new("fetch_articles = false", &feed(url, "nowhere"));
+    let summary = run_once(&config.load(), true).await.unwrap();
+    assert_eq!(summary.failed, 1);
+    let error = state(&config, url).last_error.unwrap();
+    let lower = error.to_lowercase();
+    assert!(lower.starts_with(url), "{error}");
+    assert_eq!(lower.matches("dns").count(), 1, "{error}");
+    assert!(!lower.contains("error sending request"), "{error}");
+}

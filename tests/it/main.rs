@@ -8,6 +8,9 @@ mod support;
 /// Feed fetching through `run --once` against a loopback HTTP server.
 mod fetch;
 
+/// Errors say each cause once, alone and as a chain (issue 13).
+mod error_chains;
+
 /// The binary under systemd's protocol, signals, and CLI commands.
 mod service;
 
