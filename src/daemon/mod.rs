@@ -49,14 +49,14 @@ pub enum DaemonError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The configuration is invalid.
-    #[error("{0}")]
+    #[error(transparent)]
     Config(#[from] ConfigErrors),
     /// The HTTP client could not be built (TLS backend).
-    #[error("cannot start the HTTP client: {0}")]
-    Http(#[from] reqwest::Error),
+    #[error("cannot start the HTTP client: {}", crate::fetch::error_chain(.0))]
+    Http(reqwest::Error),
     /// Installing a signal handler failed.
     #[error("cannot install signal handlers: {0}")]
-    Signal(#[from] std::io::Error),
+    Signal(std::io::Error),
     /// The monitoring endpoint (`[daemon] listen`) could not bind its address.
     #[error(transparent)]
     Listen(#[from] ListenError),
@@ -79,7 +79,7 @@ fn context(
     cancel: CancellationToken,
 ) -> Result<Context, DaemonError> {
     Ok(Context {
-        fetcher: Arc::new(Fetcher::new(config.fetch_settings())?),
+        fetcher: Arc::new(Fetcher::new(config.fetch_settings()).map_err(DaemonError::Http)?),
         store,
         topics: Arc::new(config.topic_set()),
         cpu: Arc::new(Semaphore::new(pipeline::cpu_permits())),

@@ -48,9 +48,9 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
     let cancel = CancellationToken::new();
     let store = open_store(&config).await?;
     let mut current = Loaded::new(config, store.clone(), cancel.clone()).await?;
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigterm = signal(SignalKind::terminate()).map_err(DaemonError::Signal)?;
+    let mut sigint = signal(SignalKind::interrupt()).map_err(DaemonError::Signal)?;
+    let mut sighup = signal(SignalKind::hangup()).map_err(DaemonError::Signal)?;
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Finished>();
     let (cycles_tx, cycles_rx) = mpsc::unbounded_channel::<CycleSummary>();
     let metrics = Arc::new(Metrics::new());
