@@ -181,29 +181,12 @@ impl Snippet {
     }
 }
 
-/// What the pipeline worked out about an article's final text: the language it was read in,
-/// the topics it hit, and what identifies it as a copy of another article. Stored with the text
-/// it was computed from, in one transaction.
+/// What matching found in an article's final text: the language it was read in and the topics
+/// it hit. Stored with the text it was computed from, in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextAnalysis {
     /// ISO 639-1 code of the article's language, when known.
     pub language: Option<String>,
     /// One hit per matching topic.
     pub hits: Vec<TopicHit>,
-    /// How to find the story the text belongs to.
-    pub identity: TextIdentity,
-}
-
-/// The keys that find an article's story, cheapest first: the page's own canonical link, the
-/// exact text, and a fingerprint for near-duplicates.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TextIdentity {
-    /// The page's `<link rel="canonical">` or `og:url`, canonicalised, when it is on the site the
-    /// page was fetched from (a foreign canonical link is not trusted for identity).
-    pub canonical_url: Option<String>,
-    /// SHA-256 of the whitespace-normalised text, when the text is long enough that two equal
-    /// texts mean one story (short teasers such as "Watch the video" are often equal).
-    pub text_hash: Option<String>,
-    /// MinHash signature of the text, when it is long enough to have one.
-    pub fingerprint: Option<crate::dedup::fingerprint::Fingerprint>,
 }

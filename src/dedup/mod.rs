@@ -16,12 +16,24 @@ pub mod url;
 use ::url::Url;
 use sha2::{Digest, Sha256};
 
-use crate::model::TextIdentity;
-
 /// Texts shorter than this (in characters) get no exact-text hash: short feed teasers ("Watch
 /// the video", "Live updates") are often equal without being one story. The page text minimum
 /// of the pipeline is 250 characters; a summary of 200 is already specific.
 pub const MIN_HASHED_TEXT_CHARS: usize = 200;
+
+/// The keys that find an article's story, cheapest first: the page's own canonical link, the
+/// exact text, and a fingerprint for near-duplicates.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextIdentity {
+    /// The page's `<link rel="canonical">` or `og:url`, canonicalised, when it is on the site the
+    /// page was fetched from (a foreign canonical link is not trusted for identity).
+    pub canonical_url: Option<String>,
+    /// SHA-256 of the whitespace-normalised text, when the text is long enough that two equal
+    /// texts mean one story (short teasers such as "Watch the video" are often equal).
+    pub text_hash: Option<String>,
+    /// MinHash signature of the text, when it is long enough to have one.
+    pub fingerprint: Option<fingerprint::Fingerprint>,
+}
 
 /// The keys that find the story of an article's final `text`. `page` is the URL the text was
 /// fetched from and `canonical` the page's own canonical link, trusted only on the same site.

@@ -35,7 +35,6 @@ pub fn match_article<'a>(
     TextAnalysis {
         language: code,
         hits,
-        ..TextAnalysis::default()
     }
 }
 

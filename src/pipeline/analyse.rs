@@ -8,7 +8,7 @@
 
 use url::Url;
 
-use crate::dedup;
+use crate::dedup::{self, TextIdentity};
 use crate::extract;
 use crate::matcher::{TopicSet, match_article};
 use crate::model::{Extracted, TextAnalysis, TextSource};
@@ -40,8 +40,10 @@ pub struct Analysis {
     pub text: String,
     /// Where `text` came from.
     pub source: TextSource,
-    /// Language, topic hits and story keys of `text`.
+    /// Language and topic hits of `text`.
     pub found: TextAnalysis,
+    /// The keys that find the story `text` belongs to.
+    pub identity: TextIdentity,
 }
 
 /// A fetched page analysed: the page's own metadata (its `text` moved into `article`) and the
@@ -76,10 +78,8 @@ pub fn analyse_page(
         .unwrap_or_default()
         .to_owned();
     let declared = [page.language.as_deref(), entry.language];
-    let found = TextAnalysis {
-        identity: dedup::text_identity(&text, Some(url), page.canonical_url.as_ref()),
-        ..match_article(topics, &title, &text, declared)
-    };
+    let found = match_article(topics, &title, &text, declared);
+    let identity = dedup::text_identity(&text, Some(url), page.canonical_url.as_ref());
     PageAnalysis {
         page,
         article: Analysis {
@@ -87,6 +87,7 @@ pub fn analyse_page(
             text,
             source,
             found,
+            identity,
         },
     }
 }
@@ -99,15 +100,14 @@ pub fn analyse_feed_text(entry: EntryFacts<'_>, topics: &TopicSet) -> Analysis {
         |(text, source)| (text.to_owned(), source),
     );
     let title = entry.title.unwrap_or_default().to_owned();
-    let found = TextAnalysis {
-        identity: dedup::text_identity(&text, None, None),
-        ..match_article(topics, &title, &text, [entry.language])
-    };
+    let found = match_article(topics, &title, &text, [entry.language]);
+    let identity = dedup::text_identity(&text, None, None);
     Analysis {
         title,
         text,
         source,
         found,
+        identity,
     }
 }
 

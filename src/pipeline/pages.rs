@@ -11,7 +11,6 @@ use url::Url;
 use super::analyse::{self, Analysis, EntryFacts};
 use super::{Context, FeedJob, FeedOutcome, FeedReport};
 use crate::fetch::{FetchOutcome, Fetched, Origin, Validators};
-use crate::model::TextAnalysis;
 use crate::store::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage, StoreError};
 
 /// At most this many pending pages of one feed are fetched per refresh; the rest wait for the
@@ -98,8 +97,8 @@ async fn use_feed_texts(ctx: &Context, feed_id: i64, all: bool) -> Result<usize,
         articles
             .iter()
             .map(|article| {
-                let found = analyse::analyse_feed_text(entry_facts(article), &topics).found;
-                (article.article_id, found)
+                let analysed = analyse::analyse_feed_text(entry_facts(article), &topics);
+                (article.article_id, analysed.found, analysed.identity)
             })
             .collect::<Vec<_>>()
     })
@@ -187,18 +186,22 @@ async fn page_failed(
     let link = pending.url.as_deref().unwrap_or_default();
     tracing::warn!(feed = %feed, url = %link, error = %error, "article page not fetched");
     let give_up = refused || pending.attempts + 1 >= MAX_PAGE_ATTEMPTS;
-    let analysis = if give_up {
+    let (analysis, identity) = if give_up {
         let (ctx, article) = (ctx.clone(), pending.clone());
-        tokio::task::spawn_blocking(move || analyse_feed_text(&ctx, &article).found)
-            .await
-            .unwrap_or_default()
+        tokio::task::spawn_blocking(move || {
+            let analysed = analyse_feed_text(&ctx, &article);
+            (analysed.found, analysed.identity)
+        })
+        .await
+        .unwrap_or_default()
     } else {
-        TextAnalysis::default()
+        Default::default()
     };
     PageResult::Failed {
         error,
         give_up,
         analysis,
+        identity,
     }
 }
 
@@ -227,6 +230,7 @@ async fn extract_in_background(
             page: Box::new(stored),
             source: analysed.article.source,
             analysis: analysed.article.found,
+            identity: analysed.article.identity,
         }
     })
     .await;

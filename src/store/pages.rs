@@ -8,6 +8,7 @@ use rusqlite::{Transaction, params};
 use super::hits::insert_hits;
 use super::stories::{RecentStories, StoryChoice, choose_story};
 use super::{Store, StoreError};
+use crate::dedup::TextIdentity;
 use crate::model::{Extracted, TextAnalysis, TextSource};
 
 /// An article whose text is still to be settled: its page is to be fetched, or it gets the
@@ -39,20 +40,24 @@ pub enum PageResult {
         page: Box<Extracted>,
         /// Where `page.text` came from.
         source: TextSource,
-        /// Language, topic hits and identity of `page.text`.
+        /// Language and topic hits of `page.text`.
         analysis: TextAnalysis,
+        /// The keys of the story `page.text` belongs to.
+        identity: TextIdentity,
     },
     /// The page could not be fetched, was refused, or is not HTML. With `give_up` no more
     /// attempts are made and the feed's own text becomes the article's text, with `analysis`
-    /// its language, hits and identity; otherwise the page stays pending and `analysis` is
-    /// ignored.
+    /// its language and hits and `identity` its story's keys; otherwise the page stays pending
+    /// and both are ignored.
     Failed {
         /// Why, for the operator.
         error: String,
         /// This was the last attempt (refused, gone, or [`MAX_PAGE_ATTEMPTS`] reached).
         give_up: bool,
-        /// Language, hits and identity of the feed's text, used with `give_up`.
+        /// Language and hits of the feed's text, used with `give_up`.
         analysis: TextAnalysis,
+        /// The keys of the feed text's story, used with `give_up`.
+        identity: TextIdentity,
     },
 }
 
@@ -121,19 +126,19 @@ impl Store {
     /// hits, in one transaction. Returns the number of new hits.
     pub fn record_feed_texts(
         &mut self,
-        texts: &[(i64, TextAnalysis)],
+        texts: &[(i64, TextAnalysis, TextIdentity)],
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
         self.write_settling(now, |tx, recent| {
             let mut settled = Vec::with_capacity(texts.len());
-            for (article_id, analysis) in texts {
+            for (article_id, analysis, identity) in texts {
                 tx.prepare_cached(
                     "UPDATE articles SET page_status = 'skipped', text = feed_text,
                          text_source = feed_text_source, language = COALESCE(?2, language)
                      WHERE id = ?1",
                 )?
                 .execute(params![article_id, analysis.language])?;
-                settled.push(settle(tx, recent, *article_id, analysis, now)?);
+                settled.push(settle(tx, recent, *article_id, analysis, identity, now)?);
             }
             Ok(settled)
         })
@@ -155,20 +160,22 @@ impl Store {
                     page,
                     source,
                     analysis,
+                    identity,
                 } => {
                     write_extracted(tx, article_id, page, *source, analysis, now)?;
-                    Some(analysis)
+                    Some((analysis, identity))
                 }
                 PageResult::Failed {
                     error,
                     give_up,
                     analysis,
+                    identity,
                 } => {
                     write_failure(tx, article_id, error, *give_up, analysis, now)?;
-                    give_up.then_some(analysis)
+                    give_up.then_some((analysis, identity))
                 }
             };
-            text.map(|analysis| settle(tx, recent, article_id, analysis, now))
+            text.map(|(analysis, identity)| settle(tx, recent, article_id, analysis, identity, now))
                 .transpose()
         })
     }
@@ -213,9 +220,10 @@ fn settle(
     recent: RecentStories<'_>,
     article_id: i64,
     analysis: &TextAnalysis,
+    identity: &TextIdentity,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Settled> {
-    let story = choose_story(tx, recent, article_id, &analysis.identity, now)?;
+    let story = choose_story(tx, recent, article_id, identity, now)?;
     let new_hits = insert_hits(tx, article_id, story.story_id, &analysis.hits, now)?;
     Ok(Settled {
         article_id,
@@ -299,6 +307,7 @@ mod tests {
                 error: "boom".into(),
                 give_up: attempt + 1 >= MAX_PAGE_ATTEMPTS,
                 analysis: TextAnalysis::default(),
+                identity: TextIdentity::default(),
             };
             store
                 .record_page(pending[0].article_id, &failure, Utc::now())

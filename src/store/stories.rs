@@ -19,9 +19,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{Store, StoreError};
+use crate::dedup::TextIdentity;
 use crate::dedup::fingerprint::Fingerprint;
 use crate::dedup::index::StoryIndex;
-use crate::model::TextIdentity;
 
 /// The story of an article, and what to add to the index once the transaction is committed.
 pub(super) struct StoryChoice {
@@ -314,10 +314,10 @@ mod tests {
                     matched: vec![guid.into()],
                     snippet: Snippet::default(),
                 }],
-                identity: TextIdentity {
-                    text_hash: Some("same text".into()),
-                    ..TextIdentity::default()
-                },
+            },
+            identity: TextIdentity {
+                text_hash: Some("same text".into()),
+                ..TextIdentity::default()
             },
         };
         let new_hits = store.record_page(article_id, &page, seen).unwrap();
