@@ -16,8 +16,6 @@ const DEFAULT_SENDER: &str = "newshound@localhost";
 pub struct NotifySettings {
     /// `[email]`: transport, default recipients and the hourly cap of immediate alerts.
     pub email: EmailSettings,
-    /// The `From:` address as written (`[email] from`, else a local one).
-    pub sender: String,
     /// Every topic in config order (emails list topics in that order), with its route.
     pub topics: Vec<TopicRoute>,
     /// Every digest, its `to` resolved (the default recipients when it names none).
@@ -92,7 +90,6 @@ impl Config {
     pub fn notify_settings(&self) -> NotifySettings {
         NotifySettings {
             email: self.email.clone(),
-            sender: self.email.sender(),
             topics: self
                 .topics
                 .iter()

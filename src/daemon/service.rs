@@ -259,7 +259,7 @@ fn log_emails(report: &NotifyReport) {
 
 /// The running configuration and what was built from it, once per load.
 struct Loaded {
-    config: Arc<Config>,
+    config: Config,
     /// What every refresh needs (clients, compiled topics, the store).
     ctx: Context,
     /// Each configured feed's settings by URL, for its refreshes.
@@ -290,7 +290,7 @@ impl Loaded {
             .collect();
         Ok(Loaded {
             notify: Arc::new(config.notify_settings()),
-            config: Arc::new(config),
+            config,
             ctx,
             feeds,
         })

@@ -34,8 +34,8 @@ pub fn queue_feed_alerts(
     let began_before = now.checked_sub_signed(threshold).unwrap_or(now);
     let mut alerts = store.feeds_to_report_broken(began_before)?;
     alerts.extend(store.feeds_to_report_recovered()?);
-    let from = settings.sender.as_str();
-    let (envelope_from, envelope_admin) = (envelope_address(from), envelope_address(admin));
+    let from = settings.email.sender();
+    let (envelope_from, envelope_admin) = (envelope_address(&from), envelope_address(admin));
     let mut queued = 0;
     for alert in alerts
         .iter()
@@ -52,7 +52,7 @@ pub fn queue_feed_alerts(
             digest_slot: None,
         };
         let id = store.enqueue_feed_alert(alert, &message, now, |outbox_id| {
-            finish(&rendered, from, admin, outbox_id, now, &[])
+            finish(&rendered, &from, admin, outbox_id, now, &[])
         })?;
         if id.is_some() {
             queued += 1;

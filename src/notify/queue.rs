@@ -232,8 +232,8 @@ fn queue_email(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let rendered = render(email);
-    let from = settings.sender.as_str();
-    let envelope_from = envelope_address(from);
+    let from = settings.email.sender();
+    let envelope_from = envelope_address(&from);
     let topics = topics_in(email);
     let (kind, name) = match (&email.kind, digest_slot) {
         (Kind::Digest { .. }, Some((name, _))) => ("digest", Some(name)),
@@ -253,7 +253,7 @@ fn queue_email(
         .collect();
     store.enqueue(&messages, now, |index, outbox_id| {
         let to = recipients[index].mailbox;
-        finish(&rendered, from, to, outbox_id, now, &topics)
+        finish(&rendered, &from, to, outbox_id, now, &topics)
     })?;
     Ok(())
 }

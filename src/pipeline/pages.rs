@@ -8,7 +8,7 @@ use chrono::Utc;
 use tokio::task::JoinSet;
 use url::Url;
 
-use super::analyse::{self, Analysis, EntryFacts};
+use super::analyse::{self, EntryFacts};
 use super::{Context, FeedJob, FeedOutcome, FeedReport};
 use crate::fetch::{FetchOutcome, Fetched, Origin, Validators};
 use crate::store::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage, StoreError};
@@ -123,11 +123,6 @@ fn entry_facts(article: &PendingPage) -> EntryFacts<'_> {
     }
 }
 
-/// The feed's text of a pending article, analysed.
-fn analyse_feed_text(ctx: &Context, article: &PendingPage) -> Analysis {
-    analyse::analyse_feed_text(entry_facts(article), &ctx.topics)
-}
-
 async fn fetch_page(
     ctx: &Context,
     feed: &str,
@@ -187,9 +182,9 @@ async fn page_failed(
     tracing::warn!(feed = %feed, url = %link, error = %error, "article page not fetched");
     let give_up = refused || pending.attempts + 1 >= MAX_PAGE_ATTEMPTS;
     let (analysis, identity) = if give_up {
-        let (ctx, article) = (ctx.clone(), pending.clone());
+        let (topics, article) = (Arc::clone(&ctx.topics), pending.clone());
         tokio::task::spawn_blocking(move || {
-            let analysed = analyse_feed_text(&ctx, &article);
+            let analysed = analyse::analyse_feed_text(entry_facts(&article), &topics);
             (analysed.found, analysed.identity)
         })
         .await
