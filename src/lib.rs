@@ -56,5 +56,6 @@ pub mod notify;
 pub mod opml;
 pub mod parse;
 pub mod pipeline;
+pub mod progress;
 pub mod schedule;
 pub mod store;

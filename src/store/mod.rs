@@ -33,6 +33,7 @@ mod handle;
 mod hits;
 mod outbox;
 mod pages;
+mod search_index;
 mod stories;
 #[cfg(test)]
 mod test_support;
@@ -44,6 +45,7 @@ pub use handle::StoreHandle;
 pub use hits::{HitFilter, StoredHit};
 pub use outbox::{AlertHit, NewMessage, OutboxMessage};
 pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};
+pub use search_index::{CandidateFilter, StoredText, TextReader};
 
 /// The schema, as numbered plain-SQL files applied in order; `PRAGMA user_version` records how
 /// many have been applied, so an older database is brought up to date when it is opened.
@@ -75,6 +77,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0007_story_lead.sql",
         include_str!("../../migrations/0007_story_lead.sql"),
+    ),
+    (
+        "0008_search.sql",
+        include_str!("../../migrations/0008_search.sql"),
     ),
 ];
 
@@ -228,6 +234,7 @@ impl Store {
             .map_err(open_err)?;
         let mut store = Store::with_connection(conn, path);
         store.migrate()?;
+        store.build_search_index()?;
         Ok(store)
     }
 
@@ -434,17 +441,20 @@ mod tests {
     /// Empties a database of every table, as a database from before the first migration.
     fn drop_all_tables(conn: &Connection) {
         conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
-        let tables: Vec<String> = conn
+        // Views and virtual tables first: dropping an FTS5 table drops its shadow tables.
+        let tables: Vec<(String, String)> = conn
             .prepare(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                "SELECT type, name FROM sqlite_master
+                 WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'
+                 ORDER BY type = 'table', sql NOT LIKE 'CREATE VIRTUAL%'",
             )
             .unwrap()
-            .query_map([], |r| r.get(0))
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        for table in tables {
-            conn.execute_batch(&format!("DROP TABLE \"{table}\";"))
+        for (kind, name) in tables {
+            conn.execute_batch(&format!("DROP {kind} IF EXISTS \"{name}\";"))
                 .unwrap();
         }
         conn.pragma_update(None, "foreign_keys", "ON").unwrap();

@@ -1,0 +1,267 @@
+//! The full-text index of the stored articles (`article_search`, SQLite FTS5, see migration
+//! 0008): building it for the articles stored before it existed, keeping the list of articles
+//! it cannot be trusted on, and reading the candidates of a search.
+//!
+//! Triggers keep the index itself in step with `articles`; what they cannot know is whether
+//! the index spells an article's words the way the search plan expects ([`spelling`]), so the
+//! statements that give an article its text call [`refresh_unindexed`] in their transaction.
+
+pub(crate) mod spelling;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+
+use super::{BUSY_TIMEOUT, Store, StoreError, from_unix, sql_err};
+use crate::progress::Progress;
+
+/// `daemon_state` key: the highest article id indexed by the build after migration 0008;
+/// absent once every article stored before it is indexed.
+const BUILT_THROUGH: &str = "search_index_built_through";
+
+/// Articles indexed per transaction of the build: large enough to amortise the commit, small
+/// enough that a daemon waiting for the write lock is not held up for long.
+const BUILD_BATCH: i64 = 2_000;
+
+/// Records whether the index can be trusted on article `article_id`'s words (see
+/// [`spelling::indexable`]); called in the transaction that writes its title or text.
+pub(super) fn refresh_unindexed(tx: &Transaction<'_>, article_id: i64) -> rusqlite::Result<()> {
+    let row: Option<(String, Option<String>)> = tx
+        .query_row(
+            "SELECT COALESCE(title, page_title, ''), text FROM articles WHERE id = ?1",
+            [article_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((title, text)) = row else {
+        return Ok(());
+    };
+    let trusted = match &text {
+        Some(text) => spelling::indexable(&title) && spelling::indexable(text),
+        None => true,
+    };
+    if trusted {
+        tx.prepare_cached("DELETE FROM search_unindexed WHERE article_id = ?1")?
+            .execute([article_id])?;
+    } else {
+        tx.prepare_cached("INSERT OR IGNORE INTO search_unindexed (article_id) VALUES (?1)")?
+            .execute([article_id])?;
+    }
+    Ok(())
+}
+
+/// Which stored articles a search or rematch looks at, before the matcher decides.
+#[derive(Debug, Clone, Default)]
+pub struct CandidateFilter {
+    /// An FTS5 query that every matching article satisfies (the search plan's narrowing);
+    /// `None` when the query cannot be narrowed and every article is a candidate.
+    pub index_query: Option<String>,
+    /// Articles in these languages are candidates whatever the index says (compound words
+    /// whose part the index cannot find).
+    pub scan_languages: Vec<String>,
+    /// Only articles in these languages (ISO 639-1); empty for all.
+    pub languages: Vec<String>,
+    /// Only articles first seen at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Leave out articles whose story this topic already hit.
+    pub unhit_by: Option<String>,
+}
+
+/// An article as the matcher needs it, with what a result line shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredText {
+    /// Row id.
+    pub id: i64,
+    /// Its story.
+    pub story_id: Option<i64>,
+    /// The title it was matched on: the entry's, else the page's.
+    pub title: String,
+    /// Its final text.
+    pub text: String,
+    /// ISO 639-1 code, as stored.
+    pub language: Option<String>,
+    /// When it was published, else first seen.
+    pub published_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Indexes the articles stored before the search index existed, in batches with progress;
+    /// a build that was interrupted goes on where it stopped.
+    pub(super) fn build_search_index(&mut self) -> Result<(), StoreError> {
+        let Some(start) = self.built_through()? else {
+            return Ok(());
+        };
+        let total: i64 = self.db.read(|c| {
+            c.query_row(
+                "SELECT count(*) FROM articles WHERE id > ?1 AND text IS NOT NULL",
+                [start],
+                |r| r.get(0),
+            )
+        })?;
+        if total > 0 {
+            tracing::info!(
+                database = %self.db.path.display(),
+                articles = total,
+                "building the search index of the stored articles"
+            );
+        }
+        let mut progress = Progress::new(
+            "building the search index",
+            u64::try_from(total).unwrap_or(0),
+        );
+        while let Some(indexed) = self.db.write(index_next_batch)? {
+            progress.advance(indexed);
+        }
+        progress.finish();
+        if total > 0 {
+            tracing::info!(articles = total, "search index built");
+        }
+        Ok(())
+    }
+
+    fn built_through(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .state_value(BUILT_THROUGH)?
+            .map(|value| value.parse().unwrap_or(0)))
+    }
+
+    /// Ids of the candidate articles of `filter`, newest first.
+    pub fn search_candidates(&self, filter: &CandidateFilter) -> Result<Vec<i64>, StoreError> {
+        let sources = match &filter.index_query {
+            Some(_) => {
+                "SELECT rowid AS id FROM article_search WHERE article_search MATCH ?1
+                 UNION SELECT article_id FROM search_unindexed
+                 UNION SELECT id FROM articles
+                       WHERE language IN (SELECT value FROM json_each(?2))"
+            }
+            None => "SELECT id FROM articles",
+        };
+        let sql = format!(
+            "SELECT a.id FROM ({sources}) c JOIN articles a ON a.id = c.id
+             WHERE a.text IS NOT NULL AND a.story_id IS NOT NULL
+               AND (?3 IS NULL OR a.first_seen_at >= ?3)
+               AND (?4 = '[]' OR a.language IN (SELECT value FROM json_each(?4)))
+               AND (?5 IS NULL OR NOT EXISTS (
+                     SELECT 1 FROM hits h WHERE h.topic = ?5 AND h.story_id = a.story_id))
+             ORDER BY a.id DESC"
+        );
+        let json = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
+        self.db.read(|c| {
+            c.prepare_cached(&sql)?
+                .query_map(
+                    params![
+                        filter.index_query,
+                        json(&filter.scan_languages),
+                        filter.since.map(|t| t.timestamp()),
+                        json(&filter.languages),
+                        filter.unhit_by,
+                    ],
+                    |r| r.get(0),
+                )?
+                .collect()
+        })
+    }
+
+    /// How many articles with text `filter`'s window and languages hold: what a search looked
+    /// through, for its summary line.
+    pub fn searchable_count(&self, filter: &CandidateFilter) -> Result<u64, StoreError> {
+        let languages = serde_json::to_string(&filter.languages).unwrap_or_else(|_| "[]".into());
+        self.db.read(|c| {
+            c.query_row(
+                "SELECT count(*) FROM articles
+                 WHERE text IS NOT NULL AND story_id IS NOT NULL
+                   AND (?1 IS NULL OR first_seen_at >= ?1)
+                   AND (?2 = '[]' OR language IN (SELECT value FROM json_each(?2)))",
+                params![filter.since.map(|t| t.timestamp()), languages],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| u64::try_from(n).unwrap_or(0))
+        })
+    }
+}
+
+/// Indexes the next batch of the build; `None` when nothing was left (the build is done).
+fn index_next_batch(tx: &Transaction<'_>) -> rusqlite::Result<Option<u64>> {
+    let Some(start) = tx
+        .query_row(
+            "SELECT value FROM daemon_state WHERE key = ?1",
+            [BUILT_THROUGH],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let start: i64 = start.parse().unwrap_or(0);
+    let ids: Vec<i64> = tx
+        .prepare("SELECT id FROM articles WHERE id > ?1 AND text IS NOT NULL ORDER BY id LIMIT ?2")?
+        .query_map(params![start, BUILD_BATCH], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let Some(&last) = ids.last() else {
+        tx.execute("DELETE FROM daemon_state WHERE key = ?1", [BUILT_THROUGH])?;
+        return Ok(None);
+    };
+    tx.execute(
+        "INSERT INTO article_search (rowid, title, text)
+         SELECT id, title, text FROM article_search_content WHERE id > ?1 AND id <= ?2",
+        params![start, last],
+    )?;
+    for &id in &ids {
+        refresh_unindexed(tx, id)?;
+    }
+    tx.execute(
+        "UPDATE daemon_state SET value = ?2 WHERE key = ?1",
+        params![BUILT_THROUGH, last.to_string()],
+    )?;
+    Ok(Some(ids.len() as u64))
+}
+
+/// A read-only connection for reading articles on a thread of its own: a search spreads the
+/// matching of its candidates over the cores, each with its own connection.
+pub struct TextReader {
+    conn: Connection,
+    path: std::path::PathBuf,
+}
+
+impl TextReader {
+    /// Opens the database at `path` for reading only.
+    pub fn open(path: &std::path::Path) -> Result<TextReader, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .and_then(|conn| conn.busy_timeout(BUSY_TIMEOUT).map(|()| conn))
+        .map_err(|cause| StoreError::Open {
+            path: path.to_owned(),
+            cause,
+        })?;
+        Ok(TextReader {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The article `id` as the matcher needs it; `None` if it is gone or has no text.
+    pub fn text(&self, id: i64) -> Result<Option<StoredText>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT id, story_id, COALESCE(title, page_title, ''), text, language,
+                        COALESCE(published_at, first_seen_at)
+                 FROM articles WHERE id = ?1 AND text IS NOT NULL",
+            )
+            .and_then(|mut select| {
+                select
+                    .query_row([id], |r| {
+                        Ok(StoredText {
+                            id: r.get(0)?,
+                            story_id: r.get(1)?,
+                            title: r.get(2)?,
+                            text: r.get(3)?,
+                            language: r.get(4)?,
+                            published_at: from_unix(r.get(5)?),
+                        })
+                    })
+                    .optional()
+            })
+            .map_err(|e| sql_err(&self.path, e))
+    }
+}
