@@ -58,4 +58,5 @@ pub mod parse;
 pub mod pipeline;
 pub mod progress;
 pub mod schedule;
+pub mod search;
 pub mod store;

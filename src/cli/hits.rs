@@ -106,7 +106,8 @@ fn write(out: &mut impl Write, hits: &[StoredHit], json: bool) -> std::io::Resul
     Ok(())
 }
 
-fn json_line(hit: &StoredHit) -> String {
+/// One hit as a `--json` line; `search --json` prints its results the same way.
+pub(super) fn json_line(hit: &StoredHit) -> String {
     let line = JsonHit {
         topic: &hit.topic,
         title: hit.title.as_deref(),
@@ -125,7 +126,8 @@ fn json_line(hit: &StoredHit) -> String {
     serde_json::to_string(&line).unwrap_or_default()
 }
 
-fn write_text(out: &mut impl Write, hit: &StoredHit) -> std::io::Result<()> {
+/// One hit as a readable block; `search` prints its results the same way.
+pub(super) fn write_text(out: &mut impl Write, hit: &StoredHit) -> std::io::Result<()> {
     let local = |t: DateTime<Utc>| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string();
     writeln!(
         out,

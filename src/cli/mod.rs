@@ -19,6 +19,7 @@ pub mod hits;
 pub mod import_opml;
 pub mod outbox;
 pub mod run;
+pub mod search;
 pub mod test_email;
 
 /// Loads and validates the config, printing every problem; `None` when it is invalid.

@@ -46,6 +46,13 @@ pub use hits::{HitFilter, StoredHit};
 pub use outbox::{AlertHit, NewMessage, OutboxMessage};
 pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};
 pub use search_index::{CandidateFilter, StoredText, TextReader};
+pub use stories::StoryLead;
+
+/// How the search index spells letters the matcher folds otherwise (see
+/// `search_index/spelling.rs`), for the search plan.
+pub(crate) fn search_index_spellings() -> &'static [(&'static str, char)] {
+    search_index::spelling::INDEX_SPELLINGS
+}
 
 /// The schema, as numbered plain-SQL files applied in order; `PRAGMA user_version` records how
 /// many have been applied, so an older database is brought up to date when it is opened.

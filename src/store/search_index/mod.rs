@@ -62,6 +62,8 @@ pub struct CandidateFilter {
     pub languages: Vec<String>,
     /// Only articles first seen at or after this time.
     pub since: Option<DateTime<Utc>>,
+    /// Only articles first seen before this time.
+    pub until: Option<DateTime<Utc>>,
     /// Leave out articles whose story this topic already hit.
     pub unhit_by: Option<String>,
 }
@@ -81,6 +83,8 @@ pub struct StoredText {
     pub language: Option<String>,
     /// When it was published, else first seen.
     pub published_at: DateTime<Utc>,
+    /// When newshound first saw it.
+    pub first_seen_at: DateTime<Utc>,
 }
 
 impl Store {
@@ -139,6 +143,7 @@ impl Store {
             "SELECT a.id FROM ({sources}) c JOIN articles a ON a.id = c.id
              WHERE a.text IS NOT NULL AND a.story_id IS NOT NULL
                AND (?3 IS NULL OR a.first_seen_at >= ?3)
+               AND (?6 IS NULL OR a.first_seen_at < ?6)
                AND (?4 = '[]' OR a.language IN (SELECT value FROM json_each(?4)))
                AND (?5 IS NULL OR NOT EXISTS (
                      SELECT 1 FROM hits h WHERE h.topic = ?5 AND h.story_id = a.story_id))
@@ -154,6 +159,7 @@ impl Store {
                         filter.since.map(|t| t.timestamp()),
                         json(&filter.languages),
                         filter.unhit_by,
+                        filter.until.map(|t| t.timestamp()),
                     ],
                     |r| r.get(0),
                 )?
@@ -170,8 +176,13 @@ impl Store {
                 "SELECT count(*) FROM articles
                  WHERE text IS NOT NULL AND story_id IS NOT NULL
                    AND (?1 IS NULL OR first_seen_at >= ?1)
+                   AND (?3 IS NULL OR first_seen_at < ?3)
                    AND (?2 = '[]' OR language IN (SELECT value FROM json_each(?2)))",
-                params![filter.since.map(|t| t.timestamp()), languages],
+                params![
+                    filter.since.map(|t| t.timestamp()),
+                    languages,
+                    filter.until.map(|t| t.timestamp())
+                ],
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| u64::try_from(n).unwrap_or(0))
@@ -245,7 +256,7 @@ impl TextReader {
         self.conn
             .prepare_cached(
                 "SELECT id, story_id, COALESCE(title, page_title, ''), text, language,
-                        COALESCE(published_at, first_seen_at)
+                        COALESCE(published_at, first_seen_at), first_seen_at
                  FROM articles WHERE id = ?1 AND text IS NOT NULL",
             )
             .and_then(|mut select| {
@@ -258,6 +269,7 @@ impl TextReader {
                             text: r.get(3)?,
                             language: r.get(4)?,
                             published_at: from_unix(r.get(5)?),
+                            first_seen_at: from_unix(r.get(6)?),
                         })
                     })
                     .optional()
