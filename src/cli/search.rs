@@ -11,8 +11,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use newshound::config::Config;
-use newshound::matcher::{Query, parse_query, topic_hit};
-use newshound::search::{self, Found, Match, Request, by_story};
+use newshound::matcher::{Query, parse_query};
+use newshound::search::{self, Found, Request, best_copy, by_story};
 use newshound::store::{Store, StoredHit};
 
 /// Arguments of `search`.
@@ -138,14 +138,9 @@ fn results(
 ) -> anyhow::Result<Vec<StoredHit>> {
     let mut results = Vec::new();
     for (story, copies) in by_story(&found.matches).into_iter().take(limit) {
-        let Some(best) = copies
-            .iter()
-            .map(|copy| (copy, hit_of(label, copy)))
-            .max_by_key(|(copy, hit)| (hit.score, copy.article.published_at))
-        else {
+        let Some((copy, hit)) = best_copy(label, &copies) else {
             continue;
         };
-        let (copy, hit) = best;
         let lead = store.story_lead(story)?;
         results.push(StoredHit {
             id: 0,
@@ -172,15 +167,6 @@ fn results(
         });
     }
     Ok(results)
-}
-
-fn hit_of(label: &str, found: &Match) -> newshound::model::TopicHit {
-    topic_hit(
-        label,
-        &found.evaluation,
-        &found.article.title,
-        &found.article.text,
-    )
 }
 
 /// The closing line: how much matched out of how much was searched, and how long it took.

@@ -11,4 +11,4 @@ pub mod plan;
 pub mod run;
 
 pub use plan::{Narrowing, narrowing};
-pub use run::{Found, Match, Request, by_story, find, match_stored};
+pub use run::{Found, Match, Request, best_copy, by_story, find, match_stored};

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::plan::narrowing;
-use crate::matcher::{Article, Evaluation, Language, Query, evaluate};
+use crate::matcher::{Article, Evaluation, Language, Query, evaluate, topic_hit};
+use crate::model::TopicHit;
 use crate::progress::Progress;
 use crate::store::{CandidateFilter, Store, StoreError, StoredText, TextReader};
 
@@ -218,4 +219,21 @@ pub fn by_story(matches: &[Match]) -> Vec<(i64, Vec<&Match>)> {
             (story, copies)
         })
         .collect()
+}
+
+/// The copy a story is shown (or hit) by, with its hit as `label`: the highest score, the newest
+/// of equals.
+pub fn best_copy<'a>(label: &str, copies: &[&'a Match]) -> Option<(&'a Match, TopicHit)> {
+    copies
+        .iter()
+        .map(|copy| {
+            let hit = topic_hit(
+                label,
+                &copy.evaluation,
+                &copy.article.title,
+                &copy.article.text,
+            );
+            (*copy, hit)
+        })
+        .max_by_key(|(copy, hit)| (hit.score, copy.article.published_at))
 }
