@@ -103,6 +103,9 @@ pub struct DaemonSettings {
     pub listen: Option<SocketAddr>,
     /// A feed failing for longer than this gets one "feed broken" email to the admin.
     pub feed_failure_alert_after: Duration,
+    /// How far back a new or changed topic is applied to the stored articles when the service
+    /// starts or reloads, so it does not begin empty; zero turns this off.
+    pub backfill: Duration,
 }
 
 /// One `[[feeds]]` entry.
@@ -139,6 +142,23 @@ pub struct TopicSettings {
     pub to: Vec<String>,
     /// File the entry was written in, for messages.
     pub defined_in: PathBuf,
+}
+
+impl TopicSettings {
+    /// A stable hash (hex SHA-256) of what decides which articles the topic matches: its query
+    /// in canonical form (field scopes included) and its languages, sorted. The service keeps it
+    /// per topic in the database to tell a new or changed topic, which it backfills, from one
+    /// it has seen; a query re-spelt the same way (spacing, implicit `AND`, needless
+    /// parentheses) or languages reordered are no change. Hashed as the JSON array
+    /// `[query, [languages...]]`, so no two definitions share an input.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut languages: Vec<&str> = self.languages.iter().map(String::as_str).collect();
+        languages.sort_unstable();
+        languages.dedup();
+        let definition = serde_json::json!([self.parsed.to_string(), languages]);
+        hex::encode(Sha256::digest(definition.to_string().as_bytes()))
+    }
 }
 
 /// When a topic's hits are sent.
@@ -461,6 +481,87 @@ fn sort_by_position(errors: &mut [ConfigError]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The topics of a config made of the `[[topics]]` tables in `topics`, in file order.
+    fn topics(topics: &str) -> Vec<TopicSettings> {
+        let path = Path::new("/etc/newshound/topics.toml");
+        load_text(path, topics.to_string())
+            .unwrap_or_else(|errors| panic!("config should load:\n{errors}"))
+            .topics
+    }
+
+    /// Re-spelling a query (spacing, implicit AND, needless parentheses, `terms` for an OR) or
+    /// reordering its languages keeps the fingerprint, so the service does not backfill a topic
+    /// that did not change; another word, field scope, distance or language changes it.
+    #[test]
+    fn fingerprint_changes_with_the_query_and_languages_only() {
+        let same = topics(
+            r#"
+[[topics]]
+name = "a"
+query = "(Waffe OR Rakete) NEAR/10 Russland"
+languages = ["de", "en"]
+[[topics]]
+name = "b"
+query = "  ((Waffe  OR Rakete))   NEAR/10   (Russland) "
+languages = ["en", "de"]
+alert = "immediate"
+"#,
+        );
+        assert_eq!(same[0].fingerprint(), same[1].fingerprint());
+        let also_same = topics(
+            r#"
+[[topics]]
+name = "a"
+query = "Waffe Russland"
+[[topics]]
+name = "b"
+query = "Waffe AND (Russland)"
+[[topics]]
+name = "c"
+terms = ["Waffe", "Rakete"]
+[[topics]]
+name = "d"
+query = "Waffe OR Rakete"
+"#,
+        );
+        assert_eq!(also_same[0].fingerprint(), also_same[1].fingerprint());
+        assert_eq!(also_same[2].fingerprint(), also_same[3].fingerprint());
+
+        let changed = topics(
+            r#"
+[[topics]]
+name = "base"
+query = "(Waffe OR Rakete) NEAR/10 Russland"
+languages = ["de", "en"]
+[[topics]]
+name = "other word"
+query = "(Waffe OR Panzer) NEAR/10 Russland"
+languages = ["de", "en"]
+[[topics]]
+name = "other distance"
+query = "(Waffe OR Rakete) NEAR/5 Russland"
+languages = ["de", "en"]
+[[topics]]
+name = "title only"
+query = "(Waffe OR Rakete) NEAR/10 title:Russland"
+languages = ["de", "en"]
+[[topics]]
+name = "one language"
+query = "(Waffe OR Rakete) NEAR/10 Russland"
+languages = ["de"]
+[[topics]]
+name = "every language"
+query = "(Waffe OR Rakete) NEAR/10 Russland"
+"#,
+        );
+        let fingerprints: std::collections::HashSet<String> =
+            changed.iter().map(TopicSettings::fingerprint).collect();
+        assert_eq!(fingerprints.len(), changed.len(), "{fingerprints:?}");
+        let base = changed[0].fingerprint();
+        assert_eq!(base.len(), 64);
+        assert!(base.bytes().all(|b| b.is_ascii_hexdigit()), "{base}");
+    }
 
     /// The password never shows up in debug output.
     #[test]
