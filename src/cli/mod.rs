@@ -18,6 +18,7 @@ pub mod feeds;
 pub mod hits;
 pub mod import_opml;
 pub mod outbox;
+pub mod rematch;
 pub mod run;
 pub mod search;
 pub mod test_email;

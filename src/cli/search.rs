@@ -164,6 +164,7 @@ fn results(
             snippet: hit.snippet,
             published_at: lead.as_ref().and_then(|l| l.published_at),
             created_at: copy.article.first_seen_at,
+            backfill: false,
         });
     }
     Ok(results)
