@@ -12,3 +12,6 @@ pub mod run;
 
 pub use plan::{Narrowing, narrowing};
 pub use run::{Found, Match, Request, best_copy, by_story, find, match_stored};
+
+#[cfg(test)]
+mod tests;

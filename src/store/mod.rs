@@ -37,7 +37,7 @@ mod pages;
 mod search_index;
 mod stories;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod topic_definitions;
 
 pub use articles::{EntryRecord, Pruned, StoredArticle, StoredEntries};

@@ -42,7 +42,7 @@ pub(super) fn poll<'a>(entries: &'a [EntryRecord], now: DateTime<Utc>) -> Succes
 
 /// A new database in a temporary folder with one feed; returns the folder, the store and the
 /// feed's id.
-pub(super) fn open_with_feed() -> (tempfile::TempDir, Store, i64) {
+pub(crate) fn open_with_feed() -> (tempfile::TempDir, Store, i64) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("t.db")).unwrap();
     let spec = FeedSpec {
@@ -110,4 +110,44 @@ pub(super) fn settled_article(
         )
         .unwrap();
     (article_id, story_id)
+}
+
+/// Stores entry `guid` titled `title` at `now` and settles its page with `text` in `language`,
+/// as its own story without hits: an article for searches to find. Returns its id.
+pub(crate) fn article_with_text(
+    store: &mut Store,
+    feed: i64,
+    guid: &str,
+    title: &str,
+    text: &str,
+    language: Option<&str>,
+    now: DateTime<Utc>,
+) -> i64 {
+    store
+        .store_poll(feed, &poll(&[entry(guid, title)], now))
+        .unwrap();
+    let article_id = store
+        .pending_pages(feed, 1000)
+        .unwrap()
+        .into_iter()
+        .find(|page| page.url.as_deref() == Some(&format!("http://example.com/{guid}")))
+        .expect("the entry just stored waits for its page")
+        .article_id;
+    let page = PageResult::Extracted {
+        page: Box::new(Extracted {
+            text: text.into(),
+            ..Extracted::default()
+        }),
+        source: TextSource::Page,
+        analysis: TextAnalysis {
+            language: language.map(str::to_owned),
+            hits: Vec::new(),
+        },
+        identity: TextIdentity {
+            text_hash: Some(format!("hash of {guid}")),
+            ..TextIdentity::default()
+        },
+    };
+    store.record_page(article_id, &page, now).unwrap();
+    article_id
 }
