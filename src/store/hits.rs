@@ -223,7 +223,8 @@ mod tests {
     fn backfill_adds_only_stories_the_topic_has_not_hit_and_marks_them() {
         let (_dir, mut store, feed) = open_with_feed();
         let seen = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
-        let (hit_before, wire) = settled_article(&mut store, feed, "original", "wire", &["t"], seen);
+        let (hit_before, wire) =
+            settled_article(&mut store, feed, "original", "wire", &["t"], seen);
         let (copy, copy_story) = settled_article(&mut store, feed, "copy", "wire", &[], seen);
         assert_eq!(copy_story, wire, "the copy joins the original's story");
         let (other, story) = settled_article(&mut store, feed, "other", "own", &[], seen);
@@ -248,7 +249,13 @@ mod tests {
             .iter()
             .map(|h| {
                 let word = h.matched[0].as_str();
-                (h.topic.as_str(), h.article_id, h.backfill, word, h.created_at)
+                (
+                    h.topic.as_str(),
+                    h.article_id,
+                    h.backfill,
+                    word,
+                    h.created_at,
+                )
             })
             .collect();
         assert_eq!(

@@ -74,7 +74,9 @@ pub(super) fn settled_article(
     topics: &[&str],
     now: DateTime<Utc>,
 ) -> (i64, i64) {
-    store.store_poll(feed, &poll(&[entry(guid, guid)], now)).unwrap();
+    store
+        .store_poll(feed, &poll(&[entry(guid, guid)], now))
+        .unwrap();
     let article_id = store
         .pending_pages(feed, 100)
         .unwrap()

@@ -61,7 +61,9 @@ mod tests {
         let first = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
         let later = Utc.timestamp_opt(1_700_086_400, 0).unwrap();
         store.set_topic_fingerprint("arms", "aaaa", first).unwrap();
-        store.set_topic_fingerprint("summits", "bbbb", first).unwrap();
+        store
+            .set_topic_fingerprint("summits", "bbbb", first)
+            .unwrap();
         store.set_topic_fingerprint("arms", "cccc", later).unwrap();
         drop(store);
 

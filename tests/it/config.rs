@@ -310,11 +310,7 @@ fn backfill_period_defaults_to_a_week_and_may_be_zero() {
 #[test]
 fn bad_backfill_period_is_reported_at_its_position() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(
-        dir.path(),
-        "n.toml",
-        "[daemon]\nbackfill = \"a week\"\n",
-    );
+    let path = write(dir.path(), "n.toml", "[daemon]\nbackfill = \"a week\"\n");
     let errors = rendered(&load_err(&path));
     assert_eq!(errors.len(), 1, "{errors:?}");
     let prefix = format!("{}:2:12: daemon.backfill: invalid duration", path.display());
