@@ -482,12 +482,19 @@ fn sort_by_position(errors: &mut [ConfigError]) {
 mod tests {
     use super::*;
 
-    /// The topics of a config made of the `[[topics]]` tables in `topics`, in file order.
-    fn topics(topics: &str) -> Vec<TopicSettings> {
-        let path = Path::new("/etc/newshound/topics.toml");
-        load_text(path, topics.to_string())
+    /// The one topic of a config holding a `[[topics]]` table with `definition` (its `query` or
+    /// `terms` line) and `languages`.
+    fn topic(definition: &str, languages: &[&str]) -> TopicSettings {
+        let text = format!("[[topics]]\nname = \"t\"\n{definition}\nlanguages = {languages:?}\n");
+        load_text(Path::new("/etc/newshound/topics.toml"), text)
             .unwrap_or_else(|errors| panic!("config should load:\n{errors}"))
             .topics
+            .remove(0)
+    }
+
+    /// The fingerprint of a topic with `query` and `languages`.
+    fn fingerprint(query: &str, languages: &[&str]) -> String {
+        topic(&format!("query = {query:?}"), languages).fingerprint()
     }
 
     /// Re-spelling a query (spacing, implicit AND, needless parentheses, `terms` for an OR) or
@@ -495,72 +502,28 @@ mod tests {
     /// that did not change; another word, field scope, distance or language changes it.
     #[test]
     fn fingerprint_changes_with_the_query_and_languages_only() {
-        let same = topics(
-            r#"
-[[topics]]
-name = "a"
-query = "(Waffe OR Rakete) NEAR/10 Russland"
-languages = ["de", "en"]
-[[topics]]
-name = "b"
-query = "  ((Waffe  OR Rakete))   NEAR/10   (Russland) "
-languages = ["en", "de"]
-alert = "immediate"
-"#,
-        );
-        assert_eq!(same[0].fingerprint(), same[1].fingerprint());
-        let also_same = topics(
-            r#"
-[[topics]]
-name = "a"
-query = "Waffe Russland"
-[[topics]]
-name = "b"
-query = "Waffe AND (Russland)"
-[[topics]]
-name = "c"
-terms = ["Waffe", "Rakete"]
-[[topics]]
-name = "d"
-query = "Waffe OR Rakete"
-"#,
-        );
-        assert_eq!(also_same[0].fingerprint(), also_same[1].fingerprint());
-        assert_eq!(also_same[2].fingerprint(), also_same[3].fingerprint());
-
-        let changed = topics(
-            r#"
-[[topics]]
-name = "base"
-query = "(Waffe OR Rakete) NEAR/10 Russland"
-languages = ["de", "en"]
-[[topics]]
-name = "other word"
-query = "(Waffe OR Panzer) NEAR/10 Russland"
-languages = ["de", "en"]
-[[topics]]
-name = "other distance"
-query = "(Waffe OR Rakete) NEAR/5 Russland"
-languages = ["de", "en"]
-[[topics]]
-name = "title only"
-query = "(Waffe OR Rakete) NEAR/10 title:Russland"
-languages = ["de", "en"]
-[[topics]]
-name = "one language"
-query = "(Waffe OR Rakete) NEAR/10 Russland"
-languages = ["de"]
-[[topics]]
-name = "every language"
-query = "(Waffe OR Rakete) NEAR/10 Russland"
-"#,
-        );
-        let fingerprints: std::collections::HashSet<String> =
-            changed.iter().map(TopicSettings::fingerprint).collect();
-        assert_eq!(fingerprints.len(), changed.len(), "{fingerprints:?}");
-        let base = changed[0].fingerprint();
+        let query = "(Waffe OR Rakete) NEAR/10 Russland";
+        let base = fingerprint(query, &["de", "en"]);
         assert_eq!(base.len(), 64);
         assert!(base.bytes().all(|b| b.is_ascii_hexdigit()), "{base}");
+        let respelt = "  ((Waffe  OR Rakete))   NEAR/10   (Russland) ";
+        assert_eq!(fingerprint(respelt, &["en", "de"]), base);
+        assert_eq!(
+            fingerprint("Waffe Russland", &[]),
+            fingerprint("Waffe AND (Russland)", &[])
+        );
+        let terms = topic("terms = [\"Waffe\", \"Rakete\"]", &[]).fingerprint();
+        assert_eq!(terms, fingerprint("Waffe OR Rakete", &[]));
+
+        let changed = [
+            fingerprint("(Waffe OR Panzer) NEAR/10 Russland", &["de", "en"]),
+            fingerprint("(Waffe OR Rakete) NEAR/5 Russland", &["de", "en"]),
+            fingerprint("(Waffe OR Rakete) NEAR/10 title:Russland", &["de", "en"]),
+            fingerprint(query, &["de"]),
+            fingerprint(query, &[]),
+        ];
+        let distinct: std::collections::HashSet<&String> = changed.iter().chain([&base]).collect();
+        assert_eq!(distinct.len(), changed.len() + 1, "{changed:?}");
     }
 
     /// The password never shows up in debug output.
