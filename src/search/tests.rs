@@ -12,21 +12,24 @@ use crate::matcher::{Field, Query};
 use crate::store::test_support::{article_with_text, open_with_feed};
 use crate::store::{Store, TextReader};
 
-/// Words articles are made of: each rule of the matcher and each spelling the index may hold.
-const ARTICLE_WORDS: [&str; 48] = [
+/// Words articles are made of: each rule of the matcher (stems that change a word's last letter
+/// too: `happy`/`happi`, `brieven`/`brief`) and each spelling the index may hold.
+const ARTICLE_WORDS: [&str; 53] = [
     "Waffe", "Waffen", "Waffenlieferung", "Atomwaffen", "Kleinwaffe", "Verkäufe", "Verkauf",
     "Waffenverkäufe", "Gipfel", "Gipfeltreffen", "Straße", "Strasse", "STRASSE", "Ærø", "Aero",
     "Søren", "Soren", "Łódź", "Lodz", "Kırım", "Kirim", "Αθήνας", "Αθηνας", "ΑΘΗΝΑ", "йод",
     "иод", "Ёлка", "елка", "ﬁnance", "finance", "Ｐｕｔｉｎ", "Putin", "Putin's", "Putins",
     "e\u{301}lection", "élection", "election", "lying", "lie", "lies", "Nord-Stream", "Nord",
-    "Stream", "Nordstream", "l'arme", "arme", "sale", "sales",
+    "Stream", "Nordstream", "l'arme", "arme", "sale", "sales", "happy", "happiness", "brieven",
+    "brief", "Häuser",
 ];
 
 /// Query words: the article words, their stems' neighbours and words that match nothing.
-const QUERY_WORDS: [&str; 26] = [
+const QUERY_WORDS: [&str; 31] = [
     "Waffe", "Waffen", "Lieferung", "Verkauf", "Gipfel", "Treffen", "Straße", "strasse", "Ærø",
     "aero", "Søren", "Lodz", "Kirim", "Kırım", "Αθήνας", "αθηνα", "йод", "Ёлка", "finance",
-    "Putin", "élection", "lie", "Nord-Stream", "arme", "sale", "zzz",
+    "Putin", "élection", "lie", "Nord-Stream", "arme", "sale", "zzz", "happiness", "brieven",
+    "Haus", "brief", "happy",
 ];
 
 fn leaf() -> impl Strategy<Value = Query> {
@@ -135,5 +138,38 @@ proptest! {
             ids.sort_unstable();
             prop_assert_eq!(ids, every_article(&store, query, &languages), "{}", query);
         }
+    }
+}
+
+/// Rows of (language, article text, query) that each match: a stem that differs from the word
+/// in its last letter, the index's other spellings, compound parts, hyphens and apostrophes,
+/// decomposed accents and ligatures. The search must find each article.
+const MUST_FIND: [(Option<&str>, &str, &str); 14] = [
+    (Some("en"), "a happy end", "happiness"),
+    (Some("en"), "a new study", "studies"),
+    (Some("en"), "he was lying", "lie"),
+    (Some("de"), "die Straße", "Strasse"),
+    (Some("da"), "Søren Kierkegaard", "Soren"),
+    (Some("tr"), "Kırım", "Kirim"),
+    (Some("el"), "στην Αθήνας", "Αθηνας"),
+    (Some("ru"), "йод", "иод"),
+    (Some("de"), "Atomwaffen", "Waffe"),
+    (Some("de"), "Waffenverkäufe", "Verkauf"),
+    (Some("en"), "the Nord-Stream pipeline", "\"Nord Stream\""),
+    (Some("fr"), "l'arme", "arme"),
+    (Some("fr"), "e\u{301}lection", "élection"),
+    (Some("en"), "ﬁnance", "finance"),
+];
+
+/// Each hard case is found, and by the index-narrowed search, not only by reading everything.
+#[test]
+fn search_finds_every_hard_case() {
+    for (language, text, query) in MUST_FIND {
+        let (_dir, mut store, feed) = open_with_feed();
+        let id = article_with_text(&mut store, feed, "a", "", text, language, Utc::now());
+        let query = crate::matcher::parse_query(query).unwrap();
+        let found = find(&store, &query, &Request::default(), None).unwrap();
+        let ids: Vec<i64> = found.matches.iter().map(|m| m.article.id).collect();
+        assert_eq!(ids, vec![id], "{language:?}: {query} in {text:?}");
     }
 }
