@@ -404,8 +404,13 @@ mod tests {
         );
         let phrase = plan("\"Kim summit\"", &["en"]).index_query.unwrap();
         assert!(phrase.starts_with("((\"ki\"* OR \"kı\"*) AND"), "{phrase}");
-        let near = plan("Waffe* NEAR/10 Russland*", &["en"]).index_query.unwrap();
-        assert!(near.starts_with("(\"waffe\"* AND (\"russland\"* OR "), "{near}");
+        let near = plan("Waffe* NEAR/10 Russland*", &["en"])
+            .index_query
+            .unwrap();
+        assert!(
+            near.starts_with("(\"waffe\"* AND (\"russland\"* OR "),
+            "{near}"
+        );
         assert!(near.contains("\"rußland\"*"), "{near}");
     }
 

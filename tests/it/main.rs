@@ -47,6 +47,9 @@ mod stories;
 /// Alerts and digests by email: outbox, file transport, SMTP.
 mod email;
 
+/// Issue 14: search over the stored articles, rematch and the service's topic backfill.
+mod search;
+
 /// Article pages and the text fallbacks to the feed's content or summary.
 mod pages;
 

@@ -350,7 +350,13 @@ mod tests {
         let (_dir, mut store, feed) = crate::store::test_support::open_with_feed();
         let now = Utc::now();
         let id = crate::store::test_support::article_with_text(
-            &mut store, feed, "a", "Gipfel", "Waffen", Some("de"), now,
+            &mut store,
+            feed,
+            "a",
+            "Gipfel",
+            "Waffen",
+            Some("de"),
+            now,
         );
         let found = |store: &Store, word: &str| -> i64 {
             store
