@@ -45,6 +45,22 @@ WHEN old.title IS NOT new.title OR old.page_title IS NOT new.page_title
         WHERE new.text IS NOT NULL;
 END;
 
+-- The ends of the long words of articles in languages that write compounds as one word
+-- (German, Dutch, the Nordic languages), where a term also matches the last part of a compound
+-- (`Verkauf` in `Waffenverkäufe`): each such word's folded form and stem, reversed, so that a
+-- prefix query finds the words that end in a term. Contentless: written with the article's
+-- text by newshound (src/store/search_index/ends.rs), removed with the article.
+CREATE VIRTUAL TABLE article_ends USING fts5(
+    ends,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2',
+    detail = none
+);
+
+CREATE TRIGGER article_ends_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM article_ends WHERE rowid = old.id;
+END;
+
 -- Articles whose words the index may spell otherwise than the matcher does (compatibility
 -- characters such as ligatures and full-width letters, combining vowel signs): every search
 -- reads them rather than trusting the index. Written where an article's text is.

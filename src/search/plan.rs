@@ -11,10 +11,11 @@
 //!   `NOT`: nothing (it cannot narrow), so `a AND NOT b` is narrowed by `a` alone;
 //!   `title:`/`body:`: as without the scope.
 //!
+//! - a term may also match the last part of a compound (`Verkauf` in `Waffenverkäufe`) in
+//!   German, Dutch and the Nordic languages, which a prefix cannot find: the word ends index
+//!   (`article_ends`) finds the words that end in its folded form or stem.
+//!
 //! Where the index cannot narrow, the plan widens instead of guessing:
-//! - a term may match the last part of a compound (`Verkauf` in `Waffenverkäufe`) in German,
-//!   Dutch and the Nordic languages, which a prefix cannot find: their articles are read
-//!   whole (`scan_languages`);
 //! - stemmers that also rewrite the start of a word (Arabic, Greek, Tamil, Turkish) make
 //!   their articles read whole for terms and phrases;
 //! - a word with fewer than two letters to narrow on, or too many index spellings, narrows
@@ -24,10 +25,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::matcher::eval::{MIN_COMPOUND_PART, other_spellings};
+use crate::matcher::eval::other_spellings;
 use crate::matcher::words::{is_joiner, spellings};
 use crate::matcher::{Field, Form, Language, Query};
-use crate::store::search_index_spellings;
+use crate::store::{IndexQuery, search_index_spellings, search_term_ends};
 
 /// Most index spellings one query prefix is turned into; beyond it the prefix is shortened.
 const MAX_SPELLINGS: usize = 64;
@@ -42,9 +43,9 @@ const UNPREFIXED_STEMS: [&str; 4] = ["ar", "el", "ta", "tr"];
 /// How a query's candidates are found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Narrowing {
-    /// The FTS5 query every matching article satisfies, unless it is in `scan_languages` or
-    /// listed as unindexed; `None` when nothing narrows and every article is a candidate.
-    pub index_query: Option<String>,
+    /// What every matching article satisfies, unless it is in `scan_languages` or listed as
+    /// unindexed; `None` when nothing narrows and every article is a candidate.
+    pub index_query: Option<IndexQuery>,
     /// Languages whose articles are candidates whatever the index says.
     pub scan_languages: BTreeSet<&'static str>,
 }
@@ -60,7 +61,7 @@ pub fn narrowing(query: &Query, languages: &[String]) -> Narrowing {
     Narrowing {
         index_query: match cover {
             Cover::Everything => None,
-            Cover::Index(expr) => Some(expr.render()),
+            Cover::Index(query) => Some(query),
         },
         scan_languages: planner.scan,
     }
@@ -87,38 +88,17 @@ fn scope(languages: &[String]) -> Vec<Language> {
 enum Cover {
     /// Nothing: every article may match.
     Everything,
-    /// Articles the index expression finds.
-    Index(Expr),
+    /// Articles the index query finds.
+    Index(IndexQuery),
 }
 
-/// An FTS5 query over prefixes.
-#[derive(Debug, Clone, PartialEq)]
-enum Expr {
-    /// Any of these prefixes (index spellings).
-    Prefixes(Vec<String>),
-    All(Vec<Expr>),
-    Any(Vec<Expr>),
-}
-
-impl Expr {
-    /// The FTS5 query text: each prefix quoted and starred, groups parenthesised.
-    fn render(&self) -> String {
-        let join = |parts: &[String], op: &str| {
-            if parts.len() == 1 {
-                parts[0].clone()
-            } else {
-                format!("({})", parts.join(op))
-            }
-        };
-        match self {
-            Expr::Prefixes(prefixes) => {
-                let quoted: Vec<String> = prefixes.iter().map(|p| format!("\"{p}\"*")).collect();
-                join(&quoted, " OR ")
-            }
-            Expr::All(parts) => join(&parts.iter().map(Expr::render).collect::<Vec<_>>(), " AND "),
-            Expr::Any(parts) => join(&parts.iter().map(Expr::render).collect::<Vec<_>>(), " OR "),
-        }
-    }
+/// An FTS5 query for any of `prefixes`, each quoted and starred.
+fn any_prefix(prefixes: &[String]) -> String {
+    prefixes
+        .iter()
+        .map(|prefix| format!("\"{prefix}\"*"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
 }
 
 struct Planner {
@@ -144,12 +124,11 @@ impl Planner {
                 } else {
                     Compared::Stem
                 };
+                let mut covers = vec![self.word_cover(word, compared)];
                 if !prefix {
-                    self.scan_compound_tails(word);
+                    covers.extend(self.ends_cover(word));
                 }
-                let written = self.word_cover(word, compared);
                 let others = other_spellings(word, *prefix, Field::Any);
-                let mut covers = vec![written];
                 covers.extend(others.iter().map(|other| self.cover(other)));
                 any(covers)
             }
@@ -178,19 +157,18 @@ impl Planner {
         any(covers)
     }
 
-    /// A term may be the last part of a compound in languages that write compounds as one
-    /// word: the index cannot find word ends, so those articles are read whole.
-    fn scan_compound_tails(&mut self, word: &str) {
-        if crate::matcher::fold(word).chars().count() < MIN_COMPOUND_PART {
-            return;
-        }
-        for language in &self.languages {
-            if language.has_compounds()
-                && let Some(code) = language.code()
-            {
-                self.scan.insert(code);
-            }
-        }
+    /// The words a term may be the last part of, in the languages of the search that write
+    /// compounds as one word; `None` when there are none.
+    fn ends_cover(&self, word: &str) -> Option<Cover> {
+        let mut ends: Vec<String> = self
+            .languages
+            .iter()
+            .flat_map(|&language| search_term_ends(word, language))
+            .collect();
+        ends.sort();
+        ends.dedup();
+        let ends = shortest_only(ends.into_iter().collect());
+        (!ends.is_empty()).then(|| Cover::Index(IndexQuery::Ends(any_prefix(&ends))))
     }
 
     /// The prefixes, in every language of the search, that an article word matching `word`
@@ -222,7 +200,7 @@ impl Planner {
         }
         spelled.sort();
         spelled.dedup();
-        Cover::Index(Expr::Prefixes(spelled))
+        Cover::Index(IndexQuery::Words(any_prefix(&spelled)))
     }
 }
 
@@ -328,17 +306,17 @@ fn spell(folded: &str, cap: usize) -> Option<Vec<String>> {
 }
 
 fn all(covers: Vec<Cover>) -> Cover {
-    let parts: Vec<Expr> = covers
+    let parts: Vec<IndexQuery> = covers
         .into_iter()
         .filter_map(|cover| match cover {
             Cover::Everything => None,
-            Cover::Index(expr) => Some(expr),
+            Cover::Index(query) => Some(query),
         })
         .collect();
     match parts.len() {
         0 => Cover::Everything,
         1 => Cover::Index(parts.into_iter().next().expect("one part")),
-        _ => Cover::Index(Expr::All(parts)),
+        _ => Cover::Index(IndexQuery::All(parts)),
     }
 }
 
@@ -347,13 +325,13 @@ fn any(covers: Vec<Cover>) -> Cover {
     for cover in covers {
         match cover {
             Cover::Everything => return Cover::Everything,
-            Cover::Index(expr) => parts.push(expr),
+            Cover::Index(query) => parts.push(query),
         }
     }
     match parts.len() {
         0 => Cover::Everything,
         1 => Cover::Index(parts.into_iter().next().expect("one part")),
-        _ => Cover::Index(Expr::Any(parts)),
+        _ => Cover::Index(IndexQuery::Any(parts)),
     }
 }
 
@@ -362,53 +340,70 @@ mod tests {
     use super::*;
     use crate::matcher::parse_query;
 
-    fn plan(query: &str, languages: &[&str]) -> Narrowing {
-        let languages: Vec<String> = languages.iter().map(|l| (*l).to_owned()).collect();
-        narrowing(&parse_query(query).unwrap(), &languages)
+    /// The index query as one line: words queries as they are, ends queries after `ends:`.
+    fn text(query: &IndexQuery) -> String {
+        let join = |parts: &[IndexQuery], op: &str| {
+            let parts: Vec<String> = parts.iter().map(text).collect();
+            format!("({})", parts.join(op))
+        };
+        match query {
+            IndexQuery::Words(words) => words.clone(),
+            IndexQuery::Ends(ends) => format!("ends:{ends}"),
+            IndexQuery::All(parts) => join(parts, " AND "),
+            IndexQuery::Any(parts) => join(parts, " OR "),
+        }
     }
 
-    /// A term narrows to its stem's start in every language, compounding languages read whole.
+    fn plan(query: &str, languages: &[&str]) -> (Option<String>, BTreeSet<&'static str>) {
+        let languages: Vec<String> = languages.iter().map(|l| (*l).to_owned()).collect();
+        let narrowed = narrowing(&parse_query(query).unwrap(), &languages);
+        (
+            narrowed.index_query.as_ref().map(text),
+            narrowed.scan_languages,
+        )
+    }
+
+    fn index_query(query: &str, languages: &[&str]) -> String {
+        plan(query, languages).0.unwrap()
+    }
+
+    /// A term narrows to its stem's start in every language, and in compounding languages
+    /// also to the words ending in it.
     #[test]
-    fn terms_narrow_to_the_start_of_their_stem() {
-        let narrowed = plan("Putin", &["en"]);
+    fn terms_narrow_to_the_start_of_their_stem_and_compound_ends() {
+        assert_eq!(index_query("Putin", &["en"]), "\"puti\"* OR \"putı\"*");
         assert_eq!(
-            narrowed.index_query.as_deref(),
-            Some("(\"puti\"* OR \"putı\"*)")
+            index_query("Waffe", &["de"]),
+            "(\"waf\"* OR ends:\"effaw\"* OR \"ffaw\"*)"
         );
-        assert!(narrowed.scan_languages.is_empty());
-        let german = plan("Waffe", &["de"]);
-        assert_eq!(german.index_query.as_deref(), Some("\"waf\"*"));
-        assert!(german.scan_languages.contains("de"));
+        assert!(plan("Waffe", &["de", "en"]).1.is_empty());
+        assert_eq!(plan("Waffe", &["tr"]), (None, BTreeSet::from(["tr"])));
     }
 
     /// Letters the index spells otherwise (`ß`, `ø`, `ı`) become alternatives, also for a
     /// prefix that ends inside the folded form of one (`s` of `ß`).
     #[test]
     fn differently_spelled_letters_become_alternatives() {
-        let query = plan("strasse*", &["de"]).index_query.unwrap();
+        let query = index_query("strasse*", &["de"]);
         assert!(query.contains("\"strasse\"*"), "{query}");
         assert!(query.contains("\"straße\"*"), "{query}");
-        let query = plan("stras*", &["de"]).index_query.unwrap();
+        let query = index_query("stras*", &["de"]);
         assert!(query.contains("\"straß\"*"), "{query}");
     }
 
     /// AND narrows by every side, OR by any, NOT by nothing, phrases by every word.
     #[test]
     fn operators_combine_their_sides() {
-        let and = plan("Waffe* AND NOT Frieden", &["en"]);
-        assert_eq!(and.index_query.as_deref(), Some("\"waffe\"*"));
-        let or = plan("Waffe* OR Panzer*", &["en"]);
+        assert_eq!(index_query("Waffe* AND NOT Frieden", &["en"]), "\"waffe\"*");
         assert_eq!(
-            or.index_query.as_deref(),
-            Some("(\"waffe\"* OR \"panzer\"*)")
+            index_query("Waffe* OR Panzer*", &["en"]),
+            "(\"waffe\"* OR \"panzer\"*)"
         );
-        let phrase = plan("\"Kim summit\"", &["en"]).index_query.unwrap();
-        assert!(phrase.starts_with("((\"ki\"* OR \"kı\"*) AND"), "{phrase}");
-        let near = plan("Waffe* NEAR/10 Russland*", &["en"])
-            .index_query
-            .unwrap();
+        let phrase = index_query("\"Kim summit\"", &["en"]);
+        assert!(phrase.starts_with("(\"ki\"* OR \"kı\"* AND"), "{phrase}");
+        let near = index_query("Waffe* NEAR/10 Russland*", &["en"]);
         assert!(
-            near.starts_with("(\"waffe\"* AND (\"russland\"* OR "),
+            near.starts_with("(\"waffe\"* AND \"russland\"* OR "),
             "{near}"
         );
         assert!(near.contains("\"rußland\"*"), "{near}");
@@ -417,17 +412,14 @@ mod tests {
     /// A word too short to narrow leaves the whole query unnarrowed when it stands alone.
     #[test]
     fn short_words_narrow_nothing() {
-        assert_eq!(plan("EU", &["en"]).index_query, None);
-        assert_eq!(
-            plan("EU AND Panzer*", &["en"]).index_query.as_deref(),
-            Some("\"panzer\"*")
-        );
+        assert_eq!(plan("EU", &["en"]).0, None);
+        assert_eq!(index_query("EU AND Panzer*", &["en"]), "\"panzer\"*");
     }
 
     /// Hyphenated words narrow on the piece after the hyphen, which the index keeps apart.
     #[test]
     fn hyphenated_words_narrow_on_their_second_piece() {
-        let narrowed = plan("Nord-Stream*", &["en"]).index_query.unwrap();
+        let narrowed = index_query("Nord-Stream*", &["en"]);
         assert!(narrowed.contains("\"stream\"*"), "{narrowed}");
     }
 }

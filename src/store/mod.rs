@@ -47,13 +47,19 @@ pub use handle::StoreHandle;
 pub use hits::{BackfillHit, HitFilter, StoredHit};
 pub use outbox::{AlertHit, NewMessage, OutboxMessage};
 pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};
-pub use search_index::{CandidateFilter, StoredText, TextReader};
+pub use search_index::{CandidateFilter, IndexQuery, StoredText, TextReader};
 pub use stories::StoryLead;
 
 /// How the search index spells letters the matcher folds otherwise (see
 /// `search_index/spelling.rs`), for the search plan.
 pub(crate) fn search_index_spellings() -> &'static [(&'static str, char)] {
     search_index::spelling::INDEX_SPELLINGS
+}
+
+/// The reversed ends a term finds in the word ends index (see `search_index/ends.rs`), for the
+/// search plan.
+pub(crate) fn search_term_ends(word: &str, language: crate::matcher::Language) -> Vec<String> {
+    search_index::ends::term_ends(word, language)
 }
 
 /// The schema, as numbered plain-SQL files applied in order; `PRAGMA user_version` records how

@@ -6,12 +6,14 @@
 //! the index spells an article's words the way the search plan expects ([`spelling`]), so the
 //! statements that give an article its text call [`refresh_unindexed`] in their transaction.
 
+pub(crate) mod ends;
 pub(crate) mod spelling;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::{BUSY_TIMEOUT, Store, StoreError, from_unix, sql_err};
+use crate::matcher::Language;
 use crate::progress::Progress;
 
 /// `daemon_state` key: the highest article id indexed by the build after migration 0008;
@@ -22,17 +24,18 @@ const BUILT_THROUGH: &str = "search_index_built_through";
 /// enough that a daemon waiting for the write lock is not held up for long.
 const BUILD_BATCH: i64 = 2_000;
 
-/// Records whether the index can be trusted on article `article_id`'s words (see
-/// [`spelling::indexable`]); called in the transaction that writes its title or text.
+/// Records what the index cannot derive from the article's text itself: whether it can be
+/// trusted on article `article_id`'s words (see [`spelling::indexable`]), and the ends of its
+/// long words in a compounding language ([`ends`]). Called in the transaction that writes its
+/// title or text.
 pub(super) fn refresh_unindexed(tx: &Transaction<'_>, article_id: i64) -> rusqlite::Result<()> {
-    let row: Option<(String, Option<String>)> = tx
-        .query_row(
-            "SELECT COALESCE(title, page_title, ''), text FROM articles WHERE id = ?1",
-            [article_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+    let row: Option<(String, Option<String>, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT COALESCE(title, page_title, ''), text, language FROM articles WHERE id = ?1",
+        )?
+        .query_row([article_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    let Some((title, text)) = row else {
+    let Some((title, text, language)) = row else {
         return Ok(());
     };
     let trusted = match &text {
@@ -46,15 +49,70 @@ pub(super) fn refresh_unindexed(tx: &Transaction<'_>, article_id: i64) -> rusqli
         tx.prepare_cached("INSERT OR IGNORE INTO search_unindexed (article_id) VALUES (?1)")?
             .execute([article_id])?;
     }
+    tx.prepare_cached("DELETE FROM article_ends WHERE rowid = ?1")?
+        .execute([article_id])?;
+    if let Some(text) = &text {
+        let language = Language::from_code(language.as_deref().unwrap_or(""));
+        let ends = ends::article_ends(&title, text, language);
+        if !ends.is_empty() {
+            tx.prepare_cached("INSERT INTO article_ends (rowid, ends) VALUES (?1, ?2)")?
+                .execute(params![article_id, ends])?;
+        }
+    }
     Ok(())
+}
+
+/// What narrows a search: FTS5 queries over the article words (`article_search`) and over the
+/// reversed ends of compound words (`article_ends`), combined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexQuery {
+    /// Articles whose words match this FTS5 query.
+    Words(String),
+    /// Articles whose reversed word ends match this FTS5 query.
+    Ends(String),
+    /// Articles every part finds.
+    All(Vec<IndexQuery>),
+    /// Articles some part finds.
+    Any(Vec<IndexQuery>),
+}
+
+impl IndexQuery {
+    /// A `SELECT` of the ids this query finds, its FTS5 queries appended to `params`.
+    fn sql(&self, params: &mut Vec<String>) -> String {
+        let mut compound = |parts: &[IndexQuery], op: &str| {
+            let selects: Vec<String> = parts
+                .iter()
+                .map(|part| format!("SELECT id FROM ({})", part.sql(params)))
+                .collect();
+            selects.join(op)
+        };
+        match self {
+            IndexQuery::Words(query) => {
+                params.push(query.clone());
+                format!(
+                    "SELECT rowid AS id FROM article_search WHERE article_search MATCH ?{}",
+                    params.len()
+                )
+            }
+            IndexQuery::Ends(query) => {
+                params.push(query.clone());
+                format!(
+                    "SELECT rowid AS id FROM article_ends WHERE article_ends MATCH ?{}",
+                    params.len()
+                )
+            }
+            IndexQuery::All(parts) => compound(parts, " INTERSECT "),
+            IndexQuery::Any(parts) => compound(parts, " UNION "),
+        }
+    }
 }
 
 /// Which stored articles a search or rematch looks at, before the matcher decides.
 #[derive(Debug, Clone, Default)]
 pub struct CandidateFilter {
-    /// An FTS5 query that every matching article satisfies (the search plan's narrowing);
-    /// `None` when the query cannot be narrowed and every article is a candidate.
-    pub index_query: Option<String>,
+    /// What every matching article satisfies (the search plan's narrowing); `None` when the
+    /// query cannot be narrowed and every article is a candidate.
+    pub index_query: Option<IndexQuery>,
     /// Articles in these languages are candidates whatever the index says (compound words
     /// whose part the index cannot find).
     pub scan_languages: Vec<String>,
@@ -130,39 +188,45 @@ impl Store {
 
     /// Ids of the candidate articles of `filter`, newest first.
     pub fn search_candidates(&self, filter: &CandidateFilter) -> Result<Vec<i64>, StoreError> {
+        let json = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
+        // ?1 .. ?5 are the filters; the index query's FTS5 queries follow.
+        let mut params: Vec<String> = vec![
+            json(&filter.scan_languages),
+            filter
+                .since
+                .map(|t| t.timestamp())
+                .unwrap_or(i64::MIN)
+                .to_string(),
+            filter
+                .until
+                .map(|t| t.timestamp())
+                .unwrap_or(i64::MAX)
+                .to_string(),
+            json(&filter.languages),
+            filter.unhit_by.clone().unwrap_or_default(),
+        ];
         let sources = match &filter.index_query {
-            Some(_) => {
-                "SELECT rowid AS id FROM article_search WHERE article_search MATCH ?1
+            Some(query) => format!(
+                "{}
                  UNION SELECT article_id FROM search_unindexed
                  UNION SELECT id FROM articles
-                       WHERE language IN (SELECT value FROM json_each(?2))"
-            }
-            None => "SELECT id FROM articles",
+                       WHERE language IN (SELECT value FROM json_each(?1))",
+                query.sql(&mut params)
+            ),
+            None => "SELECT id FROM articles".to_owned(),
         };
         let sql = format!(
             "SELECT a.id FROM ({sources}) c JOIN articles a ON a.id = c.id
              WHERE a.text IS NOT NULL AND a.story_id IS NOT NULL
-               AND (?3 IS NULL OR a.first_seen_at >= ?3)
-               AND (?6 IS NULL OR a.first_seen_at < ?6)
+               AND a.first_seen_at >= CAST(?2 AS INTEGER) AND a.first_seen_at < CAST(?3 AS INTEGER)
                AND (?4 = '[]' OR a.language IN (SELECT value FROM json_each(?4)))
-               AND (?5 IS NULL OR NOT EXISTS (
+               AND (?5 = '' OR NOT EXISTS (
                      SELECT 1 FROM hits h WHERE h.topic = ?5 AND h.story_id = a.story_id))
              ORDER BY a.id DESC"
         );
-        let json = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
         self.db.read(|c| {
-            c.prepare_cached(&sql)?
-                .query_map(
-                    params![
-                        filter.index_query,
-                        json(&filter.scan_languages),
-                        filter.since.map(|t| t.timestamp()),
-                        json(&filter.languages),
-                        filter.unhit_by,
-                        filter.until.map(|t| t.timestamp()),
-                    ],
-                    |r| r.get(0),
-                )?
+            c.prepare(&sql)?
+                .query_map(rusqlite::params_from_iter(&params), |r| r.get(0))?
                 .collect()
         })
     }
