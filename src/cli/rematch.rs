@@ -62,7 +62,8 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
         since: chrono::Duration::from_std(args.since)
             .ok()
             .and_then(|d| now.checked_sub_signed(d)),
-        until: now,
+        // Everything stored so far, including this second's articles.
+        until: now + chrono::Duration::seconds(1),
     };
     for topic in chosen {
         let found = rematch(&mut store, topic, window, args.dry_run, true)?;
