@@ -24,9 +24,7 @@ use chrono::{DateTime, Duration, Utc};
 use clap::Args;
 use newshound::dedup::text_identity;
 use newshound::model::{Entry, Extracted, TextAnalysis, TextSource};
-use newshound::store::{
-    EntryRecord, FeedSpec, PageResult, PollRecord, Store, SuccessfulPoll,
-};
+use newshound::store::{EntryRecord, FeedSpec, PageResult, PollRecord, Store, SuccessfulPoll};
 
 use super::content::{FeedInfo, Params, Rng, Sim, mix};
 use super::words::LANGS;
@@ -116,7 +114,10 @@ pub fn searchdb(args: SearchDbArgs) -> anyhow::Result<()> {
         bail!("--articles, --feeds, --per-poll and --days must be at least 1");
     }
     if args.db.exists() {
-        bail!("{} exists; searchdb only creates new databases", args.db.display());
+        bail!(
+            "{} exists; searchdb only creates new databases",
+            args.db.display()
+        );
     }
     let sim = Sim::new(Params {
         feeds: args.feeds,
@@ -155,9 +156,7 @@ pub fn searchdb(args: SearchDbArgs) -> anyhow::Result<()> {
                 let poll = Poll {
                     feed,
                     at,
-                    articles: items
-                        .map(|j| article(sim, &feeds[feed], j, at))
-                        .collect(),
+                    articles: items.map(|j| article(sim, &feeds[feed], j, at)).collect(),
                 };
                 if send.send(poll).is_err() {
                     return;
@@ -205,10 +204,16 @@ fn feed_spec(feed: &FeedInfo) -> FeedSpec {
 /// Item `j` of `feed`, found by a poll at `at`, with its page extracted.
 fn article(sim: &Sim, feed: &FeedInfo, j: usize, at: DateTime<Utc>) -> Article {
     let item = sim.item(feed, j);
-    let mut rng = Rng::new(mix(sim.params.seed ^ 0x5EA2C4, (feed.index as u64) << 32 | j as u64));
+    let mut rng = Rng::new(mix(
+        sim.params.seed ^ 0x5EA2C4,
+        (feed.index as u64) << 32 | j as u64,
+    ));
     let published = at - Duration::seconds(rng.below(3600) as i64);
-    let link = url::Url::parse(&format!("http://f{}.searchdb.invalid{}", feed.index, item.path))
-        .expect("the host and a slug path make a valid URL");
+    let link = url::Url::parse(&format!(
+        "http://f{}.searchdb.invalid{}",
+        feed.index, item.path
+    ))
+    .expect("the host and a slug path make a valid URL");
     let language = Some(LANGS[item.lang].code.to_owned());
     let text = sim.article_text(&item);
     let identity = text_identity(&text, Some(&link), None);
@@ -270,7 +275,11 @@ fn store_one_poll(store: &mut Store, feed_id: i64, poll: &Poll) -> anyhow::Resul
     };
     let new = store.store_poll(feed_id, &update)?.new;
     if new != records.len() {
-        bail!("feed {}: {new} of {} entries were new", poll.feed, records.len());
+        bail!(
+            "feed {}: {new} of {} entries were new",
+            poll.feed,
+            records.len()
+        );
     }
     for pending in store.pending_pages(feed_id, records.len())? {
         let article = poll
