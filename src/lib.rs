@@ -57,5 +57,7 @@ pub mod opml;
 pub mod parse;
 pub mod pipeline;
 pub mod progress;
+pub mod rematch;
 pub mod schedule;
+pub mod search;
 pub mod store;

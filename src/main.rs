@@ -40,6 +40,12 @@ enum Command {
     Explain(cli::explain::Args),
     /// List stored hits, newest first.
     Hits(cli::hits::Args),
+    /// Search the stored articles with a query in the topic language (or preview a configured
+    /// topic with --topic): one entry per story, newest first, with how many matched.
+    Search(cli::search::Args),
+    /// Apply topics to the stored articles and store the hits they would have made, marked as
+    /// backfilled: no immediate alert, the topic's next digest carries them.
+    Rematch(cli::rematch::Args),
     /// Show the newest emails of the outbox: when, to whom, status, attempts, subject, and the
     /// server's answer or the last error.
     Outbox(cli::outbox::Args),
@@ -60,6 +66,8 @@ fn main() -> ExitCode {
         Command::Extract(args) => cli::extract::run(&config, args),
         Command::Explain(args) => cli::explain::run(&config, args),
         Command::Hits(args) => cli::hits::run(&config, args),
+        Command::Search(args) => cli::search::run(&config, args),
+        Command::Rematch(args) => cli::rematch::run(&config, args),
         Command::Outbox(args) => cli::outbox::run(&config, args),
         Command::Digest(args) => cli::digest::run(&config, args),
         Command::TestEmail(args) => cli::test_email::run(&config, args),

@@ -72,11 +72,7 @@ impl Progress {
         let elapsed = self.started.elapsed().as_secs_f64().max(0.001);
         let rate = self.done as f64 / elapsed;
         let left = self.total.saturating_sub(self.done) as f64 / rate.max(0.001);
-        let percent = if self.total == 0 {
-            100
-        } else {
-            self.done * 100 / self.total
-        };
+        let percent = (self.done * 100).checked_div(self.total).unwrap_or(100);
         tracing::info!(
             done = self.done,
             total = self.total,

@@ -20,7 +20,7 @@ pub struct Args {
     #[arg(long, value_parser = humantime::parse_duration)]
     since: Option<std::time::Duration>,
     /// One JSON object per line: topic, title, url, feed, language, score, matched,
-    /// snippet, published_at, created_at, article_id, story_id, sources.
+    /// snippet, published_at, created_at, article_id, story_id, sources, backfill.
     #[arg(long)]
     json: bool,
 }
@@ -74,6 +74,9 @@ struct JsonHit<'a> {
     story_id: Option<i64>,
     /// Every copy of the story: the lead's URL first.
     sources: &'a [String],
+    /// Found by applying the topic to stored articles (`rematch`, or the service backfilling a
+    /// new or changed topic): such a hit sends no immediate alert.
+    backfill: bool,
 }
 
 /// The filter for `--topic` and `--since` (a duration back from `now`).
@@ -106,7 +109,8 @@ fn write(out: &mut impl Write, hits: &[StoredHit], json: bool) -> std::io::Resul
     Ok(())
 }
 
-fn json_line(hit: &StoredHit) -> String {
+/// One hit as a `--json` line; `search --json` prints its results the same way.
+pub(super) fn json_line(hit: &StoredHit) -> String {
     let line = JsonHit {
         topic: &hit.topic,
         title: hit.title.as_deref(),
@@ -121,19 +125,22 @@ fn json_line(hit: &StoredHit) -> String {
         article_id: hit.article_id,
         story_id: hit.story_id,
         sources: &hit.sources,
+        backfill: hit.backfill,
     };
     serde_json::to_string(&line).unwrap_or_default()
 }
 
-fn write_text(out: &mut impl Write, hit: &StoredHit) -> std::io::Result<()> {
+/// One hit as a readable block; `search` prints its results the same way.
+pub(super) fn write_text(out: &mut impl Write, hit: &StoredHit) -> std::io::Result<()> {
     let local = |t: DateTime<Utc>| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string();
     writeln!(
         out,
-        "{}  {}  (score {}, {})",
+        "{}  {}  (score {}, {}{})",
         local(hit.created_at),
         hit.topic,
         hit.score,
-        hit.language.as_deref().unwrap_or("language unknown")
+        hit.language.as_deref().unwrap_or("language unknown"),
+        if hit.backfill { ", backfill" } else { "" }
     )?;
     writeln!(out, "  {}", hit.title.as_deref().unwrap_or("(untitled)"))?;
     if let Some(url) = &hit.url {

@@ -18,7 +18,9 @@ pub mod feeds;
 pub mod hits;
 pub mod import_opml;
 pub mod outbox;
+pub mod rematch;
 pub mod run;
+pub mod search;
 pub mod test_email;
 
 /// Loads and validates the config, printing every problem; `None` when it is invalid.

@@ -103,6 +103,9 @@ pub struct DaemonSettings {
     pub listen: Option<SocketAddr>,
     /// A feed failing for longer than this gets one "feed broken" email to the admin.
     pub feed_failure_alert_after: Duration,
+    /// How far back a new or changed topic is applied to the stored articles when the service
+    /// starts or reloads, so it does not begin empty; zero turns this off.
+    pub backfill: Duration,
 }
 
 /// One `[[feeds]]` entry.
@@ -139,6 +142,23 @@ pub struct TopicSettings {
     pub to: Vec<String>,
     /// File the entry was written in, for messages.
     pub defined_in: PathBuf,
+}
+
+impl TopicSettings {
+    /// A stable hash (hex SHA-256) of what decides which articles the topic matches: its query
+    /// in canonical form (field scopes included) and its languages, sorted. The service keeps it
+    /// per topic in the database to tell a new or changed topic, which it backfills, from one
+    /// it has seen; a query re-spelt the same way (spacing, implicit `AND`, needless
+    /// parentheses) or languages reordered are no change. Hashed as the JSON array
+    /// `[query, [languages...]]`, so no two definitions share an input.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut languages: Vec<&str> = self.languages.iter().map(String::as_str).collect();
+        languages.sort_unstable();
+        languages.dedup();
+        let definition = serde_json::json!([self.parsed.to_string(), languages]);
+        hex::encode(Sha256::digest(definition.to_string().as_bytes()))
+    }
 }
 
 /// When a topic's hits are sent.
@@ -461,6 +481,50 @@ fn sort_by_position(errors: &mut [ConfigError]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one topic of a config holding a `[[topics]]` table with `definition` (its `query` or
+    /// `terms` line) and `languages`.
+    fn topic(definition: &str, languages: &[&str]) -> TopicSettings {
+        let text = format!("[[topics]]\nname = \"t\"\n{definition}\nlanguages = {languages:?}\n");
+        load_text(Path::new("/etc/newshound/topics.toml"), text)
+            .unwrap_or_else(|errors| panic!("config should load:\n{errors}"))
+            .topics
+            .remove(0)
+    }
+
+    /// The fingerprint of a topic with `query` and `languages`.
+    fn fingerprint(query: &str, languages: &[&str]) -> String {
+        topic(&format!("query = {query:?}"), languages).fingerprint()
+    }
+
+    /// Re-spelling a query (spacing, implicit AND, needless parentheses, `terms` for an OR) or
+    /// reordering its languages keeps the fingerprint, so the service does not backfill a topic
+    /// that did not change; another word, field scope, distance or language changes it.
+    #[test]
+    fn fingerprint_changes_with_the_query_and_languages_only() {
+        let query = "(Waffe OR Rakete) NEAR/10 Russland";
+        let base = fingerprint(query, &["de", "en"]);
+        assert_eq!(base.len(), 64);
+        assert!(base.bytes().all(|b| b.is_ascii_hexdigit()), "{base}");
+        let respelt = "  ((Waffe  OR Rakete))   NEAR/10   (Russland) ";
+        assert_eq!(fingerprint(respelt, &["en", "de"]), base);
+        assert_eq!(
+            fingerprint("Waffe Russland", &[]),
+            fingerprint("Waffe AND (Russland)", &[])
+        );
+        let terms = topic("terms = [\"Waffe\", \"Rakete\"]", &[]).fingerprint();
+        assert_eq!(terms, fingerprint("Waffe OR Rakete", &[]));
+
+        let changed = [
+            fingerprint("(Waffe OR Panzer) NEAR/10 Russland", &["de", "en"]),
+            fingerprint("(Waffe OR Rakete) NEAR/5 Russland", &["de", "en"]),
+            fingerprint("(Waffe OR Rakete) NEAR/10 title:Russland", &["de", "en"]),
+            fingerprint(query, &["de"]),
+            fingerprint(query, &[]),
+        ];
+        let distinct: std::collections::HashSet<&String> = changed.iter().chain([&base]).collect();
+        assert_eq!(distinct.len(), changed.len() + 1, "{changed:?}");
+    }
 
     /// The password never shows up in debug output.
     #[test]

@@ -22,6 +22,7 @@ const DEFAULT_RETENTION: Duration = Duration::from_secs(180 * 24 * 3600);
 const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 const DEFAULT_STORY_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 const DEFAULT_FEED_FAILURE_ALERT_AFTER: Duration = Duration::from_secs(2 * 24 * 3600);
+const DEFAULT_BACKFILL: Duration = Duration::from_secs(7 * 24 * 3600);
 const DEFAULT_MAX_BODY_BYTES: u64 = 5 * 1024 * 1024;
 const DEFAULT_MAX_IMMEDIATE_PER_HOUR: u32 = 12;
 const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
@@ -43,6 +44,7 @@ const DAEMON_KEYS: &[&str] = &[
     "story_window",
     "listen",
     "feed_failure_alert_after",
+    "backfill",
 ];
 const EMAIL_KEYS: &[&str] = &[
     "from",
@@ -107,6 +109,8 @@ pub(super) fn read_daemon(section: &Section, diag: &mut Diag, folder: &Path) -> 
             DEFAULT_FEED_FAILURE_ALERT_AFTER,
             NOT_ZERO,
         ),
+        // "0s" is allowed: it turns automatic backfill off.
+        backfill: section.duration_or(diag, "backfill", DEFAULT_BACKFILL, Duration::ZERO),
     }
 }
 

@@ -12,8 +12,10 @@
 //! - `once`: `run --once`;
 //! - `service`: `run`, the service loop with signals, reload, the notify loop and systemd;
 //! - `in_flight`: which feeds are being refreshed or held back;
-//! - `cycle`: what a poll cycle did, as `run --once` prints it and the service logs it.
+//! - `cycle`: what a poll cycle did, as `run --once` prints it and the service logs it;
+//! - `backfill`: the service's backfill of new and changed topics over the stored articles.
 
+mod backfill;
 mod cycle;
 mod in_flight;
 mod once;

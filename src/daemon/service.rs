@@ -1,7 +1,8 @@
 //! The service (`newshound run`): polls feeds as they fall due until SIGTERM or SIGINT, reloads
 //! the configuration on SIGHUP, runs the notify step after each poll cycle and on a timer, tells
 //! systemd when it is ready and pings its watchdog, and with `[daemon] listen` serves
-//! `/healthz` and `/metrics`.
+//! `/healthz` and `/metrics`. On start and reload it backfills new and changed topics in the
+//! background (`backfill`).
 //!
 //! At info it logs one line per poll cycle (see `cycle`) and what changes state; a routine
 //! refresh is logged at debug.
@@ -17,6 +18,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::backfill;
 use super::cycle::{Cycle, CycleSummary};
 use super::in_flight::{Finished, InFlight, Running};
 use super::{DaemonError, PRUNE_EVERY, context, job, open_store, prune_if_due, sync_feeds};
@@ -74,6 +76,12 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
         Arc::clone(&metrics),
         cancel.clone(),
     ));
+    backfill::spawn(
+        &scheduler.tracker,
+        &current.config,
+        Utc::now(),
+        cancel.clone(),
+    );
     systemd(&[sd_notify::NotifyState::Ready]);
     tracing::info!(feeds = current.config.feeds.len(), database = %current.config.daemon.database.display(), "newshound started");
     loop {
@@ -82,6 +90,7 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
             _ = sigint.recv() => break,
             _ = sighup.recv() => {
                 current = reload(&config_path, current, &store, &cancel).await;
+                backfill::spawn(&scheduler.tracker, &current.config, Utc::now(), cancel.clone());
                 notify_tx.send_replace(Arc::clone(&current.notify));
                 feeds_tx.send_replace(Arc::new(current.config.configured_feeds()));
             }

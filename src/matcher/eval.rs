@@ -331,7 +331,7 @@ pub(super) fn eval<L: Leaves>(query: &Query, leaves: &L) -> Option<Vec<Span>> {
 /// the phrase `"Nord Stream"` and as the word `Nordstream`. Empty for words without a hyphen and
 /// for `prefix*` (a prefix is not split). The topic index plans these alternatives too, and
 /// `why_not` names them.
-pub(super) fn other_spellings(word: &str, prefix: bool, field: Field) -> Vec<Query> {
+pub(crate) fn other_spellings(word: &str, prefix: bool, field: Field) -> Vec<Query> {
     let Some(pieces) = hyphen_pieces(word).filter(|_| !prefix) else {
         return Vec::new();
     };

@@ -76,6 +76,18 @@ impl Language {
     pub fn has_compounds(self) -> bool {
         self.compounds
     }
+
+    /// Whether words are compared by stem (else by folded form alone).
+    pub fn stems(self) -> bool {
+        self.stemmer.is_some()
+    }
+
+    /// Every language [`Language::from_code`] knows, by its ISO 639-1 code, so that a search
+    /// over articles of any language can plan for each.
+    pub const KNOWN_CODES: [&'static str; 19] = [
+        "en", "de", "fr", "es", "it", "nl", "pt", "ru", "sv", "da", "no", "fi", "is", "ro", "hu",
+        "tr", "el", "ar", "ta",
+    ];
 }
 
 /// The two comparable forms of a word: what matching actually looks at.

@@ -1,6 +1,6 @@
 //! The `hits` table: one row per story and topic, written in the transaction that gives the
-//! article its text, and read back newest first for `newshound hits`, each under its story's
-//! lead.
+//! article its text (or later, backfilled, when a topic is applied to stored articles), and
+//! read back newest first for `newshound hits`, each under its story's lead.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
@@ -58,6 +58,22 @@ pub struct StoredHit {
     pub published_at: Option<DateTime<Utc>>,
     /// When the hit was found.
     pub created_at: DateTime<Utc>,
+    /// Found by applying the topic to articles stored before (`rematch`, or the service
+    /// backfilling a new or changed topic) rather than when the article came in: such a hit
+    /// sends no immediate alert.
+    pub backfill: bool,
+}
+
+/// A hit found by applying a topic to a stored article, to be stored marked as backfilled: it
+/// never sends an immediate alert, only goes into the topic's next digest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackfillHit {
+    /// The article the topic matched.
+    pub article_id: i64,
+    /// The story the article belongs to, which the topic then hits (once).
+    pub story_id: i64,
+    /// What the matcher found in it.
+    pub hit: TopicHit,
 }
 
 /// Inserts the hits of one article of `story_id` and returns how many are new. A topic hits a
@@ -70,26 +86,40 @@ pub(super) fn insert_hits(
     hits: &[TopicHit],
     now: DateTime<Utc>,
 ) -> rusqlite::Result<usize> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO hits (topic, article_id, story_id, created_at, score, matched, snippet,
-             snippet_marks)
-         VALUES (?1, ?2, ?8, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT DO NOTHING",
-    )?;
     let mut new = 0;
     for hit in hits {
-        new += insert.execute(params![
-            hit.topic,
-            article_id,
-            now.timestamp(),
-            hit.score,
-            to_json(&hit.matched),
-            hit.snippet.text,
-            to_json(&hit.snippet.marks),
-            story_id,
-        ])?;
+        new += insert_hit(tx, article_id, story_id, hit, false, now)?;
     }
     Ok(new)
+}
+
+/// Inserts one hit found at `now`, `backfill` or not; returns 1 when it is new, 0 when the
+/// topic already hit this article or its story (the row is then left as it was).
+fn insert_hit(
+    tx: &Transaction<'_>,
+    article_id: i64,
+    story_id: i64,
+    hit: &TopicHit,
+    backfill: bool,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "INSERT INTO hits (topic, article_id, story_id, created_at, score, matched, snippet,
+             snippet_marks, backfill)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![
+        hit.topic,
+        article_id,
+        story_id,
+        now.timestamp(),
+        hit.score,
+        to_json(&hit.matched),
+        hit.snippet.text,
+        to_json(&hit.snippet.marks),
+        backfill,
+    ])
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
@@ -103,6 +133,24 @@ fn from_json<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
 }
 
 impl Store {
+    /// Stores hits found by applying topics to stored articles, marked as backfilled and found
+    /// at `now` (so they fall into each topic's next digest), in one transaction; returns how
+    /// many were added. A topic hits a story once: where it already hit the story (or that
+    /// article), the hit is left out and the existing one stays as it was.
+    pub fn insert_backfill_hits(
+        &mut self,
+        hits: &[BackfillHit],
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.db.write(|tx| {
+            let mut added = 0;
+            for found in hits {
+                added += insert_hit(tx, found.article_id, found.story_id, &found.hit, true, now)?;
+            }
+            Ok(added)
+        })
+    }
+
     /// Stored hits matching `filter`, newest first, each under its story's lead.
     pub fn hits(&self, filter: &HitFilter) -> Result<Vec<StoredHit>, StoreError> {
         let limit = filter
@@ -115,7 +163,7 @@ impl Store {
                     "SELECT h.id, h.topic, h.article_id, COALESCE(a.title, a.page_title),
                             COALESCE(a.url_key, a.url), f.name,
                             a.language, h.score, h.matched, h.snippet, h.snippet_marks,
-                            a.published_at, h.created_at, h.story_id, a.id
+                            a.published_at, h.created_at, h.story_id, a.id, h.backfill
                      FROM {HITS_UNDER_LEAD}
                      WHERE (?1 IS NULL OR h.topic = ?1) AND (?2 IS NULL OR h.created_at >= ?2)
                      ORDER BY h.created_at DESC, h.id DESC LIMIT ?3"
@@ -157,5 +205,66 @@ fn stored_hit(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredHit> {
         story_id: r.get(13)?,
         lead_article_id: r.get(14)?,
         sources: Vec::new(),
+        backfill: r.get(15)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::store::test_support::{open_with_feed, settled_article, topic_hit};
+
+    /// Backfilled hits are stored marked as such and found at the time given; a topic that
+    /// already hit the story (through this article or another copy) keeps its hit as it was,
+    /// so applying the same topics again adds nothing.
+    #[test]
+    fn backfill_adds_only_stories_the_topic_has_not_hit_and_marks_them() {
+        let (_dir, mut store, feed) = open_with_feed();
+        let seen = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        let (hit_before, wire) =
+            settled_article(&mut store, feed, "original", "wire", &["t"], seen);
+        let (copy, copy_story) = settled_article(&mut store, feed, "copy", "wire", &[], seen);
+        assert_eq!(copy_story, wire, "the copy joins the original's story");
+        let (other, story) = settled_article(&mut store, feed, "other", "own", &[], seen);
+        let backfill = |article_id, story_id, topic| BackfillHit {
+            article_id,
+            story_id,
+            hit: topic_hit(topic, "backfilled"),
+        };
+        let found = [
+            backfill(hit_before, wire, "t"),
+            backfill(copy, wire, "t"),
+            backfill(other, story, "t"),
+            backfill(copy, wire, "u"),
+        ];
+        let now = seen + chrono::Duration::days(3);
+        assert_eq!(store.insert_backfill_hits(&found, now).unwrap(), 2);
+        assert_eq!(store.insert_backfill_hits(&found, now).unwrap(), 0);
+
+        let mut hits = store.hits(&HitFilter::default()).unwrap();
+        hits.sort_by_key(|h| (h.topic.clone(), h.article_id));
+        let summary: Vec<(&str, i64, bool, &str, DateTime<Utc>)> = hits
+            .iter()
+            .map(|h| {
+                let word = h.matched[0].as_str();
+                (
+                    h.topic.as_str(),
+                    h.article_id,
+                    h.backfill,
+                    word,
+                    h.created_at,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("t", hit_before, false, "original", seen),
+                ("t", other, true, "backfilled", now),
+                ("u", copy, true, "backfilled", now),
+            ]
+        );
+    }
 }

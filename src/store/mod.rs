@@ -17,7 +17,8 @@
 //! `stories` which story a text belongs to, which copy leads it, the copies of a story and the
 //! in-memory band index of recent fingerprints, `outbox` the email outbox, the hits each
 //! recipient was told about and the digests' last slots, `feed_health` the feed health emails
-//! and the gauges of `/metrics`; `handle` is the store's thread. This module opens the
+//! and the gauges of `/metrics`, `topic_definitions` the fingerprint of each topic as last
+//! applied to the stored articles; `handle` is the store's thread. This module opens the
 //! database, migrates it and keeps the daemon's small persistent facts.
 
 use std::path::{Path, PathBuf};
@@ -36,16 +37,24 @@ mod pages;
 mod search_index;
 mod stories;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
+mod topic_definitions;
 
 pub use articles::{EntryRecord, Pruned, StoredArticle, StoredEntries};
 pub use feed_health::{CountsByLabel, FeedAlert, FeedAlertKind, StoreCounts};
 pub use feeds::{FeedSpec, FeedState, PollRecord, SuccessfulPoll};
 pub use handle::StoreHandle;
-pub use hits::{HitFilter, StoredHit};
+pub use hits::{BackfillHit, HitFilter, StoredHit};
 pub use outbox::{AlertHit, NewMessage, OutboxMessage};
 pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};
 pub use search_index::{CandidateFilter, StoredText, TextReader};
+pub use stories::StoryLead;
+
+/// How the search index spells letters the matcher folds otherwise (see
+/// `search_index/spelling.rs`), for the search plan.
+pub(crate) fn search_index_spellings() -> &'static [(&'static str, char)] {
+    search_index::spelling::INDEX_SPELLINGS
+}
 
 /// The schema, as numbered plain-SQL files applied in order; `PRAGMA user_version` records how
 /// many have been applied, so an older database is brought up to date when it is opened.

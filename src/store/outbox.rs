@@ -157,8 +157,10 @@ fn topics_json(topics: &[String]) -> String {
 
 impl Store {
     /// Hits of `topics` found since `since` that `recipient` has not been told about, oldest
-    /// first, of the first `max_stories` stories (in the order they were first hit). The limit
-    /// is applied in SQL so a backlog of thousands of hits is not loaded to send a hundred.
+    /// first, of the first `max_stories` stories (in the order they were first hit): an
+    /// immediate alert's content. Backfilled hits are left out (they are news found late, for
+    /// the topic's digest, not alerts). The limit is applied in SQL so a backlog of thousands of
+    /// hits is not loaded to send a hundred.
     pub fn undelivered_hits(
         &self,
         topics: &[String],
@@ -171,6 +173,7 @@ impl Store {
                 SELECT h.id AS hit_id, {STORY_OF_HIT} AS story, h.created_at AS created_at
                 FROM hits h JOIN articles hit_article ON hit_article.id = h.article_id
                 WHERE h.topic IN (SELECT value FROM json_each(?1)) AND h.created_at >= ?3
+                  AND h.backfill = 0
                   AND NOT EXISTS (SELECT 1 FROM hit_deliveries d
                                   WHERE d.hit_id = h.id AND d.recipient = ?2)),
              first AS (
@@ -197,7 +200,8 @@ impl Store {
         })
     }
 
-    /// Hits of `topics` found after `after` and up to `until`: a digest's content.
+    /// Hits of `topics` found after `after` and up to `until`: a digest's content, backfilled
+    /// hits included (they are found, and so fall into a period, when they are stored).
     pub fn hits_in_period(
         &self,
         topics: &[String],
@@ -414,6 +418,8 @@ fn write_digest_slot(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::BackfillHit;
+    use crate::store::test_support::{open_with_feed, settled_article, topic_hit};
     use chrono::TimeZone;
 
     /// A store with one feed and `stories` articles, each hit by topic `t` (ids 1..=stories,
@@ -472,5 +478,74 @@ mod tests {
         assert_eq!(found, [(1, "t"), (2, "t"), (1, "u")]);
         let all = store.undelivered_hits(&topics, "a@x", since, 100).unwrap();
         assert_eq!(all.len(), 6);
+    }
+
+    /// A store with two stories of one feed seen at `seen`: "fresh", hit by topic `t` as it
+    /// came in, and "old", which `t` hits only by a backfill at `backfilled`.
+    fn store_with_fresh_and_backfilled_hit(
+        seen: DateTime<Utc>,
+        backfilled: DateTime<Utc>,
+    ) -> (tempfile::TempDir, Store, i64) {
+        let (dir, mut store, feed) = open_with_feed();
+        settled_article(&mut store, feed, "fresh", "fresh text", &["t"], seen);
+        let (article_id, story_id) =
+            settled_article(&mut store, feed, "old", "old text", &[], seen);
+        let found = BackfillHit {
+            article_id,
+            story_id,
+            hit: topic_hit("t", "old"),
+        };
+        assert_eq!(store.insert_backfill_hits(&[found], backfilled).unwrap(), 1);
+        (dir, store, story_id)
+    }
+
+    /// Issue 14: a backfilled hit of an immediate topic is never alerted, however recent, while
+    /// the topic's hit found as its article came in is.
+    #[test]
+    fn backfilled_hits_are_left_out_of_immediate_alerts() {
+        let seen = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        let (_dir, store, backfilled_story) =
+            store_with_fresh_and_backfilled_hit(seen, seen + chrono::Duration::minutes(5));
+        let hits = store
+            .undelivered_hits(&["t".to_string()], "a@x", seen, 100)
+            .unwrap();
+        let found: Vec<&str> = hits.iter().map(|h| h.matched[0].as_str()).collect();
+        assert_eq!(found, ["fresh"]);
+        assert!(hits.iter().all(|h| h.story_id != backfilled_story));
+    }
+
+    /// Issue 14: a backfilled hit is found when it is stored, so the digest period holding that
+    /// moment carries it (the next digest after a backfill) and the period after does not:
+    /// it is in one digest, once.
+    #[test]
+    fn a_backfilled_hit_is_in_the_next_digest_once() {
+        let seen = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        let last_slot = seen + chrono::Duration::hours(1);
+        let backfilled = last_slot + chrono::Duration::minutes(10);
+        let next_slot = last_slot + chrono::Duration::hours(6);
+        let slot_after = next_slot + chrono::Duration::hours(6);
+        let (_dir, store, backfilled_story) = store_with_fresh_and_backfilled_hit(seen, backfilled);
+        let topics = ["t".to_string()];
+
+        let next = store.hits_in_period(&topics, last_slot, next_slot).unwrap();
+        let stories: Vec<i64> = next.iter().map(|h| h.story_id).collect();
+        assert_eq!(
+            stories,
+            [backfilled_story],
+            "only the backfill falls after the last slot"
+        );
+        let after = store
+            .hits_in_period(&topics, next_slot, slot_after)
+            .unwrap();
+        assert!(after.is_empty(), "{after:?}");
+        let covered = store
+            .hits_in_period(&topics, seen - chrono::Duration::hours(6), last_slot)
+            .unwrap();
+        let words: Vec<&str> = covered.iter().map(|h| h.matched[0].as_str()).collect();
+        assert_eq!(
+            words,
+            ["fresh"],
+            "the digest before the backfill had the fresh hit alone"
+        );
     }
 }

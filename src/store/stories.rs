@@ -18,7 +18,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, from_unix};
 use crate::dedup::TextIdentity;
 use crate::dedup::fingerprint::Fingerprint;
 use crate::dedup::index::StoryIndex;
@@ -253,7 +253,59 @@ pub(super) fn copies(
         .collect())
 }
 
+/// How a listing shows a story: by its lead (its earliest published copy), with every copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryLead {
+    /// The lead's article.
+    pub lead_article_id: i64,
+    /// The lead's entry title, else its page's.
+    pub title: Option<String>,
+    /// The lead's canonical URL.
+    pub url: Option<String>,
+    /// The configured name of the lead's feed.
+    pub feed: String,
+    /// ISO 639-1 code of the lead's language.
+    pub language: Option<String>,
+    /// When the lead was published, if it says.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Every copy's canonical URL, the lead's first.
+    pub sources: Vec<String>,
+}
+
 impl Store {
+    /// The lead of `story_id` as listings show it; `None` if the story is gone.
+    pub fn story_lead(&self, story_id: i64) -> Result<Option<StoryLead>, StoreError> {
+        self.db.read(|c| {
+            let lead = c
+                .prepare_cached(
+                    "SELECT a.id, COALESCE(a.title, a.page_title), COALESCE(a.url_key, a.url),
+                            f.name, a.language, a.published_at
+                     FROM stories s JOIN articles a ON a.id = s.lead_article_id
+                     JOIN feeds f ON f.id = a.feed_id WHERE s.id = ?1",
+                )?
+                .query_row([story_id], |r| {
+                    Ok(StoryLead {
+                        lead_article_id: r.get(0)?,
+                        title: r.get(1)?,
+                        url: r.get(2)?,
+                        feed: r.get(3)?,
+                        language: r.get(4)?,
+                        published_at: r.get::<_, Option<i64>>(5)?.map(from_unix),
+                        sources: Vec::new(),
+                    })
+                })
+                .optional()?;
+            let Some(mut lead) = lead else {
+                return Ok(None);
+            };
+            lead.sources = copies(c, Some(story_id), lead.lead_article_id)?
+                .into_iter()
+                .map(|copy| copy.url)
+                .collect();
+            Ok(Some(lead))
+        })
+    }
+
     /// The copies of a story other than its lead, for an email's "also reported by": (site or
     /// feed name, canonical URL), in the order seen, each URL once and none the lead's.
     pub fn story_copies(

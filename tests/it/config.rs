@@ -97,7 +97,7 @@ alert = "weekly"
                  poll_interval, concurrency, per_host_concurrency, user_agent, request_timeout, \
                  connect_timeout, max_body_bytes, fetch_articles, allow_private_networks, \
                  log_level, retention, max_backoff, story_window, listen, \
-                 feed_failure_alert_after"
+                 feed_failure_alert_after, backfill"
             ),
             format!(
                 "{file}:5:7: feeds[0].url: invalid url \"https://bad host.example/feed\": \
@@ -285,6 +285,43 @@ max_immediate_per_hour = 3
     assert_eq!(config.feeds[1].interval, Duration::from_secs(7_200));
     assert!(config.feeds[1].fetch_articles);
     assert_eq!(config.email.max_immediate_per_hour, 3);
+}
+
+/// `[daemon] backfill` is a duration like the others, a week unless set, and "0s" (which turns
+/// automatic backfill off) is allowed where other durations must be longer than zero.
+#[test]
+fn backfill_period_defaults_to_a_week_and_may_be_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let unset = write(dir.path(), "unset.toml", "[daemon]\n");
+    assert_eq!(
+        load_ok(&unset).daemon.backfill,
+        Duration::from_secs(7 * 86_400)
+    );
+    let month = write(dir.path(), "month.toml", "[daemon]\nbackfill = \"30d\"\n");
+    assert_eq!(
+        load_ok(&month).daemon.backfill,
+        Duration::from_secs(30 * 86_400)
+    );
+    let off = write(dir.path(), "off.toml", "[daemon]\nbackfill = \"0s\"\n");
+    assert_eq!(load_ok(&off).daemon.backfill, Duration::ZERO);
+}
+
+/// A backfill period that is not a duration is reported at its position, naming the key.
+#[test]
+fn bad_backfill_period_is_reported_at_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "n.toml", "[daemon]\nbackfill = \"a week\"\n");
+    let errors = rendered(&load_err(&path));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let prefix = format!("{}:2:12: daemon.backfill: invalid duration", path.display());
+    assert!(errors[0].starts_with(&prefix), "{}", errors[0]);
+    let number = write(dir.path(), "number.toml", "[daemon]\nbackfill = 7\n");
+    let errors = rendered(&load_err(&number));
+    let expected = format!(
+        "{}:2:12: daemon.backfill: expected a duration such as \"15m\" (a string with a unit)",
+        number.display()
+    );
+    assert_eq!(errors, [expected]);
 }
 
 /// An empty file is a valid config with every default in place.

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{SmtpOptions, SmtpServer, demo_copy, newshound, unqp};
+use crate::support::{SmtpOptions, SmtpServer, demo_copy, json_lines, newshound, unqp};
 
 fn eml_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -269,6 +269,85 @@ fn digests_are_sent_once_per_due_slot_and_once_after_downtime() {
     let all = digests(&store);
     assert_eq!(all.len(), 2);
     assert!(all[0].subject.contains("0 stories"), "{}", all[0].subject);
+}
+
+/// Issue 14: hits marked backfill (as `rematch` and the service's backfill of a new or changed
+/// topic store them) show `"backfill": true` in `hits --json` and send no immediate alert, while
+/// the other immediate topic's hits of the same cycle do; once their topic goes to a digest, they
+/// are in its next digest, and not in the one after.
+#[test]
+fn backfilled_hits_send_no_alert_and_go_into_the_next_digest_once() {
+    use chrono::{Duration, Utc};
+    use newshound::notify::queue::queue_due;
+    use newshound::store::Store;
+
+    let dir = demo_copy();
+    let path = dir.path().join("demo.toml");
+    let every_six_hours = std::fs::read_to_string(&path).unwrap().replace(
+        "at = [\"07:30\"]",
+        "at = [\"00:00\", \"06:00\", \"12:00\", \"18:00\"]",
+    );
+    // Arms deals is the demo's first immediate topic.
+    let arms_to_digest =
+        |toml: &str| toml.replacen("alert = \"immediate\"", "alert = \"Morning digest\"", 1);
+    // A first cycle stores the hits with both topics in the digest, so nothing is alerted yet.
+    std::fs::write(&path, arms_to_digest(&arms_to_digest(&every_six_hours))).unwrap();
+    let now = Utc::now();
+    let first = newshound(&path, &["run", "--once"]);
+    assert!(first.contains("emails: 0 queued"), "{first}");
+    let database = crate::support::load(&path).daemon.database;
+    let backfilled = rusqlite::Connection::open(&database)
+        .unwrap()
+        .execute(
+            "UPDATE hits SET backfill = 1 WHERE topic = 'Arms deals'",
+            [],
+        )
+        .unwrap();
+    assert!(backfilled > 0, "the demo has Arms deals hits");
+
+    // Both topics immediate again: only Summit meetings' hits are alerted.
+    std::fs::write(&path, &every_six_hours).unwrap();
+    let second = newshound(&path, &["run", "--once"]);
+    assert!(second.contains("emails: 1 queued"), "{second}");
+    let files = eml_files(&dir.path().join("outbox"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    let alert = String::from_utf8_lossy(&std::fs::read(&files[0]).unwrap()).into_owned();
+    let subject = alert.lines().find(|l| l.starts_with("Subject: ")).unwrap();
+    assert!(
+        subject.ends_with(" new stories: Summit meetings"),
+        "{subject}"
+    );
+    let hits = json_lines(&newshound(&path, &["hits", "--json"]));
+    for hit in &hits {
+        let expected = hit["topic"] == "Arms deals";
+        assert_eq!(hit["backfill"], expected, "{hit}");
+    }
+    let listing = newshound(&path, &["hits", "--topic", "Arms deals"]);
+    assert_eq!(
+        listing.matches(", backfill)").count(),
+        backfilled,
+        "{listing}"
+    );
+
+    // Arms deals in the digest: its next slot carries the backfilled stories, the one after
+    // does not (nothing new, and empty digests are not sent).
+    std::fs::write(&path, arms_to_digest(&every_six_hours)).unwrap();
+    let settings = crate::support::load(&path).notify_settings();
+    let mut store = Store::open(&database).unwrap();
+    let next = now + Duration::hours(7);
+    assert_eq!(queue_due(&mut store, &settings, next).unwrap().digests, 1);
+    let after = next + Duration::hours(6);
+    assert_eq!(queue_due(&mut store, &settings, after).unwrap().digests, 0);
+    let digests: Vec<String> = store
+        .outbox(100)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.kind == "digest")
+        .map(|m| m.subject)
+        .collect();
+    let expected = format!("[newshound] Morning digest: {backfilled} stories");
+    assert_eq!(digests.len(), 1, "{digests:?}");
+    assert!(digests[0].starts_with(&expected), "{digests:?}");
 }
 
 /// The demo's config with `[email] from` and `to` replaced.

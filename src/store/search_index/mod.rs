@@ -62,6 +62,8 @@ pub struct CandidateFilter {
     pub languages: Vec<String>,
     /// Only articles first seen at or after this time.
     pub since: Option<DateTime<Utc>>,
+    /// Only articles first seen before this time.
+    pub until: Option<DateTime<Utc>>,
     /// Leave out articles whose story this topic already hit.
     pub unhit_by: Option<String>,
 }
@@ -81,6 +83,8 @@ pub struct StoredText {
     pub language: Option<String>,
     /// When it was published, else first seen.
     pub published_at: DateTime<Utc>,
+    /// When newshound first saw it.
+    pub first_seen_at: DateTime<Utc>,
 }
 
 impl Store {
@@ -139,6 +143,7 @@ impl Store {
             "SELECT a.id FROM ({sources}) c JOIN articles a ON a.id = c.id
              WHERE a.text IS NOT NULL AND a.story_id IS NOT NULL
                AND (?3 IS NULL OR a.first_seen_at >= ?3)
+               AND (?6 IS NULL OR a.first_seen_at < ?6)
                AND (?4 = '[]' OR a.language IN (SELECT value FROM json_each(?4)))
                AND (?5 IS NULL OR NOT EXISTS (
                      SELECT 1 FROM hits h WHERE h.topic = ?5 AND h.story_id = a.story_id))
@@ -154,6 +159,7 @@ impl Store {
                         filter.since.map(|t| t.timestamp()),
                         json(&filter.languages),
                         filter.unhit_by,
+                        filter.until.map(|t| t.timestamp()),
                     ],
                     |r| r.get(0),
                 )?
@@ -170,8 +176,13 @@ impl Store {
                 "SELECT count(*) FROM articles
                  WHERE text IS NOT NULL AND story_id IS NOT NULL
                    AND (?1 IS NULL OR first_seen_at >= ?1)
+                   AND (?3 IS NULL OR first_seen_at < ?3)
                    AND (?2 = '[]' OR language IN (SELECT value FROM json_each(?2)))",
-                params![filter.since.map(|t| t.timestamp()), languages],
+                params![
+                    filter.since.map(|t| t.timestamp()),
+                    languages,
+                    filter.until.map(|t| t.timestamp())
+                ],
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| u64::try_from(n).unwrap_or(0))
@@ -245,7 +256,7 @@ impl TextReader {
         self.conn
             .prepare_cached(
                 "SELECT id, story_id, COALESCE(title, page_title, ''), text, language,
-                        COALESCE(published_at, first_seen_at)
+                        COALESCE(published_at, first_seen_at), first_seen_at
                  FROM articles WHERE id = ?1 AND text IS NOT NULL",
             )
             .and_then(|mut select| {
@@ -258,10 +269,114 @@ impl TextReader {
                             text: r.get(3)?,
                             language: r.get(4)?,
                             published_at: from_unix(r.get(5)?),
+                            first_seen_at: from_unix(r.get(6)?),
                         })
                     })
                     .optional()
             })
             .map_err(|e| sql_err(&self.path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An existing database gains a complete index: every article with a text stored before
+    /// migration 0008 is indexed (FTS5's own integrity check compares the index with the
+    /// articles), over several batches, and the ones with unpredictable spellings are listed.
+    #[test]
+    fn migration_indexes_every_article_an_existing_database_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v7.db");
+        let mut store = Store::with_connection(Connection::open(&path).unwrap(), &path);
+        store.migrate_to(7).unwrap();
+        let articles = BUILD_BATCH * 2 + 17;
+        store
+            .db
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO feeds (id, config_url, url, name, created_at)
+                     VALUES (1, 'f', 'f', 'f', 0)",
+                    [],
+                )?;
+                let mut insert = tx.prepare(
+                    "INSERT INTO articles (id, feed_id, entry_key, entry_hash, first_seen_at,
+                         changed_at, title, text, story_id)
+                     VALUES (?1, 1, ?1, 'h', 0, 0, ?2, ?3, ?1)",
+                )?;
+                for id in 1..=articles {
+                    let text = if id % 1000 == 0 {
+                        "a ﬁnance story".to_owned()
+                    } else {
+                        format!("Gipfeltreffen number {id}")
+                    };
+                    insert.execute(params![id, format!("title {id}"), text])?;
+                }
+                // One entry still waiting for its page has no text to index.
+                tx.execute(
+                    "INSERT INTO articles (id, feed_id, entry_key, entry_hash, first_seen_at,
+                         changed_at) VALUES (?1, 1, 'pending', 'h', 0, 0)",
+                    [articles + 1],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        let count = |sql: &str| -> i64 { store.db.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            count("SELECT count(*) FROM article_search WHERE article_search MATCH 'gipfeltreffen'"),
+            articles - 2
+        );
+        assert_eq!(count("SELECT count(*) FROM search_unindexed"), 2);
+        store
+            .db
+            .conn
+            .execute(
+                "INSERT INTO article_search (article_search, rank) VALUES ('integrity-check', 1)",
+                [],
+            )
+            .unwrap();
+        assert_eq!(store.state_value(BUILT_THROUGH).unwrap(), None);
+    }
+
+    /// The index follows an article's text through changes and retention (the triggers).
+    #[test]
+    fn triggers_keep_the_index_in_step_with_the_articles() {
+        let (_dir, mut store, feed) = crate::store::test_support::open_with_feed();
+        let now = Utc::now();
+        let id = crate::store::test_support::article_with_text(
+            &mut store, feed, "a", "Gipfel", "Waffen", Some("de"), now,
+        );
+        let found = |store: &Store, word: &str| -> i64 {
+            store
+                .db
+                .conn
+                .query_row(
+                    "SELECT count(*) FROM article_search WHERE article_search MATCH ?1",
+                    [word],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert_eq!(found(&store, "waffen"), 1);
+        store
+            .db
+            .conn
+            .execute("UPDATE articles SET text = 'Frieden' WHERE id = ?1", [id])
+            .unwrap();
+        assert_eq!(found(&store, "waffen"), 0);
+        assert_eq!(found(&store, "frieden"), 1);
+        store.prune(now + chrono::Duration::days(1)).unwrap();
+        assert_eq!(found(&store, "frieden"), 0);
+        store
+            .db
+            .conn
+            .execute(
+                "INSERT INTO article_search (article_search, rank) VALUES ('integrity-check', 1)",
+                [],
+            )
+            .unwrap();
     }
 }

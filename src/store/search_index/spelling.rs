@@ -19,6 +19,18 @@
 /// Every character from U+40000 up counts as one too.
 pub(crate) const UNINDEXABLE: &[(char, char)] = &[
     // @generated UNINDEXABLE
+    ('\u{AA}', '\u{AA}'),
+    ('\u{B2}', '\u{B3}'),
+    ('\u{B9}', '\u{BA}'),
+    ('\u{BC}', '\u{BE}'),
+    ('\u{132}', '\u{133}'),
+    ('\u{13F}', '\u{140}'),
+    ('\u{149}', '\u{149}'),
+    ('\u{1C4}', '\u{1CC}'),
+    ('\u{1E0}', '\u{1E3}'),
+    ('\u{1EE}', '\u{1EF}'),
+    ('\u{1F1}', '\u{1F3}'),
+    ('\u{1FC}', '\u{1FF}'),
     ('\u{2B0}', '\u{2B8}'),
     ('\u{2E0}', '\u{2E4}'),
     ('\u{305}', '\u{305}'),
@@ -29,11 +41,14 @@ pub(crate) const UNINDEXABLE: &[(char, char)] = &[
     ('\u{329}', '\u{32C}'),
     ('\u{32F}', '\u{32F}'),
     ('\u{332}', '\u{36F}'),
-    ('\u{378}', '\u{379}'),
+    ('\u{378}', '\u{37A}'),
     ('\u{380}', '\u{383}'),
     ('\u{38B}', '\u{38B}'),
     ('\u{38D}', '\u{38D}'),
     ('\u{3A2}', '\u{3A2}'),
+    ('\u{3D2}', '\u{3D4}'),
+    ('\u{3F2}', '\u{3F2}'),
+    ('\u{3F9}', '\u{3F9}'),
     ('\u{528}', '\u{528}'),
     ('\u{52A}', '\u{52A}'),
     ('\u{52C}', '\u{52C}'),
@@ -884,37 +899,16 @@ pub(crate) const UNINDEXABLE: &[(char, char)] = &[
 /// (the matcher's folded form, the index's character), sorted.
 pub(crate) const INDEX_SPELLINGS: &[(&str, char)] = &[
     // @generated INDEX_SPELLINGS
-    (" ", 'ͺ'),
-    ("1", '¹'),
-    ("1⁄2", '½'),
-    ("1⁄4", '¼'),
-    ("2", '²'),
-    ("3", '³'),
-    ("3⁄4", '¾'),
-    ("a", 'ª'),
-    ("a", 'ǡ'),
     ("ae", 'æ'),
-    ("ae", 'ǣ'),
-    ("ae", 'ǽ'),
     ("d", 'ð'),
     ("d", 'đ'),
-    ("dz", 'ǆ'),
-    ("dz", 'ǳ'),
     ("i", 'ı'),
-    ("ij", 'ĳ'),
     ("l", 'ł'),
-    ("lj", 'ǉ'),
-    ("l·", 'ŀ'),
-    ("nj", 'ǌ'),
-    ("o", 'º'),
     ("o", 'ø'),
-    ("o", 'ǿ'),
     ("oe", 'œ'),
     ("ss", 'ß'),
     ("th", 'þ'),
-    ("ʒ", 'ǯ'),
     ("ʹ", 'ʹ'),
-    ("ʼn", 'ŉ'),
     ("α", 'ά'),
     ("ε", 'έ'),
     ("η", 'ή'),
@@ -923,14 +917,9 @@ pub(crate) const INDEX_SPELLINGS: &[(&str, char)] = &[
     ("ι", 'ϊ'),
     ("ο", 'ό'),
     ("ς", 'σ'),
-    ("ς", 'ϲ'),
-    ("σ", 'ϲ'),
     ("υ", 'ΰ'),
     ("υ", 'ϋ'),
     ("υ", 'ύ'),
-    ("υ", 'ϒ'),
-    ("υ", 'ϓ'),
-    ("υ", 'ϔ'),
     ("ω", 'ώ'),
     ("ϳ", 'Ϳ'),
     ("а", 'ӑ'),
@@ -994,12 +983,17 @@ mod tests {
     use crate::matcher::words::is_word_char;
     use rusqlite::Connection;
     use std::fmt::Write;
+    use unicode_normalization::UnicodeNormalization;
 
-    /// Blocks whose differently folded letters are spelled out in [`INDEX_SPELLINGS`]: Latin-1
-    /// Supplement, Latin Extended-A and -B, Greek (monotonic) and Cyrillic. Outside them such
-    /// letters are [`UNINDEXABLE`].
+    /// Letters whose other index spelling is spelled out in [`INDEX_SPELLINGS`]: those of the
+    /// Latin-1 Supplement, Latin Extended-A, Greek and Cyrillic blocks, which the news
+    /// languages write (`ß`, `ø`, `ł`, `ı`, `ά`, `й`), but no compatibility characters (`ª`,
+    /// `ĳ`), which are rare in text and would double the spellings of common letters.
     fn spelled_out(c: char) -> bool {
-        matches!(c, '\u{80}'..='\u{24F}' | '\u{370}'..='\u{3FF}' | '\u{400}'..='\u{4FF}')
+        let block =
+            matches!(c, '\u{80}'..='\u{17F}' | '\u{370}'..='\u{3FF}' | '\u{400}'..='\u{4FF}');
+        let compatibility = c.nfkd().ne(c.nfd());
+        block && !compatibility
     }
 
     /// How the index tokenizes `q{c}q`: its words.

@@ -1,0 +1,430 @@
+//! From a topic query to the search index query that narrows its candidates.
+//!
+//! The index (`article_search`, see `store::search_index`) holds each article's words as
+//! SQLite's tokenizer spells them, without positions. A query is narrowed leaf by leaf to
+//! prefixes that every article word it can match must start with, in the index's spelling:
+//! - a term: the part its folded form and its stem share, less the last letter (a stemmer may
+//!   change the last letter of a stem, `happy`/`happi`), in every language the search covers;
+//!   a `prefix*`: its folded form; both taken from after the first hyphen or apostrophe when
+//!   the word has one (the index splits words there);
+//! - a phrase: every word, like a term; `AND` and `NEAR`: every side; `OR`: any side;
+//!   `NOT`: nothing (it cannot narrow), so `a AND NOT b` is narrowed by `a` alone;
+//!   `title:`/`body:`: as without the scope.
+//!
+//! Where the index cannot narrow, the plan widens instead of guessing:
+//! - a term may match the last part of a compound (`Verkauf` in `Waffenverkäufe`) in German,
+//!   Dutch and the Nordic languages, which a prefix cannot find: their articles are read
+//!   whole (`scan_languages`);
+//! - stemmers that also rewrite the start of a word (Arabic, Greek, Tamil, Turkish) make
+//!   their articles read whole for terms and phrases;
+//! - a word with fewer than two letters to narrow on, or too many index spellings, narrows
+//!   nothing.
+//!
+//! The matcher then decides on every candidate, so a wider plan costs time, never results.
+
+use std::collections::BTreeSet;
+
+use crate::matcher::eval::{MIN_COMPOUND_PART, other_spellings};
+use crate::matcher::words::{is_joiner, spellings};
+use crate::matcher::{Field, Form, Language, Query};
+use crate::store::search_index_spellings;
+
+/// Most index spellings one query prefix is turned into; beyond it the prefix is shortened.
+const MAX_SPELLINGS: usize = 64;
+
+/// Fewest letters a prefix needs to narrow anything.
+const MIN_PREFIX_CHARS: usize = 2;
+
+/// Languages whose stemmers rewrite more than the end of a word, so that a stem says nothing
+/// about how the word starts.
+const UNPREFIXED_STEMS: [&str; 4] = ["ar", "el", "ta", "tr"];
+
+/// How a query's candidates are found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Narrowing {
+    /// The FTS5 query every matching article satisfies, unless it is in `scan_languages` or
+    /// listed as unindexed; `None` when nothing narrows and every article is a candidate.
+    pub index_query: Option<String>,
+    /// Languages whose articles are candidates whatever the index says.
+    pub scan_languages: BTreeSet<&'static str>,
+}
+
+/// The narrowing of `query` over articles in `languages` (ISO 639-1 codes; empty for any
+/// language, including unknown ones).
+pub fn narrowing(query: &Query, languages: &[String]) -> Narrowing {
+    let mut planner = Planner {
+        languages: scope(languages),
+        scan: BTreeSet::new(),
+    };
+    let cover = planner.cover(query);
+    Narrowing {
+        index_query: match cover {
+            Cover::Everything => None,
+            Cover::Index(expr) => Some(expr.render()),
+        },
+        scan_languages: planner.scan,
+    }
+}
+
+/// The languages a search plans for: the ones asked for, else every known one and unknown.
+fn scope(languages: &[String]) -> Vec<Language> {
+    if languages.is_empty() {
+        let mut all: Vec<Language> = Language::KNOWN_CODES
+            .iter()
+            .map(|code| Language::from_code(code))
+            .collect();
+        all.push(Language::UNKNOWN);
+        return all;
+    }
+    languages
+        .iter()
+        .map(|code| Language::from_code(code))
+        .collect()
+}
+
+/// What narrows one part of a query.
+#[derive(Debug, Clone, PartialEq)]
+enum Cover {
+    /// Nothing: every article may match.
+    Everything,
+    /// Articles the index expression finds.
+    Index(Expr),
+}
+
+/// An FTS5 query over prefixes.
+#[derive(Debug, Clone, PartialEq)]
+enum Expr {
+    /// Any of these prefixes (index spellings).
+    Prefixes(Vec<String>),
+    All(Vec<Expr>),
+    Any(Vec<Expr>),
+}
+
+impl Expr {
+    /// The FTS5 query text: each prefix quoted and starred, groups parenthesised.
+    fn render(&self) -> String {
+        let join = |parts: &[String], op: &str| {
+            if parts.len() == 1 {
+                parts[0].clone()
+            } else {
+                format!("({})", parts.join(op))
+            }
+        };
+        match self {
+            Expr::Prefixes(prefixes) => {
+                let quoted: Vec<String> = prefixes.iter().map(|p| format!("\"{p}\"*")).collect();
+                join(&quoted, " OR ")
+            }
+            Expr::All(parts) => join(&parts.iter().map(Expr::render).collect::<Vec<_>>(), " AND "),
+            Expr::Any(parts) => join(&parts.iter().map(Expr::render).collect::<Vec<_>>(), " OR "),
+        }
+    }
+}
+
+struct Planner {
+    languages: Vec<Language>,
+    scan: BTreeSet<&'static str>,
+}
+
+/// How a query word is compared with article words.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Compared {
+    /// By stem or folded form (terms, phrase words).
+    Stem,
+    /// By the start of the folded form (`prefix*`).
+    Prefix,
+}
+
+impl Planner {
+    fn cover(&mut self, query: &Query) -> Cover {
+        match query {
+            Query::Term { word, prefix, .. } => {
+                let compared = if *prefix {
+                    Compared::Prefix
+                } else {
+                    Compared::Stem
+                };
+                if !prefix {
+                    self.scan_compound_tails(word);
+                }
+                let written = self.word_cover(word, compared);
+                let others = other_spellings(word, *prefix, Field::Any);
+                let mut covers = vec![written];
+                covers.extend(others.iter().map(|other| self.cover(other)));
+                any(covers)
+            }
+            Query::Phrase { words, .. } => {
+                all(words.iter().map(|w| self.phrase_word_cover(w)).collect())
+            }
+            Query::And(parts) => all(parts.iter().map(|part| self.cover(part)).collect()),
+            Query::Or(parts) => any(parts.iter().map(|part| self.cover(part)).collect()),
+            Query::Near { left, right, .. } => all(vec![self.cover(left), self.cover(right)]),
+            Query::Not(_) => Cover::Everything,
+        }
+    }
+
+    /// A phrase word stands as one of its spellings, each a run of units compared by stem.
+    fn phrase_word_cover(&mut self, word: &str) -> Cover {
+        let spelled: Vec<Vec<String>> = spellings(word, str::to_owned);
+        let covers = spelled
+            .into_iter()
+            .map(|units| {
+                all(units
+                    .iter()
+                    .map(|unit| self.word_cover(unit, Compared::Stem))
+                    .collect())
+            })
+            .collect();
+        any(covers)
+    }
+
+    /// A term may be the last part of a compound in languages that write compounds as one
+    /// word: the index cannot find word ends, so those articles are read whole.
+    fn scan_compound_tails(&mut self, word: &str) {
+        if crate::matcher::fold(word).chars().count() < MIN_COMPOUND_PART {
+            return;
+        }
+        for language in &self.languages {
+            if language.has_compounds()
+                && let Some(code) = language.code()
+            {
+                self.scan.insert(code);
+            }
+        }
+    }
+
+    /// The prefixes, in every language of the search, that an article word matching `word`
+    /// starts with.
+    fn word_cover(&mut self, word: &str, compared: Compared) -> Cover {
+        let mut prefixes = BTreeSet::new();
+        for &language in &self.languages {
+            if compared == Compared::Stem
+                && let Some(code) = language.code().filter(|c| UNPREFIXED_STEMS.contains(c))
+            {
+                self.scan.insert(code);
+                continue;
+            }
+            match word_prefix(word, compared, language) {
+                Some(prefix) => prefixes.insert(prefix),
+                None => return Cover::Everything,
+            };
+        }
+        let mut spelled = Vec::new();
+        for prefix in shortest_only(prefixes) {
+            match index_spellings(&prefix) {
+                Some(spellings) => spelled.extend(spellings),
+                None => return Cover::Everything,
+            }
+        }
+        if spelled.is_empty() {
+            // Every language is read whole for this word: nothing left to narrow.
+            return Cover::Everything;
+        }
+        spelled.sort();
+        spelled.dedup();
+        Cover::Index(Expr::Prefixes(spelled))
+    }
+}
+
+/// The folded prefix every article word matching `word` in `language` starts with (or whose
+/// index piece after the first hyphen starts with); `None` when it is too short to narrow.
+fn word_prefix(word: &str, compared: Compared, language: Language) -> Option<String> {
+    let form = Form::of(word, language);
+    let base: String = match compared {
+        Compared::Prefix => form.folded,
+        Compared::Stem => stem_safe_prefix(&form, language),
+    };
+    let piece = match base.find(is_joiner) {
+        Some(at) => {
+            let rest = &base[at..];
+            rest.trim_start_matches(is_joiner).to_owned()
+        }
+        None => base,
+    };
+    let letters: String = piece.chars().take_while(|c| c.is_alphanumeric()).collect();
+    (letters.chars().count() >= MIN_PREFIX_CHARS).then_some(letters)
+}
+
+/// The start of a word that every word with the same stem (or folded form) shares: what the
+/// folded form and the stem have in common, less the last letter a stemmer may have changed.
+/// English stems ending in `ie` (`lie`, `die`) also stand for `lying`, `dying`.
+fn stem_safe_prefix(form: &Form, language: Language) -> String {
+    if !language.stems() {
+        return form.folded.clone();
+    }
+    let common: String = form
+        .folded
+        .chars()
+        .zip(form.stem.chars())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a)
+        .collect();
+    let mut chars: Vec<char> = common.chars().collect();
+    let english_ie = language.code() == Some("en") && form.stem.ends_with("ie");
+    let drop = if english_ie { 3 } else { 1 };
+    chars.truncate(chars.len().saturating_sub(drop));
+    chars.into_iter().collect()
+}
+
+/// The prefixes of which no other is a prefix (the others find nothing more).
+fn shortest_only(prefixes: BTreeSet<String>) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::new();
+    // Sorted order puts a prefix right before the words it starts.
+    for prefix in prefixes {
+        if !kept
+            .iter()
+            .any(|shorter| prefix.starts_with(shorter.as_str()))
+        {
+            kept.push(prefix);
+        }
+    }
+    kept
+}
+
+/// Every way the index may spell a word starting with the folded `prefix`, shortened until
+/// there are few enough; `None` when that leaves fewer than two letters.
+fn index_spellings(prefix: &str) -> Option<Vec<String>> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while chars.len() >= MIN_PREFIX_CHARS {
+        let prefix: String = chars.iter().collect();
+        if let Some(spelled) = spell(&prefix, MAX_SPELLINGS) {
+            return Some(spelled);
+        }
+        chars.pop();
+    }
+    None
+}
+
+/// The index spellings of words starting with `folded`, or `None` if there are more than
+/// `cap`. A table entry whose folded form runs past the end of `folded` (`ß` for a prefix
+/// ending in `s`) still spells its start.
+fn spell(folded: &str, cap: usize) -> Option<Vec<String>> {
+    let mut done: Vec<String> = Vec::new();
+    let mut open: Vec<(usize, String)> = vec![(0, String::new())];
+    while let Some((at, spelled)) = open.pop() {
+        let rest = &folded[at..];
+        let Some(first) = rest.chars().next() else {
+            done.push(spelled);
+            if done.len() > cap {
+                return None;
+            }
+            continue;
+        };
+        open.push((at + first.len_utf8(), format!("{spelled}{first}")));
+        for &(ours, index) in search_index_spellings() {
+            if rest.starts_with(ours) {
+                open.push((at + ours.len(), format!("{spelled}{index}")));
+            } else if ours.starts_with(rest) {
+                open.push((folded.len(), format!("{spelled}{index}")));
+            }
+        }
+        if done.len() + open.len() > cap * 4 {
+            return None;
+        }
+    }
+    done.sort();
+    done.dedup();
+    Some(done)
+}
+
+fn all(covers: Vec<Cover>) -> Cover {
+    let parts: Vec<Expr> = covers
+        .into_iter()
+        .filter_map(|cover| match cover {
+            Cover::Everything => None,
+            Cover::Index(expr) => Some(expr),
+        })
+        .collect();
+    match parts.len() {
+        0 => Cover::Everything,
+        1 => Cover::Index(parts.into_iter().next().expect("one part")),
+        _ => Cover::Index(Expr::All(parts)),
+    }
+}
+
+fn any(covers: Vec<Cover>) -> Cover {
+    let mut parts = Vec::with_capacity(covers.len());
+    for cover in covers {
+        match cover {
+            Cover::Everything => return Cover::Everything,
+            Cover::Index(expr) => parts.push(expr),
+        }
+    }
+    match parts.len() {
+        0 => Cover::Everything,
+        1 => Cover::Index(parts.into_iter().next().expect("one part")),
+        _ => Cover::Index(Expr::Any(parts)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::parse_query;
+
+    fn plan(query: &str, languages: &[&str]) -> Narrowing {
+        let languages: Vec<String> = languages.iter().map(|l| (*l).to_owned()).collect();
+        narrowing(&parse_query(query).unwrap(), &languages)
+    }
+
+    /// A term narrows to its stem's start in every language, compounding languages read whole.
+    #[test]
+    fn terms_narrow_to_the_start_of_their_stem() {
+        let narrowed = plan("Putin", &["en"]);
+        assert_eq!(
+            narrowed.index_query.as_deref(),
+            Some("(\"puti\"* OR \"putı\"*)")
+        );
+        assert!(narrowed.scan_languages.is_empty());
+        let german = plan("Waffe", &["de"]);
+        assert_eq!(german.index_query.as_deref(), Some("\"waf\"*"));
+        assert!(german.scan_languages.contains("de"));
+    }
+
+    /// Letters the index spells otherwise (`ß`, `ø`, `ı`) become alternatives, also for a
+    /// prefix that ends inside the folded form of one (`s` of `ß`).
+    #[test]
+    fn differently_spelled_letters_become_alternatives() {
+        let query = plan("strasse*", &["de"]).index_query.unwrap();
+        assert!(query.contains("\"strasse\"*"), "{query}");
+        assert!(query.contains("\"straße\"*"), "{query}");
+        let query = plan("stras*", &["de"]).index_query.unwrap();
+        assert!(query.contains("\"straß\"*"), "{query}");
+    }
+
+    /// AND narrows by every side, OR by any, NOT by nothing, phrases by every word.
+    #[test]
+    fn operators_combine_their_sides() {
+        let and = plan("Waffe* AND NOT Frieden", &["en"]);
+        assert_eq!(and.index_query.as_deref(), Some("\"waffe\"*"));
+        let or = plan("Waffe* OR Panzer*", &["en"]);
+        assert_eq!(
+            or.index_query.as_deref(),
+            Some("(\"waffe\"* OR \"panzer\"*)")
+        );
+        let phrase = plan("\"Kim summit\"", &["en"]).index_query.unwrap();
+        assert!(phrase.starts_with("((\"ki\"* OR \"kı\"*) AND"), "{phrase}");
+        let near = plan("Waffe* NEAR/10 Russland*", &["en"]);
+        assert_eq!(
+            near.index_query.as_deref(),
+            Some("(\"waffe\"* AND \"russland\"*)")
+        );
+    }
+
+    /// A word too short to narrow leaves the whole query unnarrowed when it stands alone.
+    #[test]
+    fn short_words_narrow_nothing() {
+        assert_eq!(plan("EU", &["en"]).index_query, None);
+        assert_eq!(
+            plan("EU AND Panzer*", &["en"]).index_query.as_deref(),
+            Some("\"panzer\"*")
+        );
+    }
+
+    /// Hyphenated words narrow on the piece after the hyphen, which the index keeps apart.
+    #[test]
+    fn hyphenated_words_narrow_on_their_second_piece() {
+        let narrowed = plan("Nord-Stream*", &["en"]).index_query.unwrap();
+        assert!(narrowed.contains("\"stream\"*"), "{narrowed}");
+    }
+}

@@ -1,0 +1,239 @@
+//! Running a query over the stored articles: the candidates the plan narrows to, each matched
+//! by the real matcher on its stored title, text and language, spread over the cores, then the
+//! matches folded into stories.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use super::plan::narrowing;
+use crate::matcher::{Article, Evaluation, Language, Query, evaluate, topic_hit};
+use crate::model::TopicHit;
+use crate::progress::Progress;
+use crate::store::{CandidateFilter, Store, StoreError, StoredText, TextReader};
+
+/// Candidates sent to a matching thread at a time.
+const CHUNK: usize = 128;
+
+/// What to look for and where.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Only articles in these languages (ISO 639-1); empty for all.
+    pub languages: Vec<String>,
+    /// Only articles first seen at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only articles first seen before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Leave out the stories this topic already hit (rematch).
+    pub unhit_by: Option<String>,
+}
+
+/// One article the query matched.
+#[derive(Debug, Clone)]
+pub struct Match {
+    /// The article as matched.
+    pub article: StoredText,
+    /// Which words matched, for the score and the snippet.
+    pub evaluation: Evaluation,
+}
+
+/// What a search found, and what it cost.
+#[derive(Debug)]
+pub struct Found {
+    /// Matching articles, newest first.
+    pub matches: Vec<Match>,
+    /// How many articles the index left to match (the plan's candidates).
+    pub candidates: usize,
+    /// How many articles the window and languages hold: what was searched.
+    pub searched: u64,
+    /// Wall time of the whole search.
+    pub elapsed: Duration,
+}
+
+impl Found {
+    /// The number of distinct stories among the matches.
+    pub fn stories(&self) -> usize {
+        let mut stories: Vec<Option<i64>> =
+            self.matches.iter().map(|m| m.article.story_id).collect();
+        stories.sort_unstable();
+        stories.dedup();
+        stories.len()
+    }
+}
+
+/// Runs `query` over the articles of `store` (whose file is `path`) that `request` selects.
+/// With `progress`, reports the matching of candidates on a bar or in the log.
+pub fn find(
+    store: &Store,
+    query: &Query,
+    request: &Request,
+    progress: Option<&str>,
+) -> Result<Found, StoreError> {
+    let started = Instant::now();
+    let plan = narrowing(query, &request.languages);
+    let mut filter = CandidateFilter {
+        index_query: plan.index_query,
+        scan_languages: plan
+            .scan_languages
+            .iter()
+            .map(|l| (*l).to_owned())
+            .collect(),
+        languages: request.languages.clone(),
+        since: request.since,
+        until: request.until,
+        unhit_by: request.unhit_by.clone(),
+    };
+    let candidates = match store.search_candidates(&filter) {
+        Ok(candidates) => candidates,
+        Err(error) if filter.index_query.is_some() => {
+            // A plan the index refuses must not make a search fail: read everything instead.
+            tracing::warn!(%error, "the search index refused the plan; reading every article");
+            filter.index_query = None;
+            store.search_candidates(&filter)?
+        }
+        Err(error) => return Err(error),
+    };
+    let searched = store.searchable_count(&filter)?;
+    let mut progress = progress.map(|label| Progress::new(label, candidates.len() as u64));
+    let mut matches = match_all(store.path(), query, &candidates, progress.as_mut())?;
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    matches.sort_by(|a, b| {
+        (b.article.published_at, b.article.id).cmp(&(a.article.published_at, a.article.id))
+    });
+    Ok(Found {
+        candidates: candidates.len(),
+        matches,
+        searched,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Whether `query` matches `article`, as the daemon would have matched it: its stored title,
+/// text and language.
+pub fn match_stored(query: &Query, article: &StoredText) -> Option<Evaluation> {
+    let language = Language::from_code(article.language.as_deref().unwrap_or(""));
+    let tokens = Article::new(&article.title, &article.text, language);
+    let evaluation = evaluate(query, &tokens);
+    evaluation.matched.then_some(evaluation)
+}
+
+/// Matches every candidate on one thread per core, each reading with its own connection.
+fn match_all(
+    path: &Path,
+    query: &Query,
+    candidates: &[i64],
+    mut progress: Option<&mut Progress>,
+) -> Result<Vec<Match>, StoreError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(candidates.len().div_ceil(CHUNK))
+        .max(1);
+    let chunks: Arc<Mutex<std::slice::Chunks<'_, i64>>> =
+        Arc::new(Mutex::new(candidates.chunks(CHUNK)));
+    let (report, reports) = mpsc::channel::<Result<(usize, Vec<Match>), StoreError>>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let chunks = Arc::clone(&chunks);
+            let report = report.clone();
+            scope.spawn(move || match_chunks(path, query, &chunks, &report));
+        }
+        drop(report);
+        let mut matches = Vec::new();
+        for result in reports {
+            let (done, found) = result?;
+            matches.extend(found);
+            if let Some(progress) = progress.as_deref_mut() {
+                progress.advance(done as u64);
+            }
+        }
+        Ok(matches)
+    })
+}
+
+/// One matching thread: takes chunks of candidates until none are left.
+fn match_chunks(
+    path: &Path,
+    query: &Query,
+    chunks: &Mutex<std::slice::Chunks<'_, i64>>,
+    report: &mpsc::Sender<Result<(usize, Vec<Match>), StoreError>>,
+) {
+    let reader = match TextReader::open(path) {
+        Ok(reader) => reader,
+        Err(error) => {
+            let _ = report.send(Err(error));
+            return;
+        }
+    };
+    loop {
+        let next = chunks.lock().unwrap_or_else(PoisonError::into_inner).next();
+        let Some(chunk) = next else { return };
+        let result = match_chunk(&reader, query, chunk).map(|found| (chunk.len(), found));
+        let failed = result.is_err();
+        if report.send(result).is_err() || failed {
+            return;
+        }
+    }
+}
+
+fn match_chunk(reader: &TextReader, query: &Query, ids: &[i64]) -> Result<Vec<Match>, StoreError> {
+    let mut found = Vec::new();
+    for &id in ids {
+        let Some(article) = reader.text(id)? else {
+            continue;
+        };
+        if let Some(evaluation) = match_stored(query, &article) {
+            found.push(Match {
+                article,
+                evaluation,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// The matches of each story, the story's matches in the order given; stories in the order
+/// of their first match.
+pub fn by_story(matches: &[Match]) -> Vec<(i64, Vec<&Match>)> {
+    let mut order: Vec<i64> = Vec::new();
+    let mut stories: HashMap<i64, Vec<&Match>> = HashMap::new();
+    for found in matches {
+        let story = found.article.story_id.unwrap_or(found.article.id);
+        stories
+            .entry(story)
+            .or_insert_with(|| {
+                order.push(story);
+                Vec::new()
+            })
+            .push(found);
+    }
+    order
+        .into_iter()
+        .map(|story| {
+            let copies = stories.remove(&story).unwrap_or_default();
+            (story, copies)
+        })
+        .collect()
+}
+
+/// The copy a story is shown (or hit) by, with its hit as `label`: the highest score, the newest
+/// of equals.
+pub fn best_copy<'a>(label: &str, copies: &[&'a Match]) -> Option<(&'a Match, TopicHit)> {
+    copies
+        .iter()
+        .map(|copy| {
+            let hit = topic_hit(
+                label,
+                &copy.evaluation,
+                &copy.article.title,
+                &copy.article.text,
+            );
+            (*copy, hit)
+        })
+        .max_by_key(|(copy, hit)| (hit.score, copy.article.published_at))
+}
