@@ -5,6 +5,8 @@
 //!     --db /tmp/sim.db --outbox /tmp/outbox --config-out /tmp/sim.toml
 //! cargo run --release --example feedsim -- floor --feeds 1000 --items 20 --seed 42
 //! cargo run --release --example feedsim -- page --seed 42 --feed 3 --item 0 > page.html
+//! cargo run --release --example feedsim -- searchdb --articles 500000 --days 90 --seed 42 \
+//!     --db /tmp/search.db --config-out /tmp/search.toml
 //! ```
 //!
 //! `serve` serves N feeds (RSS 2.0, every 5th Atom 1.0) of M items each and every article
@@ -19,13 +21,20 @@
 //! (`CLOCK_THREAD_CPUTIME_ID`; generating a page and dropping its tree are outside the timed
 //! part).
 //!
+//! `searchdb` stores N of the simulator's articles, spread over the last D days, straight into
+//! a new newshound database through the library's store (see `feedsim/searchdb.rs`), for
+//! `benches/search.sh`.
+//!
 //! # Layout
 //! - `feedsim/words.rs`: word lists, sentence templates and furniture words (de, en, fr).
 //! - `feedsim/content.rs`: deterministic feeds, pages, wire stories and topics.
 //! - `feedsim/server.rs`: the hyper server, conditional GET, counters.
+//! - `feedsim/searchdb.rs`: the generated database of stored articles.
 
 #[path = "feedsim/content.rs"]
 mod content;
+#[path = "feedsim/searchdb.rs"]
+mod searchdb;
 #[path = "feedsim/server.rs"]
 mod server;
 #[path = "feedsim/words.rs"]
@@ -67,6 +76,8 @@ enum Command {
         #[arg(long)]
         item: usize,
     },
+    /// Store N generated articles in a new newshound database (for benches/search.sh).
+    Searchdb(searchdb::SearchDbArgs),
 }
 
 /// What the generated content depends on; `serve` and `floor` must get the same values.
@@ -150,6 +161,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(args),
         Command::Floor(args) => floor(args),
+        Command::Searchdb(args) => searchdb::searchdb(args),
         Command::Page {
             content,
             feed,

@@ -273,6 +273,18 @@ impl Sim {
         }
     }
 
+    /// The article as the extractor gives it back from the page: lead, subheads and paragraphs
+    /// separated by blank lines (`searchdb` stores it without serving and extracting the page).
+    pub fn article_text(&self, item: &Item) -> String {
+        let mut text = item.lead.clone();
+        for block in self.body(item) {
+            let (Block::Para(part) | Block::Subhead(part)) = block;
+            text.push_str("\n\n");
+            text.push_str(&part);
+        }
+        text
+    }
+
     /// The article's body as blocks (`<h2>` subheads and paragraphs).
     fn body(&self, item: &Item) -> Vec<Block> {
         let l = LANGS[item.lang];
