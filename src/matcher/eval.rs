@@ -15,7 +15,7 @@
 //! topics whose words occur; its key tables mirror the word rules of [`TermMatcher`].
 
 use super::query::{Field, Query};
-use super::text::{Form, Language, Token, tokenize};
+use super::text::{Form, Language, Token, tokenize, tokenize_relevant};
 use super::words::{hyphen_pieces, joined, spellings};
 
 /// Shortest first or last part of a compound that a term may match on its own, in letters:
@@ -52,6 +52,21 @@ impl Article {
         Article {
             title: tokenize(title, language),
             body: tokenize(body, language),
+            language,
+        }
+    }
+
+    /// [`Article::new`] normalising only the words whose folded form `relevant` accepts (see
+    /// [`tokenize_relevant`]): for matching one query that can only match such words.
+    pub fn relevant(
+        title: &str,
+        body: &str,
+        language: Language,
+        relevant: &dyn Fn(&str) -> bool,
+    ) -> Article {
+        Article {
+            title: tokenize_relevant(title, language, relevant),
+            body: tokenize_relevant(body, language, relevant),
             language,
         }
     }
@@ -203,7 +218,9 @@ impl TermMatcher {
 
 /// Stem-equal (or, for words the stemmer leaves alone, fold-equal) whole words.
 fn same_word(term: &Form, word: &Form) -> bool {
-    !term.folded.is_empty() && (term.stem == word.stem || term.folded == word.folded)
+    !term.folded.is_empty()
+        && !word.folded.is_empty()
+        && (term.stem == word.stem || term.folded == word.folded)
 }
 
 fn letters(text: &str) -> usize {

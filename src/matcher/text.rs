@@ -163,6 +163,16 @@ struct Normalised {
 }
 
 impl Normalised {
+    /// A word no query word of interest can match: empty forms, which match nothing.
+    const IRRELEVANT: Normalised = Normalised {
+        form: Form {
+            folded: String::new(),
+            stem: String::new(),
+        },
+        parts: Vec::new(),
+        pieces: Vec::new(),
+    };
+
     fn of(word: &str, language: Language) -> Normalised {
         let forms = |pieces: Vec<&str>| -> Vec<Form> {
             pieces
@@ -180,6 +190,17 @@ impl Normalised {
 
 /// Splits `text` into words and normalises each, in `language`. Done once per article field.
 pub fn tokenize(text: &str, language: Language) -> Vec<Token> {
+    tokenize_relevant(text, language, &|_| true)
+}
+
+/// [`tokenize`], normalising only the words whose folded form `relevant` accepts; the others
+/// keep their place (positions, offsets) but get empty forms, which match no query word. A
+/// search that knows which words its query can match saves stemming the rest.
+pub fn tokenize_relevant(
+    text: &str,
+    language: Language,
+    relevant: &dyn Fn(&str) -> bool,
+) -> Vec<Token> {
     // Articles repeat their words: normalise and stem each distinct word once.
     let mut seen: HashMap<&str, Normalised> = HashMap::new();
     split_words(text)
@@ -191,7 +212,13 @@ pub fn tokenize(text: &str, language: Language) -> Vec<Token> {
                 pieces,
             } = seen
                 .entry(word)
-                .or_insert_with(|| Normalised::of(word, language))
+                .or_insert_with(|| {
+                    if relevant(&fold(word)) {
+                        Normalised::of(word, language)
+                    } else {
+                        Normalised::IRRELEVANT
+                    }
+                })
                 .clone();
             Token {
                 position: u32::try_from(index).unwrap_or(u32::MAX),

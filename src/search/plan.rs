@@ -67,6 +67,62 @@ pub fn narrowing(query: &Query, languages: &[String]) -> Narrowing {
     }
 }
 
+/// What the folded words that `query` can match in `language` contain: a search then only
+/// normalises those words of an article (the rest cannot change whether or how it matches);
+/// `None` when any word may matter. Every word of the query counts, those under `NOT` too.
+pub fn relevant_words(query: &Query, language: Language) -> Option<Vec<String>> {
+    let mut needles = Vec::new();
+    collect_needles(query, language, &mut needles)?;
+    needles.sort();
+    needles.dedup();
+    Some(needles)
+}
+
+fn collect_needles(query: &Query, language: Language, needles: &mut Vec<String>) -> Option<()> {
+    let unprefixed = language
+        .code()
+        .is_some_and(|c| UNPREFIXED_STEMS.contains(&c));
+    match query {
+        Query::Term { word, prefix, .. } => {
+            let compared = if *prefix {
+                Compared::Prefix
+            } else {
+                Compared::Stem
+            };
+            if unprefixed && compared == Compared::Stem {
+                return None;
+            }
+            needles.push(word_prefix(word, compared, language)?);
+            for other in other_spellings(word, *prefix, Field::Any) {
+                collect_needles(&other, language, needles)?;
+            }
+        }
+        Query::Phrase { words, .. } => {
+            if unprefixed {
+                return None;
+            }
+            for word in words {
+                for units in spellings(word, str::to_owned) {
+                    for unit in units {
+                        needles.push(word_prefix(&unit, Compared::Stem, language)?);
+                    }
+                }
+            }
+        }
+        Query::And(parts) | Query::Or(parts) => {
+            for part in parts {
+                collect_needles(part, language, needles)?;
+            }
+        }
+        Query::Near { left, right, .. } => {
+            collect_needles(left, language, needles)?;
+            collect_needles(right, language, needles)?;
+        }
+        Query::Not(inner) => collect_needles(inner, language, needles)?,
+    }
+    Some(())
+}
+
 /// The languages a search plans for: the ones asked for, else every known one and unknown.
 fn scope(languages: &[String]) -> Vec<Language> {
     if languages.is_empty() {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use super::plan::narrowing;
+use super::plan::{narrowing, relevant_words};
 use crate::matcher::{Article, Evaluation, Language, Query, evaluate, topic_hit};
 use crate::model::TopicHit;
 use crate::progress::Progress;
@@ -118,7 +118,14 @@ pub fn find(
 /// text and language.
 pub fn match_stored(query: &Query, article: &StoredText) -> Option<Evaluation> {
     let language = Language::from_code(article.language.as_deref().unwrap_or(""));
-    let tokens = Article::new(&article.title, &article.text, language);
+    let tokens = match relevant_words(query, language) {
+        Some(needles) => Article::relevant(&article.title, &article.text, language, &|folded| {
+            needles
+                .iter()
+                .any(|needle| folded.contains(needle.as_str()))
+        }),
+        None => Article::new(&article.title, &article.text, language),
+    };
     let evaluation = evaluate(query, &tokens);
     evaluation.matched.then_some(evaluation)
 }
