@@ -61,6 +61,10 @@ CREATE TRIGGER article_ends_delete AFTER DELETE ON articles BEGIN
     DELETE FROM article_ends WHERE rowid = old.id;
 END;
 
+-- Searches narrow each language by its own stems: the articles of one language, as the matcher
+-- reads the stored code (in any case).
+CREATE INDEX articles_language ON articles(lower(trim(language)));
+
 -- Articles whose words the index may spell otherwise than the matcher does (compatibility
 -- characters such as ligatures and full-width letters, combining vowel signs): every search
 -- reads them rather than trusting the index. Written where an article's text is.

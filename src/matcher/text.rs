@@ -27,43 +27,39 @@ pub struct Language {
 
 impl Language {
     /// A language that is not known (or not detected): no stemming, no compound parts.
-    pub const UNKNOWN: Language = Language {
-        code: "",
-        stemmer: None,
-        compounds: false,
-    };
+    pub const UNKNOWN: Language = Language::new("", None, false);
 
-    /// The language for an ISO 639-1 (`de`) or ISO 639-3 (`deu`, as whatlang gives) code, in any
-    /// case; [`Language::UNKNOWN`] for codes without a stemmer or compound rule.
-    pub fn from_code(code: &str) -> Language {
-        let code = code.trim().to_ascii_lowercase();
-        let (code, stemmer, compounds) = match code.as_str() {
-            "en" | "eng" => ("en", Some(Algorithm::English), false),
-            "de" | "deu" | "ger" => ("de", Some(Algorithm::German), true),
-            "fr" | "fra" | "fre" => ("fr", Some(Algorithm::French), false),
-            "es" | "spa" => ("es", Some(Algorithm::Spanish), false),
-            "it" | "ita" => ("it", Some(Algorithm::Italian), false),
-            "nl" | "nld" | "dut" => ("nl", Some(Algorithm::Dutch), true),
-            "pt" | "por" => ("pt", Some(Algorithm::Portuguese), false),
-            "ru" | "rus" => ("ru", Some(Algorithm::Russian), false),
-            "sv" | "swe" => ("sv", Some(Algorithm::Swedish), true),
-            "da" | "dan" => ("da", Some(Algorithm::Danish), true),
-            "no" | "nor" | "nb" | "nob" | "nn" | "nno" => ("no", Some(Algorithm::Norwegian), true),
-            "fi" | "fin" => ("fi", Some(Algorithm::Finnish), true),
-            "is" | "isl" | "ice" => ("is", None, true),
-            "ro" | "ron" | "rum" => ("ro", Some(Algorithm::Romanian), false),
-            "hu" | "hun" => ("hu", Some(Algorithm::Hungarian), false),
-            "tr" | "tur" => ("tr", Some(Algorithm::Turkish), false),
-            "el" | "ell" | "gre" => ("el", Some(Algorithm::Greek), false),
-            "ar" | "ara" => ("ar", Some(Algorithm::Arabic), false),
-            "ta" | "tam" => ("ta", Some(Algorithm::Tamil), false),
-            _ => return Language::UNKNOWN,
-        };
+    const fn new(code: &'static str, stemmer: Option<Algorithm>, compounds: bool) -> Language {
         Language {
             code,
             stemmer,
             compounds,
         }
+    }
+
+    /// The language for an ISO 639-1 (`de`) or ISO 639-3 (`deu`, as whatlang gives) code, in any
+    /// case; [`Language::UNKNOWN`] for codes without a stemmer or compound rule.
+    pub fn from_code(code: &str) -> Language {
+        let code = code.trim().to_ascii_lowercase();
+        LANGUAGES
+            .iter()
+            .find(|(spellings, _)| spellings.contains(&code.as_str()))
+            .map_or(Language::UNKNOWN, |&(_, language)| language)
+    }
+
+    /// Every language [`Language::from_code`] knows, so that a search over articles of any
+    /// language can plan for each.
+    pub fn known() -> impl Iterator<Item = Language> {
+        LANGUAGES.iter().map(|&(_, language)| language)
+    }
+
+    /// The codes [`Language::from_code`] takes for this language, in lower case; empty for
+    /// [`Language::UNKNOWN`] (which every other code is).
+    pub fn spellings(self) -> &'static [&'static str] {
+        LANGUAGES
+            .iter()
+            .find(|&&(_, language)| language == self)
+            .map_or(&[], |&(spellings, _)| spellings)
     }
 
     /// The ISO 639-1 code, for messages, the database and topics' `languages`; `None` when
@@ -81,14 +77,84 @@ impl Language {
     pub fn stems(self) -> bool {
         self.stemmer.is_some()
     }
-
-    /// Every language [`Language::from_code`] knows, by its ISO 639-1 code, so that a search
-    /// over articles of any language can plan for each.
-    pub const KNOWN_CODES: [&'static str; 19] = [
-        "en", "de", "fr", "es", "it", "nl", "pt", "ru", "sv", "da", "no", "fi", "is", "ro", "hu",
-        "tr", "el", "ar", "ta",
-    ];
 }
+
+/// The languages with a stemmer or a compound rule, each with the codes that name it.
+const LANGUAGES: [(&[&str], Language); 19] = [
+    (
+        &["en", "eng"],
+        Language::new("en", Some(Algorithm::English), false),
+    ),
+    (
+        &["de", "deu", "ger"],
+        Language::new("de", Some(Algorithm::German), true),
+    ),
+    (
+        &["fr", "fra", "fre"],
+        Language::new("fr", Some(Algorithm::French), false),
+    ),
+    (
+        &["es", "spa"],
+        Language::new("es", Some(Algorithm::Spanish), false),
+    ),
+    (
+        &["it", "ita"],
+        Language::new("it", Some(Algorithm::Italian), false),
+    ),
+    (
+        &["nl", "nld", "dut"],
+        Language::new("nl", Some(Algorithm::Dutch), true),
+    ),
+    (
+        &["pt", "por"],
+        Language::new("pt", Some(Algorithm::Portuguese), false),
+    ),
+    (
+        &["ru", "rus"],
+        Language::new("ru", Some(Algorithm::Russian), false),
+    ),
+    (
+        &["sv", "swe"],
+        Language::new("sv", Some(Algorithm::Swedish), true),
+    ),
+    (
+        &["da", "dan"],
+        Language::new("da", Some(Algorithm::Danish), true),
+    ),
+    (
+        &["no", "nor", "nb", "nob", "nn", "nno"],
+        Language::new("no", Some(Algorithm::Norwegian), true),
+    ),
+    (
+        &["fi", "fin"],
+        Language::new("fi", Some(Algorithm::Finnish), true),
+    ),
+    (&["is", "isl", "ice"], Language::new("is", None, true)),
+    (
+        &["ro", "ron", "rum"],
+        Language::new("ro", Some(Algorithm::Romanian), false),
+    ),
+    (
+        &["hu", "hun"],
+        Language::new("hu", Some(Algorithm::Hungarian), false),
+    ),
+    (
+        &["tr", "tur"],
+        Language::new("tr", Some(Algorithm::Turkish), false),
+    ),
+    (
+        &["el", "ell", "gre"],
+        Language::new("el", Some(Algorithm::Greek), false),
+    ),
+    (
+        &["ar", "ara"],
+        Language::new("ar", Some(Algorithm::Arabic), false),
+    ),
+    (
+        &["ta", "tam"],
+        Language::new("ta", Some(Algorithm::Tamil), false),
+    ),
+];
 
 /// The two comparable forms of a word: what matching actually looks at.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -24,8 +24,6 @@
 //!
 //! The matcher then decides on every candidate, so a wider plan costs time, never results.
 
-use std::collections::BTreeSet;
-
 use crate::matcher::eval::other_spellings;
 use crate::matcher::words::{is_joiner, spellings};
 use crate::matcher::{Field, Form, Language, Query};
@@ -45,27 +43,45 @@ const UNPREFIXED_STEMS: [&str; 3] = ["ar", "el", "ta"];
 /// How a query's candidates are found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Narrowing {
-    /// What every matching article satisfies, unless it is in `scan_languages` or listed as
-    /// unindexed; `None` when nothing narrows and every article is a candidate.
+    /// What every matching article satisfies, unless it is listed as unindexed; `None` when
+    /// nothing narrows and every article is a candidate.
     pub index_query: Option<IndexQuery>,
-    /// Languages whose articles are candidates whatever the index says.
-    pub scan_languages: BTreeSet<&'static str>,
 }
 
 /// The narrowing of `query` over articles in `languages` (ISO 639-1 codes; empty for any
-/// language, including unknown ones).
+/// language, including unknown ones). Each language is narrowed by its own stems; languages
+/// that narrow alike are queried together.
 pub fn narrowing(query: &Query, languages: &[String]) -> Narrowing {
-    let mut planner = Planner {
-        languages: scope(languages),
-        scan: BTreeSet::new(),
-    };
-    let cover = planner.cover(query);
+    let mut groups: Vec<(Cover, Vec<Language>)> = Vec::new();
+    for language in scope(languages) {
+        let cover = Planner { language }.cover(query);
+        match groups.iter_mut().find(|(other, _)| *other == cover) {
+            Some((_, members)) => members.push(language),
+            None => groups.push((cover, vec![language])),
+        }
+    }
+    if let [(cover, _)] = groups.as_slice() {
+        return Narrowing {
+            index_query: cover.clone().into_query(),
+        };
+    }
+    if groups.iter().all(|(cover, _)| *cover == Cover::Everything) {
+        return Narrowing::default();
+    }
+    let by_language = groups
+        .into_iter()
+        .map(|(cover, members)| IndexQuery::Languages {
+            codes: members
+                .iter()
+                .flat_map(|language| language.spellings())
+                .map(|code| (*code).to_owned())
+                .collect(),
+            unknown: members.contains(&Language::UNKNOWN),
+            query: cover.into_query().map(Box::new),
+        })
+        .collect();
     Narrowing {
-        index_query: match cover {
-            Cover::Everything => None,
-            Cover::Index(query) => Some(query),
-        },
-        scan_languages: planner.scan,
+        index_query: Some(IndexQuery::Any(by_language)),
     }
 }
 
@@ -128,12 +144,9 @@ fn collect_needles(query: &Query, language: Language, needles: &mut Vec<String>)
 /// The languages a search plans for: the ones asked for, else every known one and unknown.
 fn scope(languages: &[String]) -> Vec<Language> {
     if languages.is_empty() {
-        let mut all: Vec<Language> = Language::KNOWN_CODES
-            .iter()
-            .map(|code| Language::from_code(code))
+        return Language::known()
+            .chain(std::iter::once(Language::UNKNOWN))
             .collect();
-        all.push(Language::UNKNOWN);
-        return all;
     }
     languages
         .iter()
@@ -150,6 +163,15 @@ enum Cover {
     Index(IndexQuery),
 }
 
+impl Cover {
+    fn into_query(self) -> Option<IndexQuery> {
+        match self {
+            Cover::Everything => None,
+            Cover::Index(query) => Some(query),
+        }
+    }
+}
+
 /// An FTS5 query for any of `prefixes`, each quoted and starred.
 fn any_prefix(prefixes: &[String]) -> String {
     prefixes
@@ -159,9 +181,9 @@ fn any_prefix(prefixes: &[String]) -> String {
         .join(" OR ")
 }
 
+/// Plans for the articles of one language.
 struct Planner {
-    languages: Vec<Language>,
-    scan: BTreeSet<&'static str>,
+    language: Language,
 }
 
 /// How a query word is compared with article words.
@@ -174,7 +196,7 @@ enum Compared {
 }
 
 impl Planner {
-    fn cover(&mut self, query: &Query) -> Cover {
+    fn cover(&self, query: &Query) -> Cover {
         match query {
             Query::Term { word, prefix, .. } => {
                 let compared = if *prefix {
@@ -201,7 +223,7 @@ impl Planner {
     }
 
     /// A phrase word stands as one of its spellings, each a run of units compared by stem.
-    fn phrase_word_cover(&mut self, word: &str) -> Cover {
+    fn phrase_word_cover(&self, word: &str) -> Cover {
         let spelled: Vec<Vec<String>> = spellings(word, str::to_owned);
         let covers = spelled
             .into_iter()
@@ -215,50 +237,30 @@ impl Planner {
         any(covers)
     }
 
-    /// The words a term may be the last part of, in the languages of the search that write
-    /// compounds as one word; `None` when there are none.
+    /// The words a term may be the last part of, if the language writes compounds as one
+    /// word; `None` otherwise.
     fn ends_cover(&self, word: &str) -> Option<Cover> {
-        let mut ends: Vec<String> = self
-            .languages
-            .iter()
-            .flat_map(|&language| search_term_ends(word, language))
-            .collect();
-        ends.sort();
-        ends.dedup();
-        let ends = shortest_only(ends.into_iter().collect());
+        let ends = search_term_ends(word, self.language);
         (!ends.is_empty()).then(|| Cover::Index(IndexQuery::Ends(any_prefix(&ends))))
     }
 
-    /// The prefixes, in every language of the search, that an article word matching `word`
-    /// starts with.
-    fn word_cover(&mut self, word: &str, compared: Compared) -> Cover {
-        let mut prefixes = BTreeSet::new();
-        for &language in &self.languages {
-            if compared == Compared::Stem
-                && let Some(code) = language.code().filter(|c| UNPREFIXED_STEMS.contains(c))
-            {
-                self.scan.insert(code);
-                continue;
-            }
-            match word_prefix(word, compared, language) {
-                Some(prefix) => prefixes.insert(prefix),
-                None => return Cover::Everything,
-            };
-        }
-        let mut spelled = Vec::new();
-        for prefix in shortest_only(prefixes) {
-            match index_spellings(&prefix) {
-                Some(spellings) => spelled.extend(spellings),
-                None => return Cover::Everything,
-            }
-        }
-        if spelled.is_empty() {
-            // Every language is read whole for this word: nothing left to narrow.
+    /// The prefixes, in the index's spellings, that an article word matching `word` starts
+    /// with.
+    fn word_cover(&self, word: &str, compared: Compared) -> Cover {
+        let unprefixed = self
+            .language
+            .code()
+            .is_some_and(|code| UNPREFIXED_STEMS.contains(&code));
+        if unprefixed && compared == Compared::Stem {
             return Cover::Everything;
         }
-        spelled.sort();
-        spelled.dedup();
-        Cover::Index(IndexQuery::Words(any_prefix(&spelled)))
+        let Some(prefix) = word_prefix(word, compared, self.language) else {
+            return Cover::Everything;
+        };
+        match index_spellings(&prefix) {
+            Some(spelled) => Cover::Index(IndexQuery::Words(any_prefix(&spelled))),
+            None => Cover::Everything,
+        }
     }
 }
 
@@ -282,57 +284,46 @@ fn word_prefix(word: &str, compared: Compared, language: Language) -> Option<Str
 }
 
 /// The start of a word that every word with the same stem (or folded form) shares: what the
-/// folded form and the stem have in common, less the letters at its end a stemmer may have
+/// folded form has in common with the stem less the letters at its end a stemmer may have
 /// rewritten ([`rewritten_letters`]).
 fn stem_safe_prefix(form: &Form, language: Language) -> String {
     if !language.stems() {
         return form.folded.clone();
     }
-    let common: Vec<char> = form
-        .folded
-        .chars()
-        .zip(form.stem.chars())
-        .take_while(|(a, b)| a == b)
-        .map(|(a, _)| a)
-        .collect();
     let english_ie = language.code() == Some("en") && form.stem.ends_with("ie");
     let drop = if english_ie {
         3
     } else {
-        rewritten_letters(language)
+        rewritten_letters(language, &form.stem)
     };
-    common[..common.len().saturating_sub(drop)].iter().collect()
+    let stem: Vec<char> = form.stem.chars().collect();
+    let kept = &stem[..stem.len().saturating_sub(drop)];
+    form.folded
+        .chars()
+        .zip(kept)
+        .take_while(|(a, b)| a == *b)
+        .map(|(a, _)| a)
+        .collect()
 }
 
-/// How many letters at the end of a stem its language's Snowball stemmer may have rewritten
+/// How many letters at the end of `stem` its language's Snowball stemmer may have rewritten
 /// rather than only cut off: a stem less that many letters starts every word it stands for.
-/// German, Russian and the Scandinavian stemmers only remove endings; English (`happy` →
-/// `happi`), Spanish, Italian and Dutch change a last letter; French rewrites two
-/// (`publication` → `publiqu`, `récemment` → `recent`), and the stemmers without a word list
-/// to check them on get as many. English's `dying` → `die`, `lying` → `lie` are the one
-/// exception, handled where stems ending in `ie` are. (Checked on every word of the
-/// development corpora by `stems_start_the_words_they_stand_for`.)
-fn rewritten_letters(language: Language) -> usize {
+/// German, Russian and the Scandinavian stemmers only remove endings. English rewrites a last
+/// `y` to `i` (`happy` → `happi`, and `skies` → `sky`) and ends some replaced suffixes in `e` or
+/// `l` (`relational`
+/// → `relate`, `possibility` → `possibl`), so only such stems lose a letter; Spanish, Italian
+/// and Dutch change one last letter, French two (`publication` → `publiqu`, `récemment` →
+/// `recent`), and the stemmers without a word list to check them on get as many. English's
+/// `dying` → `die`, `lying` → `lie` are the one exception, handled where stems ending in `ie`
+/// are. (Checked on every word of the development corpora by
+/// `stems_start_the_words_they_stand_for`.)
+fn rewritten_letters(language: Language, stem: &str) -> usize {
     match language.code() {
         Some("de" | "ru" | "sv" | "da" | "no") => 0,
-        Some("en" | "es" | "it" | "nl") => 1,
+        Some("en") => usize::from(stem.ends_with(['i', 'e', 'l', 'y'])),
+        Some("es" | "it" | "nl") => 1,
         _ => 2,
     }
-}
-
-/// The prefixes of which no other is a prefix (the others find nothing more).
-fn shortest_only(prefixes: BTreeSet<String>) -> Vec<String> {
-    let mut kept: Vec<String> = Vec::new();
-    // Sorted order puts a prefix right before the words it starts.
-    for prefix in prefixes {
-        if !kept
-            .iter()
-            .any(|shorter| prefix.starts_with(shorter.as_str()))
-        {
-            kept.push(prefix);
-        }
-    }
-    kept
 }
 
 /// Every way the index may spell a word starting with the folded `prefix`, shortened until
@@ -427,33 +418,46 @@ mod tests {
             IndexQuery::Ends(ends) => format!("ends:{ends}"),
             IndexQuery::All(parts) => join(parts, " AND "),
             IndexQuery::Any(parts) => join(parts, " OR "),
+            IndexQuery::Languages { codes, query, .. } => format!(
+                "[{}: {}]",
+                codes.first().map_or("?", String::as_str),
+                query.as_deref().map_or_else(|| "all".to_owned(), text)
+            ),
         }
     }
 
-    fn plan(query: &str, languages: &[&str]) -> (Option<String>, BTreeSet<&'static str>) {
+    fn plan(query: &str, languages: &[&str]) -> Option<String> {
         let languages: Vec<String> = languages.iter().map(|l| (*l).to_owned()).collect();
         let narrowed = narrowing(&parse_query(query).unwrap(), &languages);
-        (
-            narrowed.index_query.as_ref().map(text),
-            narrowed.scan_languages,
-        )
+        narrowed.index_query.as_ref().map(text)
     }
 
     fn index_query(query: &str, languages: &[&str]) -> String {
-        plan(query, languages).0.unwrap()
+        plan(query, languages).unwrap()
     }
 
     /// A term narrows to its stem's start in every language, and in compounding languages
     /// also to the words ending in it.
     #[test]
     fn terms_narrow_to_the_start_of_their_stem_and_compound_ends() {
-        assert_eq!(index_query("Putin", &["en"]), "\"puti\"* OR \"putı\"*");
+        assert_eq!(index_query("Putin", &["en"]), "\"putin\"* OR \"putın\"*");
+        assert_eq!(index_query("happy", &["en"]), "\"happ\"*");
         assert_eq!(
             index_query("Waffe", &["de"]),
             "(\"waff\"* OR ends:\"effaw\"* OR \"ffaw\"*)"
         );
-        assert!(plan("Waffe", &["de", "en"]).1.is_empty());
-        assert_eq!(plan("Waffe", &["el"]), (None, BTreeSet::from(["el"])));
+        assert_eq!(plan("Waffe", &["el"]), None);
+    }
+
+    /// Each language is narrowed by its own stems, languages that narrow alike together, and a
+    /// language whose stems cannot narrow is read whole.
+    #[test]
+    fn languages_are_narrowed_by_their_own_stems() {
+        let query = index_query("Streik", &["de", "fr", "el"]);
+        assert!(query.starts_with("([de: (\"streik\"* OR "), "{query}");
+        assert!(query.contains("ends:\"kierts\"*"), "{query}");
+        assert!(query.contains("[fr: \"stre\"*]"), "{query}");
+        assert!(query.contains("[el: all]"), "{query}");
     }
 
     /// Letters the index spells otherwise (`ß`, `ø`, `ı`) become alternatives, also for a
@@ -476,7 +480,7 @@ mod tests {
             "(\"waffe\"* OR \"panzer\"*)"
         );
         let phrase = index_query("\"Kim summit\"", &["en"]);
-        assert!(phrase.starts_with("(\"ki\"* OR \"kı\"* AND"), "{phrase}");
+        assert!(phrase.starts_with("(\"kim\"* OR \"kım\"* AND"), "{phrase}");
         let near = index_query("Waffe* NEAR/10 Russland*", &["en"]);
         assert!(
             near.starts_with("(\"waffe\"* AND \"russland\"* OR "),
@@ -488,8 +492,8 @@ mod tests {
     /// A word too short to narrow leaves the whole query unnarrowed when it stands alone.
     #[test]
     fn short_words_narrow_nothing() {
-        assert_eq!(plan("EU", &["en"]).0, None);
-        assert_eq!(index_query("EU AND Panzer*", &["en"]), "\"panzer\"*");
+        assert_eq!(plan("EU", &["fr"]), None);
+        assert_eq!(index_query("EU AND Panzer*", &["fr"]), "\"panzer\"*");
     }
 
     /// Every word of the development corpora starts with its stem less the rewritten letters,

@@ -77,11 +77,6 @@ pub fn find(
     let plan = narrowing(query, &request.languages);
     let mut filter = CandidateFilter {
         index_query: plan.index_query,
-        scan_languages: plan
-            .scan_languages
-            .iter()
-            .map(|l| (*l).to_owned())
-            .collect(),
         languages: request.languages.clone(),
         since: request.since,
         until: request.until,

@@ -74,6 +74,14 @@ pub enum IndexQuery {
     All(Vec<IndexQuery>),
     /// Articles some part finds.
     Any(Vec<IndexQuery>),
+    /// Of the articles `query` finds (all articles when `None`), those in a language named by
+    /// one of `codes` (lower case), or, with `unknown`, in none of the languages the matcher
+    /// knows: a language's words are narrowed by its own stems.
+    Languages {
+        codes: Vec<String>,
+        unknown: bool,
+        query: Option<Box<IndexQuery>>,
+    },
 }
 
 impl IndexQuery {
@@ -103,6 +111,34 @@ impl IndexQuery {
             }
             IndexQuery::All(parts) => compound(parts, " INTERSECT "),
             IndexQuery::Any(parts) => compound(parts, " UNION "),
+            IndexQuery::Languages {
+                codes,
+                unknown,
+                query,
+            } => {
+                let json = |codes: Vec<&str>| serde_json::to_string(&codes).unwrap_or_default();
+                params.push(json(codes.iter().map(String::as_str).collect()));
+                let mut condition = format!(
+                    "lower(trim(la.language)) IN (SELECT value FROM json_each(?{}))",
+                    params.len()
+                );
+                if *unknown {
+                    let known = Language::known().flat_map(Language::spellings).copied();
+                    params.push(json(known.collect()));
+                    condition = format!(
+                        "({condition} OR la.language IS NULL
+                          OR lower(trim(la.language)) NOT IN (SELECT value FROM json_each(?{})))",
+                        params.len()
+                    );
+                }
+                match query {
+                    Some(query) => format!(
+                        "SELECT c.id FROM ({}) c JOIN articles la ON la.id = c.id WHERE {condition}",
+                        query.sql(params)
+                    ),
+                    None => format!("SELECT la.id FROM articles la WHERE {condition}"),
+                }
+            }
         }
     }
 }
@@ -113,9 +149,6 @@ pub struct CandidateFilter {
     /// What every matching article satisfies (the search plan's narrowing); `None` when the
     /// query cannot be narrowed and every article is a candidate.
     pub index_query: Option<IndexQuery>,
-    /// Articles in these languages are candidates whatever the index says (compound words
-    /// whose part the index cannot find).
-    pub scan_languages: Vec<String>,
     /// Only articles in these languages (ISO 639-1); empty for all.
     pub languages: Vec<String>,
     /// Only articles first seen at or after this time.
@@ -189,9 +222,9 @@ impl Store {
     /// Ids of the candidate articles of `filter`, newest first.
     pub fn search_candidates(&self, filter: &CandidateFilter) -> Result<Vec<i64>, StoreError> {
         let json = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
-        // ?1 .. ?5 are the filters; the index query's FTS5 queries follow.
+        // ?1 .. ?5 are the filters; the index query's parameters follow.
         let mut params: Vec<String> = vec![
-            json(&filter.scan_languages),
+            String::new(),
             filter
                 .since
                 .map(|t| t.timestamp())
@@ -207,10 +240,7 @@ impl Store {
         ];
         let sources = match &filter.index_query {
             Some(query) => format!(
-                "{}
-                 UNION SELECT article_id FROM search_unindexed
-                 UNION SELECT id FROM articles
-                       WHERE language IN (SELECT value FROM json_each(?1))",
+                "{} UNION SELECT article_id FROM search_unindexed WHERE ?1 = ''",
                 query.sql(&mut params)
             ),
             None => "SELECT id FROM articles".to_owned(),
