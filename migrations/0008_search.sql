@@ -61,9 +61,13 @@ CREATE TRIGGER article_ends_delete AFTER DELETE ON articles BEGIN
     DELETE FROM article_ends WHERE rowid = old.id;
 END;
 
--- Searches narrow each language by its own stems: the articles of one language, as the matcher
--- reads the stored code (in any case).
-CREATE INDEX articles_language ON articles(lower(trim(language)));
+-- What a search filters its candidates by, for the articles that have a text: looked up by id
+-- (the candidates the index found) or scanned to count what a search looked through, without
+-- reading the article rows, whose text comes first. The language also as the matcher reads a
+-- stored code (in any case), for narrowing each language by its own stems.
+CREATE INDEX articles_searchable
+    ON articles(id, first_seen_at, story_id, language, lower(trim(language)))
+    WHERE text IS NOT NULL;
 
 -- Articles whose words the index may spell otherwise than the matcher does (compatibility
 -- characters such as ligatures and full-width letters, combining vowel signs): every search

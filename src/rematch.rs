@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use crate::matcher::Topic;
-use crate::search::{self, Match, Request, best_copy, by_story};
+use crate::search::{self, Count, Match, Request, best_copy, by_story};
 use crate::store::{BackfillHit, Store, StoreError};
 
 /// Which stored articles a rematch looks at.
@@ -56,6 +56,7 @@ pub fn rematch(
         since: window.since,
         until: Some(window.until),
         unhit_by: Some(topic.name.clone()),
+        count: Count::Exact,
     };
     let label = format!("rematching {}", topic.name);
     let found = search::find(store, &topic.query, &request, progress.then_some(&label))?;

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use newshound::config::Config;
 use newshound::matcher::{Query, parse_query};
-use newshound::search::{self, Found, Request, best_copy, by_story};
+use newshound::search::{self, Count, Found, Request, best_copy, by_story};
 use newshound::store::{Store, StoredHit};
 
 /// Arguments of `search`.
@@ -36,6 +36,10 @@ pub struct Args {
     /// One JSON object per story, with the fields of `hits --json`.
     #[arg(long)]
     json: bool,
+    /// Match every candidate to count exactly, however many there are (by default a search
+    /// with very many candidates shows the newest and estimates the totals from a sample).
+    #[arg(long)]
+    exact: bool,
 }
 
 /// What is searched for: a query and its name in the output.
@@ -69,6 +73,13 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let request = Request {
         languages: target.languages.clone(),
         since,
+        count: if args.exact {
+            Count::Exact
+        } else {
+            Count::Estimate {
+                stories: args.limit,
+            }
+        },
         ..Request::default()
     };
     let found = search::find(&store, &target.query, &request, None)?;
@@ -176,33 +187,42 @@ fn summary(target: &Target, found: &Found, since: Option<Duration>, shown: usize
         || "stored".to_owned(),
         |d| format!("of the last {}", humantime::format_duration(d)),
     );
-    let stories = found.stories();
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let (articles, stories, about) = match found.estimate {
+        Some(estimate) => (estimate.articles, estimate.stories, "about "),
+        None => (found.matches.len(), found.stories(), ""),
+    };
+    let stories = counted(stories, "story", "stories");
+    let articles = counted(articles, "article", "articles");
     let head = if target.is_topic {
         format!(
-            "topic {:?} would have matched {} ({})",
-            target.label,
-            plural(stories, "story").replace("storys", "stories"),
-            plural(found.matches.len(), "article")
+            "topic {:?} would have matched {about}{stories} ({about}{articles})",
+            target.label
         )
     } else {
-        format!(
-            "{} in {} matched",
-            plural(found.matches.len(), "article"),
-            plural(stories, "story").replace("storys", "stories")
-        )
+        format!("{about}{articles} in {about}{stories} matched")
+    };
+    let how = match found.estimate {
+        Some(estimate) => format!(
+            "estimated from {} of {} candidates, --exact counts them all",
+            estimate.sampled, found.candidates
+        ),
+        None => format!("{} read", found.candidates),
+    };
+    let shown = if found.estimate.is_some() || shown < found.stories() {
+        format!("; showing the newest {shown}")
+    } else {
+        String::new()
     };
     format!(
-        "{head} of {} {period} articles searched ({} read), in {} ms{}",
+        "{head} of {} {period} articles searched ({how}), in {} ms{shown}",
         found.searched,
-        found.candidates,
-        found.elapsed.as_millis(),
-        if shown < stories {
-            format!("; showing the newest {shown}")
-        } else {
-            String::new()
-        }
+        found.elapsed.as_millis()
     )
+}
+
+/// `n` and the noun in its number.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `now` less `period`, if representable.

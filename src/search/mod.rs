@@ -11,7 +11,10 @@ pub mod plan;
 pub mod run;
 
 pub use plan::{Narrowing, narrowing};
-pub use run::{Found, Match, Request, best_copy, by_story, find, match_stored};
+pub use run::{
+    Count, EXACT_CANDIDATES, Estimate, Found, Match, Request, best_copy, by_story, find,
+    match_stored,
+};
 
 #[cfg(test)]
 mod tests;

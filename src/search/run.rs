@@ -19,6 +19,28 @@ use crate::store::{CandidateFilter, Store, StoreError, StoredText, TextReader};
 /// Candidates sent to a matching thread at a time.
 const CHUNK: usize = 128;
 
+/// Above this many candidates a search that may estimate ([`Count::Estimate`]) matches a
+/// sample instead of every candidate: matching costs about the same for every article, so this
+/// keeps a search of a common word interactive.
+pub const EXACT_CANDIDATES: usize = 2_000;
+
+/// Candidates matched to estimate how many of all would match.
+const SAMPLE: usize = 1_000;
+
+/// How a search counts its matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Count {
+    /// Every candidate is matched (rematch, and `search --exact`).
+    #[default]
+    Exact,
+    /// With more than [`EXACT_CANDIDATES`] candidates, only the newest until `stories` stories
+    /// matched, and the totals are estimated from an even sample.
+    Estimate {
+        /// Stories the caller shows.
+        stories: usize,
+    },
+}
+
 /// What to look for and where.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
@@ -30,6 +52,19 @@ pub struct Request {
     pub until: Option<DateTime<Utc>>,
     /// Leave out the stories this topic already hit (rematch).
     pub unhit_by: Option<String>,
+    /// Whether every candidate is matched.
+    pub count: Count,
+}
+
+/// Totals estimated from a sample of the candidates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Articles that would match.
+    pub articles: usize,
+    /// Stories they belong to.
+    pub stories: usize,
+    /// Candidates matched for the estimate.
+    pub sampled: usize,
 }
 
 /// One article the query matched.
@@ -50,6 +85,9 @@ pub struct Found {
     pub candidates: usize,
     /// How many articles the window and languages hold: what was searched.
     pub searched: u64,
+    /// When only some candidates were matched ([`Count::Estimate`]): the estimated totals;
+    /// `matches` then holds the newest only.
+    pub estimate: Option<Estimate>,
     /// Wall time of the whole search.
     pub elapsed: Duration,
 }
@@ -93,11 +131,20 @@ pub fn find(
         Err(error) => return Err(error),
     };
     let searched = store.searchable_count(&filter)?;
-    let mut progress = progress.map(|label| Progress::new(label, candidates.len() as u64));
-    let mut matches = match_all(store.path(), query, &candidates, progress.as_mut())?;
-    if let Some(progress) = progress {
-        progress.finish();
-    }
+    let (mut matches, estimate) = match request.count {
+        Count::Estimate { stories } if candidates.len() > EXACT_CANDIDATES => {
+            let newest = newest_stories(store.path(), query, &candidates, stories)?;
+            (newest, Some(estimate(store.path(), query, &candidates)?))
+        }
+        _ => {
+            let mut progress = progress.map(|label| Progress::new(label, candidates.len() as u64));
+            let matches = match_all(store.path(), query, &candidates, progress.as_mut())?;
+            if let Some(progress) = progress {
+                progress.finish();
+            }
+            (matches, None)
+        }
+    };
     matches.sort_by(|a, b| {
         (b.article.published_at, b.article.id).cmp(&(a.article.published_at, a.article.id))
     });
@@ -105,7 +152,54 @@ pub fn find(
         candidates: candidates.len(),
         matches,
         searched,
+        estimate,
         elapsed: started.elapsed(),
+    })
+}
+
+/// The matches among the newest candidates (ids descending) until `stories` stories matched.
+fn newest_stories(
+    path: &Path,
+    query: &Query,
+    candidates: &[i64],
+    stories: usize,
+) -> Result<Vec<Match>, StoreError> {
+    let mut matches = Vec::new();
+    for batch in candidates.chunks(CHUNK * 4) {
+        matches.extend(match_all(path, query, batch, None)?);
+        let mut found: Vec<i64> = matches
+            .iter()
+            .map(|m| m.article.story_id.unwrap_or(m.article.id))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        if found.len() >= stories {
+            break;
+        }
+    }
+    Ok(matches)
+}
+
+/// The totals estimated from an even sample of the candidates.
+fn estimate(path: &Path, query: &Query, candidates: &[i64]) -> Result<Estimate, StoreError> {
+    let step = candidates.len().div_ceil(SAMPLE).max(1);
+    let sample: Vec<i64> = candidates.iter().step_by(step).copied().collect();
+    let matched = match_all(path, query, &sample, None)?;
+    let mut stories: Vec<i64> = matched
+        .iter()
+        .map(|m| m.article.story_id.unwrap_or(m.article.id))
+        .collect();
+    stories.sort_unstable();
+    stories.dedup();
+    let scale = candidates.len() as f64 / sample.len().max(1) as f64;
+    let articles = (matched.len() as f64 * scale).round() as usize;
+    // Copies of one story rarely fall into one sample: scale the stories by their share of
+    // the sampled matches.
+    let share = stories.len() as f64 / matched.len().max(1) as f64;
+    Ok(Estimate {
+        articles,
+        stories: (articles as f64 * share).round() as usize,
+        sampled: sample.len(),
     })
 }
 

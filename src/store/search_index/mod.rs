@@ -133,10 +133,15 @@ impl IndexQuery {
                 }
                 match query {
                     Some(query) => format!(
-                        "SELECT c.id FROM ({}) c JOIN articles la ON la.id = c.id WHERE {condition}",
+                        "SELECT c.id FROM ({}) c
+                         JOIN articles la INDEXED BY articles_searchable ON la.id = c.id
+                         WHERE la.text IS NOT NULL AND {condition}",
                         query.sql(params)
                     ),
-                    None => format!("SELECT la.id FROM articles la WHERE {condition}"),
+                    None => format!(
+                        "SELECT la.id FROM articles la INDEXED BY articles_searchable
+                         WHERE la.text IS NOT NULL AND {condition}"
+                    ),
                 }
             }
         }
@@ -243,10 +248,11 @@ impl Store {
                 "{} UNION SELECT article_id FROM search_unindexed WHERE ?1 = ''",
                 query.sql(&mut params)
             ),
-            None => "SELECT id FROM articles".to_owned(),
+            None => "SELECT id FROM articles WHERE text IS NOT NULL".to_owned(),
         };
         let sql = format!(
-            "SELECT a.id FROM ({sources}) c JOIN articles a ON a.id = c.id
+            "SELECT a.id FROM ({sources}) c
+             JOIN articles a INDEXED BY articles_searchable ON a.id = c.id
              WHERE a.text IS NOT NULL AND a.story_id IS NOT NULL
                AND a.first_seen_at >= CAST(?2 AS INTEGER) AND a.first_seen_at < CAST(?3 AS INTEGER)
                AND (?4 = '[]' OR a.language IN (SELECT value FROM json_each(?4)))
@@ -267,7 +273,7 @@ impl Store {
         let languages = serde_json::to_string(&filter.languages).unwrap_or_else(|_| "[]".into());
         self.db.read(|c| {
             c.query_row(
-                "SELECT count(*) FROM articles
+                "SELECT count(*) FROM articles INDEXED BY articles_searchable
                  WHERE text IS NOT NULL AND story_id IS NOT NULL
                    AND (?1 IS NULL OR first_seen_at >= ?1)
                    AND (?3 IS NULL OR first_seen_at < ?3)
