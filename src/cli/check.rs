@@ -1,5 +1,6 @@
 //! `newshound check`: validates the configuration, printing every problem with its file, line
-//! and column, the warnings, and a summary of what it configures.
+//! and column, the warnings, a summary of what it configures, and the SQLite it stores with
+//! (whose full-text search `search` needs).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,5 +14,6 @@ pub fn run(config_path: &Path) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {warning}");
     }
     println!("{}", config.summary());
+    println!("{}", newshound::store::sqlite_build());
     Ok(ExitCode::SUCCESS)
 }

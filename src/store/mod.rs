@@ -50,6 +50,23 @@ pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};
 pub use search_index::{CandidateFilter, IndexQuery, StoredText, TextReader};
 pub use stories::StoryLead;
 
+/// The bundled SQLite's version and whether it has FTS5, the full-text search the search index
+/// is made with: `SQLite 3.51.3 with FTS5`.
+pub fn sqlite_build() -> String {
+    let fts5 = Connection::open_in_memory()
+        .and_then(|c| {
+            c.query_row("SELECT sqlite_compileoption_used('ENABLE_FTS5')", [], |r| {
+                r.get::<_, bool>(0)
+            })
+        })
+        .unwrap_or(false);
+    format!(
+        "SQLite {} {} FTS5",
+        rusqlite::version(),
+        if fts5 { "with" } else { "without" }
+    )
+}
+
 /// How the search index spells letters the matcher folds otherwise (see
 /// `search_index/spelling.rs`), for the search plan.
 pub(crate) fn search_index_spellings() -> &'static [(&'static str, char)] {

@@ -163,3 +163,14 @@ fn wait_for_log(log: &Path, text: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// The bundled SQLite has FTS5, which the search index needs, and `check` says so.
+#[test]
+fn check_names_the_sqlite_and_its_full_text_search() {
+    let dir = demo_copy();
+    let checked = newshound(&dir.path().join("demo.toml"), &["check"]);
+    assert!(
+        checked.contains("SQLite 3.") && checked.contains("with FTS5"),
+        "{checked}"
+    );
+}
