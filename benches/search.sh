@@ -23,8 +23,8 @@
 # hold on an otherwise idle machine).
 #
 # Options: --articles N (500000), --days D (90), --runs N (7), --seed S (42), --cache DIR
-# (target/searchbench), --fresh. Needs the sqlite3 command-line shell (with FTS5) for the
-# window count and the size without the index. NEWSHOUND=PATH measures another binary.
+# (target/searchbench), --fresh. SQL (the window count, the size without the index) runs
+# through `feedsim sql`, newshound's own SQLite. NEWSHOUND=PATH measures another binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,7 +46,6 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
-command -v sqlite3 >/dev/null || { echo "benches/search.sh needs the sqlite3 command-line shell" >&2; exit 1; }
 
 started=$(date +%s)
 echo "== building (release): newshound and examples/feedsim" >&2
@@ -62,7 +61,7 @@ TOPIC_NARROW="sanctions (all)"
 QUERIES=(
     "common word|Minister"
     "rare word|Urananreicherung"
-    "German compound part|Streik"
+    "German word, also a compound part|Streik"
     "phrase|\"summit talks\""
     "prefix|Sanktion*"
     "NEAR|Waffe* NEAR/10 Russland"
@@ -164,8 +163,8 @@ measure() {
     M_RUNS=$runs
 }
 
-TOTAL=$(sqlite3 "$DB" "SELECT count(*) FROM articles WHERE text IS NOT NULL")
-WINDOW=$(sqlite3 "$DB" "SELECT count(*) FROM articles WHERE text IS NOT NULL
+TOTAL=$("$SIM" sql "$DB" "SELECT count(*) FROM articles WHERE text IS NOT NULL")
+WINDOW=$("$SIM" sql "$DB" "SELECT count(*) FROM articles WHERE text IS NOT NULL
     AND first_seen_at >= CAST(strftime('%s', 'now') AS INTEGER) - 30 * 86400")
 
 declare -a ROWS SUMMARIES
@@ -194,7 +193,7 @@ done
 
 echo "== rematch --since 30d into a copy of the database, twice" >&2
 COPY=$WORK/copy.db
-sqlite3 "$DB" "VACUUM INTO '$COPY'"
+"$SIM" sql "$DB" "VACUUM INTO '$COPY'"
 cp "$CONFIG" "$WORK/copy.toml"
 sed -i "s|^database = .*|database = \"$COPY\"|" "$WORK/copy.toml"
 for pass in 1 2; do
@@ -207,14 +206,15 @@ for pass in 1 2; do
     ROWS+=("rematch 30d (stores hits), pass $pass, \"$TOPIC_BROAD\"|$WINDOW articles|1|$(calc "int($T_MS + 0.5)")|–|$T_CPU_MS|≥ 20,000 articles/s: $rate|$(verdict "$rate" ">=" 20000)")
     SUMMARIES+=("\`rematch --topic '$TOPIC_BROAD' --since 30d\` (pass $pass): $(summary "real$pass")")
 done
-HITS=$(sqlite3 "$COPY" "SELECT count(*) FROM hits WHERE backfill = 1" 2>/dev/null || echo "?")
+HITS=$("$SIM" sql "$COPY" "SELECT count(*) FROM hits WHERE backfill = 1" 2>/dev/null || echo "?")
 
 echo "== database size with and without the search index" >&2
 # The copy, vacuumed when it was made, holds the hits of the real rematch; size a fresh one.
 rm -f "$COPY"*
-sqlite3 "$DB" "VACUUM INTO '$COPY'"
+"$SIM" sql "$DB" "VACUUM INTO '$COPY'"
 WITH=$(stat -c %s "$COPY")
-sqlite3 "$COPY" "DROP TABLE article_search; VACUUM;"
+"$SIM" sql "$COPY" "DROP TABLE article_search; DROP TABLE article_ends; DROP TABLE search_unindexed;
+    DROP INDEX articles_searchable; VACUUM;"
 WITHOUT=$(stat -c %s "$COPY")
 GENERATED=$(stat -c %s "$DB")
 mb() { calc "int($1 / 1e6 + 0.5)"; }
@@ -235,7 +235,7 @@ for row in "${ROWS[@]}"; do
     echo "| ${row//|/ | } |"
 done
 echo "| database size with the search index | vacuumed copy | | $(mb "$WITH") MB | | | | |"
-echo "| database size without it | \`DROP TABLE article_search\`, vacuumed | | $(mb "$WITHOUT") MB | | | the index is $INDEX_SHARE % | |"
+echo "| database size without it | search tables and index dropped, vacuumed | | $(mb "$WITHOUT") MB | | | the index is $INDEX_SHARE % | |"
 echo
 echo "(The targets are for 500,000 articles. The generated file is $(mb "$GENERATED") MB before vacuuming; the real rematch stored $HITS backfilled hits.)"
 echo

@@ -78,6 +78,14 @@ enum Command {
     },
     /// Store N generated articles in a new newshound database (for benches/search.sh).
     Searchdb(searchdb::SearchDbArgs),
+    /// Run SQL on a database with newshound's own SQLite (FTS5 tables of newer SQLite options
+    /// than a system `sqlite3` knows) and print the rows, a line each, columns tab-separated.
+    Sql {
+        /// The database.
+        db: std::path::PathBuf,
+        /// Statements; the rows of the last one are printed.
+        sql: String,
+    },
 }
 
 /// What the generated content depends on; `serve` and `floor` must get the same values.
@@ -162,6 +170,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve(args),
         Command::Floor(args) => floor(args),
         Command::Searchdb(args) => searchdb::searchdb(args),
+        Command::Sql { db, sql } => searchdb::run_sql(&db, &sql),
         Command::Page {
             content,
             feed,

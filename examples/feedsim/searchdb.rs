@@ -339,3 +339,28 @@ fn write_config(
     );
     super::write_atomically(path, t.as_bytes())
 }
+
+/// Runs `sql` on the database `db` with the bundled SQLite and prints the rows of its last
+/// statement, a line each, columns separated by tabs.
+pub fn run_sql(db: &std::path::Path, sql: &str) -> anyhow::Result<()> {
+    let conn = rusqlite::Connection::open(db)?;
+    let mut batch = rusqlite::Batch::new(&conn, sql);
+    while let Some(mut statement) = batch.next()? {
+        let columns = statement.column_count();
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let values: Vec<String> = (0..columns)
+                .map(|i| match row.get_ref(i) {
+                    Ok(rusqlite::types::ValueRef::Integer(n)) => n.to_string(),
+                    Ok(rusqlite::types::ValueRef::Real(x)) => x.to_string(),
+                    Ok(rusqlite::types::ValueRef::Text(t)) => {
+                        String::from_utf8_lossy(t).into_owned()
+                    }
+                    _ => String::new(),
+                })
+                .collect();
+            println!("{}", values.join("\t"));
+        }
+    }
+    Ok(())
+}
