@@ -341,26 +341,34 @@ fn write_config(
 }
 
 /// Runs `sql` on the database `db` with the bundled SQLite and prints the rows of its last
-/// statement, a line each, columns separated by tabs.
+/// statement, a line each, columns separated by tabs. Statements are split at `;` (the bench's
+/// SQL has none inside literals).
 pub fn run_sql(db: &std::path::Path, sql: &str) -> anyhow::Result<()> {
     let conn = rusqlite::Connection::open(db)?;
-    let mut batch = rusqlite::Batch::new(&conn, sql);
-    while let Some(mut statement) = batch.next()? {
-        let columns = statement.column_count();
-        let mut rows = statement.query([])?;
-        while let Some(row) = rows.next()? {
-            let values: Vec<String> = (0..columns)
-                .map(|i| match row.get_ref(i) {
-                    Ok(rusqlite::types::ValueRef::Integer(n)) => n.to_string(),
-                    Ok(rusqlite::types::ValueRef::Real(x)) => x.to_string(),
-                    Ok(rusqlite::types::ValueRef::Text(t)) => {
-                        String::from_utf8_lossy(t).into_owned()
-                    }
-                    _ => String::new(),
-                })
-                .collect();
-            println!("{}", values.join("\t"));
-        }
+    let statements: Vec<&str> = sql
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let Some((last, before)) = statements.split_last() else {
+        return Ok(());
+    };
+    for statement in before {
+        conn.execute_batch(statement)?;
+    }
+    let mut statement = conn.prepare(last)?;
+    let columns = statement.column_count();
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let values: Vec<String> = (0..columns)
+            .map(|i| match row.get_ref(i) {
+                Ok(rusqlite::types::ValueRef::Integer(n)) => n.to_string(),
+                Ok(rusqlite::types::ValueRef::Real(x)) => x.to_string(),
+                Ok(rusqlite::types::ValueRef::Text(t)) => String::from_utf8_lossy(t).into_owned(),
+                _ => String::new(),
+            })
+            .collect();
+        println!("{}", values.join("\t"));
     }
     Ok(())
 }
