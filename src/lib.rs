@@ -27,7 +27,13 @@
 //! - [`language`] detects a text's language and normalises declared ones.
 //! - [`matcher`] parses topic queries and matches them against normalised, stemmed article
 //!   text (compounds, phrases, NEAR); pure.
-//! - [`store`] owns SQLite: pragmas, migrations from `migrations/`, every SQL statement.
+//! - [`store`] owns SQLite: pragmas, migrations from `migrations/`, every SQL statement, and
+//!   the full-text index of the stored articles (kept by triggers with their text).
+//! - [`search`] runs a query over the stored articles: the index narrows, the matcher decides;
+//!   it only reads. [`rematch`] applies topics to stored articles through it and stores the
+//!   hits as backfilled (`newshound rematch`, and the service's backfill of new topics).
+//! - [`progress`] reports long jobs over stored articles: a bar on a terminal, log lines
+//!   otherwise.
 //! - [`opml`] converts OPML subscription lists into `[[feeds]]` TOML.
 //! - [`notify`] renders alerts and digests, keeps the outbox and delivers email; its notify
 //!   step is what the daemon runs after each poll cycle.
@@ -35,11 +41,12 @@
 //! - [`metrics`] counts what the service does; [`monitor`] serves `/healthz` and `/metrics`
 //!   (`[daemon] listen`).
 //!
-//! Only `fetch`, `store`, `notify`, `monitor` and `daemon` do I/O; the other stages take plain data and `now`.
+//! Only `fetch`, `store`, `notify`, `monitor`, `daemon`, `search` and `rematch` do I/O (the
+//! last two through `store`); the other stages take plain data and `now`.
 //!
 //! The binary (`src/main.rs`) parses the command line and hands each subcommand to its file in
-//! `src/cli/` (run, check, feeds, extract, explain, hits, outbox, digest, test_email,
-//! import_opml); `anyhow` lives only there.
+//! `src/cli/` (run, check, feeds, extract, explain, hits, search, rematch, outbox, digest,
+//! test_email, import_opml); `anyhow` lives only there.
 
 pub mod charset;
 pub mod config;

@@ -18,7 +18,9 @@
 //! in-memory band index of recent fingerprints, `outbox` the email outbox, the hits each
 //! recipient was told about and the digests' last slots, `feed_health` the feed health emails
 //! and the gauges of `/metrics`, `topic_definitions` the fingerprint of each topic as last
-//! applied to the stored articles; `handle` is the store's thread. This module opens the
+//! applied to the stored articles, `search_index` the full-text index of the articles (its
+//! build after migration, what triggers cannot keep, and the candidates of a search);
+//! `handle` is the store's thread. This module opens the
 //! database, migrates it and keeps the daemon's small persistent facts.
 
 use std::path::{Path, PathBuf};

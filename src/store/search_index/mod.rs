@@ -227,25 +227,19 @@ impl Store {
     /// Ids of the candidate articles of `filter`, newest first.
     pub fn search_candidates(&self, filter: &CandidateFilter) -> Result<Vec<i64>, StoreError> {
         let json = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
-        // ?1 .. ?5 are the filters; the index query's parameters follow.
+        // ?1 .. ?4 are the filters; the index query's parameters follow.
+        let bound = |time: Option<DateTime<Utc>>, default: i64| {
+            time.map_or(default, |t| t.timestamp()).to_string()
+        };
         let mut params: Vec<String> = vec![
-            String::new(),
-            filter
-                .since
-                .map(|t| t.timestamp())
-                .unwrap_or(i64::MIN)
-                .to_string(),
-            filter
-                .until
-                .map(|t| t.timestamp())
-                .unwrap_or(i64::MAX)
-                .to_string(),
+            bound(filter.since, i64::MIN),
+            bound(filter.until, i64::MAX),
             json(&filter.languages),
             filter.unhit_by.clone().unwrap_or_default(),
         ];
         let sources = match &filter.index_query {
             Some(query) => format!(
-                "{} UNION SELECT article_id FROM search_unindexed WHERE ?1 = ''",
+                "{} UNION SELECT article_id FROM search_unindexed",
                 query.sql(&mut params)
             ),
             None => "SELECT id FROM articles WHERE text IS NOT NULL".to_owned(),
@@ -254,10 +248,10 @@ impl Store {
             "SELECT a.id FROM ({sources}) c
              JOIN articles a INDEXED BY articles_searchable ON a.id = c.id
              WHERE a.text IS NOT NULL AND a.story_id IS NOT NULL
-               AND a.first_seen_at >= CAST(?2 AS INTEGER) AND a.first_seen_at < CAST(?3 AS INTEGER)
-               AND (?4 = '[]' OR a.language IN (SELECT value FROM json_each(?4)))
-               AND (?5 = '' OR NOT EXISTS (
-                     SELECT 1 FROM hits h WHERE h.topic = ?5 AND h.story_id = a.story_id))
+               AND a.first_seen_at >= CAST(?1 AS INTEGER) AND a.first_seen_at < CAST(?2 AS INTEGER)
+               AND (?3 = '[]' OR a.language IN (SELECT value FROM json_each(?3)))
+               AND (?4 = '' OR NOT EXISTS (
+                     SELECT 1 FROM hits h WHERE h.topic = ?4 AND h.story_id = a.story_id))
              ORDER BY a.id DESC"
         );
         self.db.read(|c| {
