@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
 
-use newshound::store::{HitFilter, Store, StoredHit};
+use newshound::store::{HitFilter, StoredHit};
 
 /// Arguments of `hits`.
 #[derive(Debug, clap::Args)]
@@ -30,15 +30,9 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let Some(config) = super::load_config(config_path) else {
         return Ok(ExitCode::FAILURE);
     };
-    // A read-only command: a database that does not exist yet has no hits and is not created.
-    if !config.daemon.database.exists() {
-        eprintln!(
-            "newshound: no database yet at {}; run `newshound run --once` first",
-            config.daemon.database.display()
-        );
+    let Some(store) = super::existing_store(&config)? else {
         return Ok(ExitCode::SUCCESS);
-    }
-    let store = Store::open(&config.daemon.database)?;
+    };
     if let Some(topic) = &args.topic
         && !config.topics.iter().any(|t| &t.name == topic)
     {

@@ -39,6 +39,21 @@ pub fn load_config(path: &Path) -> Option<Config> {
     }
 }
 
+/// The store of a command that only looks at what is stored: `None` (after saying so) when the
+/// database does not exist yet, which such a command does not create.
+pub fn existing_store(config: &Config) -> anyhow::Result<Option<newshound::store::Store>> {
+    if !config.daemon.database.exists() {
+        eprintln!(
+            "newshound: no database yet at {}; run `newshound run --once` first",
+            config.daemon.database.display()
+        );
+        return Ok(None);
+    }
+    Ok(Some(newshound::store::Store::open(
+        &config.daemon.database,
+    )?))
+}
+
 /// The runtime for a command that fetches, sends or uses the store thread.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Runtime::new().context("cannot start the async runtime")

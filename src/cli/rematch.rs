@@ -11,7 +11,6 @@ use chrono::Utc;
 
 use newshound::matcher::Topic;
 use newshound::rematch::{Rematched, Window, rematch};
-use newshound::store::Store;
 
 /// Arguments of `rematch`.
 #[derive(Debug, clap::Args)]
@@ -49,14 +48,9 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
     if args.topics.is_empty() {
         chosen = all.topics().iter().collect();
     }
-    if !config.daemon.database.exists() {
-        eprintln!(
-            "newshound: no database yet at {}; run `newshound run --once` first",
-            config.daemon.database.display()
-        );
+    let Some(mut store) = super::existing_store(&config)? else {
         return Ok(ExitCode::SUCCESS);
-    }
-    let mut store = Store::open(&config.daemon.database)?;
+    };
     let now = Utc::now();
     let window = Window {
         since: chrono::Duration::from_std(args.since)

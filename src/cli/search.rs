@@ -60,14 +60,9 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let Some(target) = target(&config, &args) else {
         return Ok(ExitCode::FAILURE);
     };
-    if !config.daemon.database.exists() {
-        eprintln!(
-            "newshound: no database yet at {}; run `newshound run --once` first",
-            config.daemon.database.display()
-        );
+    let Some(store) = super::existing_store(&config)? else {
         return Ok(ExitCode::SUCCESS);
-    }
-    let store = Store::open(&config.daemon.database)?;
+    };
     let now = Utc::now();
     let since = args.since.and_then(|d| back_from(now, d));
     let request = Request {

@@ -102,11 +102,7 @@ fn collect_needles(query: &Query, language: Language, needles: &mut Vec<String>)
         .is_some_and(|c| UNPREFIXED_STEMS.contains(&c));
     match query {
         Query::Term { word, prefix, .. } => {
-            let compared = if *prefix {
-                Compared::Prefix
-            } else {
-                Compared::Stem
-            };
+            let compared = Compared::term(*prefix);
             if unprefixed && compared == Compared::Stem {
                 return None;
             }
@@ -195,15 +191,22 @@ enum Compared {
     Prefix,
 }
 
+impl Compared {
+    /// How a term is compared: written `word*` or not.
+    fn term(prefix: bool) -> Compared {
+        if prefix {
+            Compared::Prefix
+        } else {
+            Compared::Stem
+        }
+    }
+}
+
 impl Planner {
     fn cover(&self, query: &Query) -> Cover {
         match query {
             Query::Term { word, prefix, .. } => {
-                let compared = if *prefix {
-                    Compared::Prefix
-                } else {
-                    Compared::Stem
-                };
+                let compared = Compared::term(*prefix);
                 let mut covers = vec![self.word_cover(word, compared)];
                 if !prefix {
                     covers.extend(self.ends_cover(word));

@@ -376,6 +376,18 @@ impl TextReader {
 mod tests {
     use super::*;
 
+    /// FTS5's own check that the index holds exactly what the articles' titles and texts make.
+    fn assert_index_intact(store: &Store) {
+        store
+            .db
+            .conn
+            .execute(
+                "INSERT INTO article_search (article_search, rank) VALUES ('integrity-check', 1)",
+                [],
+            )
+            .unwrap();
+    }
+
     /// An existing database gains a complete index: every article with a text stored before
     /// migration 0008 is indexed (FTS5's own integrity check compares the index with the
     /// articles), over several batches, and the ones with unpredictable spellings are listed.
@@ -427,14 +439,7 @@ mod tests {
             count("SELECT count(*) FROM search_unindexed"),
             articles / 1000
         );
-        store
-            .db
-            .conn
-            .execute(
-                "INSERT INTO article_search (article_search, rank) VALUES ('integrity-check', 1)",
-                [],
-            )
-            .unwrap();
+        assert_index_intact(&store);
         assert_eq!(store.state_value(BUILT_THROUGH).unwrap(), None);
     }
 
@@ -473,13 +478,6 @@ mod tests {
         assert_eq!(found(&store, "frieden"), 1);
         store.prune(now + chrono::Duration::days(1)).unwrap();
         assert_eq!(found(&store, "frieden"), 0);
-        store
-            .db
-            .conn
-            .execute(
-                "INSERT INTO article_search (article_search, rank) VALUES ('integrity-check', 1)",
-                [],
-            )
-            .unwrap();
+        assert_index_intact(&store);
     }
 }
