@@ -27,7 +27,7 @@
 use crate::matcher::eval::other_spellings;
 use crate::matcher::words::{is_joiner, spellings};
 use crate::matcher::{Field, Form, Language, Query};
-use crate::store::{IndexQuery, search_index_spellings, search_term_ends};
+use crate::store::{IndexQuery, language_word, search_index_spellings, search_term_ends};
 
 /// Most index spellings one query prefix is turned into; beyond it the prefix is shortened.
 const MAX_SPELLINGS: usize = 64;
@@ -52,36 +52,11 @@ pub struct Narrowing {
 /// language, including unknown ones). Each language is narrowed by its own stems; languages
 /// that narrow alike are queried together.
 pub fn narrowing(query: &Query, languages: &[String]) -> Narrowing {
-    let mut groups: Vec<(Cover, Vec<Language>)> = Vec::new();
-    for language in scope(languages) {
-        let cover = Planner { language }.cover(query);
-        match groups.iter_mut().find(|(other, _)| *other == cover) {
-            Some((_, members)) => members.push(language),
-            None => groups.push((cover, vec![language])),
-        }
-    }
-    if let [(cover, _)] = groups.as_slice() {
-        return Narrowing {
-            index_query: cover.clone().into_query(),
-        };
-    }
-    if groups.iter().all(|(cover, _)| *cover == Cover::Everything) {
-        return Narrowing::default();
-    }
-    let by_language = groups
-        .into_iter()
-        .map(|(cover, members)| IndexQuery::Languages {
-            codes: members
-                .iter()
-                .flat_map(|language| language.spellings())
-                .map(|code| (*code).to_owned())
-                .collect(),
-            unknown: members.contains(&Language::UNKNOWN),
-            query: cover.into_query().map(Box::new),
-        })
-        .collect();
+    let planner = Planner {
+        languages: scope(languages),
+    };
     Narrowing {
-        index_query: Some(IndexQuery::Any(by_language)),
+        index_query: planner.cover(query).into_query(),
     }
 }
 
@@ -177,9 +152,10 @@ fn any_prefix(prefixes: &[String]) -> String {
         .join(" OR ")
 }
 
-/// Plans for the articles of one language.
+/// Plans for the articles of the languages of a search: each word by each language's own
+/// stems, the languages that narrow a word alike together.
 struct Planner {
-    language: Language,
+    languages: Vec<Language>,
 }
 
 /// How a query word is compared with article words.
@@ -207,11 +183,15 @@ impl Planner {
         match query {
             Query::Term { word, prefix, .. } => {
                 let compared = Compared::term(*prefix);
-                let mut covers = vec![self.word_cover(word, compared)];
-                if !prefix {
-                    covers.extend(self.ends_cover(word));
-                }
+                let written = self.by_language(|language| {
+                    let mut covers = vec![word_cover(word, compared, language)];
+                    if !prefix {
+                        covers.extend(ends_cover(word, language));
+                    }
+                    any(covers)
+                });
                 let others = other_spellings(word, *prefix, Field::Any);
+                let mut covers = vec![written];
                 covers.extend(others.iter().map(|other| self.cover(other)));
                 any(covers)
             }
@@ -233,37 +213,134 @@ impl Planner {
             .map(|units| {
                 all(units
                     .iter()
-                    .map(|unit| self.word_cover(unit, Compared::Stem))
+                    .map(|unit| {
+                        self.by_language(|language| word_cover(unit, Compared::Stem, language))
+                    })
                     .collect())
             })
             .collect();
         any(covers)
     }
 
-    /// The words a term may be the last part of, if the language writes compounds as one
-    /// word; `None` otherwise.
-    fn ends_cover(&self, word: &str) -> Option<Cover> {
-        let ends = search_term_ends(word, self.language);
-        (!ends.is_empty()).then(|| Cover::Index(IndexQuery::Ends(any_prefix(&ends))))
+    /// The cover of a word made of each language's: one query when all languages agree,
+    /// else each group of languages that agree with its own, restricted to their articles by
+    /// the language word both indexes hold.
+    fn by_language(&self, cover: impl Fn(Language) -> Cover) -> Cover {
+        let mut groups: Vec<(Cover, Vec<Language>)> = Vec::new();
+        for &language in &self.languages {
+            let covered = cover(language);
+            match groups.iter_mut().find(|(other, _)| *other == covered) {
+                Some((_, members)) => members.push(language),
+                None => groups.push((covered, vec![language])),
+            }
+        }
+        if groups.len() == 1 {
+            return groups.pop().map_or(Cover::Everything, |(cover, _)| cover);
+        }
+        let mut parts = Vec::with_capacity(groups.len());
+        for (cover, members) in groups {
+            let languages = LanguageWords::of(&members);
+            match cover {
+                Cover::Index(query) => parts.push(languages.restrict(query)),
+                // A group whose stems narrow nothing: all its articles, if that can be said.
+                Cover::Everything if !languages.unknown => {
+                    parts.push(IndexQuery::Words(languages.known.clone()));
+                }
+                Cover::Everything => return Cover::Everything,
+            }
+        }
+        Cover::Index(IndexQuery::Any(parts))
+    }
+}
+
+/// The articles of some languages, in index words: the languages' own words (`xlangde`), and
+/// whether articles in none of the known languages belong too (they are those without any of
+/// the known languages' words).
+struct LanguageWords {
+    /// FTS5 `OR` of the language words of the known languages among them.
+    known: String,
+    /// Whether the unknown languages are among them.
+    unknown: bool,
+}
+
+impl LanguageWords {
+    fn of(languages: &[Language]) -> LanguageWords {
+        let words = |languages: &mut dyn Iterator<Item = Language>| {
+            languages
+                .flat_map(Language::spellings)
+                .map(|code| format!("\"{}\"", language_word(code)))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        };
+        LanguageWords {
+            known: words(&mut languages.iter().copied()),
+            unknown: languages.contains(&Language::UNKNOWN),
+        }
     }
 
-    /// The prefixes, in the index's spellings, that an article word matching `word` starts
-    /// with.
-    fn word_cover(&self, word: &str, compared: Compared) -> Cover {
-        let unprefixed = self
-            .language
-            .code()
-            .is_some_and(|code| UNPREFIXED_STEMS.contains(&code));
-        if unprefixed && compared == Compared::Stem {
-            return Cover::Everything;
+    /// `query` for the articles of these languages only: each FTS5 query of its leaves
+    /// intersected with the language words.
+    fn restrict(&self, query: IndexQuery) -> IndexQuery {
+        match query {
+            IndexQuery::Words(words) => IndexQuery::Words(self.restrict_words(&words, true)),
+            // Only articles in compounding (so known) languages have word ends.
+            IndexQuery::Ends(ends) => IndexQuery::Ends(self.restrict_words(&ends, false)),
+            IndexQuery::All(parts) => {
+                IndexQuery::All(parts.into_iter().map(|p| self.restrict(p)).collect())
+            }
+            IndexQuery::Any(parts) => {
+                IndexQuery::Any(parts.into_iter().map(|p| self.restrict(p)).collect())
+            }
         }
-        let Some(prefix) = word_prefix(word, compared, self.language) else {
-            return Cover::Everything;
-        };
-        match index_spellings(&prefix) {
-            Some(spelled) => Cover::Index(IndexQuery::Words(any_prefix(&spelled))),
-            None => Cover::Everything,
+    }
+
+    fn restrict_words(&self, query: &str, with_unknown: bool) -> String {
+        let mut alternatives = Vec::new();
+        if !self.known.is_empty() {
+            alternatives.push(format!("(({query}) AND ({}))", self.known));
         }
+        if self.unknown && with_unknown {
+            alternatives.push(format!("(({query}) NOT ({}))", all_known_words()));
+        }
+        if alternatives.is_empty() {
+            // No language of the group can have such words: match nothing.
+            return "\"xlang\" NOT \"xlang\"".to_owned();
+        }
+        alternatives.join(" OR ")
+    }
+}
+
+/// FTS5 `OR` of every known language's words.
+fn all_known_words() -> String {
+    Language::known()
+        .flat_map(Language::spellings)
+        .map(|code| format!("\"{}\"", language_word(code)))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// The words a term may be the last part of, if `language` writes compounds as one word;
+/// `None` otherwise.
+fn ends_cover(word: &str, language: Language) -> Option<Cover> {
+    let ends = search_term_ends(word, language);
+    (!ends.is_empty()).then(|| Cover::Index(IndexQuery::Ends(any_prefix(&ends))))
+}
+
+/// The prefixes, in the index's spellings, that an article word in `language` matching `word`
+/// starts with.
+fn word_cover(word: &str, compared: Compared, language: Language) -> Cover {
+    let unprefixed = language
+        .code()
+        .is_some_and(|code| UNPREFIXED_STEMS.contains(&code));
+    if unprefixed && compared == Compared::Stem {
+        return Cover::Everything;
+    }
+    let Some(prefix) = word_prefix(word, compared, language) else {
+        return Cover::Everything;
+    };
+    match index_spellings(&prefix) {
+        Some(spelled) => Cover::Index(IndexQuery::Words(any_prefix(&spelled))),
+        None => Cover::Everything,
     }
 }
 
@@ -421,11 +498,6 @@ mod tests {
             IndexQuery::Ends(ends) => format!("ends:{ends}"),
             IndexQuery::All(parts) => join(parts, " AND "),
             IndexQuery::Any(parts) => join(parts, " OR "),
-            IndexQuery::Languages { codes, query, .. } => format!(
-                "[{}: {}]",
-                codes.first().map_or("?", String::as_str),
-                query.as_deref().map_or_else(|| "all".to_owned(), text)
-            ),
         }
     }
 
@@ -452,15 +524,24 @@ mod tests {
         assert_eq!(plan("Waffe", &["el"]), None);
     }
 
-    /// Each language is narrowed by its own stems, languages that narrow alike together, and a
-    /// language whose stems cannot narrow is read whole.
+    /// Each language is narrowed by its own stems, languages that narrow alike together (each
+    /// group intersected with its language words), and a language whose stems cannot narrow
+    /// is read whole.
     #[test]
     fn languages_are_narrowed_by_their_own_stems() {
         let query = index_query("Streik", &["de", "fr", "el"]);
-        assert!(query.starts_with("([de: (\"streik\"* OR "), "{query}");
-        assert!(query.contains("ends:\"kierts\"*"), "{query}");
-        assert!(query.contains("[fr: \"stre\"*]"), "{query}");
-        assert!(query.contains("[el: all]"), "{query}");
+        assert!(
+            query.contains("((\"streik\"* OR \"streık\"*) AND (\"xlangde\""),
+            "{query}"
+        );
+        assert!(
+            query.contains("ends:((\"kierts\"*) AND (\"xlangde\""),
+            "{query}"
+        );
+        assert!(query.contains("((\"stre\"*) AND (\"xlangfr\""), "{query}");
+        assert!(query.contains("\"xlangel\" OR \"xlangell\""), "{query}");
+        let unknown = index_query("Streik", &[]);
+        assert!(unknown.contains(") NOT (\"xlangen\""), "{unknown}");
     }
 
     /// Letters the index spells otherwise (`ß`, `ø`, `ı`) become alternatives, also for a

@@ -25,7 +25,7 @@ const CHUNK: usize = 128;
 pub const EXACT_CANDIDATES: usize = 2_000;
 
 /// Candidates matched to estimate how many of all would match.
-const SAMPLE: usize = 1_000;
+const SAMPLE: usize = 400;
 
 /// How a search counts its matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

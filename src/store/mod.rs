@@ -49,7 +49,7 @@ pub use handle::StoreHandle;
 pub use hits::{BackfillHit, HitFilter, StoredHit};
 pub use outbox::{AlertHit, NewMessage, OutboxMessage};
 pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};
-pub use search_index::{CandidateFilter, IndexQuery, StoredText, TextReader};
+pub use search_index::{CandidateFilter, IndexQuery, StoredText, TextReader, language_word};
 pub use stories::StoryLead;
 
 /// The bundled SQLite's version and whether it has FTS5, the full-text search the search index

@@ -52,14 +52,21 @@ pub(super) fn refresh_unindexed(tx: &Transaction<'_>, article_id: i64) -> rusqli
     tx.prepare_cached("DELETE FROM article_ends WHERE rowid = ?1")?
         .execute([article_id])?;
     if let Some(text) = &text {
-        let language = Language::from_code(language.as_deref().unwrap_or(""));
-        let ends = ends::article_ends(&title, text, language);
+        let code = language.as_deref().unwrap_or("");
+        let ends = ends::article_ends(&title, text, Language::from_code(code));
         if !ends.is_empty() {
+            let ends = format!("{ends} {}", language_word(code));
             tx.prepare_cached("INSERT INTO article_ends (rowid, ends) VALUES (?1, ?2)")?
                 .execute(params![article_id, ends])?;
         }
     }
     Ok(())
+}
+
+/// The word both indexes hold for an article's language (stored as `code`), as the view
+/// `article_search_content` writes it: `xlang` and the code in lower case.
+pub fn language_word(code: &str) -> String {
+    format!("xlang{}", code.trim_matches(' ').to_ascii_lowercase())
 }
 
 /// What narrows a search: FTS5 queries over the article words (`article_search`) and over the
@@ -74,14 +81,6 @@ pub enum IndexQuery {
     All(Vec<IndexQuery>),
     /// Articles some part finds.
     Any(Vec<IndexQuery>),
-    /// Of the articles `query` finds (all articles when `None`), those in a language named by
-    /// one of `codes` (lower case), or, with `unknown`, in none of the languages the matcher
-    /// knows: a language's words are narrowed by its own stems.
-    Languages {
-        codes: Vec<String>,
-        unknown: bool,
-        query: Option<Box<IndexQuery>>,
-    },
 }
 
 impl IndexQuery {
@@ -111,39 +110,6 @@ impl IndexQuery {
             }
             IndexQuery::All(parts) => compound(parts, " INTERSECT "),
             IndexQuery::Any(parts) => compound(parts, " UNION "),
-            IndexQuery::Languages {
-                codes,
-                unknown,
-                query,
-            } => {
-                let json = |codes: Vec<&str>| serde_json::to_string(&codes).unwrap_or_default();
-                params.push(json(codes.iter().map(String::as_str).collect()));
-                let mut condition = format!(
-                    "lower(trim(la.language)) IN (SELECT value FROM json_each(?{}))",
-                    params.len()
-                );
-                if *unknown {
-                    let known = Language::known().flat_map(Language::spellings).copied();
-                    params.push(json(known.collect()));
-                    condition = format!(
-                        "({condition} OR la.language IS NULL
-                          OR lower(trim(la.language)) NOT IN (SELECT value FROM json_each(?{})))",
-                        params.len()
-                    );
-                }
-                match query {
-                    Some(query) => format!(
-                        "SELECT c.id FROM ({}) c
-                         JOIN articles la INDEXED BY articles_searchable ON la.id = c.id
-                         WHERE la.text IS NOT NULL AND {condition}",
-                        query.sql(params)
-                    ),
-                    None => format!(
-                        "SELECT la.id FROM articles la INDEXED BY articles_searchable
-                         WHERE la.text IS NOT NULL AND {condition}"
-                    ),
-                }
-            }
         }
     }
 }
@@ -244,16 +210,27 @@ impl Store {
             ),
             None => "SELECT id FROM articles WHERE text IS NOT NULL".to_owned(),
         };
-        let sql = format!(
-            "SELECT a.id FROM ({sources}) c
-             JOIN articles a INDEXED BY articles_searchable ON a.id = c.id
-             WHERE a.text IS NOT NULL AND a.story_id IS NOT NULL
-               AND a.first_seen_at >= CAST(?1 AS INTEGER) AND a.first_seen_at < CAST(?2 AS INTEGER)
-               AND (?3 = '[]' OR a.language IN (SELECT value FROM json_each(?3)))
-               AND (?4 = '' OR NOT EXISTS (
-                     SELECT 1 FROM hits h WHERE h.topic = ?4 AND h.story_id = a.story_id))
-             ORDER BY a.id DESC"
-        );
+        let unfiltered = filter.since.is_none()
+            && filter.until.is_none()
+            && filter.languages.is_empty()
+            && filter.unhit_by.is_none();
+        // Only articles with a text are indexed or listed (and each has a story): without a
+        // filter, the candidates need no look-up.
+        let sql = if unfiltered && filter.index_query.is_some() {
+            format!("SELECT id FROM ({sources}) WHERE ?1 IS NOT NULL ORDER BY id DESC")
+        } else {
+            format!(
+                "SELECT a.id FROM ({sources}) c
+                 CROSS JOIN articles a INDEXED BY articles_searchable
+                 WHERE a.id = c.id AND a.text IS NOT NULL AND a.story_id IS NOT NULL
+                   AND a.first_seen_at >= CAST(?1 AS INTEGER)
+                   AND a.first_seen_at < CAST(?2 AS INTEGER)
+                   AND (?3 = '[]' OR a.language IN (SELECT value FROM json_each(?3)))
+                   AND (?4 = '' OR NOT EXISTS (
+                         SELECT 1 FROM hits h WHERE h.topic = ?4 AND h.story_id = a.story_id))
+                 ORDER BY a.id DESC"
+            )
+        };
         self.db.read(|c| {
             c.prepare(&sql)?
                 .query_map(rusqlite::params_from_iter(&params), |r| r.get(0))?
@@ -306,8 +283,8 @@ fn index_next_batch(tx: &Transaction<'_>) -> rusqlite::Result<Option<u64>> {
         return Ok(None);
     };
     tx.execute(
-        "INSERT INTO article_search (rowid, title, text)
-         SELECT id, title, text FROM article_search_content WHERE id > ?1 AND id <= ?2",
+        "INSERT INTO article_search (rowid, title, text, lang)
+         SELECT id, title, text, lang FROM article_search_content WHERE id > ?1 AND id <= ?2",
         params![start, last],
     )?;
     for &id in &ids {
