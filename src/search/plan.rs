@@ -60,15 +60,41 @@ pub fn narrowing(query: &Query, languages: &[String]) -> Narrowing {
     }
 }
 
-/// What the folded words that `query` can match in `language` contain: a search then only
-/// normalises those words of an article (the rest cannot change whether or how it matches);
-/// `None` when any word may matter. Every word of the query counts, those under `NOT` too.
-pub fn relevant_words(query: &Query, language: Language) -> Option<Vec<String>> {
+/// Which article words `query` can match in `language`, by their folded form: a search then
+/// only normalises those words of an article (the rest cannot change whether or how it
+/// matches). Every word of the query counts, those under `NOT` too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelevantWords {
+    /// The folded prefixes of the query's words (see [`word_prefix`]).
+    needles: Vec<String>,
+    /// In languages that write compounds as one word a term may also be a word's last part,
+    /// so a needle may stand anywhere in a word; elsewhere a word, or one of its parts between
+    /// hyphens and apostrophes, starts with it.
+    anywhere: bool,
+}
+
+impl RelevantWords {
+    /// Whether the article word whose folded form is `folded` can matter.
+    pub fn admit(&self, folded: &str) -> bool {
+        if self.anywhere {
+            return self.needles.iter().any(|n| folded.contains(n.as_str()));
+        }
+        folded
+            .split(is_joiner)
+            .any(|part| self.needles.iter().any(|n| part.starts_with(n.as_str())))
+    }
+}
+
+/// The words `query` can match in `language`; `None` when any word may matter.
+pub fn relevant_words(query: &Query, language: Language) -> Option<RelevantWords> {
     let mut needles = Vec::new();
     collect_needles(query, language, &mut needles)?;
     needles.sort();
     needles.dedup();
-    Some(needles)
+    Some(RelevantWords {
+        needles,
+        anywhere: language.has_compounds(),
+    })
 }
 
 fn collect_needles(query: &Query, language: Language, needles: &mut Vec<String>) -> Option<()> {

@@ -208,10 +208,8 @@ fn estimate(path: &Path, query: &Query, candidates: &[i64]) -> Result<Estimate, 
 pub fn match_stored(query: &Query, article: &StoredText) -> Option<Evaluation> {
     let language = Language::from_code(article.language.as_deref().unwrap_or(""));
     let tokens = match relevant_words(query, language) {
-        Some(needles) => Article::relevant(&article.title, &article.text, language, &|folded| {
-            needles
-                .iter()
-                .any(|needle| folded.contains(needle.as_str()))
+        Some(relevant) => Article::relevant(&article.title, &article.text, language, &|folded| {
+            relevant.admit(folded)
         }),
         None => Article::new(&article.title, &article.text, language),
     };
