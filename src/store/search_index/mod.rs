@@ -109,7 +109,9 @@ impl IndexQuery {
                 )
             }
             IndexQuery::All(parts) => compound(parts, " INTERSECT "),
-            IndexQuery::Any(parts) => compound(parts, " UNION "),
+            // Duplicates are removed once, from the final list: cheaper than a temporary
+            // b-tree per union.
+            IndexQuery::Any(parts) => compound(parts, " UNION ALL "),
         }
     }
 }
@@ -205,7 +207,7 @@ impl Store {
         ];
         let sources = match &filter.index_query {
             Some(query) => format!(
-                "{} UNION SELECT article_id FROM search_unindexed",
+                "{} UNION ALL SELECT article_id FROM search_unindexed",
                 query.sql(&mut params)
             ),
             None => "SELECT id FROM articles WHERE text IS NOT NULL".to_owned(),
@@ -217,7 +219,7 @@ impl Store {
         // Only articles with a text are indexed or listed (and each has a story): without a
         // filter, the candidates need no look-up.
         let sql = if unfiltered && filter.index_query.is_some() {
-            format!("SELECT id FROM ({sources}) WHERE ?1 IS NOT NULL ORDER BY id DESC")
+            format!("SELECT id FROM ({sources}) WHERE ?1 IS NOT NULL")
         } else {
             format!(
                 "SELECT a.id FROM ({sources}) c
@@ -227,15 +229,17 @@ impl Store {
                    AND a.first_seen_at < CAST(?2 AS INTEGER)
                    AND (?3 = '[]' OR a.language IN (SELECT value FROM json_each(?3)))
                    AND (?4 = '' OR NOT EXISTS (
-                         SELECT 1 FROM hits h WHERE h.topic = ?4 AND h.story_id = a.story_id))
-                 ORDER BY a.id DESC"
+                         SELECT 1 FROM hits h WHERE h.topic = ?4 AND h.story_id = a.story_id))"
             )
         };
-        self.db.read(|c| {
+        let mut ids: Vec<i64> = self.db.read(|c| {
             c.prepare(&sql)?
                 .query_map(rusqlite::params_from_iter(&params), |r| r.get(0))?
                 .collect()
-        })
+        })?;
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.dedup();
+        Ok(ids)
     }
 
     /// How many articles with text `filter`'s window and languages hold: what a search looked
