@@ -193,7 +193,8 @@ pub struct Token {
     pub position: u32,
     /// Byte offset of the word in the field's text, for snippets.
     pub offset: usize,
-    /// The word as it appears, for "matched words" in alerts.
+    /// The word as it appears, for "matched words" in alerts; empty for a word that can match
+    /// nothing (see [`tokenize_relevant`]).
     pub original: String,
     /// Folded form and stem of the whole word.
     pub form: Form,
@@ -272,24 +273,28 @@ pub fn tokenize_relevant(
     split_words(text)
         .enumerate()
         .map(|(index, (offset, word))| {
+            let normalised = seen.entry(word).or_insert_with(|| {
+                if relevant(&fold(word)) {
+                    Normalised::of(word, language)
+                } else {
+                    Normalised::IRRELEVANT
+                }
+            });
+            // A word that matches nothing is never shown either: it keeps no copy of itself.
+            let original = if normalised.form.folded.is_empty() {
+                String::new()
+            } else {
+                word.to_string()
+            };
             let Normalised {
                 form,
                 parts,
                 pieces,
-            } = seen
-                .entry(word)
-                .or_insert_with(|| {
-                    if relevant(&fold(word)) {
-                        Normalised::of(word, language)
-                    } else {
-                        Normalised::IRRELEVANT
-                    }
-                })
-                .clone();
+            } = normalised.clone();
             Token {
                 position: u32::try_from(index).unwrap_or(u32::MAX),
                 offset,
-                original: word.to_string(),
+                original,
                 form,
                 parts,
                 pieces,
