@@ -15,7 +15,7 @@
 //! topics whose words occur; its key tables mirror the word rules of [`TermMatcher`].
 
 use super::query::{Field, Query};
-use super::text::{Form, Language, Token, tokenize, tokenize_relevant};
+use super::text::{Form, Language, Token, WordCache, tokenize, tokenize_cached};
 use super::words::{hyphen_pieces, joined, spellings};
 
 /// Shortest first or last part of a compound that a term may match on its own, in letters:
@@ -57,16 +57,18 @@ impl Article {
     }
 
     /// [`Article::new`] normalising only the words whose folded form `relevant` accepts (see
-    /// [`tokenize_relevant`]): for matching one query that can only match such words.
+    /// [`tokenize_relevant`]), with their forms kept in `cache` across articles: for matching
+    /// one query, which can only match such words, over many articles.
     pub fn relevant(
         title: &str,
         body: &str,
         language: Language,
         relevant: &dyn Fn(&str) -> bool,
+        cache: &mut WordCache,
     ) -> Article {
         Article {
-            title: tokenize_relevant(title, language, relevant),
-            body: tokenize_relevant(body, language, relevant),
+            title: tokenize_cached(title, language, relevant, cache),
+            body: tokenize_cached(body, language, relevant, cache),
             language,
         }
     }

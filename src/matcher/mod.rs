@@ -36,6 +36,6 @@ pub use eval::{Article, Evaluation, Hit, Section, TermMatcher, evaluate};
 pub use explain::why_not;
 pub use hits::{match_article, topic_hit};
 pub use query::{Field, Query, QueryError, any_of, parse_query, parse_terms_entry};
-pub use text::{Form, Language, Token, fold, tokenize};
+pub use text::{Form, Language, Token, WordCache, fold, tokenize};
 pub use topics::{Topic, TopicSet};
 pub use words::split_words;

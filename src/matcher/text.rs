@@ -266,20 +266,48 @@ pub fn tokenize_relevant(
     language: Language,
     relevant: &dyn Fn(&str) -> bool,
 ) -> Vec<Token> {
-    // Articles repeat their words: normalise and stem each distinct word once. foldhash (the
-    // hasher of hashbrown, seeded per process like SipHash, so a page cannot be written to
-    // collide) is several times faster than SipHash on short words.
-    let mut seen: foldhash::HashMap<&str, Normalised> = foldhash::HashMap::default();
+    tokenize_cached(text, language, relevant, &mut WordCache::default())
+}
+
+/// The normalised forms of the words met so far, for one language and one `relevant`: a search
+/// keeps one across the articles it matches, so that each word of the news (which repeats its
+/// words) is folded and stemmed once rather than once per article.
+#[derive(Default)]
+pub struct WordCache {
+    // foldhash (the hasher of hashbrown, seeded per process like SipHash, so a page cannot be
+    // written to collide) is several times faster than SipHash on short words.
+    forms: foldhash::HashMap<String, Normalised>,
+}
+
+impl WordCache {
+    /// Words kept at most; a search over very varied text starts afresh beyond it rather than
+    /// grow without bound.
+    const MAX_WORDS: usize = 200_000;
+}
+
+/// [`tokenize_relevant`] with the words' forms taken from, and added to, `cache` (which must
+/// have been used with the same `language` and `relevant` only).
+pub fn tokenize_cached(
+    text: &str,
+    language: Language,
+    relevant: &dyn Fn(&str) -> bool,
+    cache: &mut WordCache,
+) -> Vec<Token> {
+    if cache.forms.len() > WordCache::MAX_WORDS {
+        cache.forms.clear();
+    }
     split_words(text)
         .enumerate()
         .map(|(index, (offset, word))| {
-            let normalised = seen.entry(word).or_insert_with(|| {
-                if relevant(&fold(word)) {
+            if !cache.forms.contains_key(word) {
+                let normalised = if relevant(&fold(word)) {
                     Normalised::of(word, language)
                 } else {
                     Normalised::IRRELEVANT
-                }
-            });
+                };
+                cache.forms.insert(word.to_owned(), normalised);
+            }
+            let normalised = &cache.forms[word];
             // A word that matches nothing is never shown either: it keeps no copy of itself.
             let original = if normalised.form.folded.is_empty() {
                 String::new()

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use super::plan::{narrowing, relevant_words};
-use crate::matcher::{Article, Evaluation, Language, Query, evaluate, topic_hit};
+use super::plan::{RelevantWords, narrowing, relevant_words};
+use crate::matcher::{Article, Evaluation, Language, Query, WordCache, evaluate, topic_hit};
 use crate::model::TopicHit;
 use crate::progress::Progress;
 use crate::store::{CandidateFilter, Store, StoreError, StoredText, TextReader};
@@ -206,11 +206,27 @@ fn estimate(path: &Path, query: &Query, candidates: &[i64]) -> Result<Estimate, 
 /// Whether `query` matches `article`, as the daemon would have matched it: its stored title,
 /// text and language.
 pub fn match_stored(query: &Query, article: &StoredText) -> Option<Evaluation> {
+    match_with(query, article, &mut WordCaches::default())
+}
+
+/// What one thread keeps while matching one query, by language code: the words the query can
+/// match in that language, and the forms of the words met so far.
+type WordCaches = HashMap<&'static str, (Option<RelevantWords>, WordCache)>;
+
+/// [`match_stored`] with what was worked out for earlier articles kept in `caches`.
+fn match_with(query: &Query, article: &StoredText, caches: &mut WordCaches) -> Option<Evaluation> {
     let language = Language::from_code(article.language.as_deref().unwrap_or(""));
-    let tokens = match relevant_words(query, language) {
-        Some(relevant) => Article::relevant(&article.title, &article.text, language, &|folded| {
-            relevant.admit(folded)
-        }),
+    let (relevant, cache) = caches
+        .entry(language.code().unwrap_or(""))
+        .or_insert_with(|| (relevant_words(query, language), WordCache::default()));
+    let tokens = match relevant {
+        Some(relevant) => Article::relevant(
+            &article.title,
+            &article.text,
+            language,
+            &|folded| relevant.admit(folded),
+            cache,
+        ),
         None => Article::new(&article.title, &article.text, language),
     };
     let evaluation = evaluate(query, &tokens);
@@ -264,10 +280,12 @@ fn match_chunks(
             return;
         }
     };
+    let mut caches = WordCaches::default();
     loop {
         let next = chunks.lock().unwrap_or_else(PoisonError::into_inner).next();
         let Some(chunk) = next else { return };
-        let result = match_chunk(&reader, query, chunk).map(|found| (chunk.len(), found));
+        let result =
+            match_chunk(&reader, query, chunk, &mut caches).map(|found| (chunk.len(), found));
         let failed = result.is_err();
         if report.send(result).is_err() || failed {
             return;
@@ -275,13 +293,18 @@ fn match_chunks(
     }
 }
 
-fn match_chunk(reader: &TextReader, query: &Query, ids: &[i64]) -> Result<Vec<Match>, StoreError> {
+fn match_chunk(
+    reader: &TextReader,
+    query: &Query,
+    ids: &[i64],
+    caches: &mut WordCaches,
+) -> Result<Vec<Match>, StoreError> {
     let mut found = Vec::new();
     for &id in ids {
         let Some(article) = reader.text(id)? else {
             continue;
         };
-        if let Some(evaluation) = match_stored(query, &article) {
+        if let Some(evaluation) = match_with(query, &article, caches) {
             found.push(Match {
                 article,
                 evaluation,
