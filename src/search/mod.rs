@@ -10,10 +10,9 @@
 pub mod plan;
 pub mod run;
 
-pub use plan::{Narrowing, RelevantWords, narrowing, relevant_words};
+pub use plan::{Narrowing, narrowing};
 pub use run::{
     Count, EXACT_CANDIDATES, Estimate, Found, Match, Request, best_copy, by_story, find,
-    match_stored,
 };
 
 #[cfg(test)]

@@ -10,8 +10,7 @@
 //!   the word has one (the index splits words there);
 //! - a phrase: every word, like a term; `AND` and `NEAR`: every side; `OR`: any side;
 //!   `NOT`: nothing (it cannot narrow), so `a AND NOT b` is narrowed by `a` alone;
-//!   `title:`/`body:`: as without the scope.
-//!
+//!   `title:`/`body:`: as without the scope;
 //! - a term may also match the last part of a compound (`Verkauf` in `Waffenverkäufe`) in
 //!   German, Dutch and the Nordic languages, which a prefix cannot find: the word ends index
 //!   (`article_ends`) finds the words that end in its folded form or stem.
@@ -98,28 +97,18 @@ pub fn relevant_words(query: &Query, language: Language) -> Option<RelevantWords
 }
 
 fn collect_needles(query: &Query, language: Language, needles: &mut Vec<String>) -> Option<()> {
-    let unprefixed = language
-        .code()
-        .is_some_and(|c| UNPREFIXED_STEMS.contains(&c));
     match query {
         Query::Term { word, prefix, .. } => {
-            let compared = Compared::term(*prefix);
-            if unprefixed && compared == Compared::Stem {
-                return None;
-            }
-            needles.push(word_prefix(word, compared, language)?);
+            needles.push(leaf_prefix(word, Compared::term(*prefix), language)?);
             for other in other_spellings(word, *prefix, Field::Any) {
                 collect_needles(&other, language, needles)?;
             }
         }
         Query::Phrase { words, .. } => {
-            if unprefixed {
-                return None;
-            }
             for word in words {
                 for units in spellings(word, str::to_owned) {
                     for unit in units {
-                        needles.push(word_prefix(&unit, Compared::Stem, language)?);
+                        needles.push(leaf_prefix(&unit, Compared::Stem, language)?);
                     }
                 }
             }
@@ -291,15 +280,8 @@ struct LanguageWords {
 
 impl LanguageWords {
     fn of(languages: &[Language]) -> LanguageWords {
-        let words = |languages: &mut dyn Iterator<Item = Language>| {
-            languages
-                .flat_map(Language::spellings)
-                .map(|code| format!("\"{}\"", language_word(code)))
-                .collect::<Vec<_>>()
-                .join(" OR ")
-        };
         LanguageWords {
-            known: words(&mut languages.iter().copied()),
+            known: any_language_word(languages.iter().copied()),
             unknown: languages.contains(&Language::UNKNOWN),
         }
     }
@@ -326,7 +308,10 @@ impl LanguageWords {
             alternatives.push(format!("(({query}) AND ({}))", self.known));
         }
         if self.unknown && with_unknown {
-            alternatives.push(format!("(({query}) NOT ({}))", all_known_words()));
+            alternatives.push(format!(
+                "(({query}) NOT ({}))",
+                any_language_word(Language::known())
+            ));
         }
         if alternatives.is_empty() {
             // No language of the group can have such words: match nothing.
@@ -336,9 +321,10 @@ impl LanguageWords {
     }
 }
 
-/// FTS5 `OR` of every known language's words.
-fn all_known_words() -> String {
-    Language::known()
+/// FTS5 `OR` of the index words of `languages` (every code each goes by); empty for none
+/// or only the unknown language.
+fn any_language_word(languages: impl Iterator<Item = Language>) -> String {
+    languages
         .flat_map(Language::spellings)
         .map(|code| format!("\"{}\"", language_word(code)))
         .collect::<Vec<_>>()
@@ -355,19 +341,23 @@ fn ends_cover(word: &str, language: Language) -> Option<Cover> {
 /// The prefixes, in the index's spellings, that an article word in `language` matching `word`
 /// starts with.
 fn word_cover(word: &str, compared: Compared, language: Language) -> Cover {
+    leaf_prefix(word, compared, language)
+        .and_then(|prefix| index_spellings(&prefix))
+        .map_or(Cover::Everything, |spelled| {
+            Cover::Index(IndexQuery::Words(any_prefix(&spelled)))
+        })
+}
+
+/// [`word_prefix`], except in languages whose stems say nothing about how a word starts
+/// ([`UNPREFIXED_STEMS`]), where a word compared by stem has none.
+fn leaf_prefix(word: &str, compared: Compared, language: Language) -> Option<String> {
     let unprefixed = language
         .code()
         .is_some_and(|code| UNPREFIXED_STEMS.contains(&code));
     if unprefixed && compared == Compared::Stem {
-        return Cover::Everything;
+        return None;
     }
-    let Some(prefix) = word_prefix(word, compared, language) else {
-        return Cover::Everything;
-    };
-    match index_spellings(&prefix) {
-        Some(spelled) => Cover::Index(IndexQuery::Words(any_prefix(&spelled))),
-        None => Cover::Everything,
-    }
+    word_prefix(word, compared, language)
 }
 
 /// The folded prefix every article word matching `word` in `language` starts with (or whose
@@ -416,12 +406,11 @@ fn stem_safe_prefix(form: &Form, language: Language) -> String {
 /// rather than only cut off: a stem less that many letters starts every word it stands for.
 /// German, Russian and the Scandinavian stemmers only remove endings. English rewrites a last
 /// `y` to `i` (`happy` → `happi`, and `skies` → `sky`) and ends some replaced suffixes in `e` or
-/// `l` (`relational`
-/// → `relate`, `possibility` → `possibl`), so only such stems lose a letter; Spanish, Italian
-/// and Dutch change one last letter, French two (`publication` → `publiqu`, `récemment` →
-/// `recent`), and the stemmers without a word list to check them on get as many. English's
-/// `dying` → `die`, `lying` → `lie` are the one exception, handled where stems ending in `ie`
-/// are. (Checked on every word of the development corpora by
+/// `l` (`relational` → `relate`, `possibility` → `possibl`), so only such stems lose a letter;
+/// Spanish, Italian and Dutch change one last letter, French two (`publication` → `publiqu`,
+/// `récemment` → `recent`), and the stemmers without a word list to check them on get as many.
+/// English's `dying` → `die`, `lying` → `lie` are the one exception, handled where stems ending
+/// in `ie` are. (Checked on every word of the development corpora by
 /// `stems_start_the_words_they_stand_for`.)
 fn rewritten_letters(language: Language, stem: &str) -> usize {
     match language.code() {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -76,6 +76,23 @@ pub struct Match {
     pub evaluation: Evaluation,
 }
 
+impl Match {
+    /// The story the article belongs to (its own id for one without a story): what results
+    /// are folded and counted by.
+    pub fn story(&self) -> i64 {
+        self.article.story_id.unwrap_or(self.article.id)
+    }
+}
+
+/// How many stories `matches` belong to.
+fn distinct_stories<'a>(matches: impl IntoIterator<Item = &'a Match>) -> usize {
+    matches
+        .into_iter()
+        .map(Match::story)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
+
 /// What a search found, and what it cost.
 #[derive(Debug)]
 pub struct Found {
@@ -95,11 +112,7 @@ pub struct Found {
 impl Found {
     /// The number of distinct stories among the matches.
     pub fn stories(&self) -> usize {
-        let mut stories: Vec<Option<i64>> =
-            self.matches.iter().map(|m| m.article.story_id).collect();
-        stories.sort_unstable();
-        stories.dedup();
-        stories.len()
+        distinct_stories(&self.matches)
     }
 }
 
@@ -167,13 +180,7 @@ fn newest_stories(
     let mut matches = Vec::new();
     for batch in candidates.chunks(CHUNK * 4) {
         matches.extend(match_all(path, query, batch, None)?);
-        let mut found: Vec<i64> = matches
-            .iter()
-            .map(|m| m.article.story_id.unwrap_or(m.article.id))
-            .collect();
-        found.sort_unstable();
-        found.dedup();
-        if found.len() >= stories {
+        if distinct_stories(&matches) >= stories {
             break;
         }
     }
@@ -185,17 +192,12 @@ fn estimate(path: &Path, query: &Query, candidates: &[i64]) -> Result<Estimate, 
     let step = candidates.len().div_ceil(SAMPLE).max(1);
     let sample: Vec<i64> = candidates.iter().step_by(step).copied().collect();
     let matched = match_all(path, query, &sample, None)?;
-    let mut stories: Vec<i64> = matched
-        .iter()
-        .map(|m| m.article.story_id.unwrap_or(m.article.id))
-        .collect();
-    stories.sort_unstable();
-    stories.dedup();
+    let stories = distinct_stories(&matched);
     let scale = candidates.len() as f64 / sample.len().max(1) as f64;
     let articles = (matched.len() as f64 * scale).round() as usize;
     // Copies of one story rarely fall into one sample: scale the stories by their share of
     // the sampled matches.
-    let share = stories.len() as f64 / matched.len().max(1) as f64;
+    let share = stories as f64 / matched.len().max(1) as f64;
     Ok(Estimate {
         articles,
         stories: (articles as f64 * share).round() as usize,
@@ -203,17 +205,12 @@ fn estimate(path: &Path, query: &Query, candidates: &[i64]) -> Result<Estimate, 
     })
 }
 
-/// Whether `query` matches `article`, as the daemon would have matched it: its stored title,
-/// text and language.
-pub fn match_stored(query: &Query, article: &StoredText) -> Option<Evaluation> {
-    match_with(query, article, &mut WordCaches::default())
-}
-
 /// What one thread keeps while matching one query, by language code: the words the query can
 /// match in that language, and the forms of the words met so far.
 type WordCaches = HashMap<&'static str, (Option<RelevantWords>, WordCache)>;
 
-/// [`match_stored`] with what was worked out for earlier articles kept in `caches`.
+/// Whether `query` matches `article` as the daemon would have matched it (its stored title,
+/// text and language), with what was worked out for earlier articles kept in `caches`.
 fn match_with(query: &Query, article: &StoredText, caches: &mut WordCaches) -> Option<Evaluation> {
     let language = Language::from_code(article.language.as_deref().unwrap_or(""));
     let (relevant, cache) = caches
@@ -244,14 +241,13 @@ fn match_all(
         .map_or(1, |n| n.get())
         .min(candidates.len().div_ceil(CHUNK))
         .max(1);
-    let chunks: Arc<Mutex<std::slice::Chunks<'_, i64>>> =
-        Arc::new(Mutex::new(candidates.chunks(CHUNK)));
+    let chunks = Mutex::new(candidates.chunks(CHUNK));
     let (report, reports) = mpsc::channel::<Result<(usize, Vec<Match>), StoreError>>();
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            let chunks = Arc::clone(&chunks);
             let report = report.clone();
-            scope.spawn(move || match_chunks(path, query, &chunks, &report));
+            let chunks = &chunks;
+            scope.spawn(move || match_chunks(path, query, chunks, &report));
         }
         drop(report);
         let mut matches = Vec::new();
@@ -320,7 +316,7 @@ pub fn by_story(matches: &[Match]) -> Vec<(i64, Vec<&Match>)> {
     let mut order: Vec<i64> = Vec::new();
     let mut stories: HashMap<i64, Vec<&Match>> = HashMap::new();
     for found in matches {
-        let story = found.article.story_id.unwrap_or(found.article.id);
+        let story = found.story();
         stories
             .entry(story)
             .or_insert_with(|| {
