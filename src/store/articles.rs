@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use super::feeds::write_success;
-use super::search_index::refresh_unindexed;
+use super::search_index::refresh_search_extras;
 use super::stories::replace_removed_leads;
 use super::{Store, StoreError, SuccessfulPoll, from_unix};
 use crate::model::Entry;
@@ -239,7 +239,7 @@ fn upsert_entries(
                 let mut with_id = values.to_vec();
                 with_id.push(&id);
                 update.execute(with_id.as_slice())?;
-                refresh_unindexed(tx, id)?;
+                refresh_search_extras(tx, id)?;
                 stored.updated += 1;
             }
             Some(_) => {}

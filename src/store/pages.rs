@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use super::hits::insert_hits;
-use super::search_index::refresh_unindexed;
+use super::search_index::refresh_search_extras;
 use super::stories::{RecentStories, StoryChoice, choose_story};
 use super::{Store, StoreError};
 use crate::dedup::TextIdentity;
@@ -224,7 +224,7 @@ fn settle(
     identity: &TextIdentity,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Settled> {
-    refresh_unindexed(tx, article_id)?;
+    refresh_search_extras(tx, article_id)?;
     let story = choose_story(tx, recent, article_id, identity, now)?;
     let new_hits = insert_hits(tx, article_id, story.story_id, &analysis.hits, now)?;
     Ok(Settled {

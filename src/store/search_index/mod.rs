@@ -2,14 +2,16 @@
 //! 0008): building it for the articles stored before it existed, keeping the list of articles
 //! it cannot be trusted on, and reading the candidates of a search.
 //!
-//! Triggers keep the index itself in step with `articles`; what they cannot know is whether
-//! the index spells an article's words the way the search plan expects ([`spelling`]), so the
-//! statements that give an article its text call [`refresh_unindexed`] in their transaction.
+//! Triggers keep the index itself in step with `articles`. What they cannot work out in SQL
+//! (whether the index spells an article's words the way the search plan expects, see
+//! [`spelling`], and the ends of its compound words, see [`ends`]) the statements that give an
+//! article its text write with [`refresh_search_extras`], in their transaction.
 
 pub(crate) mod ends;
 pub(crate) mod spelling;
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::{BUSY_TIMEOUT, Store, StoreError, from_unix, sql_err};
@@ -28,7 +30,7 @@ const BUILD_BATCH: i64 = 2_000;
 /// trusted on article `article_id`'s words (see [`spelling::indexable`]), and the ends of its
 /// long words in a compounding language ([`ends`]). Called in the transaction that writes its
 /// title or text.
-pub(super) fn refresh_unindexed(tx: &Transaction<'_>, article_id: i64) -> rusqlite::Result<()> {
+pub(super) fn refresh_search_extras(tx: &Transaction<'_>, article_id: i64) -> rusqlite::Result<()> {
     let row: Option<(String, Option<String>, Option<String>)> = tx
         .prepare_cached(
             "SELECT COALESCE(title, page_title, ''), text, language FROM articles WHERE id = ?1",
@@ -85,7 +87,7 @@ pub enum IndexQuery {
 
 impl IndexQuery {
     /// A `SELECT` of the ids this query finds, its FTS5 queries appended to `params`.
-    fn sql(&self, params: &mut Vec<String>) -> String {
+    fn sql(&self, params: &mut Vec<Value>) -> String {
         let mut compound = |parts: &[IndexQuery], op: &str| {
             let selects: Vec<String> = parts
                 .iter()
@@ -95,14 +97,14 @@ impl IndexQuery {
         };
         match self {
             IndexQuery::Words(query) => {
-                params.push(query.clone());
+                params.push(query.clone().into());
                 format!(
                     "SELECT rowid AS id FROM article_search WHERE article_search MATCH ?{}",
                     params.len()
                 )
             }
             IndexQuery::Ends(query) => {
-                params.push(query.clone());
+                params.push(query.clone().into());
                 format!(
                     "SELECT rowid AS id FROM article_ends WHERE article_ends MATCH ?{}",
                     params.len()
@@ -151,6 +153,28 @@ pub struct StoredText {
     pub first_seen_at: DateTime<Utc>,
 }
 
+/// What a search looks through, for an article `a`: those with a text, first seen in the window
+/// (`?1` since, `?2` until, either `NULL`) and in the languages `?3` (a JSON array, `[]` for
+/// all). Its candidates and its count of what was searched are the same articles.
+const SEARCHED: &str = "a.text IS NOT NULL AND a.story_id IS NOT NULL
+    AND (?1 IS NULL OR a.first_seen_at >= ?1) AND (?2 IS NULL OR a.first_seen_at < ?2)
+    AND (?3 = '[]' OR a.language IN (SELECT value FROM json_each(?3)))";
+
+impl CandidateFilter {
+    /// The parameters `?1` .. `?4` of the search statements: since, until, languages, and the
+    /// topic whose stories are left out.
+    fn parameters(&self) -> Vec<Value> {
+        let time = |t: Option<DateTime<Utc>>| t.map_or(Value::Null, |t| t.timestamp().into());
+        let languages = serde_json::to_string(&self.languages).unwrap_or_else(|_| "[]".into());
+        vec![
+            time(self.since),
+            time(self.until),
+            languages.into(),
+            self.unhit_by.clone().map_or(Value::Null, Value::Text),
+        ]
+    }
+}
+
 impl Store {
     /// Indexes the articles stored before the search index existed, in batches with progress;
     /// a build that was interrupted goes on where it stopped.
@@ -194,17 +218,8 @@ impl Store {
 
     /// Ids of the candidate articles of `filter`, newest first.
     pub fn search_candidates(&self, filter: &CandidateFilter) -> Result<Vec<i64>, StoreError> {
-        let json = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
         // ?1 .. ?4 are the filters; the index query's parameters follow.
-        let bound = |time: Option<DateTime<Utc>>, default: i64| {
-            time.map_or(default, |t| t.timestamp()).to_string()
-        };
-        let mut params: Vec<String> = vec![
-            bound(filter.since, i64::MIN),
-            bound(filter.until, i64::MAX),
-            json(&filter.languages),
-            filter.unhit_by.clone().unwrap_or_default(),
-        ];
+        let mut params = filter.parameters();
         let sources = match &filter.index_query {
             Some(query) => format!(
                 "{} UNION ALL SELECT article_id FROM search_unindexed",
@@ -219,16 +234,13 @@ impl Store {
         // Only articles with a text are indexed or listed (and each has a story): without a
         // filter, the candidates need no look-up.
         let sql = if unfiltered && filter.index_query.is_some() {
-            format!("SELECT id FROM ({sources}) WHERE ?1 IS NOT NULL")
+            format!("SELECT id FROM ({sources})")
         } else {
             format!(
                 "SELECT a.id FROM ({sources}) c
                  CROSS JOIN articles a INDEXED BY articles_searchable
-                 WHERE a.id = c.id AND a.text IS NOT NULL AND a.story_id IS NOT NULL
-                   AND a.first_seen_at >= CAST(?1 AS INTEGER)
-                   AND a.first_seen_at < CAST(?2 AS INTEGER)
-                   AND (?3 = '[]' OR a.language IN (SELECT value FROM json_each(?3)))
-                   AND (?4 = '' OR NOT EXISTS (
+                 WHERE a.id = c.id AND {SEARCHED}
+                   AND (?4 IS NULL OR NOT EXISTS (
                          SELECT 1 FROM hits h WHERE h.topic = ?4 AND h.story_id = a.story_id))"
             )
         };
@@ -245,19 +257,14 @@ impl Store {
     /// How many articles with text `filter`'s window and languages hold: what a search looked
     /// through, for its summary line.
     pub fn searchable_count(&self, filter: &CandidateFilter) -> Result<u64, StoreError> {
-        let languages = serde_json::to_string(&filter.languages).unwrap_or_else(|_| "[]".into());
+        let params = filter.parameters();
         self.db.read(|c| {
             c.query_row(
-                "SELECT count(*) FROM articles INDEXED BY articles_searchable
-                 WHERE text IS NOT NULL AND story_id IS NOT NULL
-                   AND (?1 IS NULL OR first_seen_at >= ?1)
-                   AND (?3 IS NULL OR first_seen_at < ?3)
-                   AND (?2 = '[]' OR language IN (SELECT value FROM json_each(?2)))",
-                params![
-                    filter.since.map(|t| t.timestamp()),
-                    languages,
-                    filter.until.map(|t| t.timestamp())
-                ],
+                &format!(
+                    "SELECT count(*) FROM articles a INDEXED BY articles_searchable
+                     WHERE {SEARCHED}"
+                ),
+                rusqlite::params_from_iter(&params[..3]),
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| u64::try_from(n).unwrap_or(0))
@@ -292,7 +299,7 @@ fn index_next_batch(tx: &Transaction<'_>) -> rusqlite::Result<Option<u64>> {
         params![start, last],
     )?;
     for &id in &ids {
-        refresh_unindexed(tx, id)?;
+        refresh_search_extras(tx, id)?;
     }
     tx.execute(
         "UPDATE daemon_state SET value = ?2 WHERE key = ?1",
