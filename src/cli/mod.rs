@@ -59,6 +59,11 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Runtime::new().context("cannot start the async runtime")
 }
 
+/// `n` and the noun in its number: `1 story`, `2 stories`.
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Success when nothing failed.
 pub fn exit_code(ok: bool) -> ExitCode {
     if ok {

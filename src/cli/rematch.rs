@@ -80,18 +80,11 @@ fn report(found: &Rematched, dry_run: bool, since: Duration) {
             );
         }
     }
-    let stories = found.hits.len();
+    let hits = |n| super::counted(n, "backfilled hit", "backfilled hits");
     let outcome = if dry_run {
-        format!(
-            "would add {stories} backfilled hit{}",
-            if stories == 1 { "" } else { "s" }
-        )
+        format!("would add {}", hits(found.hits.len()))
     } else {
-        format!(
-            "added {} backfilled hit{}",
-            found.added,
-            if found.added == 1 { "" } else { "s" }
-        )
+        format!("added {}", hits(found.added))
     };
     println!(
         "topic {:?}: {outcome} (of {} articles of the last {} searched, {} read, in {} ms)",

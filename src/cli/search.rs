@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use newshound::config::Config;
 use newshound::matcher::{Query, parse_query};
 use newshound::search::{self, Count, Found, Request, best_copy, by_story};
-use newshound::store::{Store, StoredHit};
+use newshound::store::{Store, StoredHit, StoryLead};
 
 /// Arguments of `search`.
 #[derive(Debug, clap::Args)]
@@ -147,28 +147,31 @@ fn results(
         let Some((copy, hit)) = best_copy(label, &copies) else {
             continue;
         };
-        let lead = store.story_lead(story)?;
+        // A story always has its lead; without one, the copy stands in for it.
+        let lead = store.story_lead(story)?.unwrap_or_else(|| StoryLead {
+            lead_article_id: copy.article.id,
+            title: Some(copy.article.title.clone()),
+            url: None,
+            feed: String::new(),
+            language: copy.article.language.clone(),
+            published_at: None,
+            sources: Vec::new(),
+        });
         results.push(StoredHit {
             id: 0,
             topic: label.to_owned(),
             article_id: copy.article.id,
             story_id: copy.article.story_id,
-            lead_article_id: lead.as_ref().map_or(copy.article.id, |l| l.lead_article_id),
-            sources: lead.as_ref().map(|l| l.sources.clone()).unwrap_or_default(),
-            title: lead
-                .as_ref()
-                .and_then(|l| l.title.clone())
-                .or_else(|| Some(copy.article.title.clone())),
-            url: lead.as_ref().and_then(|l| l.url.clone()),
-            feed: lead.as_ref().map(|l| l.feed.clone()).unwrap_or_default(),
-            language: lead
-                .as_ref()
-                .and_then(|l| l.language.clone())
-                .or_else(|| copy.article.language.clone()),
+            lead_article_id: lead.lead_article_id,
+            sources: lead.sources,
+            title: lead.title.or_else(|| Some(copy.article.title.clone())),
+            url: lead.url,
+            feed: lead.feed,
+            language: lead.language.or_else(|| copy.article.language.clone()),
             score: hit.score,
             matched: hit.matched,
             snippet: hit.snippet,
-            published_at: lead.as_ref().and_then(|l| l.published_at),
+            published_at: lead.published_at,
             created_at: copy.article.first_seen_at,
             backfill: false,
         });
@@ -186,8 +189,8 @@ fn summary(target: &Target, found: &Found, since: Option<Duration>, shown: usize
         Some(estimate) => (estimate.articles, estimate.stories, "about "),
         None => (found.matches.len(), found.stories(), ""),
     };
-    let stories = counted(stories, "story", "stories");
-    let articles = counted(articles, "article", "articles");
+    let stories = super::counted(stories, "story", "stories");
+    let articles = super::counted(articles, "article", "articles");
     let head = if target.is_topic {
         format!(
             "topic {:?} would have matched {about}{stories} ({about}{articles})",
@@ -213,11 +216,6 @@ fn summary(target: &Target, found: &Found, since: Option<Duration>, shown: usize
         found.searched,
         found.elapsed.as_millis()
     )
-}
-
-/// `n` and the noun in its number.
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `now` less `period`, if representable.
