@@ -58,7 +58,6 @@ pub mod language;
 pub mod matcher;
 pub mod metrics;
 pub mod model;
-pub mod monitor;
 pub mod notify;
 pub mod opml;
 pub mod parse;
@@ -68,3 +67,6 @@ pub mod rematch;
 pub mod schedule;
 pub mod search;
 pub mod store;
+pub mod web;
+
+pub use web::monitor;

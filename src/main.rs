@@ -43,6 +43,8 @@ enum Command {
     /// Search the stored articles with a query in the topic language (or preview a configured
     /// topic with --topic): one entry per story, newest first, with how many matched.
     Search(cli::search::Args),
+    /// Serve the read-only web pages over the database (as `[web] listen` does inside `run`).
+    Web(cli::web::Args),
     /// Apply topics to the stored articles and store the hits they would have made, marked as
     /// backfilled: no immediate alert, the topic's next digest carries them.
     Rematch(cli::rematch::Args),
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
         Command::Digest(args) => cli::digest::run(&config, args),
         Command::TestEmail(args) => cli::test_email::run(&config, args),
         Command::ImportOpml(args) => cli::import_opml::run(args),
+        Command::Web(args) => cli::web::run(&config, args),
     };
     match result {
         Ok(code) => code,

@@ -22,6 +22,7 @@ pub mod rematch;
 pub mod run;
 pub mod search;
 pub mod test_email;
+pub mod web;
 
 /// Loads and validates the config, printing every problem; `None` when it is invalid.
 pub fn load_config(path: &Path) -> Option<Config> {

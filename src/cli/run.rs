@@ -41,7 +41,7 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
 
 /// Logs go to stderr. Under systemd (JOURNAL_STREAM set) the journal adds time stamps and has no
 /// use for colours, so both are left out. `RUST_LOG` overrides the configured level.
-fn init_logging(level: &str) {
+pub(super) fn init_logging(level: &str) {
     let under_systemd = std::env::var_os("JOURNAL_STREAM").is_some();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));

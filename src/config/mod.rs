@@ -41,7 +41,7 @@ use url::Url;
 
 pub use notify::{FeedHealthSettings, NotifySettings, TopicRoute};
 use reader::{Diag, Section, Source, include_paths};
-use sections::{read_admin, read_daemon, read_digests, read_email};
+use sections::{read_admin, read_daemon, read_digests, read_email, read_web};
 pub use units::{is_valid_address, parse_duration, parse_size, parse_time, parse_weekday};
 use watchlists::Watchlists;
 
@@ -63,6 +63,39 @@ pub struct Config {
     /// Who hears about broken and recovered feeds: `[email] admin`, else the first `[email] to`;
     /// `None` when neither is given (the emails are then not made).
     pub admin: Option<String>,
+    /// `[web]`: the read-only web pages over the hits.
+    pub web: WebSettings,
+}
+
+/// `[web]`: where the web pages are served, who may read them, and how their links and times
+/// are written.
+#[derive(Clone, PartialEq)]
+pub struct WebSettings {
+    /// Address the pages are served on inside `newshound run` (and by default by `newshound
+    /// web`); `None` turns them off in the service.
+    pub listen: Option<SocketAddr>,
+    /// Where readers reach the pages (behind a reverse proxy, say), for the links in emails;
+    /// ends in `/`.
+    pub public_url: Option<Url>,
+    /// The password of HTTP Basic authentication, from `password_file` or the systemd
+    /// credential `web-password`; without one, only a loopback address may be served.
+    pub password: Option<String>,
+    /// Where the password came from, for messages.
+    pub password_source: Option<PathBuf>,
+    /// The zone the pages show times in: `timezone`, else the first digest's, else UTC.
+    pub timezone: Tz,
+}
+
+impl fmt::Debug for WebSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSettings")
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("password_source", &self.password_source)
+            .field("timezone", &self.timezone)
+            .finish()
+    }
 }
 
 /// `[daemon]`: settings of the running process as a whole.
@@ -366,7 +399,9 @@ impl fmt::Display for ConfigErrors {
 }
 
 impl std::error::Error for ConfigErrors {}
-const TOP_KEYS: &[&str] = &["include", "daemon", "feeds", "topics", "email", "digests"];
+const TOP_KEYS: &[&str] = &[
+    "include", "daemon", "feeds", "topics", "email", "digests", "web",
+];
 const INCLUDED_FILE_KEYS: &[&str] = &["feeds", "topics"];
 
 impl DaemonSettings {
@@ -432,6 +467,7 @@ fn load_main(
     let email = read_email(&email_section, &mut diag, folder);
     let admin = read_admin(&email_section, &mut diag, &email.to);
     let digests = read_digests(&top, &mut diag, &email.to);
+    let web = read_web(&top.table(&mut diag, "web"), &mut diag, folder, &digests);
     let includes = if follow_includes {
         include_paths(&top, &mut diag, folder, path)
     } else {
@@ -454,6 +490,7 @@ fn load_main(
         email,
         digests,
         admin,
+        web,
     })
 }
 

@@ -12,7 +12,9 @@ use toml::Spanned;
 
 use super::reader::{Diag, Location, Section};
 use super::units::{NOT_ZERO, parse_address, parse_time, parse_timezone, parse_weekday};
-use super::{DaemonSettings, DigestSettings, EmailSettings, Security, SmtpSettings, Transport};
+use super::{
+    DaemonSettings, DigestSettings, EmailSettings, Security, SmtpSettings, Transport, WebSettings,
+};
 
 const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(15 * 60);
 pub(super) const MIN_POLL_INTERVAL: Duration = Duration::from_secs(60);
@@ -63,6 +65,10 @@ const SMTP_KEYS: &[&str] = &[
     "password_env",
 ];
 const FILE_TRANSPORT_KEYS: &[&str] = &["dir"];
+const WEB_KEYS: &[&str] = &["listen", "public_url", "password_file", "timezone"];
+/// The systemd credential (`LoadCredential=web-password:...`) that stands for `[web]
+/// password_file` when that is not given.
+const WEB_PASSWORD_CREDENTIAL: &str = "web-password";
 const DIGEST_KEYS: &[&str] = &["name", "at", "timezone", "days", "to", "send_empty"];
 
 pub(super) fn read_daemon(section: &Section, diag: &mut Diag, folder: &Path) -> DaemonSettings {
@@ -122,6 +128,94 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
             "invalid listen address {text:?}; write an IP address and port such as \"127.0.0.1:9464\""
         )
     })
+}
+
+/// `[web]`. A password is read now, like the SMTP one, so a missing file fails the start; and
+/// without one only a loopback address is accepted, since the pages show everything stored.
+pub(super) fn read_web(
+    section: &Section,
+    diag: &mut Diag,
+    folder: &Path,
+    digests: &[DigestSettings],
+) -> WebSettings {
+    section.check_keys(diag, WEB_KEYS, None);
+    let listen = section.parsed(diag, "listen", |text: String| parse_listen(&text));
+    let (password, password_source) = read_web_password(section, diag, folder);
+    if let Some(addr) = listen
+        && password.is_none()
+        && !addr.ip().is_loopback()
+    {
+        let span = section
+            .value("listen")
+            .map_or(section.start..section.start, |v| v.span());
+        let message = format!(
+            "{addr} is not a loopback address and the pages have no password: set [web] \
+             password_file (or the systemd credential {WEB_PASSWORD_CREDENTIAL}), or listen on \
+             127.0.0.1"
+        );
+        diag.error(span, &section.key("listen"), message);
+    }
+    WebSettings {
+        listen,
+        public_url: section.parsed(diag, "public_url", |text: String| parse_public_url(&text)),
+        password,
+        password_source,
+        timezone: section
+            .parsed(diag, "timezone", |zone: String| parse_timezone(&zone))
+            .or_else(|| digests.first().map(|d| d.timezone))
+            .unwrap_or(Tz::UTC),
+    }
+}
+
+/// The web password from `password_file`, else from the systemd credential, with the file it
+/// was read from.
+fn read_web_password(
+    section: &Section,
+    diag: &mut Diag,
+    folder: &Path,
+) -> (Option<String>, Option<std::path::PathBuf>) {
+    if section.value("password_file").is_some() {
+        let mut source = None;
+        let password = section.parsed(diag, "password_file", |file: String| {
+            let path = folder.join(file);
+            let password = read_password_file(&path);
+            source = Some(path);
+            password
+        });
+        return (password, source);
+    }
+    let Some(credentials) = std::env::var_os("CREDENTIALS_DIRECTORY") else {
+        return (None, None);
+    };
+    let path = Path::new(&credentials).join(WEB_PASSWORD_CREDENTIAL);
+    if !path.exists() {
+        return (None, None);
+    }
+    match read_password_file(&path) {
+        Ok(password) => (Some(password), Some(path)),
+        Err(message) => {
+            diag.error(section.start..section.start, &section.path, message);
+            (None, None)
+        }
+    }
+}
+
+/// `public_url`: an absolute http(s) URL; a missing final `/` is added, so that page paths
+/// join below it rather than replacing its last segment.
+fn parse_public_url(text: &str) -> Result<url::Url, String> {
+    let mut url =
+        url::Url::parse(text.trim()).map_err(|e| format!("invalid public_url {text:?}: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(format!(
+            "public_url {text:?} must be an http or https address such as \"https://news.example.org/\""
+        ));
+    }
+    if !url.path().ends_with('/') {
+        url.set_path(&format!("{}/", url.path()));
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
 }
 
 /// `[email] admin`, else the first of `[email] to`: the recipient of "feed broken" and

@@ -59,7 +59,8 @@ pub enum DaemonError {
     /// Installing a signal handler failed.
     #[error("cannot install signal handlers: {0}")]
     Signal(std::io::Error),
-    /// The monitoring endpoint (`[daemon] listen`) could not bind its address.
+    /// The monitoring endpoint (`[daemon] listen`) or the web pages (`[web] listen`) could not
+    /// bind their address.
     #[error(transparent)]
     Listen(#[from] ListenError),
 }

@@ -28,6 +28,8 @@ use crate::monitor::{self, Endpoint};
 use crate::notify::{self, NotifyReport, send::Due};
 use crate::pipeline::{self, Context};
 use crate::store::{StoreError, StoreHandle};
+use crate::web::server::{self, MONITOR_LIMITS, WEB_LIMITS};
+use crate::web::{Reader, Site, WebState};
 
 /// In-flight work gets this long to finish after SIGTERM before the process exits anyway.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
@@ -62,13 +64,8 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
     let mut last_prune_check = Instant::now() - PRUNE_EVERY;
     let (notify_tx, notify_rx) = watch::channel(Arc::clone(&current.notify));
     let (feeds_tx, feeds_rx) = watch::channel(Arc::new(current.config.configured_feeds()));
-    if let Some(addr) = current.config.daemon.listen {
-        let listener = monitor::bind(addr).await?;
-        let endpoint = Endpoint::new(Arc::clone(&metrics), store.clone(), feeds_rx);
-        scheduler
-            .tracker
-            .spawn(monitor::serve(listener, endpoint, cancel.clone()));
-    }
+    let endpoint = Endpoint::new(Arc::clone(&metrics), store.clone(), feeds_rx);
+    let site_tx = serve_http(&current.config, endpoint, &scheduler.tracker, &cancel).await?;
     scheduler.tracker.spawn(notify_loop(
         store.clone(),
         notify_rx,
@@ -93,6 +90,7 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
                 backfill::spawn(&scheduler.tracker, &current.config, Utc::now(), cancel.clone());
                 notify_tx.send_replace(Arc::clone(&current.notify));
                 feeds_tx.send_replace(Arc::new(current.config.configured_feeds()));
+                site_tx.send_replace(Arc::new(Site::new(&current.config)));
             }
             Some(finished) = done_rx.recv() => {
                 if scheduler.finished(&finished, &current) {
@@ -421,4 +419,44 @@ fn systemd(states: &[sd_notify::NotifyState<'_>]) {
     {
         tracing::warn!(error = %e, "cannot notify systemd");
     }
+}
+
+/// Connections the web pages read the database through: pages are read this many at a time.
+const WEB_READ_CONNECTIONS: usize = 8;
+
+/// Binds `[daemon] listen` (the monitoring routes alone) and `[web] listen` (the pages with the
+/// monitoring routes) and serves them until `cancel`; when both name one address it serves the
+/// pages there. Binding happens before the service reports ready, so a port in use stops the
+/// start. Returns where to send the pages' part of a reloaded config.
+async fn serve_http(
+    config: &Config,
+    endpoint: Endpoint,
+    tracker: &tokio_util::task::TaskTracker,
+    cancel: &CancellationToken,
+) -> Result<watch::Sender<Arc<Site>>, DaemonError> {
+    let (site_tx, site_rx) = watch::channel(Arc::new(Site::new(config)));
+    let web = config.web.listen;
+    if let Some(addr) = config.daemon.listen.filter(|addr| Some(*addr) != web) {
+        let listener = monitor::bind(addr).await?;
+        let router = crate::web::monitor_router(endpoint.clone());
+        tracing::info!(%addr, "serving /healthz and /metrics");
+        tracker.spawn(server::serve(
+            listener,
+            router,
+            MONITOR_LIMITS,
+            cancel.clone(),
+        ));
+    }
+    if let Some(addr) = web {
+        let listener = server::bind(addr, "[web] listen").await?;
+        let reader = Reader::open(&config.daemon.database, WEB_READ_CONNECTIONS)?;
+        let state = WebState {
+            reader,
+            site: site_rx,
+        };
+        let router = crate::web::router(state, Some(endpoint));
+        tracing::info!(%addr, "serving the web pages");
+        tracker.spawn(server::serve(listener, router, WEB_LIMITS, cancel.clone()));
+    }
+    Ok(site_tx)
 }

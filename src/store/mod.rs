@@ -272,6 +272,47 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens the database at `path` for reading only, as the web pages do beside the daemon's
+    /// writer: WAL lets it read while the daemon writes, and it can never take the write lock
+    /// and hold up a poll. It neither creates nor migrates: a database whose schema is not
+    /// this newshound's is refused (the daemon, or `newshound run --once`, migrates it).
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        use rusqlite::OpenFlags;
+        let open_err =
+            |cause| classify(path, cause, |path, cause| StoreError::Open { path, cause });
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .and_then(|conn| {
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                conn.pragma_update(None, "query_only", true)?;
+                Ok(conn)
+            })
+            .map_err(open_err)?;
+        let store = Store::with_connection(conn, path);
+        let version = store.schema_version()?;
+        if version > MIGRATIONS.len() {
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found: version,
+                known: MIGRATIONS.len(),
+            });
+        }
+        if version < MIGRATIONS.len() {
+            return Err(StoreError::Open {
+                path: path.to_owned(),
+                cause: rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                    Some(format!(
+                        "schema version {version} is older than this newshound's ({}); \
+                         run `newshound run --once` to migrate it",
+                        MIGRATIONS.len()
+                    )),
+                ),
+            });
+        }
+        Ok(store)
+    }
+
     /// A store on an open connection, before any migration (tests build old schemas with it).
     fn with_connection(conn: Connection, path: &Path) -> Store {
         Store {

@@ -40,7 +40,11 @@ pub fn assert_clean_seed_article(text: &str) {
 pub fn demo_copy() -> tempfile::TempDir {
     let root = crate_root().join("config");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(root.join("demo.toml"), dir.path().join("demo.toml")).unwrap();
+    // The demo serves its web pages on 127.0.0.1:8080; copies that run at once take any free
+    // port instead.
+    let text = std::fs::read_to_string(root.join("demo.toml")).unwrap();
+    let text = text.replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"");
+    std::fs::write(dir.path().join("demo.toml"), text).unwrap();
     copy_tree(&root.join("demo"), &dir.path().join("demo"));
     dir
 }

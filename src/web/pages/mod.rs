@@ -1,0 +1,13 @@
+//! One file per page; this one puts them on their addresses.
+
+use axum::Router;
+use axum::routing::get;
+
+use super::WebState;
+
+mod overview;
+
+/// Every page's route.
+pub(super) fn routes() -> Router<WebState> {
+    Router::new().route("/", get(overview::page))
+}
