@@ -38,15 +38,18 @@
 //! - [`notify`] renders alerts and digests, keeps the outbox and delivers email; its notify
 //!   step is what the daemon runs after each poll cycle.
 //! - [`model`] holds the plain data passed between stages.
-//! - [`metrics`] counts what the service does; [`monitor`] serves `/healthz` and `/metrics`
-//!   (`[daemon] listen`).
+//! - [`metrics`] counts what the service does; [`monitor`] (in `web`) answers `/healthz` and
+//!   `/metrics` (`[daemon] listen`, and beside the pages).
+//! - [`web`] serves the read-only web pages (`[web] listen`, `newshound web`): topics, stories
+//!   and why they matched, search, feeds, the outbox, and the topics' hits as Atom and JSON
+//!   feeds. It sits beside the pipeline and reads through its own read-only connections.
 //!
-//! Only `fetch`, `store`, `notify`, `monitor`, `daemon`, `search` and `rematch` do I/O (the
-//! last two through `store`); the other stages take plain data and `now`.
+//! Only `fetch`, `store`, `notify`, `web`, `daemon`, `search` and `rematch` do I/O (`web`,
+//! `search` and `rematch` through `store`); the other stages take plain data and `now`.
 //!
 //! The binary (`src/main.rs`) parses the command line and hands each subcommand to its file in
 //! `src/cli/` (run, check, feeds, extract, explain, hits, search, rematch, outbox, digest,
-//! test_email, import_opml); `anyhow` lives only there.
+//! test_email, import_opml, web); `anyhow` lives only there.
 
 pub mod charset;
 pub mod config;
