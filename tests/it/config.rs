@@ -759,3 +759,63 @@ fn bad_addresses_are_refused_at_their_position() {
         assert!(line.contains("\"Name <alerts@example.org>\""), "{line}");
     }
 }
+
+/// `[web]`: public_url gains its final `/` (so page paths join below it), the zone defaults to
+/// the first digest's, and the password is read from its file at load and never printed.
+#[test]
+fn web_settings_take_defaults_from_the_digests_and_read_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "web-password", "s3cret\n");
+    let path = write(
+        dir.path(),
+        "newshound.toml",
+        r#"[web]
+listen = "0.0.0.0:8080"
+public_url = "https://news.example.org/newshound"
+password_file = "web-password"
+
+[[digests]]
+name = "morning"
+at = ["07:00"]
+timezone = "Europe/Berlin"
+"#,
+    );
+    let config = load_ok(&path);
+    assert_eq!(
+        config.web.public_url.as_ref().map(url::Url::as_str),
+        Some("https://news.example.org/newshound/")
+    );
+    assert_eq!(config.web.timezone, chrono_tz::Europe::Berlin);
+    assert_eq!(config.web.password.as_deref(), Some("s3cret"));
+    assert!(!format!("{config:?}").contains("s3cret"));
+}
+
+/// Pages on an address other machines reach, with no password, are refused at the line of
+/// `listen`, naming the setting that would allow them; a public_url that is not http(s) too.
+#[test]
+fn web_beyond_loopback_without_a_password_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "newshound.toml",
+        "[web]\nlisten = \"0.0.0.0:8080\"\npublic_url = \"ftp://news.example.org/\"\n",
+    );
+    let shown = rendered(&load_err(&path));
+    let file = path.display();
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(
+        shown[0].starts_with(&format!("{file}:2:10: web.listen: ")),
+        "{shown:?}"
+    );
+    assert!(shown[0].contains("[web] password_file"), "{shown:?}");
+    assert!(
+        shown[1].starts_with(&format!("{file}:3:14: web.public_url: ")),
+        "{shown:?}"
+    );
+    let loopback = write(
+        dir.path(),
+        "loopback.toml",
+        "[web]\nlisten = \"[::1]:8080\"\n",
+    );
+    assert_eq!(load_ok(&loopback).web.timezone, chrono_tz::UTC);
+}
