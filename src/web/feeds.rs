@@ -20,7 +20,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use std::collections::HashMap;
 use url::Url;
 
-use super::layout::{encode_segment, story_path, topic_path};
+use super::layout::{encode_segment, language_tag, story_path, topic_path};
 use super::{Site, WebError, WebState};
 use crate::config::WebSettings;
 use crate::store::{HitFilter, StoredHit};
@@ -270,7 +270,7 @@ impl FeedEntry {
                 .unwrap_or_else(|| "(untitled)".to_owned()),
             article: hit.url.as_deref().and_then(web_url),
             source: hit.feed.clone(),
-            language: hit.language.clone().filter(|l| is_language_tag(l)),
+            language: language_tag(hit.language.as_deref()).map(str::to_owned),
             published: hit.published_at,
             updated,
             summary: hit.snippet.text.clone(),
@@ -321,15 +321,6 @@ fn web_url(url: &str) -> Option<Url> {
     Url::parse(url)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))
-}
-
-/// Whether `language` may stand as a language tag (`xml:lang`, JSON Feed's `language`).
-fn is_language_tag(language: &str) -> bool {
-    !language.is_empty()
-        && language.len() <= 35
-        && language
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// A time as both formats write it: RFC 3339 in UTC, to the second.
