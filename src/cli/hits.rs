@@ -6,7 +6,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Local, Utc};
-use serde::Serialize;
 
 use newshound::store::{HitFilter, StoredHit};
 
@@ -46,33 +45,6 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What `--json` prints for one hit. Field names are a contract with users' scripts. A story is
-/// shown under its lead (its earliest published copy): `title`, `url`, `feed`, `language`,
-/// `published_at` and `sources` describe the lead; the other fields are the hit's.
-#[derive(Serialize)]
-struct JsonHit<'a> {
-    topic: &'a str,
-    title: Option<&'a str>,
-    url: Option<&'a str>,
-    feed: &'a str,
-    language: Option<&'a str>,
-    score: u32,
-    matched: &'a [String],
-    /// The snippet with matched words between `**`.
-    snippet: String,
-    published_at: Option<String>,
-    created_at: String,
-    /// The copy the topic matched (the score and snippet are its); it stays when a copy
-    /// published earlier becomes the lead.
-    article_id: i64,
-    story_id: Option<i64>,
-    /// Every copy of the story: the lead's URL first.
-    sources: &'a [String],
-    /// Found by applying the topic to stored articles (`rematch`, or the service backfilling a
-    /// new or changed topic): such a hit sends no immediate alert.
-    backfill: bool,
-}
-
 /// The filter for `--topic` and `--since` (a duration back from `now`).
 fn filter(
     topic: Option<String>,
@@ -92,7 +64,7 @@ fn filter(
 fn write(out: &mut impl Write, hits: &[StoredHit], json: bool) -> std::io::Result<()> {
     for (index, hit) in hits.iter().enumerate() {
         if json {
-            writeln!(out, "{}", json_line(hit))?;
+            writeln!(out, "{}", hit.json_line())?;
             continue;
         }
         if index > 0 {
@@ -101,27 +73,6 @@ fn write(out: &mut impl Write, hits: &[StoredHit], json: bool) -> std::io::Resul
         write_text(out, hit)?;
     }
     Ok(())
-}
-
-/// One hit as a `--json` line; `search --json` prints its results the same way.
-pub(super) fn json_line(hit: &StoredHit) -> String {
-    let line = JsonHit {
-        topic: &hit.topic,
-        title: hit.title.as_deref(),
-        url: hit.url.as_deref(),
-        feed: &hit.feed,
-        language: hit.language.as_deref(),
-        score: hit.score,
-        matched: &hit.matched,
-        snippet: hit.snippet.marked(),
-        published_at: hit.published_at.map(|t| t.to_rfc3339()),
-        created_at: hit.created_at.to_rfc3339(),
-        article_id: hit.article_id,
-        story_id: hit.story_id,
-        sources: &hit.sources,
-        backfill: hit.backfill,
-    };
-    serde_json::to_string(&line).unwrap_or_default()
 }
 
 /// One hit as a readable block; `search` prints its results the same way.

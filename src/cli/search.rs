@@ -12,8 +12,7 @@ use chrono::{DateTime, Utc};
 
 use newshound::config::Config;
 use newshound::matcher::{Query, parse_query};
-use newshound::search::{self, Count, Found, Request, best_copy, by_story};
-use newshound::store::{Store, StoredHit, StoryLead};
+use newshound::search::{self, Count, Found, Request, story_hits};
 
 /// Arguments of `search`.
 #[derive(Debug, clap::Args)]
@@ -78,11 +77,11 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
         ..Request::default()
     };
     let found = search::find(&store, &target.query, &request, None)?;
-    let results = results(&store, &target.label, &found, args.limit)?;
+    let results = story_hits(&store, &target.label, &found, args.limit)?;
     let mut out = std::io::stdout().lock();
     for (index, result) in results.iter().enumerate() {
         if args.json {
-            writeln!(out, "{}", super::hits::json_line(result))?;
+            writeln!(out, "{}", result.json_line())?;
         } else {
             if index > 0 {
                 writeln!(out)?;
@@ -132,51 +131,6 @@ fn target(config: &Config, args: &Args) -> Option<Target> {
             None
         }
     }
-}
-
-/// The newest `limit` stories of `found`, each shown under its lead with its best-scoring copy's
-/// score, matched words and snippet.
-fn results(
-    store: &Store,
-    label: &str,
-    found: &Found,
-    limit: usize,
-) -> anyhow::Result<Vec<StoredHit>> {
-    let mut results = Vec::new();
-    for (story, copies) in by_story(&found.matches).into_iter().take(limit) {
-        let Some((copy, hit)) = best_copy(label, &copies) else {
-            continue;
-        };
-        // A story always has its lead; without one, the copy stands in for it.
-        let lead = store.story_lead(story)?.unwrap_or_else(|| StoryLead {
-            lead_article_id: copy.article.id,
-            title: Some(copy.article.title.clone()),
-            url: None,
-            feed: String::new(),
-            language: copy.article.language.clone(),
-            published_at: None,
-            sources: Vec::new(),
-        });
-        results.push(StoredHit {
-            id: 0,
-            topic: label.to_owned(),
-            article_id: copy.article.id,
-            story_id: copy.article.story_id,
-            lead_article_id: lead.lead_article_id,
-            sources: lead.sources,
-            title: lead.title.or_else(|| Some(copy.article.title.clone())),
-            url: lead.url,
-            feed: lead.feed,
-            language: lead.language.or_else(|| copy.article.language.clone()),
-            score: hit.score,
-            matched: hit.matched,
-            snippet: hit.snippet,
-            published_at: lead.published_at,
-            created_at: copy.article.first_seen_at,
-            backfill: false,
-        });
-    }
-    Ok(results)
 }
 
 /// The closing line: how much matched out of how much was searched, and how long it took.

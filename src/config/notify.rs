@@ -5,6 +5,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use url::Url;
+
 use super::{Alert, Config, DigestSettings, EmailSettings};
 
 /// The `From:` address when `[email] from` is not set: a file-transport setup needs no address.
@@ -22,6 +24,10 @@ pub struct NotifySettings {
     pub digests: Vec<DigestSettings>,
     /// Who hears about broken and recovered feeds, and when.
     pub feed_health: FeedHealthSettings,
+    /// `[web] public_url`: where readers reach the web pages, so that each story in an email
+    /// links to its page (why it matched, every copy) and each topic heading to the topic's;
+    /// `None` leaves the links out.
+    pub public_url: Option<Url>,
 }
 
 /// When and to whom one topic's hits are sent.
@@ -112,6 +118,7 @@ impl Config {
                 alert_after: self.daemon.feed_failure_alert_after,
                 feeds: self.configured_feeds(),
             },
+            public_url: self.web.public_url.clone(),
         }
     }
 }

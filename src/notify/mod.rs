@@ -32,6 +32,7 @@ pub use step::{NotifyReport, mailer_or_log, notify_step};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use url::Url;
 
 use crate::model::Snippet;
 
@@ -93,4 +94,7 @@ pub struct Email {
     pub timezone: Tz,
     /// When the email was made, shown in its footer.
     pub generated_at: DateTime<Utc>,
+    /// Where the web pages are (`[web] public_url`, ending in `/`): each story then links to
+    /// its page and each topic heading to its topic's page; `None` leaves the links out.
+    pub public_url: Option<Url>,
 }

@@ -107,6 +107,7 @@ fn queue_immediate(
             stories: stories(store, &hits)?,
             timezone: timezone_of(settings, address),
             generated_at: now,
+            public_url: settings.public_url.clone(),
         };
         let hit_ids: Vec<i64> = hits.iter().map(|h| h.hit_id).collect();
         queue_email(
@@ -166,6 +167,7 @@ pub fn digest_email(
         stories: stories(store, &hits)?,
         timezone: digest.timezone,
         generated_at: until,
+        public_url: settings.public_url.clone(),
     })
 }
 

@@ -12,7 +12,7 @@ pub mod run;
 
 pub use plan::{Narrowing, narrowing};
 pub use run::{
-    Count, EXACT_CANDIDATES, Estimate, Found, Match, Request, best_copy, by_story, find,
+    Count, EXACT_CANDIDATES, Estimate, Found, Match, Request, best_copy, by_story, find, story_hits,
 };
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ use super::plan::{RelevantWords, narrowing, relevant_words};
 use crate::matcher::{Article, Evaluation, Language, Query, WordCache, evaluate, topic_hit};
 use crate::model::TopicHit;
 use crate::progress::Progress;
-use crate::store::{CandidateFilter, Store, StoreError, StoredText, TextReader};
+use crate::store::{
+    CandidateFilter, Store, StoreError, StoredHit, StoredText, StoryLead, TextReader,
+};
 
 /// Candidates sent to a matching thread at a time.
 const CHUNK: usize = 128;
@@ -349,4 +351,50 @@ pub fn best_copy<'a>(label: &str, copies: &[&'a Match]) -> Option<(&'a Match, To
             (*copy, hit)
         })
         .max_by_key(|(copy, hit)| (hit.score, copy.article.published_at))
+}
+
+/// The newest `limit` stories of `found` as hits of `label` (`search`'s results, on the terminal
+/// and on the search page): each under its lead with its best-scoring copy's score, matched
+/// words and snippet, found when the copy was first seen.
+pub fn story_hits(
+    store: &Store,
+    label: &str,
+    found: &Found,
+    limit: usize,
+) -> Result<Vec<StoredHit>, StoreError> {
+    let mut results = Vec::new();
+    for (story, copies) in by_story(&found.matches).into_iter().take(limit) {
+        let Some((copy, hit)) = best_copy(label, &copies) else {
+            continue;
+        };
+        // A story always has its lead; without one, the copy stands in for it.
+        let lead = store.story_lead(story)?.unwrap_or_else(|| StoryLead {
+            lead_article_id: copy.article.id,
+            title: Some(copy.article.title.clone()),
+            url: None,
+            feed: String::new(),
+            language: copy.article.language.clone(),
+            published_at: None,
+            sources: Vec::new(),
+        });
+        results.push(StoredHit {
+            id: 0,
+            topic: label.to_owned(),
+            article_id: copy.article.id,
+            story_id: copy.article.story_id,
+            lead_article_id: lead.lead_article_id,
+            sources: lead.sources,
+            title: lead.title.or_else(|| Some(copy.article.title.clone())),
+            url: lead.url,
+            feed: lead.feed,
+            language: lead.language.or_else(|| copy.article.language.clone()),
+            score: hit.score,
+            matched: hit.matched,
+            snippet: hit.snippet,
+            published_at: lead.published_at,
+            created_at: copy.article.first_seen_at,
+            backfill: false,
+        });
+    }
+    Ok(results)
 }

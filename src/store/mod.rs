@@ -14,6 +14,8 @@
 //! `articles` the stored entries (one article however many feeds carry it) and retention,
 //! `pages` the article pages still to fetch, their outcome and the one step that settles an
 //! article's text, `hits` the topic hits written with each text and read back for listings,
+//! `hit_feeds` a hit's JSON object (for `hits --json` and `/api/hits`) and when each story last
+//! changed (for the feeds of hits),
 //! `stories` which story a text belongs to, which copy leads it, the copies of a story and the
 //! in-memory band index of recent fingerprints, `outbox` the email outbox, the hits each
 //! recipient was told about and the digests' last slots, `feed_health` the feed health emails
@@ -33,6 +35,7 @@ mod articles;
 mod feed_health;
 mod feeds;
 mod handle;
+mod hit_feeds;
 mod hits;
 mod outbox;
 mod pages;
@@ -46,6 +49,7 @@ pub use articles::{EntryRecord, Pruned, StoredArticle, StoredEntries};
 pub use feed_health::{CountsByLabel, FeedAlert, FeedAlertKind, StoreCounts};
 pub use feeds::{FeedSpec, FeedState, PollRecord, SuccessfulPoll};
 pub use handle::StoreHandle;
+pub use hit_feeds::JsonHit;
 pub use hits::{BackfillHit, HitFilter, StoredHit};
 pub use outbox::{AlertHit, NewMessage, OutboxMessage};
 pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};

@@ -116,6 +116,14 @@ pub fn external_link(url: &str, text: &str) -> Markup {
     }
 }
 
+/// `language` when it may stand as a `lang` attribute (letters, digits and hyphens): the
+/// language stored for an article comes from a feed or a detector.
+pub fn language_tag(language: Option<&str>) -> Option<&str> {
+    language.filter(|l| {
+        !l.is_empty() && l.len() <= 35 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
+}
+
 /// A snippet with its matched words in `<mark>`.
 pub fn snippet(snippet: &Snippet) -> Markup {
     marked(&snippet.text, &snippet.marks)

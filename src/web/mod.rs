@@ -14,6 +14,8 @@
 //! frame of every page, times and links; `monitor` `/healthz` and `/metrics`; `pages/` one file
 //! per page; `feeds` the Atom and JSON feeds of hits and `/api/hits`.
 
+pub mod api;
+pub mod feeds;
 pub mod layout;
 pub mod monitor;
 mod pages;
@@ -78,6 +80,10 @@ impl WebState {
 /// the security headers; everything but `/healthz` asks for the password when one is set.
 pub fn router(state: WebState, monitor: Option<monitor::Endpoint>) -> Router {
     let mut router = pages::routes()
+        // The lead merges this route with helper B's topic page, which owns `/topics/{name}`
+        // and hands `.atom` and `.json` to the feeds (see `feeds::feed_request`).
+        .route("/topics/{name}", get(feeds::topic_feed_route))
+        .route("/api/hits", get(api::hits))
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
         .with_state(state.clone());

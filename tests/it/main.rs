@@ -80,3 +80,6 @@ mod outage;
 
 /// Inputs the fuzz targets (`fuzz/`) made fail, replayed on stable through the same checks.
 mod fuzz_regressions;
+
+/// Issue 15: the feeds of hits, /api/hits, the search page and the links from emails.
+mod web_feeds;

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use html_escape::{encode_double_quoted_attribute, encode_safe};
 
 use super::sanitize::{one_line, strip_controls};
-use super::{StoryItem, View, lang_tag, link, list, published, stories, title};
+use super::{STORY_PAGE_LABEL, StoryItem, View, lang_tag, link, list, published, stories, title};
 
 /// Inline styles: many mail clients drop `<style>`, so every element carries its look.
 mod style {
@@ -20,6 +20,7 @@ mod style {
     pub const EMPTY: &str = "margin:24px 0 0;font-size:16px;";
     pub const H2: &str = "margin:32px 0 0;padding:0 0 6px;border-bottom:2px solid #d1d9e0;\
         font-size:18px;line-height:1.3;font-weight:bold;";
+    pub const H2_LINK: &str = "color:#1f2328;text-decoration:underline;";
     pub const H2_COUNT: &str = "font-size:14px;font-weight:normal;color:#59636e;";
     pub const STORY: &str = "padding:16px 0;border-bottom:1px solid #d1d9e0;";
     pub const H3: &str = "margin:0;font-size:18px;line-height:1.35;font-weight:bold;";
@@ -100,13 +101,18 @@ pub(super) fn html(view: &View) -> String {
             format!(
                 r#"<h2 style="{}">{} <span style="{}">· {}</span></h2>"#,
                 style::H2,
-                esc(topic.as_deref().unwrap_or("Other stories")),
+                anchor(
+                    &esc(topic.as_deref().unwrap_or("Other stories")),
+                    view.topic_page(topic.as_deref()).as_deref(),
+                    style::H2_LINK
+                ),
                 style::H2_COUNT,
                 stories(members.len())
             ),
         );
         for story in members {
-            html_story(&mut out, story, view.email.timezone);
+            let page = view.story_page(story.story_id);
+            html_story(&mut out, story, page.as_deref(), view.email.timezone);
         }
     }
     push(
@@ -122,7 +128,8 @@ pub(super) fn html(view: &View) -> String {
     out
 }
 
-fn html_story(out: &mut String, story: &StoryItem, tz: Tz) {
+/// One story; `page` is its web page, linked at its end.
+fn html_story(out: &mut String, story: &StoryItem, page: Option<&str>, tz: Tz) {
     let lang = lang_attr(story.language.as_deref());
     push(out, format!(r#"<div style="{}">"#, style::STORY));
     let title = anchor(&esc(&title(story)), story.url.as_deref(), style::TITLE_LINK);
@@ -206,6 +213,10 @@ fn html_story(out: &mut String, story: &StoryItem, tz: Tz) {
                 details.join("<br>")
             ),
         );
+    }
+    if page.is_some() {
+        let label = anchor(&esc(STORY_PAGE_LABEL), page, style::META_LINK);
+        push(out, format!(r#"<p style="{}">{label}</p>"#, style::META));
     }
     out.push_str("</div>\n");
 }

@@ -3,7 +3,9 @@
 //!
 //! Both parts read the same way: a header saying what the email is, one section per topic in
 //! the order the topics first appear, each story once under its first topic with all its topics
-//! listed, and a footer saying why the reader gets the email and when it was made.
+//! listed, and a footer saying why the reader gets the email and when it was made. With
+//! `[web] public_url`, each story ends with a link to its web page (why it matched, every copy)
+//! and each topic heading links to the topic's page; without it the parts have no such links.
 //!
 //! Every value from a feed or page is untrusted. [`sanitize`] drops control characters (and
 //! bidi overrides) so that a title can add no header line and no terminal escape; HTML text
@@ -51,6 +53,9 @@ pub const SUBJECT_MAX: usize = 200;
 
 /// Line width of the plain-text part, so it reads in an 80-column terminal.
 pub const WIDTH: usize = 78;
+
+/// The label of the link from a story to its web page (with `[web] public_url`).
+const STORY_PAGE_LABEL: &str = "Why it matched · all copies";
 
 /// Schemes that may become links.
 const LINK_SCHEMES: [&str; 3] = ["http", "https", "file"];
@@ -126,6 +131,25 @@ impl View<'_> {
                 one_line(name)
             ),
         }
+    }
+
+    /// The web page of the story `story_id`, which says why it matched and lists every copy,
+    /// when `[web] public_url` is set.
+    fn story_page(&self, story_id: i64) -> Option<String> {
+        self.web_page(&crate::web::layout::story_path(story_id))
+    }
+
+    /// The web page of `topic` (a heading's topic), when `[web] public_url` is set.
+    fn topic_page(&self, topic: Option<&str>) -> Option<String> {
+        self.web_page(&crate::web::layout::topic_path(topic?))
+    }
+
+    /// The site's `path` under `[web] public_url`, which may itself have a path (behind a
+    /// reverse proxy), so the path is joined relative to it.
+    fn web_page(&self, path: &str) -> Option<String> {
+        let base = self.email.public_url.as_ref()?;
+        let page = base.join(path.trim_start_matches('/')).ok()?;
+        link(Some(page.as_str()))
     }
 
     fn generated(&self) -> String {

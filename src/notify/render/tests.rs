@@ -134,6 +134,7 @@ fn email(kind: Kind, stories: Vec<StoryItem>, timezone: Tz, generated_at: &str) 
         stories,
         timezone,
         generated_at: at(generated_at),
+        public_url: None,
     }
 }
 
@@ -244,6 +245,70 @@ fn digest_matches_its_snapshots() {
         r#"href="file:///home/analyst/newshound/config/demo/articles/eu-gipfel-erweiterung.html""#
     ));
     assert_snapshots("digest", &rendered);
+}
+
+/// With `[web] public_url` (here behind a reverse proxy's path), each story links to its page
+/// ("why it matched · all copies") and each topic heading to its topic's page, in both parts.
+#[test]
+fn digest_with_a_public_url_links_stories_and_topics_to_their_pages() {
+    let mut linked = email(
+        digest("Morning digest"),
+        vec![eu_summit_story(), seed_story(), arms_sale_story()],
+        chrono_tz::Europe::Berlin,
+        "2023-09-07T05:00:00Z",
+    );
+    linked.public_url = Some(Url::parse("https://news.example.org/newshound/").unwrap());
+    let rendered = render(&linked);
+    for part in [&rendered.text, &rendered.html] {
+        for story in [1, 2, 4] {
+            let page = format!("https://news.example.org/newshound/stories/{story}");
+            assert_eq!(
+                part.matches(&format!("{page}\n")).count()
+                    + part.matches(&format!("{page}\"")).count(),
+                1,
+                "{page}: {part}"
+            );
+        }
+        assert!(
+            part.contains("https://news.example.org/newshound/topics/Summit%20meetings"),
+            "{part}"
+        );
+        assert_eq!(part.matches("Why it matched · all copies").count(), 3);
+    }
+    assert!(
+        rendered
+            .html
+            .contains(r#"<a href="https://news.example.org/newshound/topics/Arms%20deals" style="#)
+    );
+    assert_snapshots("linked-digest", &rendered);
+}
+
+/// A topic's name is one path segment of its page's address, whatever it holds.
+#[test]
+fn a_topic_link_keeps_the_name_in_one_path_segment() {
+    let story = StoryItem {
+        topics: strings(&["a/b?c#d <e>"]),
+        ..arms_sale_story()
+    };
+    let mut linked = email(
+        Kind::Immediate,
+        vec![story],
+        chrono_tz::UTC,
+        "2023-09-07T05:00:00Z",
+    );
+    linked.public_url = Some(Url::parse("http://127.0.0.1:8080/").unwrap());
+    let rendered = render(&linked);
+    let page = "http://127.0.0.1:8080/topics/a%2Fb%3Fc%23d%20%3Ce%3E";
+    assert!(
+        rendered.text.contains(&format!("\n{page}\n")),
+        "{}",
+        rendered.text
+    );
+    assert!(
+        rendered.html.contains(&format!("href=\"{page}\"")),
+        "{}",
+        rendered.html
+    );
 }
 
 /// A digest sent with `send_empty` says that nothing matched.

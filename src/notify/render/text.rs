@@ -4,7 +4,7 @@
 use chrono_tz::Tz;
 
 use super::sanitize::{one_line, strip_controls};
-use super::{StoryItem, View, WIDTH, link, list, published, stories, title};
+use super::{STORY_PAGE_LABEL, StoryItem, View, WIDTH, link, list, published, stories, title};
 
 /// The plain-text part of `view`.
 pub(super) fn text(view: &View) -> String {
@@ -33,10 +33,21 @@ pub(super) fn text(view: &View) -> String {
         wrap(&mut out, &heading, "", "");
         let underline = heading.chars().count().min(WIDTH);
         out.push_str(&"=".repeat(underline));
-        out.push_str("\n\n");
+        out.push('\n');
+        if let Some(page) = view.topic_page(topic.as_deref()) {
+            wrap(&mut out, &page, "", "");
+        }
+        out.push('\n');
         for story in members {
             number += 1;
-            text_story(&mut out, number, story, view.email.timezone);
+            let page = view.story_page(story.story_id);
+            text_story(
+                &mut out,
+                number,
+                story,
+                page.as_deref(),
+                view.email.timezone,
+            );
             out.push('\n');
         }
     }
@@ -47,7 +58,8 @@ pub(super) fn text(view: &View) -> String {
     out
 }
 
-fn text_story(out: &mut String, number: usize, story: &StoryItem, tz: Tz) {
+/// One story, numbered; `page` is its web page, linked at its end.
+fn text_story(out: &mut String, number: usize, story: &StoryItem, page: Option<&str>, tz: Tz) {
     let lead = format!("{number}. ");
     let indent = " ".repeat(lead.len());
     wrap(out, &title(story), &lead, &indent);
@@ -101,6 +113,11 @@ fn text_story(out: &mut String, number: usize, story: &StoryItem, tz: Tz) {
     if !snippet.trim().is_empty() {
         out.push('\n');
         wrap(out, &snippet, &indent, &indent);
+    }
+    if let Some(page) = page {
+        out.push('\n');
+        wrap(out, &format!("{STORY_PAGE_LABEL}:"), &indent, &indent);
+        wrap(out, page, &indent, &indent);
     }
 }
 

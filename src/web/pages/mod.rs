@@ -6,8 +6,11 @@ use axum::routing::get;
 use super::WebState;
 
 mod overview;
+mod search;
 
 /// Every page's route.
 pub(super) fn routes() -> Router<WebState> {
-    Router::new().route("/", get(overview::page))
+    Router::new()
+        .route("/", get(overview::page))
+        .route("/search", get(search::page))
 }
