@@ -170,6 +170,28 @@ impl BrowserDemo {
         self.browser.script(body).await
     }
 
+    /// How many elements of the page match the CSS `selector`.
+    async fn count(&self, selector: &str) -> u64 {
+        let body = format!(
+            "return document.querySelectorAll({}).length",
+            json!(selector)
+        );
+        self.script(&body).await.as_u64().unwrap_or(0)
+    }
+
+    /// The text a reader sees in the first element matching `selector`, `""` when none does.
+    async fn text(&self, selector: &str) -> String {
+        let body = format!(
+            "const e = document.querySelector({}); return e ? e.innerText : ''",
+            json!(selector)
+        );
+        self.script(&body)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     async fn close(self) {
         self.browser.close().await;
     }
@@ -300,11 +322,6 @@ async fn keyboard_problems(browser: &Browser) -> Vec<String> {
     problems
 }
 
-/// The number a script returned, 0 when it is not one.
-fn number(value: &Value) -> u64 {
-    value.as_u64().unwrap_or(0)
-}
-
 /// The checks can fail: on a page that breaks each rule (a script the CSP blocks, an inline
 /// style, a stylesheet that is not there, a skipped heading level, a link without an address,
 /// a line too wide for a phone) each one reports, and a page without the CSP that opens an
@@ -358,7 +375,7 @@ async fn the_browser_checks_catch_what_they_look_for() {
 }
 
 /// `/` lists both topics of the demo with their charts and passes every check at both widths.
-/// The topics and charts need helper A's overview.
+/// Needs the overview page (the skeleton's is a stub without charts).
 #[tokio::test(flavor = "multi_thread")]
 async fn overview_in_a_real_browser() {
     let Some(demo) = BrowserDemo::start("overview_in_a_real_browser").await else {
@@ -374,18 +391,16 @@ async fn overview_in_a_real_browser() {
             "no link to {topic}: {links}"
         );
     }
-    // Needs helper A: one inline SVG chart per topic with hits.
-    let charts = demo
-        .script("return document.querySelectorAll('main svg').length")
-        .await;
-    assert!(number(&charts) >= 2, "{charts} charts");
+    // One inline SVG chart per topic with hits.
+    let charts = demo.count("main svg").await;
+    assert!(charts >= 2, "{charts} charts");
     demo.close().await;
 }
 
 /// The topic page lists the demo's arms stories once each (the seed story's three copies folded
 /// into one entry), shows the hostile title as literal text without running it, and its feed
 /// link (`<link rel=alternate>`, and the one in `.feedlinks`) answers a parseable Atom feed.
-/// Needs helper A's (or whoever writes it) topic page and Atom feed.
+/// Needs the topic page and its Atom feed.
 #[tokio::test(flavor = "multi_thread")]
 async fn topic_page_shows_the_hostile_title_as_text_and_links_its_feed() {
     let test = "topic_page_shows_the_hostile_title_as_text_and_links_its_feed";
@@ -394,21 +409,17 @@ async fn topic_page_shows_the_hostile_title_as_text_and_links_its_feed() {
     };
     demo.check_page("topic-arms-deals", "/topics/Arms%20deals", 200)
         .await;
-    let text = demo.script("return document.body.innerText").await;
+    let text = demo.text("main").await;
     assert!(
-        text.as_str().unwrap().contains(HOSTILE_TITLE),
+        text.contains(HOSTILE_TITLE),
         "the hostile title is not shown as text:\n{text}"
     );
-    let images = demo.script("return document.images.length").await;
-    assert_eq!(images, json!(0), "an image appeared from a title");
+    assert_eq!(demo.count("img").await, 0, "an image appeared from a title");
     assert!(demo.browser.dialog().await.is_none());
 
-    let stories = demo
-        .script("return document.querySelectorAll('ul.stories > li.story').length")
-        .await;
+    let stories = demo.count("ul.stories > li.story").await;
     assert_eq!(
-        stories,
-        json!(3),
+        stories, 3,
         "the seed, the air-defence sale, the hostile item"
     );
     let seed = format!("/stories/{}", demo.seed_story);
@@ -472,8 +483,7 @@ async fn topic_page_shows_the_hostile_title_as_text_and_links_its_feed() {
 }
 
 /// The seed story's page shows its three copies (one `li` each in `ul.copies`), its text in
-/// German with the matched words marked, and both topics that hit it. Needs helper B's story
-/// page.
+/// German with the matched words marked, and both topics that hit it. Needs the story page.
 #[tokio::test(flavor = "multi_thread")]
 async fn seed_story_page_lists_its_three_copies() {
     let Some(demo) = BrowserDemo::start("seed_story_page_lists_its_three_copies").await else {
@@ -481,32 +491,26 @@ async fn seed_story_page_lists_its_three_copies() {
     };
     let path = format!("/stories/{}", demo.seed_story);
     demo.check_page("story-seed", &path, 200).await;
-    let copies = demo
-        .script("return document.querySelectorAll('ul.copies > li').length")
-        .await;
-    assert_eq!(copies, json!(3), "the seed story's copies");
-    let marks = demo
-        .script("return document.querySelectorAll('main mark').length")
-        .await;
-    assert!(number(&marks) >= 1, "no matched word is marked");
-    let german = demo
-        .script("return document.querySelectorAll('main [lang=\"de\"]').length")
-        .await;
-    assert!(
-        number(&german) >= 1,
-        "the German text carries no lang=\"de\""
+    // The demo's copies are local files, which the pages show as text rather than links.
+    assert_eq!(
+        demo.count("ul.copies > li").await,
+        3,
+        "the seed story's copies"
     );
-    let text = demo
-        .script("return document.querySelector('main').innerText")
-        .await;
-    let text = text.as_str().unwrap();
+    assert!(
+        demo.count("main mark").await >= 1,
+        "no matched word is marked"
+    );
+    let german = demo.count("main [lang=\"de\"]").await;
+    assert!(german >= 1, "the German text carries no lang=\"de\"");
+    let text = demo.text("main").await;
     for topic in ["Arms deals", "Summit meetings"] {
         assert!(text.contains(topic), "{topic} is not named:\n{text}");
     }
     demo.close().await;
 }
 
-/// `/search?q=Putin` finds the seed story. Needs helper C's search page.
+/// `/search?q=Putin` finds the seed story. Needs the search page.
 #[tokio::test(flavor = "multi_thread")]
 async fn search_page_in_a_real_browser() {
     let Some(demo) = BrowserDemo::start("search_page_in_a_real_browser").await else {
@@ -515,27 +519,19 @@ async fn search_page_in_a_real_browser() {
     demo.check_page("search-putin", "/search?q=Putin", 200)
         .await;
     let seed = format!("/stories/{}", demo.seed_story);
-    let found = demo
-        .script(&format!(
-            "return document.querySelectorAll('main a[href=\"{seed}\"]').length"
-        ))
-        .await;
-    assert!(number(&found) >= 1, "no link to the seed story {seed}");
+    let found = demo.count(&format!("main a[href=\"{seed}\"]")).await;
+    assert!(found >= 1, "no link to the seed story {seed}");
     demo.close().await;
 }
 
-/// `/feeds` names every configured feed, the hostile one's title as text. Needs helper C's
-/// feeds page.
+/// `/feeds` names every configured feed, the hostile one too. Needs the feeds page.
 #[tokio::test(flavor = "multi_thread")]
 async fn feeds_page_in_a_real_browser() {
     let Some(demo) = BrowserDemo::start("feeds_page_in_a_real_browser").await else {
         return;
     };
     demo.check_page("feeds", "/feeds", 200).await;
-    let text = demo
-        .script("return document.querySelector('main').innerText")
-        .await;
-    let text = text.as_str().unwrap();
+    let text = demo.text("main").await;
     for (name, file) in [
         ("Rheinblick", "rheinblick.xml"),
         ("Elbe-Bote", "elbe-bote.json"),
@@ -551,17 +547,14 @@ async fn feeds_page_in_a_real_browser() {
     demo.close().await;
 }
 
-/// `/outbox` shows the demo's alert email as sent. Needs helper C's outbox page.
+/// `/outbox` shows the demo's alert email as sent. Needs the outbox page.
 #[tokio::test(flavor = "multi_thread")]
 async fn outbox_page_in_a_real_browser() {
     let Some(demo) = BrowserDemo::start("outbox_page_in_a_real_browser").await else {
         return;
     };
     demo.check_page("outbox", "/outbox", 200).await;
-    let text = demo
-        .script("return document.querySelector('main').innerText")
-        .await;
-    let text = text.as_str().unwrap();
+    let text = demo.text("main").await;
     assert!(text.contains("[newshound]"), "no email subject:\n{text}");
     assert!(text.contains("sent"), "no status:\n{text}");
     demo.close().await;
@@ -577,9 +570,6 @@ async fn error_pages_in_a_real_browser() {
     demo.check_page("not-found", "/no/such/page", 404).await;
     demo.check_page("story-not-found", "/stories/999999999", 404)
         .await;
-    let heading = demo
-        .script("return document.querySelector('h1').innerText")
-        .await;
-    assert_eq!(heading, json!("404 Not Found"));
+    assert_eq!(demo.text("h1").await, "404 Not Found");
     demo.close().await;
 }
