@@ -61,6 +61,9 @@ fn frame(title: &str, nav: Nav, head: Markup, main: Markup, zone: Option<Tz>) ->
                 meta name="referrer" content="no-referrer";
                 title { (title) " · newshound" }
                 link rel="stylesheet" href="/static/style.css";
+                // No icon: without this link browsers ask for /favicon.ico, whose 404 is an
+                // error in their console. The CSP allows data: images.
+                link rel="icon" href="data:,";
                 (head)
             }
             body {

@@ -81,5 +81,11 @@ mod outage;
 /// Inputs the fuzz targets (`fuzz/`) made fail, replayed on stable through the same checks.
 mod fuzz_regressions;
 
+/// Issue 15: the web server's rules (password, methods, headers, listeners) through the binary
+/// and the router.
+mod web;
+
+/// Issue 15: the demo's web pages in headless Chromium (skipped when it is not installed).
+mod web_browser;
 /// Issue 15: the feeds of hits, /api/hits, the search page and the links from emails.
 mod web_feeds;

@@ -10,8 +10,11 @@
 //! - `hostile_server`: the loopback server that misbehaves byte by byte (issue 8);
 //! - `smtp`: the SMTP server process and reading the messages it received;
 //! - `feeds`: feed documents and article pages;
-//! - `newsroom`: seeded items that appear over time, for the crash and outage tests.
+//! - `newsroom`: seeded items that appear over time, for the crash and outage tests;
+//! - `web`: the web pages served by the binary, and requests to them;
+//! - `browser`: headless Chromium over WebDriver, for the pages in a real browser.
 
+pub mod browser;
 pub mod config;
 pub mod demo;
 pub mod feeds;
@@ -21,6 +24,7 @@ pub mod newsroom;
 pub mod process;
 pub mod service;
 pub mod smtp;
+pub mod web;
 
 use std::path::{Path, PathBuf};
 
