@@ -1,9 +1,80 @@
-//! Says which part of a topic's query failed on an article, for `newshound explain`: users tune
-//! watchlists by seeing that "`transfer` is not in the text" or that two words occur but "never
-//! within 20 words".
+//! Says which part of a topic's query failed on an article, for `newshound explain` and the
+//! story page: users tune watchlists by seeing that "`transfer` is not in the text" or that two
+//! words occur but "never within 20 words". [`verdicts`] is what both say about every topic, in
+//! the same words.
 
 use super::eval::{Article, eval, evaluate, other_spellings};
 use super::query::Query;
+use super::topics::{Topic, TopicSet};
+use crate::model::TopicHit;
+
+/// What a topic makes of one article, as `newshound explain` and the story page tell it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// The topic matches: the hit the daemon stores for it.
+    Matched(TopicHit),
+    /// The topic watches other languages than the article's: why, in one sentence.
+    NotApplied(String),
+    /// The topic applies but its query fails: which part, in one sentence.
+    NoMatch(String),
+}
+
+impl Verdict {
+    /// What follows the topic's name: `MATCHED (score 3)`, `not applied` or `no match`.
+    pub fn headline(&self) -> String {
+        match self {
+            Verdict::Matched(hit) => format!("MATCHED (score {})", hit.score),
+            Verdict::NotApplied(_) => "not applied".to_owned(),
+            Verdict::NoMatch(_) => "no match".to_owned(),
+        }
+    }
+
+    /// The labelled lines under the headline (label without its colon): the words and the
+    /// snippet (its marks between `**`) of a match, why a topic was not applied, the query and
+    /// its failing part otherwise.
+    pub fn details(&self, topic: &Topic) -> Vec<(&'static str, String)> {
+        match self {
+            Verdict::Matched(hit) => vec![
+                ("words", hit.matched.join(", ")),
+                ("snippet", hit.snippet.marked()),
+            ],
+            Verdict::NotApplied(why) => vec![("why", why.clone())],
+            Verdict::NoMatch(failed) => vec![
+                ("query", topic.query.to_string()),
+                ("failed", failed.clone()),
+            ],
+        }
+    }
+}
+
+/// Every topic of `topics`, in order, with its verdict on `article`, whose language code is
+/// `language` and on which the match stage found `hits`.
+pub fn verdicts<'t>(
+    topics: &'t TopicSet,
+    hits: &[TopicHit],
+    language: Option<&str>,
+    article: &Article,
+) -> Vec<(&'t Topic, Verdict)> {
+    topics
+        .topics()
+        .iter()
+        .map(|topic| (topic, verdict(topic, hits, language, article)))
+        .collect()
+}
+
+fn verdict(topic: &Topic, hits: &[TopicHit], language: Option<&str>, article: &Article) -> Verdict {
+    if let Some(hit) = hits.iter().find(|h| h.topic == topic.name) {
+        Verdict::Matched(hit.clone())
+    } else if !topic.applies_to(language) {
+        Verdict::NotApplied(format!(
+            "the article's language is {}; the topic watches only {}",
+            language.unwrap_or("unknown"),
+            topic.languages.join(", ")
+        ))
+    } else {
+        Verdict::NoMatch(why_not(&topic.query, article).unwrap_or_default())
+    }
+}
 
 /// Why `query` does not match `article`, in one sentence; `None` when it matches.
 pub fn why_not(query: &Query, article: &Article) -> Option<String> {

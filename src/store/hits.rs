@@ -3,7 +3,8 @@
 //! read back newest first for `newshound hits`, each under its story's lead.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Transaction, params};
+use rusqlite::types::Value;
+use rusqlite::{Transaction, params, params_from_iter};
 
 use super::stories::{HITS_UNDER_LEAD, copies};
 use super::{Store, StoreError, from_unix};
@@ -18,6 +19,58 @@ pub struct HitFilter {
     pub since: Option<DateTime<Utc>>,
     /// At most this many (the newest).
     pub limit: Option<usize>,
+    /// Only hits listed after the hit with this (found at, id) in the newest-first order: the
+    /// key of the last hit on the previous page (keyset pagination: a page costs the same
+    /// however deep it is, where an OFFSET would read every hit before it).
+    pub before: Option<(DateTime<Utc>, i64)>,
+    /// Only stories whose lead is in this language (ISO 639-1): the language the reader sees.
+    pub language: Option<String>,
+    /// Only backfilled hits (`Some(true)`) or only hits found as the articles came in
+    /// (`Some(false)`).
+    pub backfill: Option<bool>,
+    /// Only the hits of this story (one per topic that hit it).
+    pub story: Option<i64>,
+}
+
+impl HitFilter {
+    /// The conditions on `h` (the hit) and `a` (its story's lead) that this filter sets, and
+    /// their parameters in order. Only the conditions set are written, so that SQLite sees a
+    /// plain `h.topic = ?` and reads one topic through `hits_by_topic` (a condition written as
+    /// `? IS NULL OR h.topic = ?` cannot use an index).
+    fn conditions(&self) -> (String, Vec<Value>) {
+        let mut conditions: Vec<&str> = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        if let Some(topic) = &self.topic {
+            conditions.push("h.topic = ?");
+            values.push(topic.clone().into());
+        }
+        if let Some(story) = self.story {
+            conditions.push("h.story_id = ?");
+            values.push(story.into());
+        }
+        if let Some(since) = self.since {
+            conditions.push("h.created_at >= ?");
+            values.push(since.timestamp().into());
+        }
+        if let Some((created_at, id)) = self.before {
+            conditions.push("(h.created_at, h.id) < (?, ?)");
+            values.extend([created_at.timestamp().into(), id.into()]);
+        }
+        if let Some(backfill) = self.backfill {
+            conditions.push("h.backfill = ?");
+            values.push(i64::from(backfill).into());
+        }
+        if let Some(language) = &self.language {
+            conditions.push("a.language = ?");
+            values.push(language.clone().into());
+        }
+        let clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        (clause, values)
+    }
 }
 
 /// A stored hit with what a reader needs to judge it without opening the database. A story is
@@ -151,12 +204,18 @@ impl Store {
         })
     }
 
-    /// Stored hits matching `filter`, newest first, each under its story's lead.
+    /// Stored hits matching `filter`, newest first (by when they were found, then by id, so
+    /// that the order is total and a page's last hit is a key for the next), each under its
+    /// story's lead. With a topic, SQLite walks `hits_by_topic` backwards from `before` and
+    /// stops after `limit` rows; a language condition is checked on each row on the way (the
+    /// language is the lead's, in another table), so a rare language reads further.
     pub fn hits(&self, filter: &HitFilter) -> Result<Vec<StoredHit>, StoreError> {
         let limit = filter
             .limit
             .and_then(|l| i64::try_from(l).ok())
             .unwrap_or(-1);
+        let (conditions, mut values) = filter.conditions();
+        values.push(limit.into());
         self.db.read(|c| {
             let mut hits = c
                 .prepare_cached(&format!(
@@ -165,13 +224,10 @@ impl Store {
                             a.language, h.score, h.matched, h.snippet, h.snippet_marks,
                             a.published_at, h.created_at, h.story_id, a.id, h.backfill
                      FROM {HITS_UNDER_LEAD}
-                     WHERE (?1 IS NULL OR h.topic = ?1) AND (?2 IS NULL OR h.created_at >= ?2)
-                     ORDER BY h.created_at DESC, h.id DESC LIMIT ?3"
+                     {conditions}
+                     ORDER BY h.created_at DESC, h.id DESC LIMIT ?"
                 ))?
-                .query_map(
-                    params![filter.topic, filter.since.map(|t| t.timestamp()), limit],
-                    stored_hit,
-                )?
+                .query_map(params_from_iter(values), stored_hit)?
                 .collect::<rusqlite::Result<Vec<StoredHit>>>()?;
             for hit in &mut hits {
                 hit.sources = copies(c, hit.story_id, hit.lead_article_id)?
@@ -180,6 +236,15 @@ impl Store {
                     .collect();
             }
             Ok(hits)
+        })
+    }
+
+    /// Whether `topic` has any stored hit: a topic no longer configured still has a page while
+    /// its hits are kept.
+    pub fn topic_has_hits(&self, topic: &str) -> Result<bool, StoreError> {
+        self.db.read(|c| {
+            c.prepare_cached("SELECT EXISTS (SELECT 1 FROM hits WHERE topic = ?1)")?
+                .query_row([topic], |r| r.get(0))
         })
     }
 }

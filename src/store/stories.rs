@@ -324,6 +324,78 @@ impl Store {
     }
 }
 
+/// One copy of a story as the story page lists it: every article of the story, with or without
+/// a URL, and every feed that carried it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryCopyDetails {
+    /// Its article.
+    pub article_id: i64,
+    /// Its entry title, else its page's.
+    pub title: Option<String>,
+    /// Its site's name (`og:site_name`), else its first feed's name.
+    pub site: String,
+    /// The configured names of the feeds that carried it, the first first: the same page in
+    /// an aggregator and on its own site's feed is one article.
+    pub feeds: Vec<String>,
+    /// Its canonical URL.
+    pub url: Option<String>,
+    /// ISO 639-1 code of its language.
+    pub language: Option<String>,
+    /// When it was published, if it says.
+    pub published_at: Option<DateTime<Utc>>,
+    /// When newshound first saw it.
+    pub first_seen_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Every copy of `story_id`, `lead_article_id` first and the others in the order they were
+    /// seen, each with the feeds that carried it.
+    pub fn story_copy_details(
+        &self,
+        story_id: i64,
+        lead_article_id: i64,
+    ) -> Result<Vec<StoryCopyDetails>, StoreError> {
+        self.db.read(|c| {
+            let mut copies = c
+                .prepare_cached(
+                    "SELECT a.id, COALESCE(a.title, a.page_title), COALESCE(a.site_name, f.name),
+                            COALESCE(a.url_key, a.url), a.language, a.published_at,
+                            a.first_seen_at
+                     FROM articles a JOIN feeds f ON f.id = a.feed_id
+                     WHERE a.story_id = ?1 OR a.id = ?2
+                     ORDER BY a.id != ?2, a.first_seen_at, a.id",
+                )?
+                .query_map(params![story_id, lead_article_id], |r| {
+                    Ok(StoryCopyDetails {
+                        article_id: r.get(0)?,
+                        title: r.get(1)?,
+                        site: r.get(2)?,
+                        feeds: Vec::new(),
+                        url: r.get(3)?,
+                        language: r.get(4)?,
+                        published_at: r.get::<_, Option<i64>>(5)?.map(from_unix),
+                        first_seen_at: from_unix(r.get(6)?),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for copy in &mut copies {
+                copy.feeds = feeds_of_article(c, copy.article_id)?;
+            }
+            Ok(copies)
+        })
+    }
+}
+
+/// The names of the feeds that carried `article_id`, in the order they brought it.
+fn feeds_of_article(conn: &Connection, article_id: i64) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached(
+        "SELECT f.name FROM article_sources s JOIN feeds f ON f.id = s.feed_id
+         WHERE s.article_id = ?1 ORDER BY s.first_seen_at, f.id",
+    )?
+    .query_map([article_id], |r| r.get(0))?
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -6,8 +6,13 @@ use axum::routing::get;
 use super::WebState;
 
 mod overview;
+mod story;
+mod topic;
 
 /// Every page's route.
 pub(super) fn routes() -> Router<WebState> {
-    Router::new().route("/", get(overview::page))
+    Router::new()
+        .route("/", get(overview::page))
+        .route("/topics/{name}", get(topic::page))
+        .route("/stories/{id}", get(story::page))
 }
