@@ -188,6 +188,7 @@ fn quoted_list(words: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::matcher::{Language, parse_query};
+    use crate::model::TopicHit;
 
     fn explain(query: &str, title: &str, body: &str) -> Option<String> {
         let article = Article::new(title, body, Language::from_code("en"));
@@ -261,5 +262,50 @@ mod tests {
     fn missing_phrase_is_named() {
         let why = explain("\"meets with\"", "", "he meets them with").unwrap();
         assert_eq!(why, "the phrase `\"meets with\"` does not occur");
+    }
+
+    /// Every topic gets a verdict in the order configured: the hit found, a language the topic
+    /// does not watch, or the failing part of its query, in the lines `explain` prints.
+    #[test]
+    fn verdicts_say_matched_not_applied_or_why_not() {
+        let topic = |name: &str, query: &str, languages: &[&str]| Topic {
+            name: name.into(),
+            query: parse_query(query).unwrap(),
+            languages: languages.iter().map(|l| l.to_string()).collect(),
+        };
+        let topics = TopicSet::new(vec![
+            topic("arms", "arms", &[]),
+            topic("french", "armes", &["fr"]),
+            topic("football", "football AND transfer", &[]),
+        ]);
+        let article = Article::new("", "an arms deal", Language::from_code("en"));
+        let hit = TopicHit {
+            topic: "arms".into(),
+            score: 1,
+            matched: vec!["arms".into()],
+            snippet: crate::model::Snippet::default(),
+        };
+        let found = verdicts(&topics, std::slice::from_ref(&hit), Some("en"), &article);
+        let lines: Vec<String> = found
+            .iter()
+            .flat_map(|(topic, verdict)| {
+                let details = verdict.details(topic).into_iter();
+                std::iter::once(format!("{}: {}", topic.name, verdict.headline()))
+                    .chain(details.map(|(label, text)| format!("{label}: {text}")))
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "arms: MATCHED (score 1)",
+                "words: arms",
+                "snippet: ",
+                "french: not applied",
+                "why: the article's language is en; the topic watches only fr",
+                "football: no match",
+                "query: football AND transfer",
+                "failed: no word matches `football`",
+            ]
+        );
     }
 }

@@ -279,7 +279,9 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::store::test_support::{open_with_feed, settled_article, topic_hit};
+    use crate::store::test_support::{
+        article_with_text, open_with_feed, settled_article, topic_hit,
+    };
 
     /// Backfilled hits are stored marked as such and found at the time given; a topic that
     /// already hit the story (through this article or another copy) keeps its hit as it was,
@@ -330,6 +332,127 @@ mod tests {
                 ("t", other, true, "backfilled", now),
                 ("u", copy, true, "backfilled", now),
             ]
+        );
+    }
+
+    /// Stores `count` articles of their own stories (`language` by turns "en" and "de"), each
+    /// hit by topic `t`, two by two at the same time (so that the id breaks ties), every third
+    /// one backfilled; returns the store and the hits' ids, newest first.
+    fn topic_with_hits(count: usize) -> (tempfile::TempDir, Store, Vec<i64>) {
+        let (dir, mut store, feed) = open_with_feed();
+        let start = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        for n in 0..count {
+            let language = if n % 2 == 0 { "en" } else { "de" };
+            let guid = format!("a{n}");
+            let article = article_with_text(
+                &mut store,
+                feed,
+                &guid,
+                &guid,
+                "text",
+                Some(language),
+                start,
+            );
+            let hit = topic_hit("t", &guid);
+            let at = start + chrono::Duration::minutes((n / 2) as i64);
+            let backfill = n % 3 == 0;
+            store
+                .db
+                .write(|tx| insert_hit(tx, article, article, &hit, backfill, at))
+                .unwrap();
+        }
+        let ids = store
+            .hits(&HitFilter::default())
+            .unwrap()
+            .iter()
+            .map(|h| h.id)
+            .collect();
+        (dir, store, ids)
+    }
+
+    /// Following the key of each page's last hit walks every hit of a topic once, newest
+    /// first, with ties of time broken by id, however small the pages.
+    #[test]
+    fn pages_after_the_last_key_walk_every_hit_once() {
+        let (_dir, store, newest_first) = topic_with_hits(7);
+        let mut walked = Vec::new();
+        let mut before = None;
+        loop {
+            let page = store
+                .hits(&HitFilter {
+                    topic: Some("t".into()),
+                    limit: Some(2),
+                    before,
+                    ..HitFilter::default()
+                })
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            before = Some((last.created_at, last.id));
+            walked.extend(page.iter().map(|h| h.id));
+        }
+        assert_eq!(walked, newest_first);
+    }
+
+    /// The language is the lead's and the backfill flag the hit's; the filters combine.
+    #[test]
+    fn language_and_backfill_filters_combine() {
+        let (_dir, store, _) = topic_with_hits(6);
+        let titles = |language: Option<&str>, backfill: Option<bool>| -> Vec<String> {
+            let mut titles: Vec<String> = store
+                .hits(&HitFilter {
+                    topic: Some("t".into()),
+                    language: language.map(str::to_owned),
+                    backfill,
+                    ..HitFilter::default()
+                })
+                .unwrap()
+                .into_iter()
+                .filter_map(|h| h.title)
+                .collect();
+            titles.sort();
+            titles
+        };
+        assert_eq!(titles(Some("en"), None), ["a0", "a2", "a4"]);
+        assert_eq!(titles(None, Some(true)), ["a0", "a3"]);
+        assert_eq!(titles(Some("de"), Some(false)), ["a1", "a5"]);
+        assert_eq!(titles(Some("fr"), None), Vec::<String>::new());
+    }
+
+    /// A topic page reads the topic's hits through `hits_by_topic`, in its order (no sort of
+    /// the topic's hits), with every filter set; the language is checked on each row read.
+    #[test]
+    fn a_topic_page_reads_the_topic_index_without_sorting() {
+        let (_dir, store, _) = topic_with_hits(1);
+        let filter = HitFilter {
+            topic: Some("t".into()),
+            since: Some(Utc.timestamp_opt(1_600_000_000, 0).unwrap()),
+            limit: Some(51),
+            before: Some((Utc.timestamp_opt(1_800_000_000, 0).unwrap(), 9)),
+            language: Some("de".into()),
+            backfill: Some(false),
+            story: None,
+        };
+        let (conditions, mut values) = filter.conditions();
+        values.push(51.into());
+        let plan: Vec<String> = store
+            .db
+            .conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT h.id FROM {HITS_UNDER_LEAD} {conditions}
+                 ORDER BY h.created_at DESC, h.id DESC LIMIT ?"
+            ))
+            .unwrap()
+            .query_map(params_from_iter(values), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan[0].starts_with("SEARCH h USING INDEX hits_by_topic (topic=? AND created_at>?"),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+            "{plan:?}"
         );
     }
 }

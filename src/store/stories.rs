@@ -564,4 +564,33 @@ mod tests {
             .unwrap();
         assert_eq!(lead, copy);
     }
+
+    /// The story page lists every copy, the lead (the earliest published) first, each with
+    /// the feeds that carried it and its own title and times.
+    #[test]
+    fn story_copy_details_list_every_copy_lead_first() {
+        let (_dir, mut store, feed) = open_with_feed();
+        let (edit, _) = store_copy(&mut store, feed, "edit", Some(at(9)), at(10));
+        let (original, _) = store_copy(&mut store, feed, "original", None, at(8));
+        let story = store.hits(&HitFilter::default()).unwrap()[0]
+            .story_id
+            .unwrap();
+        let copies = store.story_copy_details(story, original).unwrap();
+        let shown: Vec<(i64, Option<&str>, Option<i64>)> = copies
+            .iter()
+            .map(|c| {
+                let published = c.published_at.map(|t| t.timestamp());
+                (c.article_id, c.title.as_deref(), published)
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (original, Some("original (feed title)"), None),
+                (edit, Some("edit (feed title)"), Some(at(9).timestamp())),
+            ]
+        );
+        assert!(copies.iter().all(|c| c.feeds == ["example"]), "{copies:?}");
+        assert_eq!(copies[0].first_seen_at, at(8));
+    }
 }

@@ -80,3 +80,6 @@ mod outage;
 
 /// Inputs the fuzz targets (`fuzz/`) made fail, replayed on stable through the same checks.
 mod fuzz_regressions;
+
+/// Issue 15: the topic and story pages over the demo's database.
+mod web_pages_b;

@@ -266,12 +266,7 @@ fn why(site: &Site, record: &StoryRecord, reading: Option<&Reading<'_>>) -> Mark
 
 /// What was stored when the topic hit the story: score, words, when, how, and the snippet
 /// when the lead's text, matched again, does not give the same one.
-fn stored_hit(
-    site: &Site,
-    record: &StoryRecord,
-    hit: &StoredHit,
-    now: Option<&Verdict>,
-) -> Markup {
+fn stored_hit(site: &Site, record: &StoryRecord, hit: &StoredHit, now: Option<&Verdict>) -> Markup {
     let matched_copy = record
         .copies
         .iter()

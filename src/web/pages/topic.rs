@@ -131,7 +131,12 @@ impl Filters {
     fn parse(query: &TopicQuery) -> Result<Filters, WebError> {
         let language = given(&query.language).map(language_code).transpose()?;
         let period = choice(given(&query.period), &Period::ALL, Period::value, "period")?;
-        let found = choice(given(&query.backfill), &Found::ALL, Found::value, "backfill")?;
+        let found = choice(
+            given(&query.backfill),
+            &Found::ALL,
+            Found::value,
+            "backfill",
+        )?;
         let before = given(&query.before).map(parse_cursor).transpose()?;
         Ok(Filters {
             language,
@@ -453,5 +458,163 @@ fn pager(shown: &Shown<'_>) -> Markup {
                 a href=(shown.filters.address(shown.name, Some(older))) rel="next" { "Older" }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::config::WebSettings;
+    use crate::matcher::{Topic, TopicSet, parse_query};
+    use crate::model::{Snippet, TopicHit};
+    use crate::store::BackfillHit;
+    use crate::store::test_support::{article_with_text, open_with_feed};
+    use crate::web::Reader;
+
+    /// A site whose one topic is `t`, over the database at `path`.
+    fn state(path: &std::path::Path) -> WebState {
+        let site = Site {
+            settings: WebSettings {
+                listen: None,
+                public_url: None,
+                password: None,
+                password_source: None,
+                timezone: chrono_tz::UTC,
+            },
+            topics: TopicSet::new(vec![Topic {
+                name: "t".into(),
+                query: parse_query("text").unwrap(),
+                languages: Vec::new(),
+            }]),
+            configured_feeds: HashSet::new(),
+        };
+        WebState {
+            reader: Reader::open(path, 1).unwrap(),
+            site: tokio::sync::watch::channel(Arc::new(site)).1,
+        }
+    }
+
+    /// The story links of a page, in order, and the address of its "Older" link.
+    fn stories_and_older(page: &str) -> (Vec<String>, Option<String>) {
+        let stories = page
+            .match_indices("<a href=\"/stories/")
+            .map(|(at, _)| {
+                let rest = &page[at + "<a href=\"".len()..];
+                rest[..rest.find('"').unwrap()].to_owned()
+            })
+            .collect();
+        let older = page.find("rel=\"next\"").map(|end| {
+            let start = page[..end].rfind("href=\"").unwrap() + "href=\"".len();
+            let href = &page[start..end];
+            href[..href.find('"').unwrap()].replace("&amp;", "&")
+        });
+        (stories, older)
+    }
+
+    /// Following "Older" from the first page, two stories a page, shows every story of the
+    /// topic once, newest first (hits found at the same time ordered by id), keeping the
+    /// filters in the link; the last page has no "Older".
+    #[tokio::test]
+    async fn older_links_walk_every_story_once() {
+        let (dir, mut store, feed) = open_with_feed();
+        let start = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        let mut expected = Vec::new();
+        for n in 0..5i64 {
+            let guid = format!("s{n}");
+            let id = article_with_text(&mut store, feed, &guid, &guid, "text", Some("en"), start);
+            let hit = BackfillHit {
+                article_id: id,
+                story_id: id,
+                hit: TopicHit {
+                    topic: "t".into(),
+                    score: 1,
+                    matched: vec!["text".into()],
+                    snippet: Snippet::default(),
+                },
+            };
+            store
+                .insert_backfill_hits(&[hit], start + Duration::minutes(n / 2))
+                .unwrap();
+            expected.push(layout::story_path(id));
+        }
+        expected.reverse();
+        let state = state(&dir.path().join("t.db"));
+        let now = start + Duration::hours(1);
+
+        let mut query = TopicQuery {
+            period: Some("24h".into()),
+            ..TopicQuery::default()
+        };
+        let mut walked = Vec::new();
+        let mut pages = 0;
+        loop {
+            let page = topic_page(&state, "t".into(), &query, now, 2)
+                .await
+                .unwrap();
+            let (stories, older) = stories_and_older(&page.into_string());
+            walked.extend(stories);
+            pages += 1;
+            let Some(older) = older else { break };
+            let (_, params) = older.split_once('?').unwrap();
+            assert!(params.contains("period=24h"), "{older}");
+            query = query_of_link(params);
+        }
+        assert_eq!((walked, pages), (expected, 3));
+    }
+
+    /// The query of an "Older" link as the handler receives it.
+    fn query_of_link(params: &str) -> TopicQuery {
+        let mut query = TopicQuery::default();
+        for (key, value) in url::form_urlencoded::parse(params.as_bytes()) {
+            let value = Some(value.into_owned());
+            match key.as_ref() {
+                "language" => query.language = value,
+                "period" => query.period = value,
+                "backfill" => query.backfill = value,
+                "before" => query.before = value,
+                _ => {}
+            }
+        }
+        query
+    }
+
+    /// The filters round-trip through the address, the default ones left out, and a value
+    /// the page does not know is refused with its name.
+    #[test]
+    fn filters_round_trip_through_the_address() {
+        let query = TopicQuery {
+            language: Some("DE".into()),
+            period: Some("7d".into()),
+            backfill: Some("backfill".into()),
+            before: None,
+        };
+        let filters = Filters::parse(&query).unwrap();
+        let before = Some((Utc.timestamp_opt(1_700_000_000, 0).unwrap(), 42));
+        assert_eq!(
+            filters.address("Arms deals", before),
+            "/topics/Arms%20deals?language=de&period=7d&backfill=backfill&before=1700000000%3A42"
+        );
+        assert_eq!(
+            Filters::parse(&TopicQuery::default())
+                .unwrap()
+                .address("t", None),
+            "/topics/t"
+        );
+        let bad = TopicQuery {
+            period: Some("1y".into()),
+            ..TopicQuery::default()
+        };
+        let error = Filters::parse(&bad).unwrap_err().to_string();
+        assert_eq!(error, "period \"1y\" is not one of 24h, 7d, 30d, all");
+        let bad = TopicQuery {
+            before: Some("yesterday".into()),
+            ..TopicQuery::default()
+        };
+        assert!(Filters::parse(&bad).is_err());
     }
 }
