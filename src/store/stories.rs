@@ -231,26 +231,47 @@ pub(super) fn copies(
     story_id: Option<i64>,
     lead_article_id: i64,
 ) -> rusqlite::Result<Vec<StoryCopy>> {
-    let copies: Vec<StoryCopy> = conn
-        .prepare_cached(
-            "SELECT a.id, COALESCE(a.site_name, f.name), COALESCE(a.url_key, a.url)
-             FROM articles a JOIN feeds f ON f.id = a.feed_id
-             WHERE (a.story_id = ?1 OR a.id = ?2) AND COALESCE(a.url_key, a.url) IS NOT NULL
-             ORDER BY a.id != ?2, a.first_seen_at, a.id",
-        )?
-        .query_map(params![story_id, lead_article_id], |r| {
-            Ok(StoryCopy {
-                article_id: r.get(0)?,
-                source: r.get(1)?,
-                url: r.get(2)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
     let mut seen = std::collections::HashSet::new();
-    Ok(copies
+    Ok(story_articles(conn, story_id, lead_article_id)?
         .into_iter()
-        .filter(|copy| seen.insert(copy.url.clone()))
+        .filter_map(|copy| {
+            let url = copy.url?;
+            seen.insert(url.clone()).then_some(StoryCopy {
+                article_id: copy.article_id,
+                source: copy.site,
+                url,
+            })
+        })
         .collect())
+}
+
+/// Every article of `story_id`, `lead_article_id` first and the others in the order they were
+/// seen (without a story, the lead alone); their `feeds` are left empty.
+fn story_articles(
+    conn: &Connection,
+    story_id: Option<i64>,
+    lead_article_id: i64,
+) -> rusqlite::Result<Vec<StoryCopyDetails>> {
+    conn.prepare_cached(
+        "SELECT a.id, COALESCE(a.title, a.page_title), COALESCE(a.site_name, f.name),
+                COALESCE(a.url_key, a.url), a.language, a.published_at, a.first_seen_at
+         FROM articles a JOIN feeds f ON f.id = a.feed_id
+         WHERE a.story_id = ?1 OR a.id = ?2
+         ORDER BY a.id != ?2, a.first_seen_at, a.id",
+    )?
+    .query_map(params![story_id, lead_article_id], |r| {
+        Ok(StoryCopyDetails {
+            article_id: r.get(0)?,
+            title: r.get(1)?,
+            site: r.get(2)?,
+            feeds: Vec::new(),
+            url: r.get(3)?,
+            language: r.get(4)?,
+            published_at: r.get::<_, Option<i64>>(5)?.map(from_unix),
+            first_seen_at: from_unix(r.get(6)?),
+        })
+    })?
+    .collect()
 }
 
 /// How a listing shows a story: by its lead (its earliest published copy), with every copy.
@@ -356,28 +377,7 @@ impl Store {
         lead_article_id: i64,
     ) -> Result<Vec<StoryCopyDetails>, StoreError> {
         self.db.read(|c| {
-            let mut copies = c
-                .prepare_cached(
-                    "SELECT a.id, COALESCE(a.title, a.page_title), COALESCE(a.site_name, f.name),
-                            COALESCE(a.url_key, a.url), a.language, a.published_at,
-                            a.first_seen_at
-                     FROM articles a JOIN feeds f ON f.id = a.feed_id
-                     WHERE a.story_id = ?1 OR a.id = ?2
-                     ORDER BY a.id != ?2, a.first_seen_at, a.id",
-                )?
-                .query_map(params![story_id, lead_article_id], |r| {
-                    Ok(StoryCopyDetails {
-                        article_id: r.get(0)?,
-                        title: r.get(1)?,
-                        site: r.get(2)?,
-                        feeds: Vec::new(),
-                        url: r.get(3)?,
-                        language: r.get(4)?,
-                        published_at: r.get::<_, Option<i64>>(5)?.map(from_unix),
-                        first_seen_at: from_unix(r.get(6)?),
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut copies = story_articles(c, Some(story_id), lead_article_id)?;
             for copy in &mut copies {
                 copy.feeds = feeds_of_article(c, copy.article_id)?;
             }

@@ -167,18 +167,10 @@ fn copies(site: &Site, record: &StoryRecord) -> Markup {
         h2 { "Copies" }
         div.table-wrap {
             table.copies-table {
-                thead { tr { th { "Site" } th { "Feed" } th { "Published" } th { "Article" } } }
+                thead { tr { th { "Article" } th { "Site" } th { "Published" } th { "Feed" } } }
                 tbody {
                     @for copy in &record.copies {
                         tr {
-                            td {
-                                (copy.site)
-                                @if copy.article_id == record.lead.lead_article_id {
-                                    " " span.muted.small { "(lead)" }
-                                }
-                            }
-                            td { (copy.feeds.join(", ")) }
-                            td { (published(site, copy.published_at, copy.first_seen_at)) }
                             td lang=[copy.language.as_deref()] {
                                 @let title = copy.title.as_deref().unwrap_or("(untitled)");
                                 @match &copy.url {
@@ -186,6 +178,14 @@ fn copies(site: &Site, record: &StoryRecord) -> Markup {
                                     None => (title),
                                 }
                             }
+                            td {
+                                (copy.site)
+                                @if copy.article_id == record.lead.lead_article_id {
+                                    " " span.muted.small { "(lead)" }
+                                }
+                            }
+                            td { (published(site, copy.published_at, copy.first_seen_at)) }
+                            td { (copy.feeds.join(", ")) }
                         }
                     }
                 }

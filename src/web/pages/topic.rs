@@ -36,6 +36,19 @@ pub(super) struct TopicQuery {
     before: Option<String>,
 }
 
+/// A filter with a few named choices: parsed from the address, written back into it, and
+/// offered as a `<select>`.
+trait Choice: Copy + PartialEq + 'static {
+    /// Its name in the address.
+    const NAME: &'static str;
+    /// Every choice, in the order offered.
+    const ALL: &'static [Self];
+    /// This choice's value in the address.
+    fn value(self) -> &'static str;
+    /// What the form shows for it.
+    fn label(self) -> &'static str;
+}
+
 /// How far back the page looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Period {
@@ -45,10 +58,10 @@ enum Period {
     All,
 }
 
-impl Period {
-    const ALL: [Period; 4] = [Period::Day, Period::Week, Period::Month, Period::All];
+impl Choice for Period {
+    const NAME: &'static str = "period";
+    const ALL: &'static [Period] = &[Period::Day, Period::Week, Period::Month, Period::All];
 
-    /// Its value in the address.
     fn value(self) -> &'static str {
         match self {
             Period::Day => "24h",
@@ -66,7 +79,9 @@ impl Period {
             Period::All => "all time",
         }
     }
+}
 
+impl Period {
     /// The earliest time a hit may have been found, from `now`.
     fn since(self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let back = match self {
@@ -87,10 +102,10 @@ enum Found {
     Backfilled,
 }
 
-impl Found {
-    const ALL: [Found; 3] = [Found::Any, Found::AsTheyCameIn, Found::Backfilled];
+impl Choice for Found {
+    const NAME: &'static str = "backfill";
+    const ALL: &'static [Found] = &[Found::Any, Found::AsTheyCameIn, Found::Backfilled];
 
-    /// Its value in the address.
     fn value(self) -> &'static str {
         match self {
             Found::Any => "all",
@@ -106,7 +121,9 @@ impl Found {
             Found::Backfilled => "only backfilled",
         }
     }
+}
 
+impl Found {
     /// The store's condition on `backfill`.
     fn backfill(self) -> Option<bool> {
         match self {
@@ -130,13 +147,8 @@ impl Filters {
     /// The filters of `query`; a value that is not one of the page's is refused, naming it.
     fn parse(query: &TopicQuery) -> Result<Filters, WebError> {
         let language = given(&query.language).map(language_code).transpose()?;
-        let period = choice(given(&query.period), &Period::ALL, Period::value, "period")?;
-        let found = choice(
-            given(&query.backfill),
-            &Found::ALL,
-            Found::value,
-            "backfill",
-        )?;
+        let period: Option<Period> = choice(given(&query.period))?;
+        let found: Option<Found> = choice(given(&query.backfill))?;
         let before = given(&query.before).map(parse_cursor).transpose()?;
         Ok(Filters {
             language,
@@ -201,28 +213,38 @@ fn language_code(given: &str) -> Result<String, WebError> {
     }
 }
 
-/// The option of `options` whose address value is `given`, if one is given.
-fn choice<T: Copy>(
-    given: Option<&str>,
-    options: &[T],
-    value: fn(T) -> &'static str,
-    name: &str,
-) -> Result<Option<T>, WebError> {
+/// The choice whose address value is `given`, if one is given.
+fn choice<T: Choice>(given: Option<&str>) -> Result<Option<T>, WebError> {
     let Some(given) = given else {
         return Ok(None);
     };
-    options
+    T::ALL
         .iter()
         .copied()
-        .find(|&option| value(option) == given)
+        .find(|option| option.value() == given)
         .map(Some)
         .ok_or_else(|| {
-            let known: Vec<&str> = options.iter().map(|&o| value(o)).collect();
+            let known: Vec<&str> = T::ALL.iter().map(|o| o.value()).collect();
             WebError::BadRequest(format!(
-                "{name} {given:?} is not one of {}",
+                "{} {given:?} is not one of {}",
+                T::NAME,
                 known.join(", ")
             ))
         })
+}
+
+/// A `<select>` of every choice of `T`, `chosen` selected.
+fn select<T: Choice>(label: &str, chosen: T) -> Markup {
+    html! {
+        label {
+            (label)
+            select name=(T::NAME) {
+                @for &option in T::ALL {
+                    option value=(option.value()) selected[option == chosen] { (option.label()) }
+                }
+            }
+        }
+    }
 }
 
 /// `SECONDS:ID`, the key of a hit in the newest-first order.
@@ -367,26 +389,8 @@ fn filter_form(site: &Site, shown: &Shown<'_>) -> Markup {
                     }
                 }
             }
-            label {
-                "Period"
-                select name="period" {
-                    @for period in Period::ALL {
-                        option value=(period.value()) selected[period == filters.period] {
-                            (period.label())
-                        }
-                    }
-                }
-            }
-            label {
-                "Backfilled hits"
-                select name="backfill" {
-                    @for found in Found::ALL {
-                        option value=(found.value()) selected[found == filters.found] {
-                            (found.label())
-                        }
-                    }
-                }
-            }
+            (select("Period", filters.period))
+            (select("Backfilled hits", filters.found))
             button type="submit" { "Show" }
         }
     }
@@ -397,6 +401,11 @@ fn filter_form(site: &Site, shown: &Shown<'_>) -> Markup {
 fn story(site: &Site, hit: &StoredHit) -> Markup {
     let title = hit.title.as_deref().unwrap_or("(untitled)");
     let language = hit.language.as_deref();
+    let others: Vec<&String> = hit
+        .sources
+        .iter()
+        .filter(|source| Some(*source) != hit.url.as_ref())
+        .collect();
     html! {
         li.story {
             h3 lang=[language] {
@@ -425,13 +434,10 @@ fn story(site: &Site, hit: &StoredHit) -> Markup {
                     " · " (layout::external_link(url, "original article"))
                 }
             }
-            @if hit.sources.len() > 1 {
+            @if !others.is_empty() {
                 ul.copies aria-label="Other copies" {
-                    @for source in &hit.sources[1..] {
-                        li {
-                            "also at "
-                            (layout::external_link(source, &host(source).unwrap_or_else(|| source.clone())))
-                        }
+                    @for source in others {
+                        li { "also at " (layout::external_link(source, &site_of(source))) }
                     }
                 }
             }
@@ -442,6 +448,11 @@ fn story(site: &Site, hit: &StoredHit) -> Markup {
 /// The host of `url`, the site a reader knows it by.
 fn host(url: &str) -> Option<String> {
     Url::parse(url).ok()?.host_str().map(str::to_owned)
+}
+
+/// The host of `url`, else the whole URL.
+fn site_of(url: &str) -> String {
+    host(url).unwrap_or_else(|| url.to_owned())
 }
 
 /// Back to the newest stories, and on to older ones, keeping the filters.
