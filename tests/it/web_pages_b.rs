@@ -175,3 +175,40 @@ async fn a_hostile_title_and_link_are_shown_as_text() {
         assert!(!page.contains("href=\"javascript:"), "{path}: {page}");
     }
 }
+
+/// A story whose lead has no stored text still shows its copies and its stored hits, and says
+/// that the text was not stored instead of explaining the other topics from nothing.
+#[tokio::test]
+async fn a_story_without_its_leads_text_shows_its_copies_and_says_so() {
+    let (_dir, config) = demo_after_one_run();
+    let story = seed_story(&config);
+    let database = load(&config).daemon.database;
+    db(&database)
+        .execute(
+            "UPDATE articles SET text = NULL
+             WHERE id = (SELECT lead_article_id FROM stories WHERE id = ?1)",
+            [story],
+        )
+        .unwrap();
+    let (status, page) = get(&config, &format!("/stories/{story}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(
+        section(&page, "Copies").matches("<tr>").count(),
+        4,
+        "{page}"
+    );
+    assert!(
+        section(&page, "Text").contains("The text of this story's lead was not stored."),
+        "{page}"
+    );
+    let matched = section(&page, "Why it matched");
+    assert_eq!(
+        matched.matches("Stored hit: score ").count(),
+        2,
+        "{matched}"
+    );
+    assert!(
+        section(&page, "The other topics").contains("Without the text"),
+        "{page}"
+    );
+}
