@@ -11,7 +11,7 @@ use url::Url;
 
 use newshound::fetch::{FetchOutcome, Fetched, Fetcher, Origin, Validators};
 use newshound::language;
-use newshound::matcher::{Article, Language, TopicSet, why_not};
+use newshound::matcher::{Article, Language, TopicSet, verdicts};
 use newshound::model::{Entry, TextSource};
 use newshound::parse;
 use newshound::pipeline::analyse::{Analysis, EntryFacts, analyse_feed_text, analyse_page};
@@ -199,25 +199,11 @@ fn write_article(
         &article.text,
         Language::from_code(code.unwrap_or_default()),
     );
-    for topic in topics.topics() {
+    for (topic, verdict) in verdicts(topics, &article.found.hits, code, &parsed) {
         writeln!(out)?;
-        if let Some(hit) = article.found.hits.iter().find(|h| h.topic == topic.name) {
-            writeln!(out, "{}: MATCHED (score {})", topic.name, hit.score)?;
-            writeln!(out, "  words:   {}", hit.matched.join(", "))?;
-            writeln!(out, "  snippet: {}", hit.snippet.marked())?;
-        } else if !topic.applies_to(code) {
-            writeln!(out, "{}: not applied", topic.name)?;
-            writeln!(
-                out,
-                "  why:     the article's language is {}; the topic watches only {}",
-                code.unwrap_or("unknown"),
-                topic.languages.join(", ")
-            )?;
-        } else {
-            let why = why_not(&topic.query, &parsed).unwrap_or_default();
-            writeln!(out, "{}: no match", topic.name)?;
-            writeln!(out, "  query:   {}", topic.query)?;
-            writeln!(out, "  failed:  {why}")?;
+        writeln!(out, "{}: {}", topic.name, verdict.headline())?;
+        for (label, text) in verdict.details(topic) {
+            writeln!(out, "  {:<9}{text}", format!("{label}:"))?;
         }
     }
     Ok(())

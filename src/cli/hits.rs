@@ -56,7 +56,7 @@ fn filter(
         since: since
             .and_then(|d| chrono::Duration::from_std(d).ok())
             .and_then(|d| now.checked_sub_signed(d)),
-        limit: None,
+        ..HitFilter::default()
     }
 }
 

@@ -1,9 +1,80 @@
-//! Says which part of a topic's query failed on an article, for `newshound explain`: users tune
-//! watchlists by seeing that "`transfer` is not in the text" or that two words occur but "never
-//! within 20 words".
+//! Says which part of a topic's query failed on an article, for `newshound explain` and the
+//! story page: users tune watchlists by seeing that "`transfer` is not in the text" or that two
+//! words occur but "never within 20 words". [`verdicts`] is what both say about every topic, in
+//! the same words.
 
 use super::eval::{Article, eval, evaluate, other_spellings};
 use super::query::Query;
+use super::topics::{Topic, TopicSet};
+use crate::model::TopicHit;
+
+/// What a topic makes of one article, as `newshound explain` and the story page tell it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// The topic matches: the hit the daemon stores for it.
+    Matched(TopicHit),
+    /// The topic watches other languages than the article's: why, in one sentence.
+    NotApplied(String),
+    /// The topic applies but its query fails: which part, in one sentence.
+    NoMatch(String),
+}
+
+impl Verdict {
+    /// What follows the topic's name: `MATCHED (score 3)`, `not applied` or `no match`.
+    pub fn headline(&self) -> String {
+        match self {
+            Verdict::Matched(hit) => format!("MATCHED (score {})", hit.score),
+            Verdict::NotApplied(_) => "not applied".to_owned(),
+            Verdict::NoMatch(_) => "no match".to_owned(),
+        }
+    }
+
+    /// The labelled lines under the headline (label without its colon): the words and the
+    /// snippet (its marks between `**`) of a match, why a topic was not applied, the query and
+    /// its failing part otherwise.
+    pub fn details(&self, topic: &Topic) -> Vec<(&'static str, String)> {
+        match self {
+            Verdict::Matched(hit) => vec![
+                ("words", hit.matched.join(", ")),
+                ("snippet", hit.snippet.marked()),
+            ],
+            Verdict::NotApplied(why) => vec![("why", why.clone())],
+            Verdict::NoMatch(failed) => vec![
+                ("query", topic.query.to_string()),
+                ("failed", failed.clone()),
+            ],
+        }
+    }
+}
+
+/// Every topic of `topics`, in order, with its verdict on `article`, whose language code is
+/// `language` and on which the match stage found `hits`.
+pub fn verdicts<'t>(
+    topics: &'t TopicSet,
+    hits: &[TopicHit],
+    language: Option<&str>,
+    article: &Article,
+) -> Vec<(&'t Topic, Verdict)> {
+    topics
+        .topics()
+        .iter()
+        .map(|topic| (topic, verdict(topic, hits, language, article)))
+        .collect()
+}
+
+fn verdict(topic: &Topic, hits: &[TopicHit], language: Option<&str>, article: &Article) -> Verdict {
+    if let Some(hit) = hits.iter().find(|h| h.topic == topic.name) {
+        Verdict::Matched(hit.clone())
+    } else if !topic.applies_to(language) {
+        Verdict::NotApplied(format!(
+            "the article's language is {}; the topic watches only {}",
+            language.unwrap_or("unknown"),
+            topic.languages.join(", ")
+        ))
+    } else {
+        Verdict::NoMatch(why_not(&topic.query, article).unwrap_or_default())
+    }
+}
 
 /// Why `query` does not match `article`, in one sentence; `None` when it matches.
 pub fn why_not(query: &Query, article: &Article) -> Option<String> {
@@ -117,6 +188,7 @@ fn quoted_list(words: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::matcher::{Language, parse_query};
+    use crate::model::TopicHit;
 
     fn explain(query: &str, title: &str, body: &str) -> Option<String> {
         let article = Article::new(title, body, Language::from_code("en"));
@@ -190,5 +262,50 @@ mod tests {
     fn missing_phrase_is_named() {
         let why = explain("\"meets with\"", "", "he meets them with").unwrap();
         assert_eq!(why, "the phrase `\"meets with\"` does not occur");
+    }
+
+    /// Every topic gets a verdict in the order configured: the hit found, a language the topic
+    /// does not watch, or the failing part of its query, in the lines `explain` prints.
+    #[test]
+    fn verdicts_say_matched_not_applied_or_why_not() {
+        let topic = |name: &str, query: &str, languages: &[&str]| Topic {
+            name: name.into(),
+            query: parse_query(query).unwrap(),
+            languages: languages.iter().map(|l| l.to_string()).collect(),
+        };
+        let topics = TopicSet::new(vec![
+            topic("arms", "arms", &[]),
+            topic("french", "armes", &["fr"]),
+            topic("football", "football AND transfer", &[]),
+        ]);
+        let article = Article::new("", "an arms deal", Language::from_code("en"));
+        let hit = TopicHit {
+            topic: "arms".into(),
+            score: 1,
+            matched: vec!["arms".into()],
+            snippet: crate::model::Snippet::default(),
+        };
+        let found = verdicts(&topics, std::slice::from_ref(&hit), Some("en"), &article);
+        let lines: Vec<String> = found
+            .iter()
+            .flat_map(|(topic, verdict)| {
+                let details = verdict.details(topic).into_iter();
+                std::iter::once(format!("{}: {}", topic.name, verdict.headline()))
+                    .chain(details.map(|(label, text)| format!("{label}: {text}")))
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "arms: MATCHED (score 1)",
+                "words: arms",
+                "snippet: ",
+                "french: not applied",
+                "why: the article's language is en; the topic watches only fr",
+                "football: no match",
+                "query: football AND transfer",
+                "failed: no word matches `football`",
+            ]
+        );
     }
 }

@@ -19,7 +19,8 @@
 //!   measures it).
 //! - [`hits`] turns a topic's evaluation into a score, the matched words and a snippet, and
 //!   [`match_article`] is the match stage: language, tokenising, every topic.
-//! - [`explain`] says which part of a query failed, for `newshound explain`.
+//! - [`explain`] says which part of a query failed, and what each topic makes of an article,
+//!   for `newshound explain` and the story page.
 
 pub mod eval;
 pub mod explain;
@@ -33,7 +34,7 @@ pub mod words;
 mod rule_tables;
 
 pub use eval::{Article, Evaluation, Hit, Section, TermMatcher, evaluate};
-pub use explain::why_not;
+pub use explain::{Verdict, verdicts, why_not};
 pub use hits::{match_article, topic_hit};
 pub use query::{Field, Query, QueryError, any_of, parse_query, parse_terms_entry};
 pub use text::{Form, Language, Token, WordCache, fold, tokenize};

@@ -3,7 +3,8 @@
 //! read back newest first for `newshound hits`, each under its story's lead.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Transaction, params};
+use rusqlite::types::Value;
+use rusqlite::{Transaction, params, params_from_iter};
 
 use super::stories::{HITS_UNDER_LEAD, copies};
 use super::{Store, StoreError, from_unix};
@@ -18,6 +19,58 @@ pub struct HitFilter {
     pub since: Option<DateTime<Utc>>,
     /// At most this many (the newest).
     pub limit: Option<usize>,
+    /// Only hits listed after the hit with this (found at, id) in the newest-first order: the
+    /// key of the last hit on the previous page (keyset pagination: a page costs the same
+    /// however deep it is, where an OFFSET would read every hit before it).
+    pub before: Option<(DateTime<Utc>, i64)>,
+    /// Only stories whose lead is in this language (ISO 639-1): the language the reader sees.
+    pub language: Option<String>,
+    /// Only backfilled hits (`Some(true)`) or only hits found as the articles came in
+    /// (`Some(false)`).
+    pub backfill: Option<bool>,
+    /// Only the hits of this story (one per topic that hit it).
+    pub story: Option<i64>,
+}
+
+impl HitFilter {
+    /// The conditions on `h` (the hit) and `a` (its story's lead) that this filter sets, and
+    /// their parameters in order. Only the conditions set are written, so that SQLite sees a
+    /// plain `h.topic = ?` and reads one topic through `hits_by_topic` (a condition written as
+    /// `? IS NULL OR h.topic = ?` cannot use an index).
+    fn conditions(&self) -> (String, Vec<Value>) {
+        let mut conditions: Vec<&str> = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        if let Some(topic) = &self.topic {
+            conditions.push("h.topic = ?");
+            values.push(topic.clone().into());
+        }
+        if let Some(story) = self.story {
+            conditions.push("h.story_id = ?");
+            values.push(story.into());
+        }
+        if let Some(since) = self.since {
+            conditions.push("h.created_at >= ?");
+            values.push(since.timestamp().into());
+        }
+        if let Some((created_at, id)) = self.before {
+            conditions.push("(h.created_at, h.id) < (?, ?)");
+            values.extend([created_at.timestamp().into(), id.into()]);
+        }
+        if let Some(backfill) = self.backfill {
+            conditions.push("h.backfill = ?");
+            values.push(i64::from(backfill).into());
+        }
+        if let Some(language) = &self.language {
+            conditions.push("a.language = ?");
+            values.push(language.clone().into());
+        }
+        let clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        (clause, values)
+    }
 }
 
 /// A stored hit with what a reader needs to judge it without opening the database. A story is
@@ -151,12 +204,18 @@ impl Store {
         })
     }
 
-    /// Stored hits matching `filter`, newest first, each under its story's lead.
+    /// Stored hits matching `filter`, newest first (by when they were found, then by id, so
+    /// that the order is total and a page's last hit is a key for the next), each under its
+    /// story's lead. With a topic, SQLite walks `hits_by_topic` backwards from `before` and
+    /// stops after `limit` rows; a language condition is checked on each row on the way (the
+    /// language is the lead's, in another table), so a rare language reads further.
     pub fn hits(&self, filter: &HitFilter) -> Result<Vec<StoredHit>, StoreError> {
         let limit = filter
             .limit
             .and_then(|l| i64::try_from(l).ok())
             .unwrap_or(-1);
+        let (conditions, mut values) = filter.conditions();
+        values.push(limit.into());
         self.db.read(|c| {
             let mut hits = c
                 .prepare_cached(&format!(
@@ -165,13 +224,10 @@ impl Store {
                             a.language, h.score, h.matched, h.snippet, h.snippet_marks,
                             a.published_at, h.created_at, h.story_id, a.id, h.backfill
                      FROM {HITS_UNDER_LEAD}
-                     WHERE (?1 IS NULL OR h.topic = ?1) AND (?2 IS NULL OR h.created_at >= ?2)
-                     ORDER BY h.created_at DESC, h.id DESC LIMIT ?3"
+                     {conditions}
+                     ORDER BY h.created_at DESC, h.id DESC LIMIT ?"
                 ))?
-                .query_map(
-                    params![filter.topic, filter.since.map(|t| t.timestamp()), limit],
-                    stored_hit,
-                )?
+                .query_map(params_from_iter(values), stored_hit)?
                 .collect::<rusqlite::Result<Vec<StoredHit>>>()?;
             for hit in &mut hits {
                 hit.sources = copies(c, hit.story_id, hit.lead_article_id)?
@@ -180,6 +236,15 @@ impl Store {
                     .collect();
             }
             Ok(hits)
+        })
+    }
+
+    /// Whether `topic` has any stored hit: a topic no longer configured still has a page while
+    /// its hits are kept.
+    pub fn topic_has_hits(&self, topic: &str) -> Result<bool, StoreError> {
+        self.db.read(|c| {
+            c.prepare_cached("SELECT EXISTS (SELECT 1 FROM hits WHERE topic = ?1)")?
+                .query_row([topic], |r| r.get(0))
         })
     }
 }
@@ -214,7 +279,9 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::store::test_support::{open_with_feed, settled_article, topic_hit};
+    use crate::store::test_support::{
+        article_with_text, open_with_feed, settled_article, topic_hit,
+    };
 
     /// Backfilled hits are stored marked as such and found at the time given; a topic that
     /// already hit the story (through this article or another copy) keeps its hit as it was,
@@ -265,6 +332,127 @@ mod tests {
                 ("t", other, true, "backfilled", now),
                 ("u", copy, true, "backfilled", now),
             ]
+        );
+    }
+
+    /// Stores `count` articles of their own stories (`language` by turns "en" and "de"), each
+    /// hit by topic `t`, two by two at the same time (so that the id breaks ties), every third
+    /// one backfilled; returns the store and the hits' ids, newest first.
+    fn topic_with_hits(count: usize) -> (tempfile::TempDir, Store, Vec<i64>) {
+        let (dir, mut store, feed) = open_with_feed();
+        let start = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        for n in 0..count {
+            let language = if n % 2 == 0 { "en" } else { "de" };
+            let guid = format!("a{n}");
+            let article = article_with_text(
+                &mut store,
+                feed,
+                &guid,
+                &guid,
+                "text",
+                Some(language),
+                start,
+            );
+            let hit = topic_hit("t", &guid);
+            let at = start + chrono::Duration::minutes((n / 2) as i64);
+            let backfill = n % 3 == 0;
+            store
+                .db
+                .write(|tx| insert_hit(tx, article, article, &hit, backfill, at))
+                .unwrap();
+        }
+        let ids = store
+            .hits(&HitFilter::default())
+            .unwrap()
+            .iter()
+            .map(|h| h.id)
+            .collect();
+        (dir, store, ids)
+    }
+
+    /// Following the key of each page's last hit walks every hit of a topic once, newest
+    /// first, with ties of time broken by id, however small the pages.
+    #[test]
+    fn pages_after_the_last_key_walk_every_hit_once() {
+        let (_dir, store, newest_first) = topic_with_hits(7);
+        let mut walked = Vec::new();
+        let mut before = None;
+        loop {
+            let page = store
+                .hits(&HitFilter {
+                    topic: Some("t".into()),
+                    limit: Some(2),
+                    before,
+                    ..HitFilter::default()
+                })
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            before = Some((last.created_at, last.id));
+            walked.extend(page.iter().map(|h| h.id));
+        }
+        assert_eq!(walked, newest_first);
+    }
+
+    /// The language is the lead's and the backfill flag the hit's; the filters combine.
+    #[test]
+    fn language_and_backfill_filters_combine() {
+        let (_dir, store, _) = topic_with_hits(6);
+        let titles = |language: Option<&str>, backfill: Option<bool>| -> Vec<String> {
+            let mut titles: Vec<String> = store
+                .hits(&HitFilter {
+                    topic: Some("t".into()),
+                    language: language.map(str::to_owned),
+                    backfill,
+                    ..HitFilter::default()
+                })
+                .unwrap()
+                .into_iter()
+                .filter_map(|h| h.title)
+                .collect();
+            titles.sort();
+            titles
+        };
+        assert_eq!(titles(Some("en"), None), ["a0", "a2", "a4"]);
+        assert_eq!(titles(None, Some(true)), ["a0", "a3"]);
+        assert_eq!(titles(Some("de"), Some(false)), ["a1", "a5"]);
+        assert_eq!(titles(Some("fr"), None), Vec::<String>::new());
+    }
+
+    /// A topic page reads the topic's hits through `hits_by_topic`, in its order (no sort of
+    /// the topic's hits), with every filter set; the language is checked on each row read.
+    #[test]
+    fn a_topic_page_reads_the_topic_index_without_sorting() {
+        let (_dir, store, _) = topic_with_hits(1);
+        let filter = HitFilter {
+            topic: Some("t".into()),
+            since: Some(Utc.timestamp_opt(1_600_000_000, 0).unwrap()),
+            limit: Some(51),
+            before: Some((Utc.timestamp_opt(1_800_000_000, 0).unwrap(), 9)),
+            language: Some("de".into()),
+            backfill: Some(false),
+            story: None,
+        };
+        let (conditions, mut values) = filter.conditions();
+        values.push(51.into());
+        let plan: Vec<String> = store
+            .db
+            .conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT h.id FROM {HITS_UNDER_LEAD} {conditions}
+                 ORDER BY h.created_at DESC, h.id DESC LIMIT ?"
+            ))
+            .unwrap()
+            .query_map(params_from_iter(values), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan[0].starts_with("SEARCH h USING INDEX hits_by_topic (topic=? AND created_at>?"),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+            "{plan:?}"
         );
     }
 }

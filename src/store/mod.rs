@@ -54,7 +54,7 @@ pub use hits::{BackfillHit, HitFilter, StoredHit};
 pub use outbox::{AlertHit, NewMessage, OutboxMessage};
 pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};
 pub use search_index::{CandidateFilter, IndexQuery, StoredText, TextReader, language_word};
-pub use stories::StoryLead;
+pub use stories::{StoryCopyDetails, StoryLead};
 
 /// The bundled SQLite's version and whether it has FTS5, the full-text search the search index
 /// is made with: `SQLite 3.51.3 with FTS5`.
@@ -119,6 +119,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0008_search.sql",
         include_str!("../../migrations/0008_search.sql"),
+    ),
+    // Helper A's 0009 goes before this one at merge.
+    (
+        "0010_hits_by_topic.sql",
+        include_str!("../../migrations/0010_hits_by_topic.sql"),
     ),
 ];
 

@@ -231,26 +231,47 @@ pub(super) fn copies(
     story_id: Option<i64>,
     lead_article_id: i64,
 ) -> rusqlite::Result<Vec<StoryCopy>> {
-    let copies: Vec<StoryCopy> = conn
-        .prepare_cached(
-            "SELECT a.id, COALESCE(a.site_name, f.name), COALESCE(a.url_key, a.url)
-             FROM articles a JOIN feeds f ON f.id = a.feed_id
-             WHERE (a.story_id = ?1 OR a.id = ?2) AND COALESCE(a.url_key, a.url) IS NOT NULL
-             ORDER BY a.id != ?2, a.first_seen_at, a.id",
-        )?
-        .query_map(params![story_id, lead_article_id], |r| {
-            Ok(StoryCopy {
-                article_id: r.get(0)?,
-                source: r.get(1)?,
-                url: r.get(2)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
     let mut seen = std::collections::HashSet::new();
-    Ok(copies
+    Ok(story_articles(conn, story_id, lead_article_id)?
         .into_iter()
-        .filter(|copy| seen.insert(copy.url.clone()))
+        .filter_map(|copy| {
+            let url = copy.url?;
+            seen.insert(url.clone()).then_some(StoryCopy {
+                article_id: copy.article_id,
+                source: copy.site,
+                url,
+            })
+        })
         .collect())
+}
+
+/// Every article of `story_id`, `lead_article_id` first and the others in the order they were
+/// seen (without a story, the lead alone); their `feeds` are left empty.
+fn story_articles(
+    conn: &Connection,
+    story_id: Option<i64>,
+    lead_article_id: i64,
+) -> rusqlite::Result<Vec<StoryCopyDetails>> {
+    conn.prepare_cached(
+        "SELECT a.id, COALESCE(a.title, a.page_title), COALESCE(a.site_name, f.name),
+                COALESCE(a.url_key, a.url), a.language, a.published_at, a.first_seen_at
+         FROM articles a JOIN feeds f ON f.id = a.feed_id
+         WHERE a.story_id = ?1 OR a.id = ?2
+         ORDER BY a.id != ?2, a.first_seen_at, a.id",
+    )?
+    .query_map(params![story_id, lead_article_id], |r| {
+        Ok(StoryCopyDetails {
+            article_id: r.get(0)?,
+            title: r.get(1)?,
+            site: r.get(2)?,
+            feeds: Vec::new(),
+            url: r.get(3)?,
+            language: r.get(4)?,
+            published_at: r.get::<_, Option<i64>>(5)?.map(from_unix),
+            first_seen_at: from_unix(r.get(6)?),
+        })
+    })?
+    .collect()
 }
 
 /// How a listing shows a story: by its lead (its earliest published copy), with every copy.
@@ -322,6 +343,57 @@ impl Store {
             .map(|copy| (copy.source, copy.url))
             .collect())
     }
+}
+
+/// One copy of a story as the story page lists it: every article of the story, with or without
+/// a URL, and every feed that carried it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryCopyDetails {
+    /// Its article.
+    pub article_id: i64,
+    /// Its entry title, else its page's.
+    pub title: Option<String>,
+    /// Its site's name (`og:site_name`), else its first feed's name.
+    pub site: String,
+    /// The configured names of the feeds that carried it, the first first: the same page in
+    /// an aggregator and on its own site's feed is one article.
+    pub feeds: Vec<String>,
+    /// Its canonical URL.
+    pub url: Option<String>,
+    /// ISO 639-1 code of its language.
+    pub language: Option<String>,
+    /// When it was published, if it says.
+    pub published_at: Option<DateTime<Utc>>,
+    /// When newshound first saw it.
+    pub first_seen_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Every copy of `story_id`, `lead_article_id` first and the others in the order they were
+    /// seen, each with the feeds that carried it.
+    pub fn story_copy_details(
+        &self,
+        story_id: i64,
+        lead_article_id: i64,
+    ) -> Result<Vec<StoryCopyDetails>, StoreError> {
+        self.db.read(|c| {
+            let mut copies = story_articles(c, Some(story_id), lead_article_id)?;
+            for copy in &mut copies {
+                copy.feeds = feeds_of_article(c, copy.article_id)?;
+            }
+            Ok(copies)
+        })
+    }
+}
+
+/// The names of the feeds that carried `article_id`, in the order they brought it.
+fn feeds_of_article(conn: &Connection, article_id: i64) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached(
+        "SELECT f.name FROM article_sources s JOIN feeds f ON f.id = s.feed_id
+         WHERE s.article_id = ?1 ORDER BY s.first_seen_at, f.id",
+    )?
+    .query_map([article_id], |r| r.get(0))?
+    .collect()
 }
 
 #[cfg(test)]
@@ -491,5 +563,34 @@ mod tests {
             .query_row("SELECT lead_article_id FROM stories", [], |r| r.get(0))
             .unwrap();
         assert_eq!(lead, copy);
+    }
+
+    /// The story page lists every copy, the lead (the earliest published) first, each with
+    /// the feeds that carried it and its own title and times.
+    #[test]
+    fn story_copy_details_list_every_copy_lead_first() {
+        let (_dir, mut store, feed) = open_with_feed();
+        let (edit, _) = store_copy(&mut store, feed, "edit", Some(at(9)), at(10));
+        let (original, _) = store_copy(&mut store, feed, "original", None, at(8));
+        let story = store.hits(&HitFilter::default()).unwrap()[0]
+            .story_id
+            .unwrap();
+        let copies = store.story_copy_details(story, original).unwrap();
+        let shown: Vec<(i64, Option<&str>, Option<i64>)> = copies
+            .iter()
+            .map(|c| {
+                let published = c.published_at.map(|t| t.timestamp());
+                (c.article_id, c.title.as_deref(), published)
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (original, Some("original (feed title)"), None),
+                (edit, Some("edit (feed title)"), Some(at(9).timestamp())),
+            ]
+        );
+        assert!(copies.iter().all(|c| c.feeds == ["example"]), "{copies:?}");
+        assert_eq!(copies[0].first_seen_at, at(8));
     }
 }

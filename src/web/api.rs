@@ -99,6 +99,7 @@ fn filter(params: HitsParams, now: DateTime<Utc>) -> Result<HitFilter, String> {
         topic: params.topic.filter(|t| !t.is_empty()),
         since,
         limit: Some(limit),
+        ..HitFilter::default()
     })
 }
 

@@ -13,7 +13,6 @@
 mod atom;
 mod json_feed;
 
-use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -78,39 +77,6 @@ pub fn feed_request<'a>(site: &Site, segment: &'a str) -> Option<(&'a str, FeedF
         .find_map(|format| Some((segment.strip_suffix(format.extension())?, format)))
 }
 
-/// `/topics/{name}` in this branch: the feeds, and 404 for anything else. The lead merges this
-/// with helper B's topic page, which owns the route: that handler serves the page unless
-/// [`feed_request`] names a feed, and then hands over to [`topic_feed`].
-pub async fn topic_feed_route(
-    State(state): State<WebState>,
-    Path(segment): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let site = state.site();
-    match feed_request(&site, &segment) {
-        Some((topic, format)) => topic_feed(&state, topic, format, &headers).await,
-        None => Err(WebError::NotFound(format!("no topic feed at {segment:?}"))),
-    }
-}
-
-/// `/topics/NAME.atom`.
-pub async fn topic_atom(
-    state: &WebState,
-    topic_name: &str,
-    headers: &HeaderMap,
-) -> Result<Response, WebError> {
-    topic_feed(state, topic_name, FeedFormat::Atom, headers).await
-}
-
-/// `/topics/NAME.json`.
-pub async fn topic_json_feed(
-    state: &WebState,
-    topic_name: &str,
-    headers: &HeaderMap,
-) -> Result<Response, WebError> {
-    topic_feed(state, topic_name, FeedFormat::JsonFeed, headers).await
-}
-
 /// The newest stories of the configured topic `topic` in `format`; 404 for a topic the config
 /// does not have. `headers` give the address links are made under when `[web] public_url` is
 /// not set.
@@ -129,6 +95,7 @@ pub async fn topic_feed(
         topic: Some(topic.to_owned()),
         since: None,
         limit: Some(FEED_STORIES),
+        ..HitFilter::default()
     };
     let (hits, last_seen) = state
         .reader

@@ -80,9 +80,6 @@ impl WebState {
 /// the security headers; everything but `/healthz` asks for the password when one is set.
 pub fn router(state: WebState, monitor: Option<monitor::Endpoint>) -> Router {
     let mut router = pages::routes()
-        // The lead merges this route with helper B's topic page, which owns `/topics/{name}`
-        // and hands `.atom` and `.json` to the feeds (see `feeds::feed_request`).
-        .route("/topics/{name}", get(feeds::topic_feed_route))
         .route("/api/hits", get(api::hits))
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)

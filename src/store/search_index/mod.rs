@@ -335,29 +335,37 @@ impl TextReader {
 
     /// The article `id` as the matcher needs it; `None` if it is gone or has no text.
     pub fn text(&self, id: i64) -> Result<Option<StoredText>, StoreError> {
-        self.conn
-            .prepare_cached(
-                "SELECT id, story_id, COALESCE(title, page_title, ''), text, language,
-                        COALESCE(published_at, first_seen_at), first_seen_at
-                 FROM articles WHERE id = ?1 AND text IS NOT NULL",
-            )
-            .and_then(|mut select| {
-                select
-                    .query_row([id], |r| {
-                        Ok(StoredText {
-                            id: r.get(0)?,
-                            story_id: r.get(1)?,
-                            title: r.get(2)?,
-                            text: r.get(3)?,
-                            language: r.get(4)?,
-                            published_at: from_unix(r.get(5)?),
-                            first_seen_at: from_unix(r.get(6)?),
-                        })
-                    })
-                    .optional()
-            })
-            .map_err(|e| sql_err(&self.path, e))
+        stored_text(&self.conn, id).map_err(|e| sql_err(&self.path, e))
     }
+}
+
+impl Store {
+    /// The article `id` as the matcher needs it (the story page matches its lead again to mark
+    /// the words and say why); `None` if it is gone or has no text.
+    pub fn stored_text(&self, id: i64) -> Result<Option<StoredText>, StoreError> {
+        self.db.read(|c| stored_text(c, id))
+    }
+}
+
+/// The article `id` with its text, for [`TextReader::text`] and [`Store::stored_text`].
+fn stored_text(conn: &Connection, id: i64) -> rusqlite::Result<Option<StoredText>> {
+    conn.prepare_cached(
+        "SELECT id, story_id, COALESCE(title, page_title, ''), text, language,
+                COALESCE(published_at, first_seen_at), first_seen_at
+         FROM articles WHERE id = ?1 AND text IS NOT NULL",
+    )?
+    .query_row([id], |r| {
+        Ok(StoredText {
+            id: r.get(0)?,
+            story_id: r.get(1)?,
+            title: r.get(2)?,
+            text: r.get(3)?,
+            language: r.get(4)?,
+            published_at: from_unix(r.get(5)?),
+            first_seen_at: from_unix(r.get(6)?),
+        })
+    })
+    .optional()
 }
 
 #[cfg(test)]

@@ -7,10 +7,14 @@ use super::WebState;
 
 mod overview;
 mod search;
+mod story;
+mod topic;
 
 /// Every page's route.
 pub(super) fn routes() -> Router<WebState> {
     Router::new()
         .route("/", get(overview::page))
         .route("/search", get(search::page))
+        .route("/topics/{name}", get(topic::page))
+        .route("/stories/{id}", get(story::page))
 }
