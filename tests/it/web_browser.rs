@@ -430,7 +430,7 @@ async fn topic_page_shows_the_hostile_title_as_text_and_links_its_feed() {
     assert_eq!(demo.count("img").await, 0, "an image appeared from a title");
     assert!(demo.browser.dialog().await.is_none());
 
-    let stories = demo.count("ul.stories > li.story").await;
+    let stories = demo.count(".stories > li.story").await;
     assert_eq!(
         stories, 3,
         "the seed, the air-defence sale, the hostile item"
@@ -438,7 +438,7 @@ async fn topic_page_shows_the_hostile_title_as_text_and_links_its_feed() {
     let seed = format!("/stories/{}", demo.seed_story);
     let seed_entries = demo
         .script(&format!(
-            "return [...document.querySelectorAll('ul.stories > li.story')]
+            "return [...document.querySelectorAll('.stories > li.story')]
                 .filter(li => li.querySelector('a[href=\"{seed}\"]')).length"
         ))
         .await;
@@ -495,7 +495,7 @@ async fn topic_page_shows_the_hostile_title_as_text_and_links_its_feed() {
     demo.close().await;
 }
 
-/// The seed story's page shows its three copies (one `li` each in `ul.copies`), its text in
+/// The seed story's page shows its three copies (one row each in the copies table), its text in
 /// German with the matched words marked, and both topics that hit it. Needs the story page.
 #[tokio::test(flavor = "multi_thread")]
 async fn seed_story_page_lists_its_three_copies() {
@@ -506,7 +506,7 @@ async fn seed_story_page_lists_its_three_copies() {
     demo.check_page("story-seed", &path, 200).await;
     // The demo's copies are local files, which the pages show as text rather than links.
     assert_eq!(
-        demo.count("ul.copies > li").await,
+        demo.count("table.copies-table tbody tr").await,
         3,
         "the seed story's copies"
     );
