@@ -35,6 +35,7 @@ mod feeds;
 mod handle;
 mod hits;
 mod outbox;
+mod overview;
 mod pages;
 mod search_index;
 mod stories;
@@ -48,6 +49,7 @@ pub use feeds::{FeedSpec, FeedState, PollRecord, SuccessfulPoll};
 pub use handle::StoreHandle;
 pub use hits::{BackfillHit, HitFilter, StoredHit};
 pub use outbox::{AlertHit, NewMessage, OutboxMessage};
+pub use overview::{DayHits, FeedHealth, FeedReport, TopicActivity};
 pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};
 pub use search_index::{CandidateFilter, IndexQuery, StoredText, TextReader, language_word};
 pub use stories::StoryLead;
@@ -115,6 +117,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0008_search.sql",
         include_str!("../../migrations/0008_search.sql"),
+    ),
+    (
+        "0009_hit_days.sql",
+        include_str!("../../migrations/0009_hit_days.sql"),
     ),
 ];
 

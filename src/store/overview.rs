@@ -1,0 +1,484 @@
+//! What the web overview and the feeds page read: each topic's hits over the last day, week and
+//! in all with its hits per day (from `hit_days` and `hit_hours`, which triggers keep beside
+//! `hits`, so no page reads the hits themselves), every feed's health, and the failed emails.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::Connection;
+
+use super::feeds::{FEED_COLUMNS, feed_from_row};
+use super::{FeedState, Store, StoreError, from_unix};
+
+/// Seconds in an hour and in a day: `hit_hours` and `hit_days` bucket a hit's `created_at` by
+/// integer division by these.
+const HOUR: i64 = 3_600;
+const DAY: i64 = 86_400;
+
+/// A topic's hits as the overview shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicActivity {
+    /// The topic's name.
+    pub topic: String,
+    /// Hits found in the 24 hours before `now` (and any stamped later).
+    pub last_day: i64,
+    /// Hits found in the 7 × 24 hours before `now` (and any stamped later).
+    pub last_week: i64,
+    /// Hits stored (retention removes those of old articles).
+    pub total: i64,
+    /// When the newest hit was found.
+    pub last_hit_at: Option<DateTime<Utc>>,
+    /// Hits per UTC day, oldest first, the last entry being `now`'s day (so far).
+    pub per_day: Vec<DayHits>,
+}
+
+/// The hits of one UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayHits {
+    /// The UTC date.
+    pub date: NaiveDate,
+    /// Hits found that day.
+    pub hits: i64,
+}
+
+/// How a feed is doing, worst first (the feeds page sorts by it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FeedHealth {
+    /// Failing for longer than `feed_failure_alert_after`: the "feed broken" email went out.
+    Broken,
+    /// The server said it is gone (HTTP 410); it is not polled any more.
+    Disabled,
+    /// Its last poll failed, not yet for long enough to be reported broken.
+    Failing,
+    /// Not polled yet.
+    NotPolled,
+    /// Its last poll succeeded (new items, or not modified).
+    Working,
+}
+
+impl FeedHealth {
+    /// Whether a reader should look at the feed: it does not work and is not new.
+    pub fn needs_attention(self) -> bool {
+        matches!(
+            self,
+            FeedHealth::Broken | FeedHealth::Disabled | FeedHealth::Failing
+        )
+    }
+}
+
+/// A feed's row with what tells its health.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedReport {
+    /// The poll state `newshound feeds` shows.
+    pub state: FeedState,
+    /// When the current run of failed polls began; `None` while the feed works.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// The "feed broken" email of the current run went out (and no "recovered" one yet).
+    pub reported_broken: bool,
+}
+
+impl FeedReport {
+    /// The feed's health, from the same columns the feed health emails decide by.
+    pub fn health(&self) -> FeedHealth {
+        let state = &self.state;
+        if state.disabled_reason.is_some() {
+            FeedHealth::Disabled
+        } else if self.failing_since.is_some() && self.reported_broken {
+            FeedHealth::Broken
+        } else if self.failing_since.is_some() {
+            FeedHealth::Failing
+        } else if state.last_polled_at.is_none() {
+            FeedHealth::NotPolled
+        } else {
+            FeedHealth::Working
+        }
+    }
+}
+
+/// The start of a window ending now, cut into what each table counts exactly: whole UTC days
+/// from `hit_days`, whole hours before the first whole day from `hit_hours`, and the seconds
+/// before the first whole hour from `hits` itself (at most an hour of rows, through
+/// `hits_created_at`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Window {
+    /// The first second counted.
+    from: i64,
+    /// The first whole hour (an hour number, `created_at / 3600`).
+    first_hour: i64,
+    /// The first whole day (a day number, `created_at / 86400`).
+    first_day: i64,
+}
+
+impl Window {
+    /// The window from `from` on.
+    fn from(from: i64) -> Window {
+        Window {
+            from,
+            first_hour: ceil_div(from, HOUR),
+            first_day: ceil_div(from, DAY),
+        }
+    }
+
+    /// The hits of each topic in the hours and seconds before the first whole day; the whole
+    /// days are added from each topic's own rows.
+    fn edge_counts(&self, c: &Connection) -> rusqlite::Result<HashMap<String, i64>> {
+        let mut counts = HashMap::new();
+        let hours = c
+            .prepare_cached(
+                "SELECT topic, sum(hits) FROM hit_hours WHERE hour >= ?1 AND hour < ?2
+                 GROUP BY topic",
+            )?
+            .query_map([self.first_hour, self.first_day * (DAY / HOUR)], topic_count)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        // INDEXED BY: without statistics the planner would rather walk hits_topic_story for
+        // the GROUP BY, which is every hit.
+        let seconds = c
+            .prepare_cached(
+                "SELECT topic, count(*) FROM hits INDEXED BY hits_created_at
+                 WHERE created_at >= ?1 AND created_at < ?2 GROUP BY topic",
+            )?
+            .query_map([self.from, self.first_hour * HOUR], topic_count)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (topic, hits) in hours.into_iter().chain(seconds) {
+            *counts.entry(topic).or_default() += hits;
+        }
+        Ok(counts)
+    }
+}
+
+fn topic_count(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, i64)> {
+    Ok((r.get(0)?, r.get(1)?))
+}
+
+/// `a / b` rounded up, for `b > 0`.
+fn ceil_div(a: i64, b: i64) -> i64 {
+    a.div_euclid(b) + i64::from(a.rem_euclid(b) != 0)
+}
+
+/// The date of a day number.
+fn date_of(day: i64) -> NaiveDate {
+    from_unix(day.saturating_mul(DAY)).date_naive()
+}
+
+impl Store {
+    /// The hits of each of `topics` (in that order; a topic without hits has zeros): in the
+    /// last 24 hours and 7 days before `now`, exactly to the second; in all; and per UTC day
+    /// over the `chart_days` days ending with `now`'s day. It reads a few rows per topic and
+    /// day, and at most an hour of hits per window.
+    pub fn topic_activity(
+        &self,
+        topics: &[&str],
+        now: DateTime<Utc>,
+        chart_days: u16,
+    ) -> Result<Vec<TopicActivity>, StoreError> {
+        let now = now.timestamp();
+        let today = now.div_euclid(DAY);
+        let chart_from = today - i64::from(chart_days) + 1;
+        let windows = [Window::from(now - DAY), Window::from(now - 7 * DAY)];
+        // Whole days back to the earliest either the chart or a window needs.
+        let days_from = windows
+            .iter()
+            .map(|w| w.first_day)
+            .fold(chart_from, i64::min);
+        self.db.read(|c| {
+            let edges = windows
+                .iter()
+                .map(|w| w.edge_counts(c))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            topics
+                .iter()
+                .map(|&topic| {
+                    let (total, last_at) = topic_totals(c, topic)?;
+                    let days = topic_days(c, topic, days_from)?;
+                    let in_window = |i: usize| -> i64 {
+                        let whole: i64 = days
+                            .iter()
+                            .filter(|&&(day, _)| day >= windows[i].first_day)
+                            .map(|&(_, hits)| hits)
+                            .sum();
+                        whole + edges[i].get(topic).copied().unwrap_or(0)
+                    };
+                    Ok(TopicActivity {
+                        topic: topic.to_owned(),
+                        last_day: in_window(0),
+                        last_week: in_window(1),
+                        total,
+                        last_hit_at: last_at.map(from_unix),
+                        per_day: per_day(&days, chart_from, today),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Every feed row with its health, the removed feeds' too (the caller keeps the
+    /// configured ones), in no particular order.
+    pub fn feed_reports(&self) -> Result<Vec<FeedReport>, StoreError> {
+        self.db.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {FEED_COLUMNS}, failing_since, broken_alert_outbox_id IS NOT NULL
+                 FROM feeds"
+            ))?
+            .query_map([], |r| {
+                Ok(FeedReport {
+                    state: feed_from_row(r)?,
+                    failing_since: r.get::<_, Option<i64>>(13)?.map(from_unix),
+                    reported_broken: r.get(14)?,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    /// How many emails of the outbox failed for good.
+    pub fn failed_email_count(&self) -> Result<i64, StoreError> {
+        self.db.read(|c| {
+            c.prepare_cached("SELECT count(*) FROM outbox WHERE status = 'failed'")?
+                .query_row([], |r| r.get(0))
+        })
+    }
+}
+
+/// A topic's hits stored and the newest one's time.
+fn topic_totals(c: &Connection, topic: &str) -> rusqlite::Result<(i64, Option<i64>)> {
+    c.prepare_cached("SELECT COALESCE(sum(hits), 0), max(last_at) FROM hit_days WHERE topic = ?1")?
+        .query_row([topic], |r| Ok((r.get(0)?, r.get(1)?)))
+}
+
+/// A topic's days with hits from day `from` on, as (day, hits).
+fn topic_days(c: &Connection, topic: &str, from: i64) -> rusqlite::Result<Vec<(i64, i64)>> {
+    c.prepare_cached("SELECT day, hits FROM hit_days WHERE topic = ?1 AND day >= ?2")?
+        .query_map(rusqlite::params![topic, from], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
+/// Every day from `from` to `to` (inclusive) with its hits in `days`, zero when absent.
+fn per_day(days: &[(i64, i64)], from: i64, to: i64) -> Vec<DayHits> {
+    let hits: HashMap<i64, i64> = days.iter().copied().collect();
+    (from..=to)
+        .map(|day| DayHits {
+            date: date_of(day),
+            hits: hits.get(&day).copied().unwrap_or(0),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::{open_with_feed, settled_article};
+    use crate::store::{BackfillHit, PollRecord};
+    use chrono::TimeZone;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(secs, 0).unwrap()
+    }
+
+    /// Rows of four integers and a topic, in the order `sql` gives them.
+    fn rows(store: &Store, sql: &str) -> Vec<(String, i64, i64, i64)> {
+        store
+            .db
+            .conn
+            .prepare(sql)
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// The per-day and per-hour counts as kept, and as counted from `hits` now.
+    type Counts = [Vec<(String, i64, i64, i64)>; 2];
+
+    fn kept_counts(store: &Store) -> Counts {
+        [
+            rows(store, "SELECT topic, day, hits, last_at FROM hit_days ORDER BY 1, 2"),
+            rows(store, "SELECT topic, hour, hits, 0 FROM hit_hours ORDER BY 1, 2"),
+        ]
+    }
+
+    fn true_counts(store: &Store) -> Counts {
+        [
+            rows(
+                store,
+                "SELECT topic, created_at / 86400, count(*), max(created_at) FROM hits
+                 GROUP BY 1, 2 ORDER BY 1, 2",
+            ),
+            rows(
+                store,
+                "SELECT topic, created_at / 3600, count(*), 0 FROM hits GROUP BY 1, 2 ORDER BY 1, 2",
+            ),
+        ]
+    }
+
+    fn assert_counts_match(store: &Store) {
+        let truth = true_counts(store);
+        assert!(!truth[0].is_empty(), "the test stores hits");
+        assert_eq!(kept_counts(store), truth);
+    }
+
+    /// Hits written as articles come in, backfilled hits and retention's deletions (a cascade
+    /// from articles and stories) all keep the per-day and per-hour counts equal to counting
+    /// the hits themselves, the day's newest time included.
+    #[test]
+    fn triggers_keep_the_counts_equal_to_the_hits() {
+        let (_dir, mut store, feed) = open_with_feed();
+        let base = 1_800_000_000;
+        for (i, topics) in [&["a", "b"][..], &["a"], &["b"], &["a"]].iter().enumerate() {
+            let i = i64::try_from(i).unwrap();
+            let when = at(base + i * 5 * HOUR);
+            settled_article(&mut store, feed, &format!("g{i}"), &format!("h{i}"), topics, when);
+        }
+        assert_counts_match(&store);
+
+        let old = settled_article(&mut store, feed, "old", "h-old", &[], at(base - 400 * DAY)).0;
+        let backfill = BackfillHit {
+            article_id: old,
+            story_id: old,
+            hit: crate::store::test_support::topic_hit("b", "word"),
+        };
+        assert_eq!(store.insert_backfill_hits(&[backfill], at(base + DAY)).unwrap(), 1);
+        assert_counts_match(&store);
+
+        // Retention takes the old article with its backfilled hit, then the older half.
+        store.prune(at(base - 100 * DAY)).unwrap();
+        assert_counts_match(&store);
+        store.prune(at(base + 11 * HOUR)).unwrap();
+        assert_counts_match(&store);
+        store.prune(at(base + 100 * DAY)).unwrap();
+        assert_eq!(kept_counts(&store), [vec![], vec![]]);
+    }
+
+    /// Deleting the newest hit of a day leaves the day's time at the newest hit left.
+    #[test]
+    fn deleting_a_days_newest_hit_moves_its_time_back() {
+        let (_dir, mut store, feed) = open_with_feed();
+        let base = 1_800_000_000 / DAY * DAY;
+        let first = settled_article(&mut store, feed, "a", "ha", &["t"], at(base + 10)).0;
+        let second = settled_article(&mut store, feed, "b", "hb", &["t"], at(base + 20)).0;
+        store
+            .db
+            .conn
+            .execute("DELETE FROM hits WHERE article_id = ?1", [second])
+            .unwrap();
+        assert_counts_match(&store);
+        let activity = store.topic_activity(&["t"], at(base + 30), 1).unwrap();
+        assert_eq!(activity[0].last_hit_at, Some(at(base + 10)));
+        store
+            .db
+            .conn
+            .execute("DELETE FROM hits WHERE article_id = ?1", [first])
+            .unwrap();
+        let activity = store.topic_activity(&["t"], at(base + 30), 1).unwrap();
+        assert_eq!((activity[0].total, activity[0].last_hit_at), (0, None));
+    }
+
+    /// The migration fills the counts from the hits already stored.
+    #[test]
+    fn migration_counts_the_existing_hits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v8.db");
+        let mut store = Store::with_connection(Connection::open(&path).unwrap(), &path);
+        store.migrate_to(8).unwrap();
+        store
+            .db
+            .conn
+            .execute_batch(
+                "INSERT INTO feeds (id, config_url, url, name, created_at) VALUES (1, 'f', 'f', 'f', 0);
+                 INSERT INTO articles (id, feed_id, entry_key, entry_hash, first_seen_at, changed_at)
+                     VALUES (1, 1, 'a', 'h', 0, 0), (2, 1, 'b', 'h', 0, 0), (3, 1, 'c', 'h', 0, 0);
+                 INSERT INTO hits (topic, article_id, created_at) VALUES
+                     ('t', 1, 1800000000), ('t', 2, 1800000100), ('u', 3, 1800090000);",
+            )
+            .unwrap();
+        store.migrate().unwrap();
+        assert_counts_match(&store);
+        let activity = store.topic_activity(&["t", "u"], at(1_800_090_000), 2).unwrap();
+        assert_eq!(activity[0].total, 2);
+        assert_eq!(activity[0].last_hit_at, Some(at(1_800_000_100)));
+        assert_eq!(activity[1].total, 1);
+    }
+
+    /// The last 24 hours and 7 days are counted to the second, whichever table each part of
+    /// the window comes from; the chart has one entry per UTC day, zeros included.
+    #[test]
+    fn windows_are_exact_to_the_second_and_the_chart_has_every_day() {
+        let (_dir, mut store, feed) = open_with_feed();
+        // now is 10:30:15 UTC; hits just inside and just outside each window, and in whole
+        // hours and days.
+        let now = 1_800_000_000 / DAY * DAY + 10 * HOUR + 30 * 60 + 15;
+        let times = [
+            now - DAY - 1,     // outside 24 h
+            now - DAY,         // inside 24 h, in the edge seconds
+            now - DAY + HOUR,  // inside 24 h, a whole hour
+            now - 2 * HOUR,    // today
+            now - 7 * DAY - 1, // outside 7 d
+            now - 7 * DAY,     // inside 7 d
+            now - 6 * DAY,     // a whole day inside 7 d
+            now - 40 * DAY,    // before the chart
+        ];
+        for (i, &t) in times.iter().enumerate() {
+            settled_article(&mut store, feed, &format!("g{i}"), &format!("h{i}"), &["t"], at(t));
+        }
+        let activity = &store.topic_activity(&["t", "quiet"], at(now), 30).unwrap();
+        let truth = |from: i64| times.iter().filter(|&&t| t >= from).count() as i64;
+        assert_eq!(activity[0].last_day, truth(now - DAY));
+        assert_eq!(activity[0].last_week, truth(now - 7 * DAY));
+        assert_eq!((activity[0].last_day, activity[0].last_week), (3, 6));
+        assert_eq!(activity[0].total, 8);
+        assert_eq!(activity[0].last_hit_at, Some(at(now - 2 * HOUR)));
+        let chart = &activity[0].per_day;
+        assert_eq!(chart.len(), 30);
+        assert_eq!(chart[29].date, at(now).date_naive());
+        assert_eq!(chart.iter().map(|d| d.hits).sum::<i64>(), 7);
+        assert_eq!(chart[29].hits, 1);
+        let quiet = &activity[1];
+        assert_eq!((quiet.last_day, quiet.last_week, quiet.total), (0, 0, 0));
+        assert_eq!(quiet.per_day.len(), 30);
+    }
+
+    /// A feed is broken once reported, failing before that, disabled when gone; a reported
+    /// feed that works again is working.
+    #[test]
+    fn feed_health_follows_the_feed_health_columns() {
+        let (_dir, mut store, feed) = open_with_feed();
+        let health = |store: &Store| store.feed_reports().unwrap()[0].health();
+        assert_eq!(health(&store), FeedHealth::NotPolled);
+        let failed = PollRecord {
+            polled_at: at(100),
+            next_poll_at: at(200),
+            status: "error",
+            http_status: Some(500),
+            error: Some("server error".into()),
+        };
+        store.record_poll(feed, &failed).unwrap();
+        assert_eq!(health(&store), FeedHealth::Failing);
+        assert!(health(&store).needs_attention());
+        store
+            .db
+            .conn
+            .execute("UPDATE feeds SET broken_alert_outbox_id = 1", [])
+            .unwrap();
+        assert_eq!(health(&store), FeedHealth::Broken);
+        let ok = PollRecord {
+            status: "ok",
+            error: None,
+            ..failed.clone()
+        };
+        store.record_poll(feed, &ok).unwrap();
+        assert_eq!(health(&store), FeedHealth::Working);
+        store.disable_feed(feed, "gone (HTTP 410)", at(300)).unwrap();
+        assert_eq!(health(&store), FeedHealth::Disabled);
+        assert_eq!(store.failed_email_count().unwrap(), 0);
+    }
+
+    /// Window edges: a window starting on a whole hour or day reads nothing from the finer
+    /// table.
+    #[test]
+    fn a_window_is_cut_into_days_hours_and_seconds() {
+        let w = Window::from(2 * DAY + 3 * HOUR + 5);
+        assert_eq!((w.first_hour, w.first_day), (2 * 24 + 4, 3));
+        let w = Window::from(2 * DAY);
+        assert_eq!((w.first_hour, w.first_day), (2 * 24, 2));
+    }
+}
