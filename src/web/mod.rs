@@ -14,6 +14,7 @@
 //! frame of every page, times and links; `monitor` `/healthz` and `/metrics`; `pages/` one file
 //! per page; `feeds` the Atom and JSON feeds of hits and `/api/hits`.
 
+mod chart;
 pub mod layout;
 pub mod monitor;
 mod pages;

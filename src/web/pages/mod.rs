@@ -5,9 +5,14 @@ use axum::routing::get;
 
 use super::WebState;
 
+mod feeds;
+mod outbox;
 mod overview;
 
 /// Every page's route.
 pub(super) fn routes() -> Router<WebState> {
-    Router::new().route("/", get(overview::page))
+    Router::new()
+        .route("/", get(overview::page))
+        .route("/feeds", get(feeds::page))
+        .route("/outbox", get(outbox::page))
 }
