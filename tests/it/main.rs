@@ -80,3 +80,6 @@ mod outage;
 
 /// Inputs the fuzz targets (`fuzz/`) made fail, replayed on stable through the same checks.
 mod fuzz_regressions;
+
+/// Issue 15: the web overview, /feeds and /outbox over the demo's database.
+mod web_pages_a;
