@@ -128,7 +128,10 @@ impl Window {
                 "SELECT topic, sum(hits) FROM hit_hours WHERE hour >= ?1 AND hour < ?2
                  GROUP BY topic",
             )?
-            .query_map([self.first_hour, self.first_day * (DAY / HOUR)], topic_count)?
+            .query_map(
+                [self.first_hour, self.first_day * (DAY / HOUR)],
+                topic_count,
+            )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         // INDEXED BY: without statistics the planner would rather walk hits_topic_story for
         // the GROUP BY, which is every hit.
@@ -248,7 +251,9 @@ fn topic_totals(c: &Connection, topic: &str) -> rusqlite::Result<(i64, Option<i6
 /// A topic's days with hits from day `from` on, as (day, hits).
 fn topic_days(c: &Connection, topic: &str, from: i64) -> rusqlite::Result<Vec<(i64, i64)>> {
     c.prepare_cached("SELECT day, hits FROM hit_days WHERE topic = ?1 AND day >= ?2")?
-        .query_map(rusqlite::params![topic, from], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(rusqlite::params![topic, from], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect()
 }
 
@@ -292,8 +297,14 @@ mod tests {
 
     fn kept_counts(store: &Store) -> Counts {
         [
-            rows(store, "SELECT topic, day, hits, last_at FROM hit_days ORDER BY 1, 2"),
-            rows(store, "SELECT topic, hour, hits, 0 FROM hit_hours ORDER BY 1, 2"),
+            rows(
+                store,
+                "SELECT topic, day, hits, last_at FROM hit_days ORDER BY 1, 2",
+            ),
+            rows(
+                store,
+                "SELECT topic, hour, hits, 0 FROM hit_hours ORDER BY 1, 2",
+            ),
         ]
     }
 
@@ -327,7 +338,14 @@ mod tests {
         for (i, topics) in [&["a", "b"][..], &["a"], &["b"], &["a"]].iter().enumerate() {
             let i = i64::try_from(i).unwrap();
             let when = at(base + i * 5 * HOUR);
-            settled_article(&mut store, feed, &format!("g{i}"), &format!("h{i}"), topics, when);
+            settled_article(
+                &mut store,
+                feed,
+                &format!("g{i}"),
+                &format!("h{i}"),
+                topics,
+                when,
+            );
         }
         assert_counts_match(&store);
 
@@ -337,7 +355,12 @@ mod tests {
             story_id: old,
             hit: crate::store::test_support::topic_hit("b", "word"),
         };
-        assert_eq!(store.insert_backfill_hits(&[backfill], at(base + DAY)).unwrap(), 1);
+        assert_eq!(
+            store
+                .insert_backfill_hits(&[backfill], at(base + DAY))
+                .unwrap(),
+            1
+        );
         assert_counts_match(&store);
 
         // Retention takes the old article with its backfilled hit, then the older half.
@@ -393,7 +416,9 @@ mod tests {
             .unwrap();
         store.migrate().unwrap();
         assert_counts_match(&store);
-        let activity = store.topic_activity(&["t", "u"], at(1_800_090_000), 2).unwrap();
+        let activity = store
+            .topic_activity(&["t", "u"], at(1_800_090_000), 2)
+            .unwrap();
         assert_eq!(activity[0].total, 2);
         assert_eq!(activity[0].last_hit_at, Some(at(1_800_000_100)));
         assert_eq!(activity[1].total, 1);
@@ -418,7 +443,14 @@ mod tests {
             now - 40 * DAY,    // before the chart
         ];
         for (i, &t) in times.iter().enumerate() {
-            settled_article(&mut store, feed, &format!("g{i}"), &format!("h{i}"), &["t"], at(t));
+            settled_article(
+                &mut store,
+                feed,
+                &format!("g{i}"),
+                &format!("h{i}"),
+                &["t"],
+                at(t),
+            );
         }
         let activity = &store.topic_activity(&["t", "quiet"], at(now), 30).unwrap();
         let truth = |from: i64| times.iter().filter(|&&t| t >= from).count() as i64;
@@ -467,7 +499,9 @@ mod tests {
         };
         store.record_poll(feed, &ok).unwrap();
         assert_eq!(health(&store), FeedHealth::Working);
-        store.disable_feed(feed, "gone (HTTP 410)", at(300)).unwrap();
+        store
+            .disable_feed(feed, "gone (HTTP 410)", at(300))
+            .unwrap();
         assert_eq!(health(&store), FeedHealth::Disabled);
         assert_eq!(store.failed_email_count().unwrap(), 0);
     }

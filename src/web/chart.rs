@@ -44,7 +44,9 @@ fn bar_height(value: i64, tallest: i64) -> i64 {
     }
     let scaled = (i128::from(value) * i128::from(BARS_HEIGHT) + i128::from(tallest) - 1)
         / i128::from(tallest);
-    i64::try_from(scaled).unwrap_or(BARS_HEIGHT).min(BARS_HEIGHT)
+    i64::try_from(scaled)
+        .unwrap_or(BARS_HEIGHT)
+        .min(BARS_HEIGHT)
 }
 
 #[cfg(test)]
@@ -58,12 +60,16 @@ mod tests {
     fn chart_has_one_bar_per_value_and_a_fixed_size() {
         let svg = bar_chart("3 hits <in> 4 days", &[0, 1, 100, 2]).into_string();
         assert_eq!(svg.matches("<rect").count(), 4);
-        assert!(svg.contains(r#"width="16" height="20" viewBox="0 0 16 20""#), "{svg}");
-        assert!(svg.contains(r#"x="0" y="19" width="3" height="0""#), "{svg}");
-        assert!(svg.contains(r#"x="4" y="18" width="3" height="1""#), "{svg}");
-        assert!(svg.contains(r#"x="8" y="0" width="3" height="19""#), "{svg}");
-        assert!(svg.contains("<title>3 hits &lt;in&gt; 4 days</title>"), "{svg}");
-        assert!(svg.contains(r#"aria-label="3 hits &lt;in&gt; 4 days""#), "{svg}");
+        for expected in [
+            r#"width="16" height="20" viewBox="0 0 16 20""#,
+            r#"x="0" y="19" width="3" height="0""#,
+            r#"x="4" y="18" width="3" height="1""#,
+            r#"x="8" y="0" width="3" height="19""#,
+            "<title>3 hits &lt;in&gt; 4 days</title>",
+            r#"aria-label="3 hits &lt;in&gt; 4 days""#,
+        ] {
+            assert!(svg.contains(expected), "{expected} in {svg}");
+        }
         assert!(!svg.contains("style="), "{svg}");
     }
 

@@ -91,14 +91,20 @@ fn select(html: &Html, selector: &str) -> Vec<String> {
 /// leads to a `javascript:` URL.
 fn assert_escaped(body: &str) {
     assert!(!body.contains(HOSTILE_NAME), "{body}");
-    assert!(body.contains("&lt;img src=x onerror=alert(1)&gt;"), "{body}");
+    assert!(
+        body.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{body}"
+    );
     let html = Html::parse_document(body);
     let img = Selector::parse("img").unwrap();
     assert_eq!(html.select(&img).count(), 0, "{body}");
     let links = Selector::parse("a[href]").unwrap();
     for link in html.select(&links) {
         let href = link.value().attr("href").unwrap();
-        assert!(!href.trim().to_lowercase().starts_with("javascript:"), "{href}");
+        assert!(
+            !href.trim().to_lowercase().starts_with("javascript:"),
+            "{href}"
+        );
     }
 }
 
@@ -143,7 +149,10 @@ async fn overview_shows_every_topic_with_its_counts_and_a_30_day_chart() {
         let drawn = tallest.iter().filter(|h| *h != "0").count();
         assert_eq!(drawn, usize::from(expected > 0), "{topic}: {tallest:?}");
     }
-    assert!(select(&html, ".alert").is_empty(), "nothing is broken: {body}");
+    assert!(
+        select(&html, ".alert").is_empty(),
+        "nothing is broken: {body}"
+    );
     let articles: i64 = db(&demo.database)
         .query_row("SELECT count(*) FROM articles", [], |r| r.get(0))
         .unwrap();
@@ -212,7 +221,10 @@ async fn hostile_broken_feed_is_escaped_flagged_and_sorted_first() {
     let html = Html::parse_document(&overview);
     let alert = select(&html, ".alert").join(" ");
     assert!(alert.contains("1 broken"), "{alert}");
-    assert!(overview.contains(r#"<a href="/feeds?sort=status">"#), "{overview}");
+    assert!(
+        overview.contains(r#"<a href="/feeds?sort=status">"#),
+        "{overview}"
+    );
 }
 
 /// The outbox shows the demo's alert as sent with the file it was written to; an email that
@@ -238,7 +250,10 @@ async fn outbox_shows_the_emails_and_the_overview_flags_failed_ones() {
         .unwrap();
     let (_, body) = demo.get("/outbox").await;
     assert_escaped(&body);
-    assert!(body.contains(r#"<span class="bad">failed</span>"#), "{body}");
+    assert!(
+        body.contains(r#"<span class="bad">failed</span>"#),
+        "{body}"
+    );
     let (_, overview) = demo.get("/").await;
     let html = Html::parse_document(&overview);
     let alert = select(&html, ".alert").join(" ");

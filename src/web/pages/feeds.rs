@@ -109,7 +109,10 @@ pub(super) async fn page(
         // Stable: by name within each status.
         feeds.sort_by_key(ConfiguredFeed::health);
     }
-    let attention = feeds.iter().filter(|f| f.health().needs_attention()).count();
+    let attention = feeds
+        .iter()
+        .filter(|f| f.health().needs_attention())
+        .count();
     let main = html! {
         p {
             (counted(feeds.len() as i64, "feed")) " configured"
@@ -128,13 +131,13 @@ pub(super) async fn page(
 fn feed_table(site: &Site, feeds: &[ConfiguredFeed], sort: Sort) -> Markup {
     html! {
         div.table-wrap {
-            table {
+            table.listing.feeds {
                 thead {
                     tr {
                         (sort_header("Name", "/feeds", sort == Sort::Name))
                         (sort_header("Status", "/feeds?sort=status", sort == Sort::Status))
                         th scope="col" { "Last poll" }
-                        th.num scope="col" { "Items" }
+                        th.num.wide-only scope="col" { "Items" }
                         th.num scope="col" { "Errors in a row" }
                         th.wide-only scope="col" { "Next poll" }
                         th scope="col" { "Last error" }
@@ -165,9 +168,9 @@ fn feed_row(site: &Site, feed: &ConfiguredFeed) -> Markup {
     let Some(report) = &feed.report else {
         return html! {
             tr {
-                th scope="row" { (layout::external_link(&feed.config_url, &feed.config_url)) }
+                th.url scope="row" { (layout::external_link(&feed.config_url, &feed.config_url)) }
                 td { "not polled yet" }
-                td { "never" } td.num { "0" } td.num { "0" } td.wide-only { "now" } td {}
+                td { "never" } td.num.wide-only { "0" } td.num { "0" } td.wide-only { "now" } td {}
             }
         };
     };
@@ -175,9 +178,9 @@ fn feed_row(site: &Site, feed: &ConfiguredFeed) -> Markup {
     html! {
         tr {
             th scope="row" {
-                (state.name)
+                span.name { (state.name) }
                 br;
-                span.small { (layout::external_link(&state.url, &state.url)) }
+                span.small.url { (layout::external_link(&state.url, &state.url)) }
             }
             td { (status(site, report)) }
             td {
@@ -186,7 +189,7 @@ fn feed_row(site: &Site, feed: &ConfiguredFeed) -> Markup {
                     None => "never",
                 }
             }
-            td.num { (state.item_count) }
+            td.num.wide-only { (state.item_count) }
             td.num { (state.consecutive_errors) }
             td.wide-only {
                 @if state.disabled_reason.is_some() {
@@ -209,7 +212,9 @@ fn status(site: &Site, report: &FeedReport) -> Markup {
     let since = report.failing_since.map(|at| layout::time(site, at));
     match report.health() {
         FeedHealth::Broken => html! { span.bad { "broken" } " since " (since.unwrap_or_default()) },
-        FeedHealth::Failing => html! { span.bad { "failing" } " since " (since.unwrap_or_default()) },
+        FeedHealth::Failing => {
+            html! { span.bad { "failing" } " since " (since.unwrap_or_default()) }
+        }
         FeedHealth::Disabled => html! { span.bad { "gone (disabled)" } },
         FeedHealth::NotPolled => html! { "not polled yet" },
         FeedHealth::Working => match report.state.last_status.as_deref() {

@@ -33,7 +33,7 @@ pub(super) async fn page(State(state): State<WebState>) -> Result<Markup, WebErr
 fn message_table(site: &Site, messages: &[OutboxMessage]) -> Markup {
     html! {
         div.table-wrap {
-            table {
+            table.listing {
                 thead {
                     tr {
                         th scope="col" { "Created" }
@@ -41,7 +41,7 @@ fn message_table(site: &Site, messages: &[OutboxMessage]) -> Markup {
                         th scope="col" { "Recipient" }
                         th scope="col" { "Subject" }
                         th scope="col" { "Status" }
-                        th.num scope="col" { "Attempts" }
+                        th.num.wide-only scope="col" { "Attempts" }
                         th.wide-only scope="col" { "Next attempt" }
                         th scope="col" { "Server's answer or last error" }
                     }
@@ -70,7 +70,7 @@ fn message_row(site: &Site, m: &OutboxMessage) -> Markup {
                     other => (other),
                 }
             }
-            td.num { (m.attempts) }
+            td.num.wide-only { (m.attempts) }
             td.wide-only {
                 @if m.status == "pending" { (layout::time(site, m.next_attempt_at)) }
             }

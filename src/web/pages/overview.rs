@@ -17,7 +17,12 @@ const CHART_DAYS: u16 = 30;
 /// The overview.
 pub(super) async fn page(State(state): State<WebState>) -> Result<Markup, WebError> {
     let site = state.site();
-    let topics: Vec<String> = site.topics.topics().iter().map(|t| t.name.clone()).collect();
+    let topics: Vec<String> = site
+        .topics
+        .topics()
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
     let now = Utc::now();
     let (activity, feeds, failed_emails) = state
         .reader
@@ -77,7 +82,7 @@ fn problems(feeds: &[ConfiguredFeed], failed_emails: i64) -> Markup {
         return html! {};
     }
     html! {
-        section.alert aria-labelledby="problems" {
+        section.alert.problems aria-labelledby="problems" {
             h2 #problems { "Needs attention" }
             ul {
                 @if !feed_problems.is_empty() {
@@ -101,12 +106,12 @@ fn problems(feeds: &[ConfiguredFeed], failed_emails: i64) -> Markup {
 fn topic_table(site: &Site, activity: &[TopicActivity]) -> Markup {
     html! {
         div.table-wrap {
-            table {
+            table.listing {
                 thead {
                     tr {
                         th scope="col" { "Topic" }
-                        th.num scope="col" { "Last 24 h" }
-                        th.num scope="col" { "Last 7 days" }
+                        th.num scope="col" { "24 h" }
+                        th.num scope="col" { "7 days" }
                         th.num scope="col" { "All" }
                         th.wide-only scope="col" { "Last hit" }
                         th scope="col" { "Per UTC day, " (CHART_DAYS) " days" }
@@ -127,7 +132,7 @@ fn topic_table(site: &Site, activity: &[TopicActivity]) -> Markup {
                                     None => span.muted { "never" },
                                 }
                             }
-                            td { (chart(topic)) }
+                            td.chart-cell { (chart(topic)) }
                         }
                     }
                 }
@@ -146,7 +151,11 @@ fn chart(topic: &TopicActivity) -> Markup {
         _ => String::new(),
     };
     let description = if total == 0 {
-        format!("{}: no hits in the {} UTC days{span}", topic.topic, hits.len())
+        format!(
+            "{}: no hits in the {} UTC days{span}",
+            topic.topic,
+            hits.len()
+        )
     } else {
         format!(
             "{}: {} in the {} UTC days{span}, at most {most} in a day",
