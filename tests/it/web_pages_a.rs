@@ -157,7 +157,7 @@ async fn overview_shows_every_topic_with_its_counts_and_a_30_day_chart() {
         .query_row("SELECT count(*) FROM articles", [], |r| r.get(0))
         .unwrap();
     assert!(
-        body.contains(&format!("{articles} articles stored from 4 feeds")),
+        body.contains(&format!("{articles} articles stored; 4 feeds configured")),
         "{body}"
     );
 }

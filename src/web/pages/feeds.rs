@@ -32,7 +32,7 @@ impl ConfiguredFeed {
     }
 
     /// How it is doing; a feed without a row has not been polled.
-    fn health(&self) -> FeedHealth {
+    pub fn health(&self) -> FeedHealth {
         self.report
             .as_ref()
             .map_or(FeedHealth::NotPolled, FeedReport::health)

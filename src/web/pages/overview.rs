@@ -6,7 +6,7 @@ use chrono::Utc;
 use maud::{Markup, html};
 
 use super::feeds::{ConfiguredFeed, configured_feeds};
-use crate::store::{FeedHealth, FeedReport, TopicActivity};
+use crate::store::{FeedHealth, TopicActivity};
 use crate::web::chart::bar_chart;
 use crate::web::layout::{self, Nav};
 use crate::web::{Site, WebError, WebState};
@@ -41,7 +41,8 @@ pub(super) async fn page(State(state): State<WebState>) -> Result<Markup, WebErr
     let main = html! {
         (problems(&feeds, failed_emails))
         p.muted.small {
-            (counted(articles, "article")) " stored from " (counted(feeds.len() as i64, "feed")) "."
+            (counted(articles, "article")) " stored; " (counted(feeds.len() as i64, "feed"))
+            " configured."
         }
         h2 { "Hits per topic" }
         @if activity.is_empty() {
@@ -61,12 +62,7 @@ pub(super) async fn page(State(state): State<WebState>) -> Result<Markup, WebErr
 /// The flags at the top: feeds that do not work and emails that failed, with links to the
 /// pages that tell more; nothing when all is well.
 fn problems(feeds: &[ConfiguredFeed], failed_emails: i64) -> Markup {
-    let count = |health: FeedHealth| {
-        feeds
-            .iter()
-            .filter(|f| f.report.as_ref().map(FeedReport::health) == Some(health))
-            .count() as i64
-    };
+    let count = |health: FeedHealth| feeds.iter().filter(|f| f.health() == health).count() as i64;
     let feed_problems: Vec<String> = [
         (FeedHealth::Broken, "broken"),
         (FeedHealth::Disabled, "gone (disabled)"),
