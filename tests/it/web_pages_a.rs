@@ -54,6 +54,14 @@ impl Demo {
         (status, String::from_utf8(body.to_vec()).unwrap())
     }
 
+    /// The text of the overview's alert box, and the whole overview.
+    async fn overview_alert(&self) -> (String, String) {
+        let (status, overview) = self.get("/").await;
+        assert_eq!(status, StatusCode::OK);
+        let alert = select(&Html::parse_document(&overview), ".alert").join(" ");
+        (alert, overview)
+    }
+
     /// Hits per topic, counted from the hits themselves.
     fn hits_per_topic(&self) -> Vec<(String, i64)> {
         db(&self.database)
@@ -217,9 +225,7 @@ async fn hostile_broken_feed_is_escaped_flagged_and_sorted_first() {
     assert!(first_row.contains("broken"), "{first_row}");
     assert!(first_row.contains(HOSTILE_URL), "{first_row}");
 
-    let (_, overview) = demo.get("/").await;
-    let html = Html::parse_document(&overview);
-    let alert = select(&html, ".alert").join(" ");
+    let (alert, overview) = demo.overview_alert().await;
     assert!(alert.contains("1 broken"), "{alert}");
     assert!(
         overview.contains(r#"<a href="/feeds?sort=status">"#),
@@ -254,9 +260,7 @@ async fn outbox_shows_the_emails_and_the_overview_flags_failed_ones() {
         body.contains(r#"<span class="bad">failed</span>"#),
         "{body}"
     );
-    let (_, overview) = demo.get("/").await;
-    let html = Html::parse_document(&overview);
-    let alert = select(&html, ".alert").join(" ");
+    let (alert, overview) = demo.overview_alert().await;
     assert!(alert.contains("1 email failed"), "{alert}");
     assert!(overview.contains(r#"<a href="/outbox">"#), "{overview}");
 }
