@@ -118,39 +118,6 @@ impl Window {
             first_day: ceil_div(from, DAY),
         }
     }
-
-    /// The hits of each topic in the hours and seconds before the first whole day; the whole
-    /// days are added from each topic's own rows.
-    fn edge_counts(&self, c: &Connection) -> rusqlite::Result<HashMap<String, i64>> {
-        let mut counts = HashMap::new();
-        let hours = c
-            .prepare_cached(
-                "SELECT topic, sum(hits) FROM hit_hours WHERE hour >= ?1 AND hour < ?2
-                 GROUP BY topic",
-            )?
-            .query_map(
-                [self.first_hour, self.first_day * (DAY / HOUR)],
-                topic_count,
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        // INDEXED BY: without statistics the planner would rather walk hits_topic_story for
-        // the GROUP BY, which is every hit.
-        let seconds = c
-            .prepare_cached(
-                "SELECT topic, count(*) FROM hits INDEXED BY hits_created_at
-                 WHERE created_at >= ?1 AND created_at < ?2 GROUP BY topic",
-            )?
-            .query_map([self.from, self.first_hour * HOUR], topic_count)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        for (topic, hits) in hours.into_iter().chain(seconds) {
-            *counts.entry(topic).or_default() += hits;
-        }
-        Ok(counts)
-    }
-}
-
-fn topic_count(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, i64)> {
-    Ok((r.get(0)?, r.get(1)?))
 }
 
 /// `a / b` rounded up, for `b > 0`.
@@ -163,11 +130,129 @@ fn date_of(day: i64) -> NaiveDate {
     from_unix(day.saturating_mul(DAY)).date_naive()
 }
 
+/// The overview's counts of each topic as they are gathered from the tables.
+struct Tally<'a> {
+    /// Where each topic's counts are in `activity`.
+    index: HashMap<&'a str, usize>,
+    /// The counts, in the order of the topics asked for.
+    activity: Vec<TopicActivity>,
+    /// The windows: the last 24 hours and the last 7 days.
+    windows: [Window; 2],
+    /// The day of the chart's first entry.
+    chart_from: i64,
+}
+
+impl Tally<'_> {
+    /// The window counts of the topic at `i`, in the order of `windows`.
+    fn window_counts(&mut self, i: usize) -> [&mut i64; 2] {
+        let a = &mut self.activity[i];
+        [&mut a.last_day, &mut a.last_week]
+    }
+
+    /// Runs `sql` with `params` and hands every row whose first column is a topic asked for
+    /// to `each`, with the topic's place; rows of other topics (removed from the config) are
+    /// passed over without being copied.
+    fn each_row(
+        &mut self,
+        c: &Connection,
+        sql: &str,
+        params: impl rusqlite::Params,
+        mut each: impl FnMut(&mut Self, usize, &rusqlite::Row<'_>) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
+        let mut statement = c.prepare_cached(sql)?;
+        let mut rows = statement.query(params)?;
+        while let Some(row) = rows.next()? {
+            let place = row
+                .get_ref(0)?
+                .as_str()
+                .ok()
+                .and_then(|topic| self.index.get(topic).copied());
+            if let Some(i) = place {
+                each(self, i, row)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Each topic's hits in all and newest hit.
+    fn totals(&mut self, c: &Connection) -> rusqlite::Result<()> {
+        self.each_row(
+            c,
+            "SELECT topic, hits, last_at FROM hit_topics",
+            [],
+            |t, i, r| {
+                t.activity[i].total = r.get(1)?;
+                t.activity[i].last_hit_at = Some(from_unix(r.get(2)?));
+                Ok(())
+            },
+        )
+    }
+
+    /// The hits in each window's hours and seconds before its first whole day.
+    fn window_edges(&mut self, c: &Connection) -> rusqlite::Result<()> {
+        for (w, window) in self.windows.into_iter().enumerate() {
+            let hours = [window.first_hour, window.first_day * (DAY / HOUR)];
+            self.each_row(
+                c,
+                "SELECT topic, hits FROM hit_hours WHERE hour >= ?1 AND hour < ?2",
+                hours,
+                |t, i, r| {
+                    *t.window_counts(i)[w] += r.get::<_, i64>(1)?;
+                    Ok(())
+                },
+            )?;
+            // INDEXED BY: without statistics the planner may rather walk another index of
+            // hits, which is every hit.
+            let seconds = [window.from, window.first_hour * HOUR];
+            self.each_row(
+                c,
+                "SELECT topic FROM hits INDEXED BY hits_created_at
+                 WHERE created_at >= ?1 AND created_at < ?2",
+                seconds,
+                |t, i, _| {
+                    *t.window_counts(i)[w] += 1;
+                    Ok(())
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Each topic's whole days: its chart, and the whole days of each window.
+    fn days(&mut self, c: &Connection, topics: &[&str]) -> rusqlite::Result<()> {
+        // Whole days back to the earliest either the chart or a window needs.
+        let from = self
+            .windows
+            .iter()
+            .map(|w| w.first_day)
+            .fold(self.chart_from, i64::min);
+        let mut statement =
+            c.prepare_cached("SELECT day, hits FROM hit_days WHERE topic = ?1 AND day >= ?2")?;
+        for (i, topic) in topics.iter().enumerate() {
+            let mut rows = statement.query(rusqlite::params![topic, from])?;
+            while let Some(row) = rows.next()? {
+                let (day, hits): (i64, i64) = (row.get(0)?, row.get(1)?);
+                for (w, window) in self.windows.into_iter().enumerate() {
+                    if day >= window.first_day {
+                        *self.window_counts(i)[w] += hits;
+                    }
+                }
+                let slot = usize::try_from(day - self.chart_from).ok();
+                if let Some(entry) = slot.and_then(|k| self.activity[i].per_day.get_mut(k)) {
+                    entry.hits = hits;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Store {
-    /// The hits of each of `topics` (in that order; a topic without hits has zeros): in the
-    /// last 24 hours and 7 days before `now`, exactly to the second; in all; and per UTC day
-    /// over the `chart_days` days ending with `now`'s day. It reads a few rows per topic and
-    /// day, and at most an hour of hits per window.
+    /// The hits of each of `topics` (unique names, in that order; a topic without hits has
+    /// zeros): in the last 24 hours and 7 days before `now`, exactly to the second; in all;
+    /// and per UTC day over the `chart_days` days ending with `now`'s day. It reads a row per
+    /// topic, a row per topic and day of the chart, a row per topic and hour at the windows'
+    /// edges, and at most an hour of hits per window.
     pub fn topic_activity(
         &self,
         topics: &[&str],
@@ -177,41 +262,34 @@ impl Store {
         let now = now.timestamp();
         let today = now.div_euclid(DAY);
         let chart_from = today - i64::from(chart_days) + 1;
-        let windows = [Window::from(now - DAY), Window::from(now - 7 * DAY)];
-        // Whole days back to the earliest either the chart or a window needs.
-        let days_from = windows
-            .iter()
-            .map(|w| w.first_day)
-            .fold(chart_from, i64::min);
-        self.db.read(|c| {
-            let edges = windows
+        let empty_chart: Vec<DayHits> = (chart_from..=today)
+            .map(|day| DayHits {
+                date: date_of(day),
+                hits: 0,
+            })
+            .collect();
+        let mut tally = Tally {
+            index: topics.iter().enumerate().map(|(i, &t)| (t, i)).collect(),
+            activity: topics
                 .iter()
-                .map(|w| w.edge_counts(c))
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            topics
-                .iter()
-                .map(|&topic| {
-                    let (total, last_at) = topic_totals(c, topic)?;
-                    let days = topic_days(c, topic, days_from)?;
-                    let in_window = |i: usize| -> i64 {
-                        let whole: i64 = days
-                            .iter()
-                            .filter(|&&(day, _)| day >= windows[i].first_day)
-                            .map(|&(_, hits)| hits)
-                            .sum();
-                        whole + edges[i].get(topic).copied().unwrap_or(0)
-                    };
-                    Ok(TopicActivity {
-                        topic: topic.to_owned(),
-                        last_day: in_window(0),
-                        last_week: in_window(1),
-                        total,
-                        last_hit_at: last_at.map(from_unix),
-                        per_day: per_day(&days, chart_from, today),
-                    })
+                .map(|&topic| TopicActivity {
+                    topic: topic.to_owned(),
+                    last_day: 0,
+                    last_week: 0,
+                    total: 0,
+                    last_hit_at: None,
+                    per_day: empty_chart.clone(),
                 })
-                .collect()
-        })
+                .collect(),
+            windows: [Window::from(now - DAY), Window::from(now - 7 * DAY)],
+            chart_from,
+        };
+        self.db.read(|c| {
+            tally.totals(c)?;
+            tally.window_edges(c)?;
+            tally.days(c, topics)
+        })?;
+        Ok(tally.activity)
     }
 
     /// Every feed row with its health, the removed feeds' too (the caller keeps the
@@ -242,32 +320,6 @@ impl Store {
     }
 }
 
-/// A topic's hits stored and the newest one's time.
-fn topic_totals(c: &Connection, topic: &str) -> rusqlite::Result<(i64, Option<i64>)> {
-    c.prepare_cached("SELECT COALESCE(sum(hits), 0), max(last_at) FROM hit_days WHERE topic = ?1")?
-        .query_row([topic], |r| Ok((r.get(0)?, r.get(1)?)))
-}
-
-/// A topic's days with hits from day `from` on, as (day, hits).
-fn topic_days(c: &Connection, topic: &str, from: i64) -> rusqlite::Result<Vec<(i64, i64)>> {
-    c.prepare_cached("SELECT day, hits FROM hit_days WHERE topic = ?1 AND day >= ?2")?
-        .query_map(rusqlite::params![topic, from], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect()
-}
-
-/// Every day from `from` to `to` (inclusive) with its hits in `days`, zero when absent.
-fn per_day(days: &[(i64, i64)], from: i64, to: i64) -> Vec<DayHits> {
-    let hits: HashMap<i64, i64> = days.iter().copied().collect();
-    (from..=to)
-        .map(|day| DayHits {
-            date: date_of(day),
-            hits: hits.get(&day).copied().unwrap_or(0),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,11 +344,15 @@ mod tests {
             .unwrap()
     }
 
-    /// The per-day and per-hour counts as kept, and as counted from `hits` now.
-    type Counts = [Vec<(String, i64, i64, i64)>; 2];
+    /// The per-topic, per-day and per-hour counts as kept, and as counted from `hits` now.
+    type Counts = [Vec<(String, i64, i64, i64)>; 3];
 
     fn kept_counts(store: &Store) -> Counts {
         [
+            rows(
+                store,
+                "SELECT topic, 0, hits, last_at FROM hit_topics ORDER BY 1",
+            ),
             rows(
                 store,
                 "SELECT topic, day, hits, last_at FROM hit_days ORDER BY 1, 2",
@@ -310,6 +366,10 @@ mod tests {
 
     fn true_counts(store: &Store) -> Counts {
         [
+            rows(
+                store,
+                "SELECT topic, 0, count(*), max(created_at) FROM hits GROUP BY 1 ORDER BY 1",
+            ),
             rows(
                 store,
                 "SELECT topic, created_at / 86400, count(*), max(created_at) FROM hits
@@ -369,7 +429,7 @@ mod tests {
         store.prune(at(base + 11 * HOUR)).unwrap();
         assert_counts_match(&store);
         store.prune(at(base + 100 * DAY)).unwrap();
-        assert_eq!(kept_counts(&store), [vec![], vec![]]);
+        assert_eq!(kept_counts(&store), [vec![], vec![], vec![]]);
     }
 
     /// Deleting the newest hit of a day leaves the day's time at the newest hit left.

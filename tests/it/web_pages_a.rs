@@ -191,6 +191,10 @@ async fn hit_days_equal_the_hits_counted_after_the_demo() {
     );
     assert!(!counted.is_empty());
     assert_eq!(kept, counted);
+    let kept_topics = rows("SELECT topic, 0, hits, last_at FROM hit_topics ORDER BY 1");
+    let counted_topics =
+        rows("SELECT topic, 0, count(*), max(created_at) FROM hits GROUP BY 1 ORDER BY 1");
+    assert_eq!(kept_topics, counted_topics);
     let kept_hours = rows("SELECT topic, hour, hits, 0 FROM hit_hours ORDER BY 1, 2");
     let counted_hours =
         rows("SELECT topic, created_at / 3600, count(*), 0 FROM hits GROUP BY 1, 2 ORDER BY 1, 2");
