@@ -226,24 +226,26 @@ impl Tally<'_> {
             .iter()
             .map(|w| w.first_day)
             .fold(self.chart_from, i64::min);
-        let mut statement =
-            c.prepare_cached("SELECT day, hits FROM hit_days WHERE topic = ?1 AND day >= ?2")?;
-        for (i, topic) in topics.iter().enumerate() {
-            let mut rows = statement.query(rusqlite::params![topic, from])?;
-            while let Some(row) = rows.next()? {
-                let (day, hits): (i64, i64) = (row.get(0)?, row.get(1)?);
-                for (w, window) in self.windows.into_iter().enumerate() {
+        let topics = serde_json::to_string(topics).unwrap_or_else(|_| "[]".into());
+        self.each_row(
+            c,
+            "SELECT d.topic, d.day, d.hits
+             FROM json_each(?1) t JOIN hit_days d ON d.topic = t.value AND d.day >= ?2",
+            rusqlite::params![topics, from],
+            |t, i, r| {
+                let (day, hits): (i64, i64) = (r.get(1)?, r.get(2)?);
+                for (w, window) in t.windows.into_iter().enumerate() {
                     if day >= window.first_day {
-                        *self.window_counts(i)[w] += hits;
+                        *t.window_counts(i)[w] += hits;
                     }
                 }
-                let slot = usize::try_from(day - self.chart_from).ok();
-                if let Some(entry) = slot.and_then(|k| self.activity[i].per_day.get_mut(k)) {
+                let slot = usize::try_from(day - t.chart_from).ok();
+                if let Some(entry) = slot.and_then(|k| t.activity[i].per_day.get_mut(k)) {
                     entry.hits = hits;
                 }
-            }
-        }
-        Ok(())
+                Ok(())
+            },
+        )
     }
 }
 
@@ -295,10 +297,20 @@ impl Store {
     /// Every feed row with its health, the removed feeds' too (the caller keeps the
     /// configured ones), in no particular order.
     pub fn feed_reports(&self) -> Result<Vec<FeedReport>, StoreError> {
+        self.feed_reports_where("TRUE")
+    }
+
+    /// The feed rows that do not work (failing, broken or disabled), the removed feeds' too,
+    /// in no particular order: the few the overview flags, without reading every feed.
+    pub fn failing_feed_reports(&self) -> Result<Vec<FeedReport>, StoreError> {
+        self.feed_reports_where("failing_since IS NOT NULL OR disabled_reason IS NOT NULL")
+    }
+
+    fn feed_reports_where(&self, condition: &str) -> Result<Vec<FeedReport>, StoreError> {
         self.db.read(|c| {
             c.prepare_cached(&format!(
                 "SELECT {FEED_COLUMNS}, failing_since, broken_alert_outbox_id IS NOT NULL
-                 FROM feeds"
+                 FROM feeds WHERE {condition}"
             ))?
             .query_map([], |r| {
                 Ok(FeedReport {
@@ -308,6 +320,16 @@ impl Store {
                 })
             })?
             .collect()
+        })
+    }
+
+    /// How many articles are stored: the sum of the feeds' item counts (each article counts
+    /// in the feed that first brought it; every poll and retention keep them), which, unlike
+    /// counting the articles, reads one row per feed.
+    pub fn stored_articles(&self) -> Result<i64, StoreError> {
+        self.db.read(|c| {
+            c.prepare_cached("SELECT COALESCE(sum(item_count), 0) FROM feeds")?
+                .query_row([], |r| r.get(0))
         })
     }
 
@@ -530,7 +552,7 @@ mod tests {
     }
 
     /// A feed is broken once reported, failing before that, disabled when gone; a reported
-    /// feed that works again is working.
+    /// feed that works again is working. Only those that do not work are failing reports.
     #[test]
     fn feed_health_follows_the_feed_health_columns() {
         let (_dir, mut store, feed) = open_with_feed();
@@ -543,9 +565,11 @@ mod tests {
             http_status: Some(500),
             error: Some("server error".into()),
         };
+        assert!(store.failing_feed_reports().unwrap().is_empty());
         store.record_poll(feed, &failed).unwrap();
         assert_eq!(health(&store), FeedHealth::Failing);
         assert!(health(&store).needs_attention());
+        assert_eq!(store.failing_feed_reports().unwrap().len(), 1);
         store
             .db
             .conn
@@ -559,6 +583,7 @@ mod tests {
         };
         store.record_poll(feed, &ok).unwrap();
         assert_eq!(health(&store), FeedHealth::Working);
+        assert!(store.failing_feed_reports().unwrap().is_empty());
         store
             .disable_feed(feed, "gone (HTTP 410)", at(300))
             .unwrap();

@@ -16,11 +16,11 @@ use crate::web::{Site, WebError, WebState};
 
 /// A feed of the config with its row, which the database lacks until the service (or
 /// `run --once`) first syncs the config.
-pub(super) struct ConfiguredFeed {
+struct ConfiguredFeed {
     /// The URL as the config writes it.
-    pub config_url: String,
+    config_url: String,
     /// Its row with its poll state.
-    pub report: Option<FeedReport>,
+    report: Option<FeedReport>,
 }
 
 impl ConfiguredFeed {
@@ -32,19 +32,27 @@ impl ConfiguredFeed {
     }
 
     /// How it is doing; a feed without a row has not been polled.
-    pub fn health(&self) -> FeedHealth {
+    fn health(&self) -> FeedHealth {
         self.report
             .as_ref()
             .map_or(FeedHealth::NotPolled, FeedReport::health)
     }
 }
 
-/// The configured feeds among `reports` (the database keeps the rows of removed feeds), and
-/// those the database has no row for yet, by name.
-pub(super) fn configured_feeds(site: &Site, reports: Vec<FeedReport>) -> Vec<ConfiguredFeed> {
-    let mut feeds: Vec<ConfiguredFeed> = reports
+/// The reports of configured feeds among `reports`: the database keeps the rows of feeds
+/// removed from the config.
+pub(super) fn configured(
+    site: &Site,
+    reports: Vec<FeedReport>,
+) -> impl Iterator<Item = FeedReport> {
+    reports
         .into_iter()
         .filter(|r| site.configured_feeds.contains(&r.state.config_url))
+}
+
+/// Every configured feed with its report, those the database has no row for yet too, by name.
+fn configured_feeds(site: &Site, reports: Vec<FeedReport>) -> Vec<ConfiguredFeed> {
+    let mut feeds: Vec<ConfiguredFeed> = configured(site, reports)
         .map(|r| ConfiguredFeed {
             config_url: r.state.config_url.clone(),
             report: Some(r),

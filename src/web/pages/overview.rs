@@ -5,14 +5,26 @@ use axum::extract::State;
 use chrono::Utc;
 use maud::{Markup, html};
 
-use super::feeds::{ConfiguredFeed, configured_feeds};
-use crate::store::{FeedHealth, TopicActivity};
+use super::feeds::configured;
+use crate::store::{FeedHealth, FeedReport, TopicActivity};
 use crate::web::chart::bar_chart;
 use crate::web::layout::{self, Nav};
 use crate::web::{Site, WebError, WebState};
 
 /// Days the chart of each topic covers, today (UTC) the last.
 const CHART_DAYS: u16 = 30;
+
+/// What the overview reads from the database.
+struct Overview {
+    /// The configured topics' hits, in config order.
+    topics: Vec<TopicActivity>,
+    /// The feeds that do not work, removed ones included.
+    failing_feeds: Vec<FeedReport>,
+    /// Emails that failed for good.
+    failed_emails: i64,
+    /// Articles stored.
+    articles: i64,
+}
 
 /// The overview.
 pub(super) async fn page(State(state): State<WebState>) -> Result<Markup, WebError> {
@@ -24,25 +36,26 @@ pub(super) async fn page(State(state): State<WebState>) -> Result<Markup, WebErr
         .map(|t| t.name.clone())
         .collect();
     let now = Utc::now();
-    let (activity, feeds, failed_emails) = state
+    let overview = state
         .reader
         .read(move |store| {
             let names: Vec<&str> = topics.iter().map(String::as_str).collect();
-            Ok((
-                store.topic_activity(&names, now, CHART_DAYS)?,
-                store.feed_reports()?,
-                store.failed_email_count()?,
-            ))
+            Ok(Overview {
+                topics: store.topic_activity(&names, now, CHART_DAYS)?,
+                failing_feeds: store.failing_feed_reports()?,
+                failed_emails: store.failed_email_count()?,
+                articles: store.stored_articles()?,
+            })
         })
         .await?;
-    // Each article counts in its first feed's item count, removed feeds included.
-    let articles: i64 = feeds.iter().map(|f| f.state.item_count).sum();
-    let feeds = configured_feeds(&site, feeds);
+    let failing_feeds: Vec<FeedReport> = configured(&site, overview.failing_feeds).collect();
+    let configured_count = site.configured_feeds.len() as i64;
+    let activity = overview.topics;
     let main = html! {
-        (problems(&feeds, failed_emails))
+        (problems(&failing_feeds, overview.failed_emails))
         p.muted.small {
-            (counted(articles, "article")) " stored; " (counted(feeds.len() as i64, "feed"))
-            " configured."
+            (counted(overview.articles, "article")) " stored; "
+            (counted(configured_count, "feed")) " configured."
         }
         h2 { "Hits per topic" }
         @if activity.is_empty() {
@@ -61,8 +74,13 @@ pub(super) async fn page(State(state): State<WebState>) -> Result<Markup, WebErr
 
 /// The flags at the top: feeds that do not work and emails that failed, with links to the
 /// pages that tell more; nothing when all is well.
-fn problems(feeds: &[ConfiguredFeed], failed_emails: i64) -> Markup {
-    let count = |health: FeedHealth| feeds.iter().filter(|f| f.health() == health).count() as i64;
+fn problems(failing_feeds: &[FeedReport], failed_emails: i64) -> Markup {
+    let count = |health: FeedHealth| {
+        failing_feeds
+            .iter()
+            .filter(|f| f.health() == health)
+            .count() as i64
+    };
     let feed_problems: Vec<String> = [
         (FeedHealth::Broken, "broken"),
         (FeedHealth::Disabled, "gone (disabled)"),
