@@ -49,7 +49,7 @@ pub use feeds::{FeedSpec, FeedState, PollRecord, SuccessfulPoll};
 pub use handle::StoreHandle;
 pub use hits::{BackfillHit, HitFilter, StoredHit};
 pub use outbox::{AlertHit, NewMessage, OutboxMessage};
-pub use overview::{DayHits, FeedHealth, FeedReport, TopicActivity};
+pub use overview::{DayHits, FeedHealth, FeedReport, OutboxEntry, TopicActivity};
 pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};
 pub use search_index::{CandidateFilter, IndexQuery, StoredText, TextReader, language_word};
 pub use stories::StoryLead;

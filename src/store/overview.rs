@@ -95,6 +95,32 @@ impl FeedReport {
     }
 }
 
+/// An email of the outbox as the outbox page lists it: what happened to it, without the
+/// message itself (a digest can be large, and the page shows a hundred).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    /// Row id.
+    pub id: i64,
+    /// "immediate", "digest", "test", "feed_broken" or "feed_recovered".
+    pub kind: String,
+    /// Recipient.
+    pub recipient: String,
+    /// Subject line.
+    pub subject: String,
+    /// When it was rendered.
+    pub created_at: DateTime<Utc>,
+    /// "pending", "sent" or "failed".
+    pub status: String,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+    /// When the next attempt is due (pending emails).
+    pub next_attempt_at: DateTime<Utc>,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// The server's answer when it accepted the message.
+    pub answer: Option<String>,
+}
+
 /// The start of a window ending now, cut into what each table counts exactly: whole UTC days
 /// from `hit_days`, whole hours before the first whole day from `hit_hours`, and the seconds
 /// before the first whole hour from `hits` itself (at most an hour of rows, through
@@ -330,6 +356,33 @@ impl Store {
         self.db.read(|c| {
             c.prepare_cached("SELECT COALESCE(sum(item_count), 0) FROM feeds")?
                 .query_row([], |r| r.get(0))
+        })
+    }
+
+    /// The newest `limit` emails of the outbox, newest first, without their messages.
+    pub fn outbox_entries(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.db.read(|c| {
+            c.prepare_cached(
+                "SELECT id, kind, recipient, subject, created_at, status, attempts,
+                     next_attempt_at, last_error, answer
+                 FROM outbox ORDER BY id DESC LIMIT ?1",
+            )?
+            .query_map([limit], |r| {
+                Ok(OutboxEntry {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    recipient: r.get(2)?,
+                    subject: r.get(3)?,
+                    created_at: from_unix(r.get(4)?),
+                    status: r.get(5)?,
+                    attempts: r.get(6)?,
+                    next_attempt_at: from_unix(r.get(7)?),
+                    last_error: r.get(8)?,
+                    answer: r.get(9)?,
+                })
+            })?
+            .collect()
         })
     }
 
@@ -599,5 +652,39 @@ mod tests {
         assert_eq!((w.first_hour, w.first_day), (2 * 24 + 4, 3));
         let w = Window::from(2 * DAY);
         assert_eq!((w.first_hour, w.first_day), (2 * 24, 2));
+    }
+
+    /// The outbox page's entries are the outbox's newest emails, newest first, as
+    /// `newshound outbox` reads them, less the messages; a failed one is counted.
+    #[test]
+    fn outbox_entries_are_the_newest_emails_without_their_messages() {
+        let (_dir, mut store, _feed) = open_with_feed();
+        for subject in ["first", "second"] {
+            let message = crate::store::NewMessage {
+                kind: "test",
+                name: None,
+                recipient: "a@example.org",
+                sender: "n@example.org",
+                subject,
+                hit_ids: &[],
+                digest_slot: None,
+            };
+            store
+                .enqueue(&[message], at(100), |_, id| {
+                    (format!("<{id}>"), b"m".to_vec())
+                })
+                .unwrap();
+        }
+        let full = store.outbox(1).unwrap();
+        store.mark_failed(full[0].id, "550 no such user").unwrap();
+        let entries = store.outbox_entries(1).unwrap();
+        assert_eq!(entries.len(), 1);
+        let (entry, message) = (&entries[0], &store.outbox(1).unwrap()[0]);
+        assert_eq!((entry.id, entry.subject.as_str()), (message.id, "second"));
+        assert_eq!(
+            (entry.status.as_str(), entry.last_error.as_deref()),
+            ("failed", Some("550 no such user"))
+        );
+        assert_eq!(store.failed_email_count().unwrap(), 1);
     }
 }

@@ -5,7 +5,7 @@ use axum::extract::State;
 use maud::{Markup, html};
 
 use super::overview::counted;
-use crate::store::OutboxMessage;
+use crate::store::OutboxEntry;
 use crate::web::layout::{self, Nav};
 use crate::web::{Site, WebError, WebState};
 
@@ -15,7 +15,10 @@ const SHOWN: usize = 100;
 /// The outbox page.
 pub(super) async fn page(State(state): State<WebState>) -> Result<Markup, WebError> {
     let site = state.site();
-    let messages = state.reader.read(|store| store.outbox(SHOWN)).await?;
+    let messages = state
+        .reader
+        .read(|store| store.outbox_entries(SHOWN))
+        .await?;
     let main = html! {
         @if messages.is_empty() {
             p { "The outbox is empty." }
@@ -30,7 +33,7 @@ pub(super) async fn page(State(state): State<WebState>) -> Result<Markup, WebErr
     Ok(layout::page(&site, "Outbox", Nav::Outbox, html! {}, main))
 }
 
-fn message_table(site: &Site, messages: &[OutboxMessage]) -> Markup {
+fn message_table(site: &Site, messages: &[OutboxEntry]) -> Markup {
     html! {
         div.table-wrap {
             table.listing {
@@ -56,7 +59,7 @@ fn message_table(site: &Site, messages: &[OutboxMessage]) -> Markup {
     }
 }
 
-fn message_row(site: &Site, m: &OutboxMessage) -> Markup {
+fn message_row(site: &Site, m: &OutboxEntry) -> Markup {
     html! {
         tr {
             td { (layout::time(site, m.created_at)) }
