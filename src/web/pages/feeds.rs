@@ -2,7 +2,6 @@
 //! polls in a row and last error, as `newshound feeds` shows them; by name, or worst first
 //! with `?sort=status`.
 
-use std::cmp::Ordering;
 use std::collections::HashSet;
 
 use axum::extract::{Query, State};
@@ -69,15 +68,8 @@ fn configured_feeds(site: &Site, reports: Vec<FeedReport>) -> Vec<ConfiguredFeed
         })
         .collect();
     feeds.extend(missing);
-    feeds.sort_by(by_name);
+    feeds.sort_by_cached_key(|f| (f.name().to_lowercase(), f.config_url.clone()));
     feeds
-}
-
-fn by_name(a: &ConfiguredFeed, b: &ConfiguredFeed) -> Ordering {
-    a.name()
-        .to_lowercase()
-        .cmp(&b.name().to_lowercase())
-        .then_with(|| a.config_url.cmp(&b.config_url))
 }
 
 /// The page's parameters.
