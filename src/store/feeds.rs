@@ -161,10 +161,10 @@ impl Store {
     }
 }
 
-const FEED_COLUMNS: &str = "id, config_url, url, name, etag, last_modified, last_polled_at, \
+pub(super) const FEED_COLUMNS: &str = "id, config_url, url, name, etag, last_modified, last_polled_at, \
      next_poll_at, last_status, last_error, consecutive_errors, disabled_reason, item_count";
 
-fn feed_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
+pub(super) fn feed_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
     Ok(FeedState {
         id: r.get(0)?,
         config_url: r.get(1)?,

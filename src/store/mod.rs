@@ -38,6 +38,7 @@ mod handle;
 mod hit_feeds;
 mod hits;
 mod outbox;
+mod overview;
 mod pages;
 mod search_index;
 mod stories;
@@ -52,6 +53,7 @@ pub use handle::StoreHandle;
 pub use hit_feeds::JsonHit;
 pub use hits::{BackfillHit, HitFilter, StoredHit};
 pub use outbox::{AlertHit, NewMessage, OutboxMessage};
+pub use overview::{DayHits, FeedHealth, FeedReport, OutboxEntry, TopicActivity};
 pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};
 pub use search_index::{CandidateFilter, IndexQuery, StoredText, TextReader, language_word};
 pub use stories::{StoryCopyDetails, StoryLead};
@@ -120,7 +122,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_search.sql",
         include_str!("../../migrations/0008_search.sql"),
     ),
-    // Helper A's 0009 goes before this one at merge.
+    (
+        "0009_hit_days.sql",
+        include_str!("../../migrations/0009_hit_days.sql"),
+    ),
     (
         "0010_hits_by_topic.sql",
         include_str!("../../migrations/0010_hits_by_topic.sql"),

@@ -15,6 +15,7 @@
 //! per page; `feeds` the Atom and JSON feeds of hits and `/api/hits`.
 
 pub mod api;
+mod chart;
 pub mod feeds;
 pub mod layout;
 pub mod monitor;

@@ -89,5 +89,7 @@ mod web;
 mod web_browser;
 /// Issue 15: the feeds of hits, /api/hits, the search page and the links from emails.
 mod web_feeds;
+/// Issue 15: the web overview, /feeds and /outbox over the demo's database.
+mod web_pages_a;
 /// Issue 15: the topic and story pages over the demo's database.
 mod web_pages_b;

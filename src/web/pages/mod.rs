@@ -5,6 +5,8 @@ use axum::routing::get;
 
 use super::WebState;
 
+mod feeds;
+mod outbox;
 mod overview;
 mod search;
 mod story;
@@ -17,4 +19,6 @@ pub(super) fn routes() -> Router<WebState> {
         .route("/search", get(search::page))
         .route("/topics/{name}", get(topic::page))
         .route("/stories/{id}", get(story::page))
+        .route("/feeds", get(feeds::page))
+        .route("/outbox", get(outbox::page))
 }
