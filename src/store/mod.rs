@@ -21,7 +21,9 @@
 //! recipient was told about and the digests' last slots, `feed_health` the feed health emails
 //! and the gauges of `/metrics`, `topic_definitions` the fingerprint of each topic as last
 //! applied to the stored articles, `search_index` the full-text index of the articles (its
-//! build after migration, what triggers cannot keep, and the candidates of a search);
+//! build after migration, what triggers cannot keep, and the candidates of a search),
+//! `overview` what the web overview, `/feeds` and `/outbox` read (hit counts per day, hour and
+//! topic kept by triggers, feed reports, outbox entries without their bodies);
 //! `handle` is the store's thread. This module opens the
 //! database, migrates it and keeps the daemon's small persistent facts.
 

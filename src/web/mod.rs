@@ -12,7 +12,8 @@
 //! `server` is the accept loop and its limits; `security` the password, the methods served
 //! and the headers every answer carries; `reader` the read-only connections; `layout` the
 //! frame of every page, times and links; `monitor` `/healthz` and `/metrics`; `pages/` one file
-//! per page; `feeds` the Atom and JSON feeds of hits and `/api/hits`.
+//! per page; `chart` the overview's SVG bar charts; `feeds` the Atom and JSON feeds of hits;
+//! `api` `/api/hits`.
 
 pub mod api;
 mod chart;
