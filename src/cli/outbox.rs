@@ -27,7 +27,7 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let store = Store::open(&config.daemon.database)?;
-    let messages = store.outbox(limit)?;
+    let messages = store.outbox_entries(limit)?;
     if messages.is_empty() {
         println!("the outbox is empty");
     }

@@ -300,7 +300,8 @@ impl Store {
         })
     }
 
-    /// The newest messages of the outbox, for `newshound outbox`.
+    /// The newest messages of the outbox with their bodies (tests read what was sent);
+    /// listings read [`Store::outbox_entries`], which leaves the bodies out.
     pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
         let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?1");
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
