@@ -15,7 +15,8 @@
 #      queries (the simulator's) as topics.toml;
 #   3. `newshound run --once` against `feedsim serve` on loopback primes FEEDS feeds (10 items
 #      each, their pages fetched, extracted and matched), plus 10 feeds that answer 404 and 2
-#      that refuse connections (the broken feeds of /feeds and the overview). The simulator's
+#      that refuse connections (the broken feeds of /feeds and the overview); the hits it finds
+#      count as told about, as after a day of alerts (no backlog of alerts). The simulator's
 #      port is part of the cache (the feeds' URLs are stored with it): --sim-port only counts
 #      when the database is made.
 # Then, with the release binaries:
@@ -237,6 +238,13 @@ if [[ $FRESH == 1 || ! -f $DATA/complete ]]; then
     grep -E '^(feeds|articles|hits|time):' "$WORK/prime/run.out" | sed 's/^/   /' >&2 || true
     stop "$SIM_PID"
     SIM_PID=""
+    # The primed hits count as told about, as after a day of alerts: a backlog of them (the
+    # first run sends 100 stories and waits, capped at 12 alerts an hour) would have the
+    # service look for undelivered hits at every pass of the bench.
+    "$SIM" sql "$DB" "INSERT OR IGNORE INTO hit_deliveries (hit_id, recipient, outbox_id)
+        SELECT id, 'desk@localhost', (SELECT max(id) FROM outbox) FROM hits
+        WHERE backfill = 0 AND notified_at IS NULL;
+        UPDATE hits SET notified_at = created_at WHERE backfill = 0 AND notified_at IS NULL"
     # Stories that topics hit, for the story pages: every 200th hit's.
     "$SIM" sql "$DB" "SELECT DISTINCT story_id FROM hits WHERE id % 200 = 0 AND story_id IS NOT NULL LIMIT 5000" >"$DATA/stories.txt"
     echo "$SIM_PORT" >"$DATA/sim-port"
@@ -338,6 +346,10 @@ SIM_PID=""
 metric() { awk -F'\t' -v n="$1" '$1 == "metric" && $2 == n { print $3 }' "$WORK/$2.tsv"; }
 # row KIND FILE: "requests errors p50 p99 max per_s" of a kind.
 row() { awk -F'\t' -v k="$1" '$1 == "row" && $2 == k { print $3, $4, $5, $6, $7, $8 }' "$WORK/$2.tsv"; }
+# row_probe KIND FILE: the /healthz probe's p99 while the kind ran, and its failures if any.
+row_probe() {
+    awk -F'\t' -v k="$1" '$1 == "row" && $2 == k { print $10 ($11 > 0 ? " (" $11 " failed)" : "") }' "$WORK/$2.tsv"
+}
 # row_errors KIND FILE: what went wrong with the kind's failed requests (`404×12, …`).
 row_errors() { awk -F'\t' -v k="$1" '$1 == "row" && $2 == k { print $9 }' "$WORK/$2.tsv"; }
 # gaps NAME: "p50 p99 max count" of the intervals (s) between two polls of one feed, for the
@@ -381,8 +393,8 @@ hits=$("$SIM" sql "$DB" "SELECT count(*) FROM hits")
 echo
 echo "newshound web pages at $commit: $articles articles, $hits hits over $TOPICS topics (made in $GEN_SECS s); the service polling $total_feeds feeds every minute; $cores cores ($cpu_model); release build; $CLIENTS keep-alive clients on loopback, each page kind in turn for $SECONDS_PER_KIND s, then $MIXED s of random kinds; a request counts until the end of its body"
 echo
-echo "| page kind | address | requests | errors | p50 ms | p99 ms | max ms | per s | target | |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| page kind | address | requests | errors | p50 ms | p99 ms | max ms | per s | /healthz p99 ms meanwhile | target | |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 misses=0
 for kind in overview topic topic-older story search feeds outbox atom json api healthz mixed; do
     read -r requests errors p50 p99 max per_s <<<"$(row "$kind" load)"
@@ -402,7 +414,9 @@ for kind in overview topic topic-older story search feeds outbox atom json api h
         v=$(verdict "$p99" "<=" 50)
         [[ $v == ok ]] || misses=$((misses + 1))
     fi
-    echo "| $kind | \`$(example_address "$kind")\` | $requests | $errors | $p50 | $p99 | $max | $per_s | p99 ≤ 50 ms | $v |"
+    probe=$(row_probe "$kind" load)
+    ((requests > 0)) || probe=-
+    echo "| $kind | \`$(example_address "$kind")\` | $requests | $errors | $p50 | $p99 | $max | $per_s | $probe | p99 ≤ 50 ms | $v |"
 done
 echo
 read -r _ _ idle_p50 idle_p99 idle_max _ <<<"$(row "probe /healthz" idle)"
@@ -422,11 +436,13 @@ echo "| /healthz max ms | $idle_max | $load_max | | | |"
 echo "| scheduling passes (cycles): count | $(metric pass_count idle) | $(metric pass_count load) | | | |"
 echo "| cycle mean ms | $(metric pass_mean_ms idle) | $(metric pass_mean_ms load) | $(ratio "$(metric pass_mean_ms load)" "$(metric pass_mean_ms idle)") | | |"
 echo "| cycle p50 / p99 ms (histogram bucket bound) | ≤ $(metric pass_p50_le_ms idle) / ≤ $(metric pass_p99_le_ms idle) | ≤ $(metric pass_p50_le_ms load) / ≤ $(metric pass_p99_le_ms load) | | | |"
+echo "| cycles over 0.1 s | $(metric pass_over_0.1s idle) | $(metric pass_over_0.1s load) | | | |"
 echo "| polls: count (ok, not modified, failed) | $(metric refresh_count idle) ($(metric polls_ok idle), $(metric polls_not_modified idle), $(metric polls_failed idle)) | $(metric refresh_count load) ($(metric polls_ok load), $(metric polls_not_modified load), $(metric polls_failed load)) | | | |"
 echo "| polls per minute | $(metric polls_per_min idle) | $(metric polls_per_min load) | $(ratio "$(metric polls_per_min load)" "$(metric polls_per_min idle)") | | |"
 echo "| poll (feed refresh) mean ms | $(metric refresh_mean_ms idle) | $(metric refresh_mean_ms load) | $(ratio "$(metric refresh_mean_ms load)" "$(metric refresh_mean_ms idle)") | | |"
 echo "| poll p50 / p99 ms (histogram bucket bound) | ≤ $(metric refresh_p50_le_ms idle) / ≤ $(metric refresh_p99_le_ms idle) | ≤ $(metric refresh_p50_le_ms load) / ≤ $(metric refresh_p99_le_ms load) | | | |"
-echo "| interval between two polls of a feed, p50 / p99 / max s (seen by the feeds; $gap_idle_n and $gap_load_n intervals) | $gap_idle_p50 / $gap_idle_p99 / $gap_idle_max | $gap_load_p50 / $gap_load_p99 / $gap_load_max | | p99 ≤ 66 s (1 min + 10% jitter) | $(verdict "${gap_load_p99/-/0}" "<=" 66) |"
+echo "| polls over 1 s | $(metric refresh_over_1s idle) | $(metric refresh_over_1s load) | | | |"
+echo "| interval between two polls of a feed, p50 / p99 / max s (seen by the feeds; $gap_idle_n and $gap_load_n intervals) | $gap_idle_p50 / $gap_idle_p99 / $gap_idle_max | $gap_load_p50 / $gap_load_p99 / $gap_load_max | | p99 ≤ 67 s (1 min, 10% jitter, 1 s passes) | $(verdict "${gap_load_p99/-/0}" "<=" 67) |"
 echo
 nh_cpu_load=${NH_CPU[load]}
 webload_cpu=$(metric webload_cpu_s load)
@@ -435,7 +451,7 @@ echo "CPU under the load: newshound $nh_cpu_load s, the simulator ${SIM_CPU[load
 if ((probe_errors > 0)); then
     echo "The /healthz probe failed $probe_errors times under the load ($(row_errors "probe /healthz" load)); a /healthz that arrives while another one's database check runs answers 503 at once (src/web/monitor.rs), so the healthz and mixed phases make the probe fail now and then."
 fi
-echo "/metrics took up to $(metric metrics_scrape_ms idle) ms idle and $(metric metrics_scrape_ms load) ms under the load (it counts the database's rows on the store thread)."
+echo "/metrics took up to $(metric metrics_scrape_ms idle) ms idle and $(metric metrics_scrape_ms load) ms under the load; it counts the database's rows on the service's store thread, so polls wait meanwhile. The cycle and poll figures come from a scrape before each window (followed by 3 s for the store to catch up, counted in the window) and one after it; the /healthz figures leave the scrapes out."
 
 echo "$misses page kinds missed the target or had errors."
 echo "web.sh took $(($(date +%s) - started)) s"

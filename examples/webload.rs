@@ -20,28 +20,31 @@
 //! 200 is an error (pages not written yet answer 404: they are counted and the run goes on).
 //!
 //! All the while one more client asks for `--probe` (`/healthz`) every `--probe-every-ms` on
-//! its own connection, as a monitor would: its latency shows whether the service stays
-//! responsive under the load. `--probe-only S` runs the probe alone for S seconds (the idle
-//! baseline). When the server has `/metrics`, its scheduling passes, feed refreshes and polls
-//! during the run are reported from the difference of two scrapes (and the slower scrape's
-//! time, as `/metrics` reads the database's counts).
+//! its own connection, as a monitor would: its latency, over the run and during each phase,
+//! shows whether the service stays responsive under the load. `--probe-only S` runs the probe
+//! alone for S seconds (the idle baseline). When the server has `/metrics`, its scheduling
+//! passes, feed refreshes and polls during the run are reported from the difference of a
+//! scrape before (followed by `--settle` seconds: the scrape counts the database's rows and may
+//! hold the service's store up) and one after, with the slower scrape's time.
 //!
 //! Why a Rust example rather than oha: per-kind figures in one run (with the "Older" links
 //! followed), a probe beside the load and the service's own metrics over the same window, and
 //! nothing to install.
 //!
 //! Output: a readable table on stderr, and with `--out PATH` tab-separated lines for scripts:
-//! `row KIND REQUESTS ERRORS P50_MS P99_MS MAX_MS PER_S ERROR_SUMMARY` and `metric NAME VALUE`.
+//! `row KIND REQUESTS ERRORS P50_MS P99_MS MAX_MS PER_S ERROR_SUMMARY PROBE_P99_MS
+//! PROBE_ERRORS` and `metric NAME VALUE`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use clap::Parser;
+use fastrand::Rng;
 use url::Url;
 
 /// The page kinds, in the order they are measured.
@@ -106,6 +109,10 @@ struct Args {
     /// Milliseconds between two probe requests.
     #[arg(long, default_value_t = 100)]
     probe_every_ms: u64,
+    /// Seconds to wait after the first scrape of `/metrics` before measuring: the scrape
+    /// counts the database's rows, which may hold the service's store up for a while.
+    #[arg(long, default_value_t = 3.0)]
+    settle: f64,
     /// Run only the probe, for this many seconds.
     #[arg(long)]
     probe_only: Option<f64>,
@@ -168,6 +175,14 @@ impl Tally {
         }
     }
 
+    /// Counts one request's outcome.
+    fn count(&mut self, outcome: Result<u64, String>) {
+        match outcome {
+            Ok(us) => self.ok_us.push(us),
+            Err(what) => *self.errors.entry(what).or_default() += 1,
+        }
+    }
+
     fn requests(&self) -> usize {
         self.ok_us.len() + self.errors.values().sum::<usize>()
     }
@@ -203,22 +218,9 @@ fn quantile(values: &[u64], q: f64) -> u64 {
     values[rank - 1]
 }
 
-/// A splitmix64 generator, seeded per client so runs repeat.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        ((z >> 32) * n as u64 >> 32) as usize
-    }
-
-    fn pick<'a>(&mut self, list: &'a [String]) -> Option<&'a str> {
-        (!list.is_empty()).then(|| list[self.below(list.len())].as_str())
-    }
+/// A random element of `list`, if it has any.
+fn pick<'a>(rng: &mut Rng, list: &'a [String]) -> Option<&'a str> {
+    (!list.is_empty()).then(|| list[rng.usize(..list.len())].as_str())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -241,56 +243,54 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .pool_max_idle_per_host(args.clients + 1)
         .timeout(Duration::from_secs(30))
         .build()?;
-    let probe_client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let scrape_started = Instant::now();
-    let metrics_before = scrape_metrics(&client, &args.base).await;
-    let first_scrape = scrape_started.elapsed();
+    let (metrics_before, first_scrape) = timed_scrape(&client, &args.base).await;
+    // The scrape may have held the service's store up: let it catch up before measuring.
+    tokio::time::sleep(Duration::from_secs_f64(args.settle)).await;
     let started = Instant::now();
-    let stop_probe = Arc::new(AtomicBool::new(false));
-    let probe = tokio::spawn(probe_loop(
-        probe_client,
-        args.base.join(&args.probe)?,
-        Duration::from_millis(args.probe_every_ms.max(1)),
-        Arc::clone(&stop_probe),
-    ));
-    let mut results: Vec<(String, Tally)> = Vec::new();
-    if let Some(seconds) = args.probe_only {
-        tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
-    } else {
-        let targets = Arc::new(targets(&args, &client).await?);
-        for kind in &args.kinds {
-            let tally = match unavailable(kind, &targets) {
-                Some(reason) => Tally::unmeasured(reason),
-                None => phase(&args, &client, &targets, Some(kind)).await?,
-            };
-            eprintln!("{}", table_row(kind, &tally));
-            results.push((kind.clone(), tally));
+    let probe = Probe::start(&args)?;
+    let phases = match args.probe_only {
+        Some(seconds) => {
+            tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+            Vec::new()
         }
-        if args.mixed > 0.0 {
-            let tally = phase(&args, &client, &targets, None).await?;
-            eprintln!("{}", table_row("mixed", &tally));
-            results.push(("mixed".into(), tally));
-        }
-    }
-    stop_probe.store(true, Ordering::Relaxed);
-    let mut probe_tally = probe.await?;
-    probe_tally.seconds = started.elapsed().as_secs_f64();
-    let probe_name = format!("probe {}", args.probe);
-    eprintln!("{}", table_row(&probe_name, &probe_tally));
-    results.push((probe_name, probe_tally));
+        None => load(&args, &client).await?,
+    };
+    let samples = probe.stop().await?;
     let window = started.elapsed().as_secs_f64();
-    let scrape_started = Instant::now();
-    let metrics_after = scrape_metrics(&client, &args.base).await;
-    let slowest_scrape = first_scrape.max(scrape_started.elapsed());
+    let mut rows: Vec<Row> = phases
+        .into_iter()
+        .map(|phase| {
+            let probe = samples.tally(phase.began, phase.ended);
+            Row {
+                name: phase.name,
+                tally: phase.tally,
+                probe: Some(probe),
+            }
+        })
+        .collect();
+    let mut whole = samples.tally(started, Instant::now());
+    whole.seconds = window;
+    let name = format!("probe {}", args.probe);
+    eprintln!("{}", table_row(&name, &whole));
+    rows.push(Row {
+        name,
+        tally: whole,
+        probe: None,
+    });
+    let (metrics_after, last_scrape) = timed_scrape(&client, &args.base).await;
     let mut metrics = vec![
         ("window_s".to_owned(), format!("{window:.1}")),
         (
             "metrics_scrape_ms".to_owned(),
-            format!("{:.1}", slowest_scrape.as_secs_f64() * 1000.0),
+            format!(
+                "{:.1}",
+                first_scrape.max(last_scrape).as_secs_f64() * 1000.0
+            ),
         ),
-        ("webload_cpu_s".to_owned(), format!("{:.2}", own_cpu_seconds())),
+        (
+            "webload_cpu_s".to_owned(),
+            format!("{:.2}", own_cpu_seconds()),
+        ),
     ];
     match (metrics_before, metrics_after) {
         (Some(before), Some(after)) => metrics.extend(service_figures(&before, &after, window)),
@@ -300,9 +300,49 @@ async fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("{name}: {value}");
     }
     if let Some(path) = &args.out {
-        write_results(path, &results, &metrics)?;
+        write_results(path, &rows, &metrics)?;
     }
     Ok(())
+}
+
+/// One measured phase: a kind (or `mixed`) and when it ran.
+struct Phase {
+    name: String,
+    tally: Tally,
+    began: Instant,
+    ended: Instant,
+}
+
+/// A line of the results: a phase's figures and the probe's while it ran (none for the
+/// probe's own line).
+struct Row {
+    name: String,
+    tally: Tally,
+    probe: Option<Tally>,
+}
+
+/// Every kind in turn, then the mixed phase.
+async fn load(args: &Args, client: &reqwest::Client) -> anyhow::Result<Vec<Phase>> {
+    let targets = Arc::new(targets(args, client).await?);
+    let mut phases = Vec::new();
+    let kinds = args.kinds.iter().map(|k| Some(k.as_str()));
+    let mixed = (args.mixed > 0.0).then_some(None);
+    for kind in kinds.chain(mixed) {
+        let began = Instant::now();
+        let tally = match kind.and_then(|k| unavailable(k, &targets)) {
+            Some(reason) => Tally::unmeasured(reason),
+            None => phase(args, client, &targets, kind).await?,
+        };
+        let name = kind.unwrap_or("mixed").to_owned();
+        eprintln!("{}", table_row(&name, &tally));
+        phases.push(Phase {
+            name,
+            tally,
+            began,
+            ended: Instant::now(),
+        });
+    }
+    Ok(phases)
 }
 
 /// The topics and stories from their files, and the pages behind "Older" links when the
@@ -338,10 +378,10 @@ async fn targets(args: &Args, client: &reqwest::Client) -> anyhow::Result<Target
 
 /// Follows the "Older" links of up to 40 random topics, up to `--older-depth` pages deep.
 async fn older_pages(args: &Args, client: &reqwest::Client, topics: &[String]) -> Vec<String> {
-    let mut rng = Rng(args.seed ^ 0x01DE5);
+    let mut rng = Rng::with_seed(args.seed ^ 0x01DE5);
     let mut pages = Vec::new();
     for _ in 0..topics.len().min(40) {
-        let Some(topic) = rng.pick(topics) else {
+        let Some(topic) = pick(&mut rng, topics) else {
             break;
         };
         let mut path = topic_path(topic, "");
@@ -406,20 +446,20 @@ fn topic_path(topic: &str, suffix: &str) -> String {
 fn address(kind: &str, targets: &Targets, rng: &mut Rng) -> Option<String> {
     Some(match kind {
         "overview" => "/".to_owned(),
-        "topic" => topic_path(rng.pick(&targets.topics)?, ""),
-        "topic-older" => rng.pick(&targets.older)?.to_owned(),
-        "story" => format!("/stories/{}", rng.pick(&targets.stories)?),
+        "topic" => topic_path(pick(rng, &targets.topics)?, ""),
+        "topic-older" => pick(rng, &targets.older)?.to_owned(),
+        "story" => format!("/stories/{}", pick(rng, &targets.stories)?),
         "search" => {
-            let q = SEARCHES[rng.below(SEARCHES.len())];
+            let q = SEARCHES[rng.usize(..SEARCHES.len())];
             let encoded: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
             format!("/search?q={encoded}")
         }
         "feeds" => "/feeds".to_owned(),
         "outbox" => "/outbox".to_owned(),
-        "atom" => topic_path(rng.pick(&targets.topics)?, ".atom"),
-        "json" => topic_path(rng.pick(&targets.topics)?, ".json"),
+        "atom" => topic_path(pick(rng, &targets.topics)?, ".atom"),
+        "json" => topic_path(pick(rng, &targets.topics)?, ".json"),
         "api" => {
-            let topic = rng.pick(&targets.topics)?;
+            let topic = pick(rng, &targets.topics)?;
             let encoded: String = url::form_urlencoded::byte_serialize(topic.as_bytes()).collect();
             format!("/api/hits?topic={encoded}&limit=50")
         }
@@ -430,7 +470,7 @@ fn address(kind: &str, targets: &Targets, rng: &mut Rng) -> Option<String> {
 
 /// An address of a random kind that has one.
 fn mixed_address(targets: &Targets, rng: &mut Rng) -> Option<String> {
-    (0..100).find_map(|_| address(KINDS[rng.below(KINDS.len())], targets, rng))
+    (0..100).find_map(|_| address(KINDS[rng.usize(..KINDS.len())], targets, rng))
 }
 
 /// Every client requests `kind` (or random kinds when `None`) for `--seconds` or until
@@ -455,7 +495,7 @@ async fn phase(
         let base = args.base.clone();
         let kind = kind.map(String::from);
         let until = args.requests.is_none().then_some(deadline);
-        let mut rng = Rng(args.seed.wrapping_mul(0x100_0000_01B3) ^ (c as u64) << 20);
+        let mut rng = Rng::with_seed(args.seed.wrapping_mul(0x100_0000_01B3) ^ ((c as u64) << 20));
         tasks.spawn(async move {
             let mut tally = Tally::default();
             loop {
@@ -476,7 +516,7 @@ async fn phase(
                     *tally.errors.entry("no address".into()).or_default() += 1;
                     break;
                 };
-                request(&client, &base, &path, &mut tally).await;
+                tally.count(request(&client, &base, &path).await);
             }
             tally
         });
@@ -490,28 +530,17 @@ async fn phase(
     Ok(tally)
 }
 
-/// One GET of `path`, its body read to the end, counted in `tally`.
-async fn request(client: &reqwest::Client, base: &Url, path: &str, tally: &mut Tally) {
-    let Ok(url) = base.join(path) else {
-        *tally.errors.entry("bad address".into()).or_default() += 1;
-        return;
-    };
+/// One GET of `path`, its body read to the end: its time in µs, or what went wrong.
+async fn request(client: &reqwest::Client, base: &Url, path: &str) -> Result<u64, String> {
+    let url = base.join(path).map_err(|_| "bad address".to_owned())?;
     let began = Instant::now();
-    let outcome = match client.get(url).send().await {
-        Ok(response) => {
-            let status = response.status();
-            match response.bytes().await {
-                Ok(_) if status == reqwest::StatusCode::OK => Ok(()),
-                Ok(_) => Err(status.as_u16().to_string()),
-                Err(e) => Err(error_kind(&e)),
-            }
-        }
-        Err(e) => Err(error_kind(&e)),
-    };
-    match outcome {
-        Ok(()) => tally.ok_us.push(began.elapsed().as_micros() as u64),
-        Err(what) => *tally.errors.entry(what).or_default() += 1,
+    let response = client.get(url).send().await.map_err(|e| error_kind(&e))?;
+    let status = response.status();
+    response.bytes().await.map_err(|e| error_kind(&e))?;
+    if status != reqwest::StatusCode::OK {
+        return Err(status.as_u16().to_string());
     }
+    Ok(began.elapsed().as_micros() as u64)
 }
 
 fn error_kind(e: &reqwest::Error) -> String {
@@ -524,31 +553,74 @@ fn error_kind(e: &reqwest::Error) -> String {
     }
 }
 
-/// Asks for `url` every `every` until `stop`; a request that takes longer delays the next.
-async fn probe_loop(
-    client: reqwest::Client,
-    url: Url,
-    every: Duration,
+/// The client that asks for `--probe` at a steady pace beside the load, as a monitor would.
+struct Probe {
     stop: Arc<AtomicBool>,
-) -> Tally {
-    let base = url.clone();
-    let path = match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_owned(),
-    };
-    let mut tally = Tally::default();
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    while !stop.load(Ordering::Relaxed) {
-        ticks.tick().await;
-        request(&client, &base, &path, &mut tally).await;
+    task: tokio::task::JoinHandle<ProbeSamples>,
+}
+
+/// When each probe request was sent and how it went.
+struct ProbeSamples(Vec<(Instant, Result<u64, String>)>);
+
+impl Probe {
+    /// Starts asking, on a connection of its own.
+    fn start(args: &Args) -> anyhow::Result<Probe> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        let base = args.base.clone();
+        let path = args.probe.clone();
+        let every = Duration::from_millis(args.probe_every_ms.max(1));
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let task = tokio::spawn(async move {
+            let mut samples = Vec::new();
+            let mut ticks = tokio::time::interval(every);
+            // A request that takes longer than the pace delays the next one.
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            while !stopped.load(Ordering::Relaxed) {
+                ticks.tick().await;
+                let at = Instant::now();
+                samples.push((at, request(&client, &base, &path).await));
+            }
+            ProbeSamples(samples)
+        });
+        Ok(Probe { stop, task })
     }
-    tally.ok_us.sort_unstable();
-    tally
+
+    /// Stops asking; every answer so far.
+    async fn stop(self) -> anyhow::Result<ProbeSamples> {
+        self.stop.store(true, Ordering::Relaxed);
+        Ok(self.task.await?)
+    }
+}
+
+impl ProbeSamples {
+    /// The requests sent from `from` to `to`.
+    fn tally(&self, from: Instant, to: Instant) -> Tally {
+        let mut tally = Tally {
+            seconds: to.saturating_duration_since(from).as_secs_f64(),
+            ..Tally::default()
+        };
+        for (at, outcome) in &self.0 {
+            if (from..to).contains(at) {
+                tally.count(outcome.clone());
+            }
+        }
+        tally.ok_us.sort_unstable();
+        tally
+    }
 }
 
 /// The service's counters and histograms, by sample name with labels (`name{labels}`).
 type Samples = BTreeMap<String, f64>;
+
+/// The service's samples (none when it has no `/metrics`) and how long the scrape took.
+async fn timed_scrape(client: &reqwest::Client, base: &Url) -> (Option<Samples>, Duration) {
+    let began = Instant::now();
+    let samples = scrape_metrics(client, base).await;
+    (samples, began.elapsed())
+}
 
 async fn scrape_metrics(client: &reqwest::Client, base: &Url) -> Option<Samples> {
     let response = client.get(base.join("/metrics").ok()?).send().await.ok()?;
@@ -571,14 +643,18 @@ async fn scrape_metrics(client: &reqwest::Client, base: &Url) -> Option<Samples>
 fn service_figures(before: &Samples, after: &Samples, window: f64) -> Vec<(String, String)> {
     let delta = |name: &str| after.get(name).unwrap_or(&0.0) - before.get(name).unwrap_or(&0.0);
     let mut figures = Vec::new();
-    for (short, family) in [
-        ("pass", "newshound_cycle_duration_seconds"),
-        ("refresh", "newshound_feed_refresh_duration_seconds"),
+    for (short, family, slow) in [
+        ("pass", "newshound_cycle_duration_seconds", "0.1"),
+        ("refresh", "newshound_feed_refresh_duration_seconds", "1"),
     ] {
         let count = delta(&format!("{family}_count"));
         let sum = delta(&format!("{family}_sum"));
         figures.push((format!("{short}_count"), format!("{count:.0}")));
-        let mean = if count > 0.0 { sum / count * 1000.0 } else { 0.0 };
+        let mean = if count > 0.0 {
+            sum / count * 1000.0
+        } else {
+            0.0
+        };
         figures.push((format!("{short}_mean_ms"), format!("{mean:.1}")));
         let buckets: Vec<(f64, f64)> = after
             .keys()
@@ -593,6 +669,11 @@ fn service_figures(before: &Samples, after: &Samples, window: f64) -> Vec<(Strin
                 Some((bound, delta(k)))
             })
             .collect();
+        let within = delta(&format!("{family}_bucket{{le=\"{slow}\"}}"));
+        figures.push((
+            format!("{short}_over_{slow}s"),
+            format!("{:.0}", count - within),
+        ));
         for (q, label) in [(0.5, "p50"), (0.99, "p99")] {
             figures.push((
                 format!("{short}_{label}_le_ms"),
@@ -671,16 +752,19 @@ fn table_row(kind: &str, tally: &Tally) -> String {
     )
 }
 
-fn write_results(
-    path: &PathBuf,
-    rows: &[(String, Tally)],
-    metrics: &[(String, String)],
-) -> anyhow::Result<()> {
+/// The rows (`row KIND REQUESTS ERRORS P50 P99 MAX PER_S ERRORS_SUMMARY PROBE_P99
+/// PROBE_ERRORS`, the probe's figures while the kind ran) and the metrics (`metric NAME VALUE`).
+fn write_results(path: &Path, rows: &[Row], metrics: &[(String, String)]) -> anyhow::Result<()> {
     let mut out = String::new();
-    for (kind, tally) in rows {
+    for row in rows {
+        let tally = &row.tally;
+        let probe = row.probe.as_ref().map_or(String::from("\t"), |p| {
+            format!("{:.2}\t{}", p.quantile_ms(0.99), p.error_count())
+        });
         let _ = writeln!(
             out,
-            "row\t{kind}\t{}\t{}\t{:.2}\t{:.2}\t{:.2}\t{:.0}\t{}",
+            "row\t{}\t{}\t{}\t{:.2}\t{:.2}\t{:.2}\t{:.0}\t{}\t{probe}",
+            row.name,
             tally.requests(),
             tally.error_count(),
             tally.quantile_ms(0.5),
@@ -718,7 +802,12 @@ mod tests {
         assert_eq!(quantile(&values, 0.5), 50);
         assert_eq!(quantile(&values, 0.99), 99);
         assert_eq!(quantile(&values, 1.0), 100);
-        let buckets = [(0.001, 10.0), (0.01, 98.0), (0.1, 99.0), (f64::INFINITY, 100.0)];
+        let buckets = [
+            (0.001, 10.0),
+            (0.01, 98.0),
+            (0.1, 99.0),
+            (f64::INFINITY, 100.0),
+        ];
         assert_eq!(bucket_quantile(&buckets, 100.0, 0.5), "10");
         assert_eq!(bucket_quantile(&buckets, 100.0, 0.99), "100");
         assert_eq!(bucket_quantile(&buckets, 100.0, 1.0), ">100");
@@ -728,7 +817,10 @@ mod tests {
     /// Topic names are one percent-encoded path segment.
     #[test]
     fn topic_paths_encode_the_name() {
-        assert_eq!(topic_path("Arms deals", ".atom"), "/topics/Arms%20deals.atom");
+        assert_eq!(
+            topic_path("Arms deals", ".atom"),
+            "/topics/Arms%20deals.atom"
+        );
         assert_eq!(topic_path("topic-007", ""), "/topics/topic-007");
     }
 }

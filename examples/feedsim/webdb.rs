@@ -14,7 +14,10 @@
 //! with their time as in a real database.
 //!
 //! The outbox gets `--outbox` emails over the same time range (alerts, digests, feed health;
-//! most sent, some failed, a few pending), each message a few KB like a real alert.
+//! most sent, some failed, a few pending), each message a few KB like a real alert. Every hit
+//! that is not backfilled has been told about (`notified_at`), and those of immediate topics
+//! have their `hit_deliveries` row (naming the latest alert before it): without them the
+//! service would take the last week's hits for a backlog of undelivered alerts.
 //!
 //! The database's own feeds (`searchdb`'s, on `.invalid` hosts) are in no config the bench
 //! uses; their next poll is put far ahead. The service reads the due feeds in the order of
@@ -113,8 +116,9 @@ pub fn webdb(args: WebDbArgs) -> anyhow::Result<()> {
             args.db.display()
         );
     }
+    let topics = topics(args.seed, args.topics);
     if let Some(path) = &args.topics_out {
-        super::write_atomically(path, topics_toml(args.seed, args.topics).as_bytes())?;
+        super::write_atomically(path, topics.toml.as_bytes())?;
     }
     let now = chrono::Utc::now().timestamp();
     let stories = read_stories(&conn)?;
@@ -130,10 +134,19 @@ pub fn webdb(args: WebDbArgs) -> anyhow::Result<()> {
         stories.len(),
         started.elapsed().as_secs_f64()
     );
-    write_hits(&mut conn, &stories, &plan, now, &mut rng)?;
     let (oldest, newest) = (stories[0].first_seen, now);
     let tx = conn.transaction()?;
-    write_outbox(&tx, args.outbox, args.topics, oldest, newest, &mut rng)?;
+    let alerts = write_outbox(&tx, args.outbox, args.topics, oldest, newest, &mut rng)?;
+    tx.commit()?;
+    write_hits(
+        &mut conn,
+        &stories,
+        &plan,
+        &topics.immediate,
+        &alerts,
+        &mut rng,
+    )?;
+    let tx = conn.transaction()?;
     tx.execute(
         "UPDATE feeds SET next_poll_at = ?1 WHERE config_url LIKE '%.searchdb.invalid/%'",
         [now + FAR_AHEAD_SECS],
@@ -151,9 +164,17 @@ pub fn webdb(args: WebDbArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The bench's topics: the simulator's, renamed.
+struct Topics {
+    /// The `[[topics]]` tables.
+    toml: String,
+    /// Whether each topic sends immediate alerts (the others go into the digest).
+    immediate: Vec<bool>,
+}
+
 /// The simulator's topics for `seed`, the first `count` of them, renamed `topic-000` …; each
 /// keeps its old name in a comment.
-fn topics_toml(seed: u64, count: usize) -> String {
+fn topics(seed: u64, count: usize) -> Topics {
     let sim = Sim::new(Params {
         feeds: 1,
         items: 1,
@@ -165,9 +186,13 @@ fn topics_toml(seed: u64, count: usize) -> String {
          database holds are under these names.\n\n",
     );
     let mut k = 0;
+    let mut immediate = Vec::with_capacity(count);
     for line in sim.topics_toml().lines() {
         if line == "[[topics]]" && k == count {
             break;
+        }
+        if line.starts_with("alert = ") {
+            immediate.push(line == "alert = \"immediate\"");
         }
         match line.strip_prefix("name = ") {
             Some(old) => {
@@ -180,7 +205,10 @@ fn topics_toml(seed: u64, count: usize) -> String {
             }
         }
     }
-    out
+    Topics {
+        toml: out,
+        immediate,
+    }
 }
 
 fn topic_name(k: usize) -> String {
@@ -291,12 +319,15 @@ impl Texts<'_> {
     }
 }
 
-/// Writes the planned hits, oldest first, in transactions of [`HITS_PER_TRANSACTION`].
+/// Writes the planned hits, oldest first, in transactions of [`HITS_PER_TRANSACTION`], each
+/// not backfilled as told about: those of `immediate` topics in the latest of `alerts` (time,
+/// outbox id; ascending) before it, or the first.
 fn write_hits(
     conn: &mut Connection,
     stories: &[Story],
     plan: &[PlannedHit],
-    now: i64,
+    immediate: &[bool],
+    alerts: &[(i64, i64)],
     rng: &mut Rng,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -317,12 +348,16 @@ fn write_hits(
                      matched, snippet, snippet_marks, backfill)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?;
+            let mut deliver = tx.prepare_cached(
+                "INSERT INTO hit_deliveries (hit_id, recipient, outbox_id)
+                 VALUES (?1, 'desk@localhost', ?2)",
+            )?;
             for hit in chunk {
                 let story = &stories[hit.story as usize];
                 let text = texts.get(story.lead)?;
                 let found = found_words(&text, rng);
-                let notified_at = (!hit.backfill && hit.created_at < now - 3_600)
-                    .then(|| hit.created_at + rng.range(1, 300) as i64);
+                let notified_at =
+                    (!hit.backfill).then(|| hit.created_at + rng.range(1, 300) as i64);
                 insert.execute(params![
                     topic_name(usize::from(hit.topic)),
                     story.lead,
@@ -335,6 +370,13 @@ fn write_hits(
                     serde_json::to_string(&found.marks)?,
                     hit.backfill,
                 ])?;
+                let topic = usize::from(hit.topic);
+                if let Some(at) = notified_at.filter(|_| immediate.get(topic) == Some(&true)) {
+                    let alert = alerts.partition_point(|a| a.0 <= at).saturating_sub(1);
+                    if let Some(&(_, outbox_id)) = alerts.get(alert) {
+                        deliver.execute(params![tx.last_insert_rowid(), outbox_id])?;
+                    }
+                }
             }
         }
         tx.commit()?;
@@ -411,7 +453,11 @@ fn found_words(text: &str, rng: &mut Rng) -> Found {
 fn marks_of(snippet: &str, words: &[String]) -> Vec<(usize, usize)> {
     let mut marks: Vec<(usize, usize)> = words
         .iter()
-        .flat_map(|w| snippet.match_indices(w.as_str()).map(|(at, m)| (at, at + m.len())))
+        .flat_map(|w| {
+            snippet
+                .match_indices(w.as_str())
+                .map(|(at, m)| (at, at + m.len()))
+        })
         .collect();
     marks.sort_unstable();
     let mut kept: Vec<(usize, usize)> = Vec::with_capacity(marks.len());
@@ -424,7 +470,8 @@ fn marks_of(snippet: &str, words: &[String]) -> Vec<(usize, usize)> {
 }
 
 /// `count` outbox rows over `oldest..=newest`: topic alerts, digests and feed health emails;
-/// most sent, some failed for good, a few pending a retry.
+/// most sent, some failed for good, a few pending a retry. Returns the time and id of every
+/// immediate alert sent, ascending.
 fn write_outbox(
     tx: &Transaction<'_>,
     count: usize,
@@ -432,21 +479,38 @@ fn write_outbox(
     oldest: i64,
     newest: i64,
     rng: &mut Rng,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<(i64, i64)>> {
     let mut insert = tx.prepare(
         "INSERT INTO outbox (kind, name, recipient, sender, subject, message_id, message,
              created_at, status, attempts, next_attempt_at, last_error, answer, sent_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
     let span = (newest - oldest).max(1);
+    let mut alerts = Vec::new();
     for n in 0..count {
         let created_at = oldest + span * (n as i64 + 1) / count as i64 - rng.below(600) as i64;
         let topic = topic_name(rng.below(topics));
         let (kind, name, subject) = match rng.below(100) {
-            0..85 => ("immediate", None, format!("[newshound] {topic}: {} new stories", rng.range(1, 9))),
-            85..95 => ("digest", Some("morning"), format!("[newshound] morning digest: {} stories", rng.range(5, 80))),
-            95..98 => ("feed_broken", None, format!("[newshound] feed broken: searchdb #{}", rng.below(300))),
-            _ => ("feed_recovered", None, format!("[newshound] feed recovered: searchdb #{}", rng.below(300))),
+            0..85 => (
+                "immediate",
+                None,
+                format!("[newshound] {topic}: {} new stories", rng.range(1, 9)),
+            ),
+            85..95 => (
+                "digest",
+                Some("morning"),
+                format!("[newshound] morning digest: {} stories", rng.range(5, 80)),
+            ),
+            95..98 => (
+                "feed_broken",
+                None,
+                format!("[newshound] feed broken: searchdb #{}", rng.below(300)),
+            ),
+            _ => (
+                "feed_recovered",
+                None,
+                format!("[newshound] feed recovered: searchdb #{}", rng.below(300)),
+            ),
         };
         let message_id = format!("<webdb-{n}-{created_at}@newshound.localhost>");
         let message = fake_message(&subject, &message_id, rng);
@@ -455,13 +519,19 @@ fn write_outbox(
                 "sent",
                 1,
                 None,
-                Some(format!("250 2.0.0 Ok: queued as {:010X}", rng.next_u64() >> 24)),
+                Some(format!(
+                    "250 2.0.0 Ok: queued as {:010X}",
+                    rng.next_u64() >> 24
+                )),
                 Some(created_at + rng.range(1, 20) as i64),
             ),
             95..98 => (
                 "failed",
                 rng.range(1, 6),
-                Some("550 5.1.1 <desk@localhost>: Recipient address rejected: User unknown".to_owned()),
+                Some(
+                    "550 5.1.1 <desk@localhost>: Recipient address rejected: User unknown"
+                        .to_owned(),
+                ),
                 None,
                 None,
             ),
@@ -490,8 +560,12 @@ fn write_outbox(
             answer,
             sent_at,
         ])?;
+        if kind == "immediate" && status == "sent" {
+            alerts.push((created_at, tx.last_insert_rowid()));
+        }
     }
-    Ok(())
+    alerts.sort_unstable();
+    Ok(alerts)
 }
 
 /// An RFC 5322 message of a few KB, about the size of a real alert with its HTML part.
@@ -537,7 +611,12 @@ mod tests {
             assert!(!found.matched.is_empty());
             assert!(found.snippet.len() < SNIPPET_BYTES + 40);
             for &(start, end) in &found.marks {
-                assert!(found.matched.iter().any(|m| *m == found.snippet[start..end]));
+                assert!(
+                    found
+                        .matched
+                        .iter()
+                        .any(|m| *m == found.snippet[start..end])
+                );
             }
         }
     }
