@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed of the web pages under 32 clients while the service polls (issue 15, point 7).
 #
-#     bash benches/web.sh                       # 500,000 articles, 1,000,000 hits: about 8 min,
+#     bash benches/web.sh                       # 500,000 articles, 1,000,000 hits: about 5 min,
 #                                               # plus the database once (see below)
 #     bash benches/web.sh --articles 20000 --hits 40000 --seconds 3 --idle 10   # a quick check
 #
