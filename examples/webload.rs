@@ -175,6 +175,19 @@ impl Tally {
         }
     }
 
+    /// What a row reports of it.
+    fn figures(&self) -> Figures {
+        Figures {
+            requests: self.requests(),
+            errors: self.error_count(),
+            p50_ms: self.quantile_ms(0.5),
+            p99_ms: self.quantile_ms(0.99),
+            max_ms: self.quantile_ms(1.0),
+            per_s: self.requests() as f64 / self.seconds.max(1e-9),
+            summary: self.error_summary(),
+        }
+    }
+
     /// Counts one request's outcome.
     fn count(&mut self, outcome: Result<u64, String>) {
         match outcome {
@@ -739,16 +752,22 @@ fn own_cpu_seconds() -> f64 {
     secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
+/// What a row reports of a tally.
+struct Figures {
+    requests: usize,
+    errors: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    per_s: f64,
+    summary: String,
+}
+
 fn table_row(kind: &str, tally: &Tally) -> String {
+    let f = tally.figures();
     format!(
         "{kind:<16} {:>7} requests {:>6} errors  p50 {:>7.1} ms  p99 {:>7.1} ms  max {:>7.1} ms  {:>6.0}/s  {}",
-        tally.requests(),
-        tally.error_count(),
-        tally.quantile_ms(0.5),
-        tally.quantile_ms(0.99),
-        tally.quantile_ms(1.0),
-        tally.requests() as f64 / tally.seconds.max(1e-9),
-        tally.error_summary(),
+        f.requests, f.errors, f.p50_ms, f.p99_ms, f.max_ms, f.per_s, f.summary,
     )
 }
 
@@ -757,21 +776,14 @@ fn table_row(kind: &str, tally: &Tally) -> String {
 fn write_results(path: &Path, rows: &[Row], metrics: &[(String, String)]) -> anyhow::Result<()> {
     let mut out = String::new();
     for row in rows {
-        let tally = &row.tally;
+        let f = row.tally.figures();
         let probe = row.probe.as_ref().map_or(String::from("\t"), |p| {
             format!("{:.2}\t{}", p.quantile_ms(0.99), p.error_count())
         });
         let _ = writeln!(
             out,
             "row\t{}\t{}\t{}\t{:.2}\t{:.2}\t{:.2}\t{:.0}\t{}\t{probe}",
-            row.name,
-            tally.requests(),
-            tally.error_count(),
-            tally.quantile_ms(0.5),
-            tally.quantile_ms(0.99),
-            tally.quantile_ms(1.0),
-            tally.requests() as f64 / tally.seconds.max(1e-9),
-            tally.error_summary(),
+            row.name, f.requests, f.errors, f.p50_ms, f.p99_ms, f.max_ms, f.per_s, f.summary,
         );
     }
     for (name, value) in metrics {
