@@ -7,6 +7,8 @@
 //! cargo run --release --example feedsim -- page --seed 42 --feed 3 --item 0 > page.html
 //! cargo run --release --example feedsim -- searchdb --articles 500000 --days 90 --seed 42 \
 //!     --db /tmp/search.db --config-out /tmp/search.toml
+//! cargo run --release --example feedsim -- webdb --db /tmp/search.db --hits 1000000 \
+//!     --topics 100 --seed 42 --topics-out /tmp/web-topics.toml
 //! ```
 //!
 //! `serve` serves N feeds (RSS 2.0, every 5th Atom 1.0) of M items each and every article
@@ -14,7 +16,8 @@
 //! port. It hands newshound a complete config: with `--config-out PATH` it writes the config
 //! there (atomically) and then prints `ready PORT` on stdout; without it, it prints the config
 //! on stdout followed by the line `# ready`. It runs until SIGTERM/SIGINT and then prints its
-//! request counts and its own CPU time and peak RSS on stderr.
+//! request counts and its own CPU time and peak RSS on stderr (and, with `--poll-log`, writes
+//! when each feed was requested).
 //!
 //! `floor` parses every page `serve` would serve for the same content flags once with
 //! `scraper::Html::parse_document` and reports the thread CPU time of the parse calls only
@@ -23,13 +26,15 @@
 //!
 //! `searchdb` stores N of the simulator's articles, spread over the last D days, straight into
 //! a new newshound database through the library's store (see `feedsim/searchdb.rs`), for
-//! `benches/search.sh`.
+//! `benches/search.sh`. `webdb` adds topic hits, an outbox and feed states to such a database
+//! (see `feedsim/webdb.rs`), for `benches/web.sh`.
 //!
 //! # Layout
 //! - `feedsim/words.rs`: word lists, sentence templates and furniture words (de, en, fr).
 //! - `feedsim/content.rs`: deterministic feeds, pages, wire stories and topics.
 //! - `feedsim/server.rs`: the hyper server, conditional GET, counters.
 //! - `feedsim/searchdb.rs`: the generated database of stored articles.
+//! - `feedsim/webdb.rs`: the hits and outbox added to it for the web pages.
 
 #[path = "feedsim/content.rs"]
 mod content;
@@ -37,6 +42,8 @@ mod content;
 mod searchdb;
 #[path = "feedsim/server.rs"]
 mod server;
+#[path = "feedsim/webdb.rs"]
+mod webdb;
 #[path = "feedsim/words.rs"]
 mod words;
 
@@ -78,6 +85,8 @@ enum Command {
     },
     /// Store N generated articles in a new newshound database (for benches/search.sh).
     Searchdb(searchdb::SearchDbArgs),
+    /// Add topic hits, an outbox and feed states to a `searchdb` database (for benches/web.sh).
+    Webdb(webdb::WebDbArgs),
     /// Run SQL on a database with newshound's own SQLite (FTS5 tables of newer SQLite options
     /// than a system `sqlite3` knows) and print the rows, a line each, columns tab-separated.
     Sql {
@@ -154,6 +163,10 @@ struct ServeArgs {
     /// (`CONFIG.d/feeds-NNNN.toml`, `include = ["CONFIG.d/*.toml"]`); needs `--config-out`.
     #[arg(long, requires = "config_out")]
     split_config: Option<usize>,
+    /// When it stops, write the time of every feed request here, a line each: Unix
+    /// milliseconds and the feed's index (for the poll intervals the feeds saw).
+    #[arg(long)]
+    poll_log: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -170,6 +183,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve(args),
         Command::Floor(args) => floor(args),
         Command::Searchdb(args) => searchdb::searchdb(args),
+        Command::Webdb(args) => webdb::webdb(args),
         Command::Sql { db, sql } => searchdb::run_sql(&db, &sql),
         Command::Page {
             content,
@@ -196,12 +210,16 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         )
     })?;
     let sim = Sim::new(args.content.params());
-    let server = Arc::new(Server::new(
+    let mut server = Server::new(
         sim,
         port,
         args.hosts,
         Duration::from_millis(args.latency_ms),
-    ));
+    );
+    if args.poll_log.is_some() {
+        server.poll_log = Some(std::sync::Mutex::default());
+    }
+    let server = Arc::new(server);
     let mut config = String::new();
     let mut parts = Vec::new();
     match (args.split_config, &args.config_out) {
@@ -263,7 +281,18 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         anyhow::Ok(())
     })?;
     report_stats(&server);
+    if let (Some(path), Some(log)) = (&args.poll_log, &server.poll_log) {
+        write_poll_log(path, &log.lock().unwrap_or_else(|e| e.into_inner()))?;
+    }
     Ok(())
+}
+
+fn write_poll_log(path: &Path, log: &[(u64, usize)]) -> anyhow::Result<()> {
+    let mut text = String::with_capacity(log.len() * 20);
+    for (at, feed) in log {
+        let _ = writeln!(text, "{at} {feed}");
+    }
+    write_atomically(path, text.as_bytes())
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -36,6 +36,8 @@ pub struct Server {
     pub hosts: usize,
     pub latency: Duration,
     pub stats: Stats,
+    /// When each feed was requested (Unix ms, feed index), kept when `serve --poll-log` asks.
+    pub poll_log: Option<std::sync::Mutex<Vec<(u64, usize)>>>,
     modified: SystemTime,
     last_modified: HeaderValue,
 }
@@ -51,6 +53,7 @@ impl Server {
             hosts,
             latency,
             stats: Stats::default(),
+            poll_log: None,
             modified,
             last_modified,
         }
@@ -192,6 +195,12 @@ async fn handle(
 
 fn feed_response(server: &Server, req: &Request<Incoming>, i: usize) -> Response<Full<Bytes>> {
     let sim = &server.sim;
+    if let Some(log) = &server.poll_log {
+        let at = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        log.lock().unwrap_or_else(|e| e.into_inner()).push((at, i));
+    }
     let etag = sim.feed_etag(i);
     let headers = req.headers();
     // If-None-Match wins over If-Modified-Since (RFC 9110, 13.2.2).
