@@ -206,8 +206,10 @@ impl Store {
         counts.feeds_by_status = feeds.into_iter().collect();
         counts.articles = self.count("SELECT count(*) FROM articles")?;
         counts.stories = self.count("SELECT count(*) FROM stories")?;
+        // hit_topics is kept equal to the hits counted by topic (migration 0009), without
+        // reading every hit at each scrape.
         counts.hits_by_topic =
-            self.grouped("SELECT topic, count(*) FROM hits GROUP BY topic ORDER BY topic")?;
+            self.grouped("SELECT topic, hits FROM hit_topics WHERE hits > 0 ORDER BY topic")?;
         counts.emails_by_status =
             self.grouped("SELECT status, count(*) FROM outbox GROUP BY status ORDER BY status")?;
         Ok(counts)

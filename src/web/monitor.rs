@@ -13,8 +13,8 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
@@ -43,10 +43,19 @@ pub struct Endpoint {
     pub store: StoreHandle,
     /// The URLs of the configured feeds, as the config writes them; replaced on reload.
     pub feeds: watch::Receiver<Arc<HashSet<String>>>,
-    /// Set while a database check of `/healthz` runs. A check that timed out still waits in
-    /// the store's queue (up to its busy timeout); probes arriving meanwhile answer 503 at
-    /// once instead of queueing more, so a locked database cannot make the queue grow.
-    pub checking: Arc<AtomicBool>,
+    /// The database check of `/healthz`, shared by the probes that arrive while it runs.
+    check: Arc<DatabaseCheck>,
+}
+
+/// One database check at a time, whatever the number of probes: probes arriving while one runs
+/// wait for its answer (until its deadline) instead of queueing more calls on the store thread.
+/// A check that timed out still waits in the store's queue (up to its busy timeout); probes
+/// arriving meanwhile answer 503 at once, so a locked database cannot make the queue grow.
+struct DatabaseCheck {
+    /// When the check in flight started; `None` when none runs.
+    started: Mutex<Option<Instant>>,
+    /// The last check's answer and when it came.
+    answer: watch::Sender<Option<(Instant, Result<(), String>)>>,
 }
 
 impl Endpoint {
@@ -60,7 +69,10 @@ impl Endpoint {
             metrics,
             store,
             feeds,
-            checking: Arc::new(AtomicBool::new(false)),
+            check: Arc::new(DatabaseCheck {
+                started: Mutex::new(None),
+                answer: watch::Sender::new(None),
+            }),
         }
     }
 }
@@ -110,20 +122,46 @@ impl Endpoint {
                 DATABASE_ANSWER_WITHIN.as_secs()
             )
         };
-        if self.checking.swap(true, Ordering::AcqRel) {
-            return Err(slow());
+        let started = self.start_or_join_check();
+        let mut answers = self.check.answer.subscribe();
+        let deadline = tokio::time::Instant::from_std(started + DATABASE_ANSWER_WITHIN);
+        let answered =
+            answers.wait_for(|answer| answer.as_ref().is_some_and(|(at, _)| *at >= started));
+        match tokio::time::timeout_at(deadline, answered).await {
+            Ok(Ok(answer)) => answer
+                .as_ref()
+                .map_or_else(|| Err(slow()), |(_, r)| r.clone()),
+            _ => Err(slow()),
         }
-        let (store, checking) = (self.store.clone(), Arc::clone(&self.checking));
-        let ping = tokio::spawn(async move {
-            let _done = ClearOnDrop(checking);
-            store.call(|s| s.ping()).await
+    }
+
+    /// When the check this probe waits for started: the one in flight, else a new one.
+    fn start_or_join_check(&self) -> Instant {
+        let mut started = self
+            .check
+            .started
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(at) = *started {
+            return at;
+        }
+        let now = Instant::now();
+        *started = Some(now);
+        let (store, check) = (self.store.clone(), Arc::clone(&self.check));
+        tokio::spawn(async move {
+            let answer = match store.call(|s| s.ping()).await {
+                Ok(()) => Ok(()),
+                Err(e) => Err(format!("database error: {e}")),
+            };
+            // Cleared before the answer goes out, so a probe that sees the answer and asks
+            // again starts a new check.
+            *check
+                .started
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+            check.answer.send_replace(Some((Instant::now(), answer)));
         });
-        match tokio::time::timeout(DATABASE_ANSWER_WITHIN, ping).await {
-            Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(e))) => Err(format!("database error: {e}")),
-            Ok(Err(e)) => Err(format!("database check failed: {e}")),
-            Err(_) => Err(slow()),
-        }
+        now
     }
 
     /// The database's gauges, or `None` (counted as a database error) when it does not answer.
@@ -144,15 +182,6 @@ impl Endpoint {
                 None
             }
         }
-    }
-}
-
-/// Clears the flag when dropped, however the check ends.
-struct ClearOnDrop(Arc<AtomicBool>);
-
-impl Drop for ClearOnDrop {
-    fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
     }
 }
 
