@@ -103,7 +103,8 @@ struct Args {
     /// How many "Older" links are followed into one topic to collect `topic-older` pages.
     #[arg(long, default_value_t = 5)]
     older_depth: usize,
-    /// The path the probe asks for.
+    /// The path the probe asks for on the server, or a whole URL (the monitoring endpoint of
+    /// `[daemon] listen`).
     #[arg(long, default_value = "/healthz")]
     probe: String,
     /// Milliseconds between two probe requests.
@@ -283,7 +284,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     let mut whole = samples.tally(started, Instant::now());
     whole.seconds = window;
-    let name = format!("probe {}", args.probe);
+    // Named by its path, whichever server it asks (the pages' or `[daemon] listen`).
+    let path = args
+        .base
+        .join(&args.probe)
+        .map_or_else(|_| args.probe.clone(), |url| url.path().to_owned());
+    let name = format!("probe {path}");
     eprintln!("{}", table_row(&name, &whole));
     rows.push(Row {
         name,

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// Connections the pages read the database through.
-const READ_CONNECTIONS: usize = 8;
+const READ_CONNECTIONS: usize = 4;
 
 /// Arguments of `web`.
 #[derive(Debug, clap::Args)]

@@ -28,7 +28,7 @@ use crate::monitor::{self, Endpoint};
 use crate::notify::{self, NotifyReport, send::Due};
 use crate::pipeline::{self, Context};
 use crate::store::{StoreError, StoreHandle};
-use crate::web::server::{self, MONITOR_LIMITS, WEB_LIMITS};
+use crate::web::server::{self, ListenError, MONITOR_LIMITS, PageRuntime, WEB_LIMITS};
 use crate::web::{Reader, Site, WebState};
 
 /// In-flight work gets this long to finish after SIGTERM before the process exits anyway.
@@ -65,7 +65,8 @@ pub async fn run_daemon(config_path: PathBuf, config: Config) -> Result<(), Daem
     let (notify_tx, notify_rx) = watch::channel(Arc::clone(&current.notify));
     let (feeds_tx, feeds_rx) = watch::channel(Arc::new(current.config.configured_feeds()));
     let endpoint = Endpoint::new(Arc::clone(&metrics), store.clone(), feeds_rx);
-    let site_tx = serve_http(&current.config, endpoint, &scheduler.tracker, &cancel).await?;
+    let (site_tx, _pages) =
+        serve_http(&current.config, endpoint, &scheduler.tracker, &cancel).await?;
     scheduler.tracker.spawn(notify_loop(
         store.clone(),
         notify_rx,
@@ -422,18 +423,20 @@ fn systemd(states: &[sd_notify::NotifyState<'_>]) {
 }
 
 /// Connections the web pages read the database through: pages are read this many at a time.
-const WEB_READ_CONNECTIONS: usize = 8;
+const WEB_READ_CONNECTIONS: usize = 4;
 
 /// Binds `[daemon] listen` (the monitoring routes alone) and `[web] listen` (the pages with the
 /// monitoring routes) and serves them until `cancel`; when both name one address it serves the
 /// pages there. Binding happens before the service reports ready, so a port in use stops the
-/// start. Returns where to send the pages' part of a reloaded config.
+/// start. The pages run on a runtime of their own at a lower priority ([`PageRuntime`]).
+/// Returns where to send the pages' part of a reloaded config, and that runtime, which must
+/// live as long as the service.
 async fn serve_http(
     config: &Config,
     endpoint: Endpoint,
     tracker: &tokio_util::task::TaskTracker,
     cancel: &CancellationToken,
-) -> Result<watch::Sender<Arc<Site>>, DaemonError> {
+) -> Result<(watch::Sender<Arc<Site>>, Option<PageRuntime>), DaemonError> {
     let (site_tx, site_rx) = watch::channel(Arc::new(Site::new(config)));
     let web = config.web.listen;
     if let Some(addr) = config.daemon.listen.filter(|addr| Some(*addr) != web) {
@@ -447,8 +450,14 @@ async fn serve_http(
             cancel.clone(),
         ));
     }
+    let mut pages = None;
     if let Some(addr) = web {
-        let listener = server::bind(addr, "[web] listen").await?;
+        let runtime = PageRuntime::start().map_err(|cause| ListenError {
+            addr,
+            setting: "[web] listen",
+            cause,
+        })?;
+        let listener = runtime.bind(addr, "[web] listen")?;
         let reader = Reader::open(&config.daemon.database, WEB_READ_CONNECTIONS)?;
         let state = WebState {
             reader,
@@ -456,7 +465,11 @@ async fn serve_http(
         };
         let router = crate::web::router(state, Some(endpoint));
         tracing::info!(%addr, "serving the web pages");
-        tracker.spawn(server::serve(listener, router, WEB_LIMITS, cancel.clone()));
+        let served = runtime.spawn(server::serve(listener, router, WEB_LIMITS, cancel.clone()));
+        tracker.spawn(async move {
+            let _ = served.await;
+        });
+        pages = Some(runtime);
     }
-    Ok(site_tx)
+    Ok((site_tx, pages))
 }

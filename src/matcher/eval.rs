@@ -149,17 +149,20 @@ pub struct TermMatcher {
     form: Form,
     /// Whether the word was written `prefix*`.
     prefix: bool,
-    /// Whether compound parts may match (the article's language compounds).
+    /// Whether compound parts may match (the article's language compounds): only for a term
+    /// of at least [`MIN_COMPOUND_PART`] letters, counted once here rather than per word.
     compounds: bool,
 }
 
 impl TermMatcher {
     /// A matcher for the query word `word` (`prefix` if written with `*`) in `language`.
     pub fn new(word: &str, prefix: bool, language: Language) -> TermMatcher {
+        let form = Form::of(word, language);
+        let compounds = language.has_compounds() && letters(&form.folded) >= MIN_COMPOUND_PART;
         TermMatcher {
-            form: Form::of(word, language),
+            form,
             prefix,
-            compounds: language.has_compounds(),
+            compounds,
         }
     }
 
@@ -185,9 +188,6 @@ impl TermMatcher {
     /// `Waffe` in `Waffengesprächen`: the word starts with the term (or its stem) plus a
     /// linking element, and what follows is a word of its own.
     fn is_head_of(&self, word: &Form) -> bool {
-        if letters(&self.form.folded) < MIN_COMPOUND_PART {
-            return false;
-        }
         let bases = [(&self.form.folded, true), (&self.form.stem, false)];
         bases.iter().any(|(base, bare_allowed)| {
             LINKERS
@@ -205,9 +205,6 @@ impl TermMatcher {
     /// `Verkauf` in `Waffenverkäufe`: the word (or its stem) ends with the term (or its stem)
     /// after a first part of its own.
     fn is_tail_of(&self, word: &Form) -> bool {
-        if letters(&self.form.folded) < MIN_COMPOUND_PART {
-            return false;
-        }
         let ends_with = |whole: &str, tail: &str| {
             !tail.is_empty()
                 && whole

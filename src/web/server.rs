@@ -75,6 +75,86 @@ pub async fn bind(addr: SocketAddr, setting: &'static str) -> Result<TcpListener
     })
 }
 
+/// The web pages' own runtime inside `newshound run`: its threads (and those of the pages'
+/// database reads, see [`super::Reader`]) run at a lower priority than the daemon's, so a
+/// crowd of readers slows the pages, not the polls. Dropped with
+/// [`shutdown_background`](tokio::runtime::Runtime::shutdown_background), since the service
+/// drops it on its own runtime.
+pub struct PageRuntime(Option<tokio::runtime::Runtime>);
+
+/// Threads of the page runtime: the pages are rendered there while reads run on the reader's.
+const PAGE_RUNTIME_THREADS: usize = 2;
+
+impl PageRuntime {
+    /// Starts the runtime.
+    pub fn start() -> std::io::Result<PageRuntime> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(PAGE_RUNTIME_THREADS)
+            .thread_name("newshound-pages")
+            .on_thread_start(lower_priority)
+            .enable_all()
+            .build()
+            .map(|runtime| PageRuntime(Some(runtime)))
+    }
+
+    /// Binds `addr` for this runtime (`setting` names it in the error).
+    pub fn bind(
+        &self,
+        addr: SocketAddr,
+        setting: &'static str,
+    ) -> Result<TcpListener, ListenError> {
+        let error = |cause| ListenError {
+            addr,
+            setting,
+            cause,
+        };
+        let runtime = self.0.as_ref().expect("the runtime lives until dropped");
+        let _entered = runtime.enter();
+        let listener = std::net::TcpListener::bind(addr).map_err(error)?;
+        listener.set_nonblocking(true).map_err(error)?;
+        TcpListener::from_std(listener).map_err(error)
+    }
+
+    /// Runs `task` on the runtime; the handle says when it ended.
+    pub fn spawn(
+        &self,
+        task: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        self.0
+            .as_ref()
+            .expect("the runtime lives until dropped")
+            .spawn(task)
+    }
+}
+
+impl Drop for PageRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// The nice value of the pages' threads: below the daemon's (0), so that it wins the processor.
+const PAGE_THREAD_NICENESS: libc::c_int = 10;
+
+/// Sets this thread's nice value to the pages' (Linux keeps one per thread; threads it starts
+/// inherit it).
+pub(super) fn lower_priority() {
+    // SAFETY: setpriority only reads its arguments; `who` is this thread's id.
+    let failed = unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(
+            libc::PRIO_PROCESS,
+            libc::id_t::try_from(tid).unwrap_or(0),
+            PAGE_THREAD_NICENESS,
+        ) != 0
+    };
+    if failed {
+        tracing::debug!("cannot lower the priority of a web thread");
+    }
+}
+
 /// Serves `router` on `listener` until `cancel`.
 pub async fn serve(
     listener: TcpListener,

@@ -56,7 +56,7 @@ pub(super) async fn page(
                 let label = text.clone();
                 let outcome = state
                     .reader
-                    .read(move |store| run(store, &query, &label, language))
+                    .read_long(move |store| run(store, &query, &label, language))
                     .await?;
                 results(&site, &outcome)
             }

@@ -38,7 +38,10 @@ pub(super) async fn page(
 ) -> Result<Markup, WebError> {
     let unknown = || WebError::NotFound(format!("there is no story {id:?}"));
     let story_id: i64 = id.parse().map_err(|_| unknown())?;
-    let record = state
+    let site = state.site();
+    // Matching the text again against every topic is the page's work: it runs on the pages'
+    // threads with the read, not on the async threads.
+    state
         .reader
         .read(move |store| {
             let Some(lead) = store.story_lead(story_id)? else {
@@ -50,21 +53,17 @@ pub(super) async fn page(
                 story: Some(story_id),
                 ..HitFilter::default()
             })?;
-            Ok(Some(StoryRecord {
+            let record = StoryRecord {
                 id: story_id,
                 lead,
                 copies,
                 text,
                 hits,
-            }))
+            };
+            Ok(Some(render(&site, &record)))
         })
         .await?
-        .ok_or_else(unknown)?;
-    let site = state.site();
-    // Matching the text again is work for a processor, not for the async threads.
-    tokio::task::spawn_blocking(move || render(&site, &record))
-        .await
-        .map_err(|e| WebError::Internal(format!("story page failed: {e}")))
+        .ok_or_else(unknown)
 }
 
 /// The lead's text matched again against the current topics.
