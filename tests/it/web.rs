@@ -5,7 +5,6 @@
 //! the listener tests start the binary on 127.0.0.1.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -13,10 +12,11 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use base64::Engine as _;
 use http_body_util::BodyExt as _;
-use newshound::web::{self, Reader, Site, WebState};
 use tower::ServiceExt as _;
 
-use crate::support::web::{Answer, Served, client, free_port, send, wait_until_served};
+use crate::support::web::{
+    Answer, Served, client, free_port, router_over, send, wait_until_served,
+};
 use crate::support::{TestConfig, bare_command, newshound_output, service_command, wait_exit};
 
 /// The password of the tests that set one; a colon in it is part of the password.
@@ -49,9 +49,7 @@ fn web_config(daemon_extra: &str, web_lines: &str) -> TestConfig {
 fn router_of(test: &TestConfig) -> Router {
     let config = test.load();
     drop(newshound::store::Store::open(&config.daemon.database).unwrap());
-    let reader = Reader::open(&config.daemon.database, 2).unwrap();
-    let (_, site) = tokio::sync::watch::channel(Arc::new(Site::new(&config)));
-    web::router(WebState { reader, site }, None)
+    router_over(&config)
 }
 
 /// A `Basic` Authorization value for `user` and `password`.

@@ -4,15 +4,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
-use newshound::web::{Reader, Site, WebState, router};
-
+use crate::support::web::router_over;
 use crate::support::{crate_root, demo_copy, json_lines, load, newshound, seed_hits, unqp};
 
 /// The seed story's title (its lead may add its site's name before it).
@@ -95,10 +93,7 @@ impl Demo {
 }
 
 fn demo_router(config: &Path) -> Router {
-    let config = load(config);
-    let reader = Reader::open(&config.daemon.database, 2).unwrap();
-    let (_site_tx, site) = tokio::sync::watch::channel(Arc::new(Site::new(&config)));
-    router(WebState { reader, site }, None)
+    router_over(&load(config))
 }
 
 fn parse_feed(body: &str) -> feed_rs::model::Feed {

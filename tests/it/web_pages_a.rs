@@ -2,15 +2,12 @@
 //! through the router without a socket.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use newshound::daemon::run_once;
-use newshound::web::{self, Reader, Site, WebState};
 use scraper::{Html, Selector};
-use tower::ServiceExt;
 
+use crate::support::web::{page_of, router_over};
 use crate::support::{db, demo_copy, load};
 
 const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>";
@@ -41,17 +38,7 @@ impl Demo {
 
     /// `path`'s status and body, as the web server would answer it now.
     async fn get(&self, path: &str) -> (StatusCode, String) {
-        let config = load(&self.config);
-        let reader = Reader::open(&config.daemon.database, 2).unwrap();
-        let (_keep, site) = tokio::sync::watch::channel(Arc::new(Site::new(&config)));
-        let router = web::router(WebState { reader, site }, None);
-        let request = Request::get(path).body(Body::empty()).unwrap();
-        let response = router.oneshot(request).await.unwrap();
-        let status = response.status();
-        let body = axum::body::to_bytes(response.into_body(), 16 << 20)
-            .await
-            .unwrap();
-        (status, String::from_utf8(body.to_vec()).unwrap())
+        page_of(router_over(&load(&self.config)), path).await
     }
 
     /// The text of the overview's alert box, and the whole overview.

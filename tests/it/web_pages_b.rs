@@ -2,15 +2,10 @@
 //! offline demo's database, through the router without a socket.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt as _;
-use tower::ServiceExt as _;
+use axum::http::StatusCode;
 
-use newshound::web::{self, Reader, Site, WebState};
-
+use crate::support::web::{page_of, router_over};
 use crate::support::{db, demo_copy, json_lines, load, newshound, seed_hits};
 
 /// The demo, run once in a folder of its own: the folder (kept while the test runs) and the
@@ -24,15 +19,7 @@ fn demo_after_one_run() -> (tempfile::TempDir, PathBuf) {
 
 /// The status and body of `GET path` on the pages of the demo whose config is `config`.
 async fn get(config: &Path, path: &str) -> (StatusCode, String) {
-    let config = load(config);
-    let reader = Reader::open(&config.daemon.database, 2).unwrap();
-    let (_keep, site) = tokio::sync::watch::channel(Arc::new(Site::new(&config)));
-    let router = web::router(WebState { reader, site }, None);
-    let request = Request::get(path).body(Body::empty()).unwrap();
-    let response = router.oneshot(request).await.unwrap();
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap())
+    page_of(router_over(&load(config)), path).await
 }
 
 /// The id of the demo's seed story (carried by three sites).

@@ -133,3 +133,25 @@ impl Drop for Served {
         }
     }
 }
+
+/// The router of `[web] listen` over the database of `config` (without the service's `/healthz`
+/// and `/metrics`), for requests without a socket (`tower::ServiceExt::oneshot`).
+pub fn router_over(config: &newshound::config::Config) -> axum::Router {
+    use newshound::web::{self, Reader, Site, WebState};
+    let reader = Reader::open(&config.daemon.database, 2).unwrap();
+    let (_, site) = tokio::sync::watch::channel(std::sync::Arc::new(Site::new(config)));
+    web::router(WebState { reader, site }, None)
+}
+
+/// The status and body of `GET path` through `router`.
+pub async fn page_of(router: axum::Router, path: &str) -> (axum::http::StatusCode, String) {
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+    let request = axum::http::Request::get(path)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = router.oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
