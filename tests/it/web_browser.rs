@@ -245,6 +245,7 @@ async fn page_problems(
     browser.set_width(width).await;
     browser.console().await;
     browser.open(url).await;
+    browser.late_dialogs();
     let mut problems = Vec::new();
     if let Some(text) = browser.dialog().await {
         problems.push(format!("the page opened a dialog: {text:?}"));
@@ -252,6 +253,15 @@ async fn page_problems(
     let facts = browser.script(PAGE_FACTS).await;
     problems.extend(fact_problems(&facts, width));
     problems.extend(keyboard_problems(browser).await);
+    // A dialog the page opened after the navigation returned, found by the scripts above.
+    for said in browser.late_dialogs() {
+        let text = said
+            .split_once("Alert text : ")
+            .map_or(said.as_str(), |(_, rest)| {
+                rest.split('}').next().unwrap_or(rest)
+            });
+        problems.push(format!("the page opened a dialog: {text:?}"));
+    }
     for entry in browser.console().await {
         let missing_page = entry.source == "network"
             && missing

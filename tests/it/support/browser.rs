@@ -119,6 +119,9 @@ pub struct Browser {
     _driver: Driver,
     /// The browser's profile, fresh for each browser and removed with it.
     _profile: tempfile::TempDir,
+    /// Dialogs chromedriver found open when a script was to run (a page's inline script may
+    /// open one after the navigation returned): it dismisses them and says what they said.
+    late_dialogs: std::sync::Mutex<Vec<String>>,
 }
 
 impl Browser {
@@ -141,6 +144,7 @@ impl Browser {
             client,
             _driver: driver,
             _profile: profile,
+            late_dialogs: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -178,11 +182,26 @@ impl Browser {
 
     /// Runs `body` (a function body; `return` gives the value) in the page. WebDriver's scripts
     /// run beside the page's Content-Security-Policy, which forbids the page's own.
+    /// A dialog found open meanwhile is kept for [`Browser::late_dialogs`] and the script run
+    /// again.
     pub async fn script(&self, body: &str) -> Value {
-        self.client
-            .execute(body, Vec::new())
-            .await
-            .unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
+        let mut attempts = 0;
+        loop {
+            match self.client.execute(body, Vec::new()).await {
+                Ok(value) => return value,
+                Err(e) if attempts < 3 && e.to_string().contains("unexpected alert open") => {
+                    attempts += 1;
+                    self.late_dialogs.lock().unwrap().push(e.to_string());
+                }
+                Err(e) => panic!("script failed: {e}\n{body}"),
+            }
+        }
+    }
+
+    /// What the dialogs found open by [`Browser::script`] said (chromedriver's words), since the
+    /// last call.
+    pub fn late_dialogs(&self) -> Vec<String> {
+        std::mem::take(&mut *self.late_dialogs.lock().unwrap())
     }
 
     /// The text of the JavaScript dialog (alert, confirm, prompt) the page opened, if any;
@@ -247,6 +266,7 @@ impl Browser {
             client,
             _driver,
             _profile,
+            ..
         } = self;
         if let Err(e) = client.close().await {
             eprintln!("closing the browser: {e}");
