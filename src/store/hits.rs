@@ -117,6 +117,22 @@ pub struct StoredHit {
     pub backfill: bool,
 }
 
+impl StoredHit {
+    /// The story the hit belongs to (the article's own id for one without a story): what the
+    /// pages and feeds link and key it by.
+    pub fn story(&self) -> i64 {
+        self.story_id.unwrap_or(self.article_id)
+    }
+
+    /// The lead's title as the pages show it: `(untitled)` when there is none or it is blank.
+    pub fn shown_title(&self) -> &str {
+        self.title
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or("(untitled)")
+    }
+}
+
 /// A hit found by applying a topic to a stored article, to be stored marked as backfilled: it
 /// never sends an immediate alert, only goes into the topic's next digest.
 #[derive(Debug, Clone, PartialEq)]

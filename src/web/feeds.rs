@@ -19,7 +19,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use std::collections::HashMap;
 use url::Url;
 
-use super::layout::{encode_segment, language_tag, story_path, topic_path};
+use super::layout::{encode_segment, language_tag, page_under, story_path, topic_path};
 use super::{Site, WebError, WebState};
 use crate::config::WebSettings;
 use crate::store::{HitFilter, StoredHit};
@@ -101,7 +101,7 @@ pub async fn topic_feed(
         .reader
         .read(move |store| {
             let hits = store.hits(&filter)?;
-            let stories: Vec<i64> = hits.iter().map(story_of).collect();
+            let stories: Vec<i64> = hits.iter().map(StoredHit::story).collect();
             let last_seen = store.stories_last_seen(&stories)?;
             Ok((hits, last_seen))
         })
@@ -124,10 +124,6 @@ fn is_topic(site: &Site, name: &str) -> bool {
 }
 
 /// The story a hit belongs to; a hit stored before stories existed stands for its article's.
-fn story_of(hit: &StoredHit) -> i64 {
-    hit.story_id.unwrap_or(hit.article_id)
-}
-
 /// Where links in a feed point: `[web] public_url`, else the address the request came to
 /// (`http://` and its `Host`), which must be a bare host and port.
 fn site_base(settings: &WebSettings, headers: &HeaderMap) -> Result<Url, WebError> {
@@ -223,18 +219,14 @@ impl TopicFeed {
 
 impl FeedEntry {
     fn new(hit: &StoredHit, base: &Url, last_seen: &HashMap<i64, DateTime<Utc>>) -> FeedEntry {
-        let story = story_of(hit);
+        let story = hit.story();
         let story_page = under(base, &story_path(story));
         let updated = last_seen
             .get(&story)
             .map_or(hit.created_at, |&seen| seen.max(hit.created_at));
         FeedEntry {
             id: format!("{TAG}story/{story}"),
-            title: hit
-                .title
-                .clone()
-                .filter(|t| !t.trim().is_empty())
-                .unwrap_or_else(|| "(untitled)".to_owned()),
+            title: hit.shown_title().to_owned(),
             article: hit.url.as_deref().and_then(web_url),
             source: hit.feed.clone(),
             language: language_tag(hit.language.as_deref()).map(str::to_owned),
@@ -276,11 +268,9 @@ fn content(hit: &StoredHit, story_page: &Url) -> String {
     parts.join("\n\n")
 }
 
-/// `path` (absolute on the site) under `base`, which may itself have a path (behind a reverse
-/// proxy), so the path is joined relative to it.
+/// `path` under `base`, or `base` itself should the join fail.
 fn under(base: &Url, path: &str) -> Url {
-    base.join(path.trim_start_matches('/'))
-        .unwrap_or_else(|_| base.clone())
+    page_under(base, path).unwrap_or_else(|| base.clone())
 }
 
 /// `url` when it is an absolute `http` or `https` URL: only those become links in a feed.

@@ -152,6 +152,13 @@ pub fn marked(text: &str, marks: &[(usize, usize)]) -> Markup {
     }
 }
 
+/// The site's `path` (absolute on the site) under `base`, the address readers reach the pages
+/// at (`[web] public_url`), which may itself have a path behind a reverse proxy: the path is
+/// joined relative to it. For the links of feeds and emails.
+pub fn page_under(base: &Url, path: &str) -> Option<Url> {
+    base.join(path.trim_start_matches('/')).ok()
+}
+
 /// The site's address of a story page, for links on other pages and in emails.
 pub fn story_path(story_id: i64) -> String {
     format!("/stories/{story_id}")

@@ -148,7 +148,7 @@ impl View<'_> {
     /// reverse proxy), so the path is joined relative to it.
     fn web_page(&self, path: &str) -> Option<String> {
         let base = self.email.public_url.as_ref()?;
-        let page = base.join(path.trim_start_matches('/')).ok()?;
+        let page = crate::web::layout::page_under(base, path)?;
         link(Some(page.as_str()))
     }
 

@@ -169,12 +169,8 @@ fn results(site: &Site, outcome: &Outcome) -> Markup {
 /// snippet and matched words.
 fn story(site: &Site, hit: &StoredHit) -> Markup {
     let lang = layout::language_tag(hit.language.as_deref());
-    let story_id = hit.story_id.unwrap_or(hit.article_id);
-    let title = hit
-        .title
-        .as_deref()
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or("(untitled)");
+    let story_id = hit.story();
+    let title = hit.shown_title();
     html! {
         li.story {
             h3 lang=[lang] { a href=(layout::story_path(story_id)) { (title) } }

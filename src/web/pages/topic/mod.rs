@@ -126,7 +126,7 @@ fn render(site: &Site, shown: &Shown<'_>) -> Markup {
 /// One story: its lead's title (to the story page), site, feed, times, score, matched words,
 /// the snippet of the copy the topic matched, and its other copies.
 fn story(site: &Site, hit: &StoredHit) -> Markup {
-    let title = hit.title.as_deref().unwrap_or("(untitled)");
+    let title = hit.shown_title();
     let language = hit.language.as_deref();
     let others: Vec<&String> = hit
         .sources
