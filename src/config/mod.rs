@@ -65,6 +65,153 @@ pub struct Config {
     pub admin: Option<String>,
     /// `[web]`: the read-only web pages over the hits.
     pub web: WebSettings,
+    /// Every channel alerts can go to: the implicit `email` channel (`[email]`) first, then the
+    /// `[[channels]]` in file order.
+    pub channels: Vec<ChannelSettings>,
+}
+
+/// The name of the implicit channel that `[email]` stands for, the default of every `notify`.
+pub const EMAIL_CHANNEL: &str = "email";
+
+/// One channel alerts, digests and feed reports can be sent through: `[email]` (the implicit
+/// channel named `email`) or a `[[channels]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelSettings {
+    /// Unique name that `notify` and `admin_channels` refer to; letters, digits, `.`, `_`, `-`.
+    pub name: String,
+    /// Where its messages go, with the secrets to get there.
+    pub kind: ChannelKind,
+    /// How long one delivery may take before it counts as a temporary failure.
+    pub timeout: Duration,
+    /// Cap on immediate alerts per hour through this channel (an email channel's applies per
+    /// recipient); beyond it the next allowed alert summarises what came in meanwhile.
+    pub max_per_hour: u32,
+    /// The files secrets and URLs were read from, so `check` and the service can warn when
+    /// every user of the machine can read one.
+    pub secret_files: Vec<PathBuf>,
+}
+
+/// What kind of channel, with what it needs. URLs that work as credentials (Slack's, a
+/// webhook's, an ntfy topic's) and tokens are wrapped so that `Debug` cannot print them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChannelKind {
+    /// Email through `[email]`'s transport to `to` (a topic's or digest's own `to` wins).
+    Email {
+        /// Default recipients of what is routed here.
+        to: Vec<String>,
+    },
+    /// A JSON POST signed as the Standard Webhooks specification says.
+    Webhook {
+        /// Where to POST.
+        url: SecretUrl,
+        /// The `whsec_...` signing secret, as written.
+        secret: Secret,
+    },
+    /// ntfy's JSON publish to the topic URL.
+    Ntfy {
+        /// The topic's URL, `https://server/topic`; JSON is posted to the server's root.
+        url: SecretUrl,
+        /// Access token sent as `Authorization: Bearer`, when the topic needs one.
+        token: Option<Secret>,
+    },
+    /// An incoming webhook of Slack, Mattermost or Rocket.Chat.
+    Slack {
+        /// The incoming-webhook URL (it is the credential).
+        url: SecretUrl,
+    },
+    /// A Matrix room, written to with the client-server API.
+    Matrix {
+        /// The homeserver's base URL, e.g. `https://matrix.example.org`.
+        homeserver: Url,
+        /// The room id, `!opaque:server`.
+        room: String,
+        /// The access token of the account that posts.
+        token: Secret,
+    },
+}
+
+impl ChannelKind {
+    /// The `kind` as written in the config.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ChannelKind::Email { .. } => "email",
+            ChannelKind::Webhook { .. } => "webhook",
+            ChannelKind::Ntfy { .. } => "ntfy",
+            ChannelKind::Slack { .. } => "slack",
+            ChannelKind::Matrix { .. } => "matrix",
+        }
+    }
+}
+
+/// A secret read from a file or systemd credential. `Debug` and `Display` never show it; only
+/// [`Secret::expose`] does, where it is sent.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(secret: String) -> Secret {
+        Secret(secret)
+    }
+
+    /// The secret itself, for the request that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// A URL that is itself a credential (whoever knows it can post). `Debug` and `Display` show
+/// only its scheme and host, as logs and `outbox` do.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl(Url);
+
+impl SecretUrl {
+    /// Wraps a URL.
+    pub fn new(url: Url) -> SecretUrl {
+        SecretUrl(url)
+    }
+
+    /// The whole URL, for the request.
+    pub fn expose(&self) -> &Url {
+        &self.0
+    }
+
+    /// `scheme://host[:port]/…`: enough to tell which server, nothing to post with.
+    pub fn redacted(&self) -> String {
+        let host = self.0.host_str().unwrap_or_default();
+        match self.0.port() {
+            Some(port) => format!("{}://{host}:{port}/…", self.0.scheme()),
+            None => format!("{}://{host}/…", self.0.scheme()),
+        }
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// A topic's ntfy priority and tags (`ntfy_priority`, `ntfy_tags`); a notification carrying
+/// several topics takes the highest priority and every tag.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NtfyOptions {
+    /// 1 (min) to 5 (max); `None` leaves ntfy's default (3).
+    pub priority: Option<u8>,
+    /// ntfy tags (emoji short codes or words).
+    pub tags: Vec<String>,
 }
 
 /// `[web]`: where the web pages are served, who may read them, and how their links and times
@@ -139,6 +286,9 @@ pub struct DaemonSettings {
     /// How far back a new or changed topic is applied to the stored articles when the service
     /// starts or reloads, so it does not begin empty; zero turns this off.
     pub backfill: Duration,
+    /// Where "feed broken" and "recovered" reports go (`admin_channels`, default `["email"]`,
+    /// which means the admin address).
+    pub admin_channels: Vec<String>,
 }
 
 /// One `[[feeds]]` entry.
@@ -171,8 +321,14 @@ pub struct TopicSettings {
     pub languages: Vec<String>,
     /// When hits are sent.
     pub alert: Alert,
-    /// Recipients of this topic's alerts.
+    /// Recipients of this topic's alerts on its email channels, as written; empty means each
+    /// email channel's own `to`.
     pub to: Vec<String>,
+    /// The channels its immediate alerts go to (`notify`, default `["email"]`); a digest
+    /// topic's hits go where its digest's `notify` says.
+    pub notify: Vec<String>,
+    /// Its ntfy priority and tags.
+    pub ntfy: NtfyOptions,
     /// File the entry was written in, for messages.
     pub defined_in: PathBuf,
 }
@@ -310,10 +466,14 @@ pub struct DigestSettings {
     pub timezone: Tz,
     /// Days it is sent, Monday first; all seven when the file names none.
     pub days: Vec<Weekday>,
-    /// Recipients.
+    /// Recipients on its email channels; in [`NotifySettings`] resolved to every email
+    /// recipient (its own `to`, else its email channels').
     pub to: Vec<String>,
     /// Whether a digest with no hits is still sent (as a sign of life).
     pub send_empty: bool,
+    /// The channels it goes to (`notify`, default `["email"]`); in [`NotifySettings`] only the
+    /// channels that are not email (those are in `to`).
+    pub notify: Vec<String>,
 }
 
 impl Config {
@@ -482,6 +642,15 @@ fn load_main(
         read_included_file(&include, &mut watchlists, errors);
     }
     let Watchlists { feeds, topics, .. } = watchlists;
+    let implicit_email = ChannelSettings {
+        name: EMAIL_CHANNEL.to_string(),
+        kind: ChannelKind::Email {
+            to: email.to.clone(),
+        },
+        timeout: Duration::from_secs(30),
+        max_per_hour: email.max_immediate_per_hour,
+        secret_files: Vec::new(),
+    };
     Some(Config {
         path: path.to_path_buf(),
         daemon,
@@ -491,6 +660,7 @@ fn load_main(
         digests,
         admin,
         web,
+        channels: vec![implicit_email],
     })
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::{Alert, Config, DigestSettings, EmailSettings};
+use super::{Alert, ChannelKind, ChannelSettings, Config, DigestSettings, EmailSettings, NtfyOptions};
 
 /// The `From:` address when `[email] from` is not set: a file-transport setup needs no address.
 const DEFAULT_SENDER: &str = "newshound@localhost";
@@ -28,6 +28,8 @@ pub struct NotifySettings {
     /// links to its page (why it matched, every copy) and each topic heading to the topic's;
     /// `None` leaves the links out.
     pub public_url: Option<Url>,
+    /// Every channel by name, the implicit `email` first.
+    pub channels: Vec<ChannelSettings>,
 }
 
 /// When and to whom one topic's hits are sent.
@@ -37,15 +39,22 @@ pub struct TopicRoute {
     pub name: String,
     /// At once, or in which digest.
     pub alert: Alert,
-    /// The topic's `to`, else the default recipients.
+    /// Every email recipient: the topic's `to`, else the `to` of each email channel it names.
     pub recipients: Vec<String>,
+    /// The channels it names that are not email, in the order written.
+    pub channels: Vec<String>,
+    /// Its ntfy priority and tags.
+    pub ntfy: NtfyOptions,
 }
 
 /// The "feed broken" and "recovered" emails.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedHealthSettings {
-    /// `[email] admin`, else the first default recipient; no emails when neither is set.
+    /// `[email] admin`, else the first default recipient, when `admin_channels` names an email
+    /// channel; no emails when neither is set.
     pub admin: Option<String>,
+    /// The channels of `admin_channels` that are not email.
+    pub channels: Vec<String>,
     /// A feed failing longer than this is reported (`[daemon] feed_failure_alert_after`).
     pub alert_after: Duration,
     /// The URLs of the configured feeds: feeds removed from the config are not reported.
@@ -71,6 +80,11 @@ impl NotifySettings {
     pub fn digest(&self, name: &str) -> Option<&DigestSettings> {
         self.digests.iter().find(|d| d.name == name)
     }
+
+    /// The channel called `name`.
+    pub fn channel(&self, name: &str) -> Option<&ChannelSettings> {
+        self.channels.iter().find(|c| c.name == name)
+    }
 }
 
 impl EmailSettings {
@@ -79,15 +93,6 @@ impl EmailSettings {
         self.from
             .clone()
             .unwrap_or_else(|| DEFAULT_SENDER.to_owned())
-    }
-
-    /// `to` when it names someone, else the default recipients.
-    fn recipients_or_default(&self, to: &[String]) -> Vec<String> {
-        if to.is_empty() {
-            self.to.clone()
-        } else {
-            to.to_vec()
-        }
     }
 }
 
@@ -99,26 +104,69 @@ impl Config {
             topics: self
                 .topics
                 .iter()
-                .map(|t| TopicRoute {
-                    name: t.name.clone(),
-                    alert: t.alert.clone(),
-                    recipients: self.email.recipients_or_default(&t.to),
+                .map(|t| {
+                    let (recipients, channels) = self.route(&t.notify, &t.to);
+                    TopicRoute {
+                        name: t.name.clone(),
+                        alert: t.alert.clone(),
+                        recipients,
+                        channels,
+                        ntfy: t.ntfy.clone(),
+                    }
                 })
                 .collect(),
             digests: self
                 .digests
                 .iter()
-                .map(|d| DigestSettings {
-                    to: self.email.recipients_or_default(&d.to),
-                    ..d.clone()
+                .map(|d| {
+                    let (to, notify) = self.route(&d.notify, &d.to);
+                    DigestSettings {
+                        to,
+                        notify,
+                        ..d.clone()
+                    }
                 })
                 .collect(),
             feed_health: FeedHealthSettings {
-                admin: self.admin.clone(),
+                admin: self.admin_if_emailed(),
+                channels: self.route(&self.daemon.admin_channels, &[]).1,
                 alert_after: self.daemon.feed_failure_alert_after,
                 feeds: self.configured_feeds(),
             },
             public_url: self.web.public_url.clone(),
+            channels: self.channels.clone(),
         }
+    }
+
+    /// Splits `notify` into the email recipients (`to` when it names someone, else the `to` of
+    /// each email channel named) and the names of the other channels.
+    fn route(&self, notify: &[String], to: &[String]) -> (Vec<String>, Vec<String>) {
+        let mut recipients: Vec<String> = Vec::new();
+        let mut others = Vec::new();
+        for name in notify {
+            match self.channels.iter().find(|c| &c.name == name).map(|c| &c.kind) {
+                Some(ChannelKind::Email { to: defaults }) => {
+                    let chosen = if to.is_empty() { defaults } else { to };
+                    for mailbox in chosen {
+                        if !recipients.contains(mailbox) {
+                            recipients.push(mailbox.clone());
+                        }
+                    }
+                }
+                Some(_) => others.push(name.clone()),
+                None => {}
+            }
+        }
+        (recipients, others)
+    }
+
+    /// The admin address when `admin_channels` names an email channel.
+    fn admin_if_emailed(&self) -> Option<String> {
+        let emailed = self.daemon.admin_channels.iter().any(|name| {
+            self.channels
+                .iter()
+                .any(|c| &c.name == name && matches!(c.kind, ChannelKind::Email { .. }))
+        });
+        if emailed { self.admin.clone() } else { None }
     }
 }

@@ -117,6 +117,7 @@ pub(super) fn read_daemon(section: &Section, diag: &mut Diag, folder: &Path) -> 
         ),
         // "0s" is allowed: it turns automatic backfill off.
         backfill: section.duration_or(diag, "backfill", DEFAULT_BACKFILL, Duration::ZERO),
+        admin_channels: vec![super::EMAIL_CHANNEL.to_string()],
     }
 }
 
@@ -387,6 +388,7 @@ pub(super) fn read_digests(
                 .addresses(diag, "to")
                 .unwrap_or_else(|| default_to.to_vec()),
             send_empty: section.bool_or(diag, "send_empty", false),
+            notify: vec![super::EMAIL_CHANNEL.to_string()],
         };
         digests.push(digest);
     }

@@ -136,6 +136,8 @@ impl<'a> Watchlists<'a> {
             languages,
             alert,
             to,
+            notify: vec![super::EMAIL_CHANNEL.to_string()],
+            ntfy: super::NtfyOptions::default(),
             defined_in: diag.source.path.clone(),
         })
     }

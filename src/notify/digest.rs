@@ -85,6 +85,7 @@ mod tests {
             days: days.to_vec(),
             to: vec![],
             send_empty: false,
+            notify: vec![],
         }
     }
 

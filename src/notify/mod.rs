@@ -16,9 +16,13 @@
 //! - [`send`] delivers the outbox with retries and records every answer.
 //! - `step` is what the daemon runs after each poll cycle and on a timer: queue what is due,
 //!   then deliver ([`notify_step`]).
+//! - [`channels`] renders and delivers the messages of the other channels (signed webhooks,
+//!   ntfy, Slack-compatible chats, Matrix): one JSON body per message, put into the outbox like
+//!   an email, sent over HTTP without following redirects.
 //! - [`transport`] delivers a finished message through SMTP or into a folder, and tells
 //!   temporary failures (retry) from permanent ones (give up) with the server's answer.
 
+pub mod channels;
 pub mod compose;
 pub mod digest;
 pub mod feed_health;
@@ -68,6 +72,12 @@ pub struct StoryItem {
     pub snippet: Snippet,
     /// ISO 639-1 code of the article's language.
     pub language: Option<String>,
+    /// The best score among its hits in this message (the order of a flood's cut).
+    pub score: u32,
+    /// When its first hit in this message was found.
+    pub found_at: DateTime<Utc>,
+    /// The copy its first hit matched (for the webhook's `article_id`).
+    pub article_id: i64,
 }
 
 /// What kind of email it is; decides the subject line.
@@ -97,4 +107,33 @@ pub struct Email {
     /// Where the web pages are (`[web] public_url`, ending in `/`): each story then links to
     /// its page and each topic heading to its topic's page; `None` leaves the links out.
     pub public_url: Option<Url>,
+    /// The new stories left out of this message (a flood, or the hourly cap): how many, and
+    /// where to read them. They count as told on this channel; a digest still lists them.
+    pub more: Option<More>,
+}
+
+/// What a message that could not carry every new story says about the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct More {
+    /// Stories left out.
+    pub count: usize,
+    /// Per topic of the message, where to read all its hits: the topic's web page with
+    /// `[web] public_url`, else the `newshound hits --topic` command line.
+    pub links: Vec<MoreLink>,
+}
+
+/// Where to read one topic's hits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoreLink {
+    /// The topic.
+    pub topic: String,
+    /// An http(s) URL (the topic's page) or a command line to run.
+    pub target: String,
+}
+
+impl MoreLink {
+    /// Whether `target` is a URL (else a command line).
+    pub fn is_url(&self) -> bool {
+        self.target.starts_with("http://") || self.target.starts_with("https://")
+    }
 }

@@ -108,6 +108,7 @@ fn queue_immediate(
             timezone: timezone_of(settings, address),
             generated_at: now,
             public_url: settings.public_url.clone(),
+            more: None,
         };
         let hit_ids: Vec<i64> = hits.iter().map(|h| h.hit_id).collect();
         queue_email(
@@ -168,6 +169,7 @@ pub fn digest_email(
         timezone: digest.timezone,
         generated_at: until,
         public_url: settings.public_url.clone(),
+        more: None,
     })
 }
 
@@ -318,6 +320,9 @@ pub fn stories(store: &Store, hits: &[AlertHit]) -> Result<Vec<StoryItem>, Store
             matched: distinct(hits.iter().flat_map(|h| &h.matched)),
             snippet: lead.snippet.clone(),
             language: lead.language.clone(),
+            score: hits.iter().map(|h| h.score).max().unwrap_or(0),
+            found_at: lead.created_at,
+            article_id: lead.article_id,
         });
     }
     Ok(items)

@@ -42,6 +42,8 @@ pub struct AlertHit {
     pub snippet: Snippet,
     /// When the hit was found.
     pub created_at: DateTime<Utc>,
+    /// The hit's score (matched occurrences, title words weighing more).
+    pub score: u32,
 }
 
 /// A message to put in the outbox, with what it carries.
@@ -103,7 +105,7 @@ fn select_alert_hits(condition: &str) -> String {
     format!(
         "SELECT h.id, h.topic, a.id, COALESCE(a.page_title, a.title, ''),
              COALESCE(a.url_key, a.url), COALESCE(a.site_name, f.name), a.published_at,
-             a.language, h.matched, h.snippet, h.snippet_marks, h.created_at, {STORY_OF_HIT}
+             a.language, h.matched, h.snippet, h.snippet_marks, h.created_at, {STORY_OF_HIT}, h.score
          FROM {HITS_UNDER_LEAD} WHERE {condition} ORDER BY h.created_at, h.id"
     )
 }
@@ -126,6 +128,7 @@ fn alert_hit(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertHit> {
         },
         created_at: from_unix(r.get(11)?),
         story_id: r.get(12)?,
+        score: r.get(13)?,
     })
 }
 

@@ -59,6 +59,9 @@ fn seed_story() -> StoryItem {
             &["Putin", "Waffen", "liefert"],
         ),
         language: Some("de".to_owned()),
+        score: 1,
+        found_at: at("2023-09-05T06:12:00+02:00"),
+        article_id: 1,
     }
 }
 
@@ -80,6 +83,9 @@ fn arms_sale_story() -> StoryItem {
             &["sale", "missiles", "arms"],
         ),
         language: Some("en".to_owned()),
+        score: 1,
+        found_at: at("2023-09-05T06:12:00+02:00"),
+        article_id: 1,
     }
 }
 
@@ -102,6 +108,9 @@ fn summit_story() -> StoryItem {
             &["summit"],
         ),
         language: Some("en".to_owned()),
+        score: 1,
+        found_at: at("2023-09-05T06:12:00+02:00"),
+        article_id: 1,
     }
 }
 
@@ -125,6 +134,9 @@ fn eu_summit_story() -> StoryItem {
             &["Gipfel"],
         ),
         language: Some("de".to_owned()),
+        score: 1,
+        found_at: at("2023-09-05T06:12:00+02:00"),
+        article_id: 1,
     }
 }
 
@@ -135,6 +147,7 @@ fn email(kind: Kind, stories: Vec<StoryItem>, timezone: Tz, generated_at: &str) 
         timezone,
         generated_at: at(generated_at),
         public_url: None,
+        more: None,
     }
 }
 
@@ -394,6 +407,9 @@ fn hostile_story_is_escaped_and_not_linked() {
         matched: strings(&["R&D", "<img"]),
         snippet: snippet(text, &["<img", "&"]),
         language: Some("de\"><script>".to_owned()),
+        score: 1,
+        found_at: at("2023-09-05T06:12:00+02:00"),
+        article_id: 1,
     };
     let rendered = render(&email(
         Kind::Immediate,

@@ -1,0 +1,9 @@
+//! The matrix channel's message (see the module above).
+
+use super::{Notice, Payload};
+
+/// Renders `notice` as the body the matrix receiver takes.
+pub fn render(notice: &Notice<'_>) -> Payload {
+    let _ = notice;
+    todo!("matrix renderer")
+}
