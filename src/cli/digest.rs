@@ -7,11 +7,12 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use chrono::Utc;
 
-use newshound::config::{Config, EmailSettings};
+use newshound::config::{Config, NotifySettings};
 use newshound::daemon;
 use newshound::notify::queue;
 use newshound::notify::render::render;
 use newshound::notify::send::{self, Due};
+use newshound::notify::Outlets;
 use newshound::notify::transport::Mailer;
 use newshound::store::StoreHandle;
 
@@ -52,7 +53,7 @@ async fn digest(config: &Config, name: &str, send: bool) -> anyhow::Result<ExitC
         let queued = store
             .call(move |s| queue::queue_digest_now(s, &shared, &digest_owned, now))
             .await?;
-        let delivered = deliver(&store, &settings.email).await?;
+        let delivered = deliver(&store, &settings).await?;
         println!(
             "digest {name:?}: {queued} message(s) queued; {} sent, {} waiting, {} failed",
             delivered.sent, delivered.retrying, delivered.failed
@@ -87,7 +88,11 @@ async fn digest(config: &Config, name: &str, send: bool) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-async fn deliver(store: &StoreHandle, email: &EmailSettings) -> anyhow::Result<send::Delivered> {
-    let mailer = Mailer::new(email, None).context("cannot set up email delivery")?;
-    Ok(send::deliver(store, &mailer, Due::All).await?)
+async fn deliver(
+    store: &StoreHandle,
+    settings: &NotifySettings,
+) -> anyhow::Result<send::Delivered> {
+    let mailer = Mailer::new(&settings.email, None).context("cannot set up email delivery")?;
+    let outlets = Outlets::new(settings, Some(mailer));
+    Ok(send::deliver(store, &outlets, Due::All).await?)
 }

@@ -64,8 +64,8 @@ pub async fn run_once(config: &Config, all: bool) -> Result<CycleSummary, Daemon
     }
     prune_if_due(&store, config.daemon.retention, Utc::now()).await?;
     let settings = Arc::new(config.notify_settings());
-    let mailer = notify::mailer_or_log(&settings.email);
-    let emails = notify::notify_step(&store, &settings, mailer.as_ref(), Due::All).await?;
+    let outlets = notify::outlets_or_log(&settings);
+    let emails = notify::notify_step(&store, &settings, &outlets, Due::All).await?;
     summary.add_emails(&emails);
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)

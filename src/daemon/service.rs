@@ -211,7 +211,7 @@ async fn notify_loop(
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
 ) {
-    let mut mailer = notify::mailer_or_log(&settings.borrow().email);
+    let mut outlets = notify::outlets_or_log(&settings.borrow());
     let mut every = tokio::time::interval(NOTIFY_EVERY);
     loop {
         let finished_cycle = tokio::select! {
@@ -220,14 +220,14 @@ async fn notify_loop(
                 if changed.is_err() {
                     return;
                 }
-                mailer = notify::mailer_or_log(&settings.borrow_and_update().email);
+                outlets = notify::outlets_or_log(&settings.borrow_and_update());
                 continue;
             }
             Some(summary) = cycles.recv() => Some(summary),
             _ = every.tick() => None,
         };
         let current = Arc::clone(&settings.borrow());
-        let step = notify::notify_step(&store, &current, mailer.as_ref(), Due::Now);
+        let step = notify::notify_step(&store, &current, &outlets, Due::Now);
         let result = tokio::select! {
             result = step => result,
             () = cancel.cancelled() => return,

@@ -1,4 +1,4 @@
-//! "Feed broken" and "recovered" emails to the admin address: a configured feed whose current
+//! "Feed broken" and "recovered" reports to the admin channels (the admin address by default): a configured feed whose current
 //! run of failed polls began longer ago than `[daemon] feed_failure_alert_after` is reported
 //! once; when it works again after such a report, its recovery is reported once. Each email goes
 //! into the outbox in the transaction that records it against the feed
@@ -11,7 +11,9 @@
 use chrono::{DateTime, Utc};
 use html_escape::encode_safe;
 
+use super::channels::{self, Notice, Payload};
 use super::compose::{envelope_address, finish};
+use super::queue::{Target, targets};
 use super::render::sanitize::one_line_within;
 use super::render::{Rendered, SUBJECT_MAX};
 use crate::config::NotifySettings;
@@ -20,46 +22,85 @@ use crate::store::{FeedAlert, FeedAlertKind, NewMessage, Store, StoreError};
 /// Longest error text quoted in an email; a server's error page can be long.
 const MAX_ERROR_CHARS: usize = 500;
 
-/// Queues every broken and recovered report due at `now`; returns how many were queued.
+/// Queues every broken and recovered report due at `now`, to every admin channel; returns how
+/// many reports were queued.
 pub fn queue_feed_alerts(
     store: &mut Store,
     settings: &NotifySettings,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let health = &settings.feed_health;
-    let Some(admin) = health.admin.as_deref() else {
+    let targets = targets(settings, health.admin.as_slice(), &health.channels);
+    if targets.is_empty() {
         return Ok(0);
-    };
+    }
     let threshold = chrono::Duration::from_std(health.alert_after).unwrap_or(chrono::Duration::MAX);
     let began_before = now.checked_sub_signed(threshold).unwrap_or(now);
     let mut alerts = store.feeds_to_report_broken(began_before)?;
     alerts.extend(store.feeds_to_report_recovered()?);
-    let from = settings.email.sender();
-    let (envelope_from, envelope_admin) = (envelope_address(&from), envelope_address(admin));
     let mut queued = 0;
     for alert in alerts
         .iter()
         .filter(|a| health.feeds.contains(&a.config_url))
     {
-        let rendered = render(alert);
-        let message = NewMessage {
-            kind: alert.kind.outbox_kind(),
-            name: None,
-            recipient: &envelope_admin,
-            sender: &envelope_from,
-            subject: &rendered.subject,
-            hit_ids: &[],
-            digest_slot: None,
-        };
-        let id = store.enqueue_feed_alert(alert, &message, now, |outbox_id| {
-            finish(&rendered, &from, admin, outbox_id, now, &[])
-        })?;
-        if id.is_some() {
+        if queue_one(store, settings, &targets, alert, now)? {
             queued += 1;
-            tracing::warn!(feed = %alert.name, url = %alert.url, kind = alert.kind.outbox_kind(), "feed health email queued");
+            tracing::warn!(feed = %alert.name, url = %alert.url, kind = alert.kind.outbox_kind(), "feed health report queued");
         }
     }
     Ok(queued)
+}
+
+/// Queues one report to every target, in one transaction with its record against the feed;
+/// false when it was already reported.
+fn queue_one(
+    store: &mut Store,
+    settings: &NotifySettings,
+    targets: &[Target<'_>],
+    alert: &FeedAlert,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let rendered = render(alert);
+    let from = settings.email.sender();
+    let envelope_from = envelope_address(&from);
+    let notice = Notice::Feed(alert);
+    let payloads: Vec<Option<Payload>> = targets
+        .iter()
+        .map(|target| match target {
+            Target::Email(_) => None,
+            Target::Channel(channel) => channels::render(&channel.kind, &notice),
+        })
+        .collect();
+    let sendable: Vec<(&Target, &Option<Payload>)> = targets
+        .iter()
+        .zip(&payloads)
+        .filter(|(target, payload)| matches!(target, Target::Email(_)) || payload.is_some())
+        .collect();
+    let messages: Vec<NewMessage> = sendable
+        .iter()
+        .map(|(target, payload)| NewMessage {
+            kind: alert.kind.outbox_kind(),
+            channel: target.channel_name(),
+            name: None,
+            recipient: target.key(),
+            sender: if payload.is_some() { "" } else { &envelope_from },
+            subject: payload.as_ref().map_or(&rendered.subject, |p| &p.subject),
+            hit_ids: &[],
+            digest_slot: None,
+        })
+        .collect();
+    let id = store.enqueue_feed_alert(alert, &messages, now, |index, outbox_id| {
+        match sendable[index] {
+            (Target::Email(recipient), _) => {
+                finish(&rendered, &from, recipient.mailbox(), outbox_id, now, &[])
+            }
+            (Target::Channel(_), payload) => (
+                channels::message_id(outbox_id, now),
+                payload.as_ref().map(|p| p.body.clone()).unwrap_or_default(),
+            ),
+        }
+    })?;
+    Ok(id.is_some())
 }
 
 /// Subject, plain text and HTML of one report.

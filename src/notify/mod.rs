@@ -32,7 +32,8 @@ pub mod send;
 mod step;
 pub mod transport;
 
-pub use step::{NotifyReport, mailer_or_log, notify_step};
+pub use step::{NotifyReport, notify_step, outlets_or_log};
+pub use send::Outlets;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

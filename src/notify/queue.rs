@@ -1,38 +1,42 @@
-//! Puts what is due into the outbox: after each poll cycle, one immediate alert per recipient
-//! with the new hits of the immediate topics (grouped by story, capped per hour), and every
-//! digest whose slot has come. Runs on the store's thread (as a store call); rendering is pure.
+//! Puts what is due into the outbox: after each poll cycle, one immediate alert per email
+//! recipient and per channel with the new hits of the immediate topics routed there (grouped
+//! by story, the highest-scoring stories that fit, the rest counted; capped per hour), and every
+//! digest whose slot has come, to each of its recipients and channels. Runs on the store's
+//! thread (as a store call); rendering is pure.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
+use super::channels::{self, Notice, Payload};
 use super::compose::{envelope_address, finish};
 use super::digest;
-use super::render::render;
-use super::{Email, Kind, Source, StoryItem};
-use crate::config::{DigestSettings, NotifySettings};
+use super::render::{Rendered, render};
+use super::{Email, Kind, More, MoreLink, Source, StoryItem};
+use crate::config::{ChannelSettings, DigestSettings, NotifySettings, NtfyOptions};
 use crate::store::{AlertHit, NewMessage, Store, StoreError};
 
 /// Hits older than this are never sent as immediate alerts: they predate the alerting (an
 /// upgraded database) and would flood a mailbox.
 const IMMEDIATE_LOOKBACK: Duration = Duration::days(7);
 
-/// Stories in one immediate alert at most: a first run over a large watchlist finds thousands
-/// of hits, and a single email carrying them all is unreadable and may exceed the mail
-/// server's size limit. Further stories follow in the next alerts.
+/// Stories in one immediate alert at most: a first run over a large watchlist or a flood of
+/// news finds thousands, and a message carrying them all is unreadable and may exceed the
+/// receiver's size limit. The alert shows the highest-scoring ones and counts the rest (each
+/// channel's renderer may cut further to fit its limits).
 const MAX_STORIES_PER_ALERT: usize = 100;
 
 /// What one pass queued.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Queued {
-    /// Immediate alert messages (one per recipient).
+    /// Immediate alert messages (one per recipient or channel).
     pub alerts: usize,
-    /// Digest messages (one per recipient).
+    /// Digest messages (one per recipient or channel).
     pub digests: usize,
-    /// Recipients whose hits wait because the hourly cap is reached.
+    /// Recipients and channels whose hits wait because the hourly cap is reached.
     pub capped: usize,
-    /// "Feed broken" and "recovered" emails to the admin.
+    /// "Feed broken" and "recovered" reports to the admin channels.
     pub feed_alerts: usize,
 }
 
@@ -52,7 +56,7 @@ pub fn queue_due(
 }
 
 /// One recipient of an email.
-struct Recipient<'a> {
+pub(super) struct Recipient<'a> {
     /// As configured (maybe with a display name), for the `To:` header.
     mailbox: &'a str,
     /// The bare address, under which the outbox records what the recipient was told, counts
@@ -61,12 +65,91 @@ struct Recipient<'a> {
 }
 
 impl<'a> Recipient<'a> {
-    fn new(mailbox: &'a str) -> Recipient<'a> {
+    pub(super) fn new(mailbox: &'a str) -> Recipient<'a> {
         Recipient {
             mailbox,
             address: envelope_address(mailbox),
         }
     }
+
+    /// As configured, for the `To:` header.
+    pub(super) fn mailbox(&self) -> &'a str {
+        self.mailbox
+    }
+}
+
+/// Where one message goes: an email recipient, or a channel that is not email.
+pub(super) enum Target<'a> {
+    /// One email recipient (one message each, so one bad address holds back no one else).
+    Email(Recipient<'a>),
+    /// One channel.
+    Channel(&'a ChannelSettings),
+}
+
+impl Target<'_> {
+    /// The name the outbox records the target's messages and told hits under: the bare
+    /// address, or the channel's name (which never holds an `@`).
+    pub(super) fn key(&self) -> &str {
+        match self {
+            Target::Email(recipient) => &recipient.address,
+            Target::Channel(channel) => &channel.name,
+        }
+    }
+
+    /// The outbox's `channel` of the target's messages.
+    pub(super) fn channel_name(&self) -> &str {
+        match self {
+            Target::Email(_) => crate::config::EMAIL_CHANNEL,
+            Target::Channel(channel) => &channel.name,
+        }
+    }
+
+    /// Immediate alerts allowed per hour.
+    fn hourly_cap(&self, settings: &NotifySettings) -> usize {
+        let cap = match self {
+            Target::Email(_) => settings.email.max_immediate_per_hour,
+            Target::Channel(channel) => channel.max_per_hour,
+        };
+        usize::try_from(cap).unwrap_or(usize::MAX)
+    }
+}
+
+/// The targets of `recipients` (addresses) and `channels` (names of channels that are not
+/// email), each once.
+pub(super) fn targets<'a>(
+    settings: &'a NotifySettings,
+    recipients: &'a [String],
+    channels: &[String],
+) -> Vec<Target<'a>> {
+    let mut targets: Vec<Target> = Vec::new();
+    for mailbox in recipients {
+        let recipient = Recipient::new(mailbox);
+        if !targets.iter().any(|t| t.key() == recipient.address) {
+            targets.push(Target::Email(recipient));
+        }
+    }
+    for name in channels {
+        if let Some(channel) = settings.channel(name)
+            && !targets.iter().any(|t| t.key() == channel.name)
+        {
+            targets.push(Target::Channel(channel));
+        }
+    }
+    targets
+}
+
+/// Every target of an immediate topic, with the immediate topics routed to it in config order.
+fn immediate_targets(settings: &NotifySettings) -> Vec<(Target<'_>, Vec<String>)> {
+    let mut routes: Vec<(Target, Vec<String>)> = Vec::new();
+    for topic in settings.immediate_topics() {
+        for target in targets(settings, &topic.recipients, &topic.channels) {
+            match routes.iter_mut().find(|(t, _)| t.key() == target.key()) {
+                Some((_, topics)) => topics.push(topic.name.clone()),
+                None => routes.push((target, vec![topic.name.clone()])),
+            }
+        }
+    }
+    routes
 }
 
 fn queue_immediate(
@@ -75,54 +158,91 @@ fn queue_immediate(
     now: DateTime<Utc>,
     queued: &mut Queued,
 ) -> Result<(), StoreError> {
-    let mut topics_of: Vec<(Recipient, Vec<String>)> = Vec::new();
-    for topic in settings.immediate_topics() {
-        for mailbox in &topic.recipients {
-            let recipient = Recipient::new(mailbox);
-            match topics_of
-                .iter_mut()
-                .find(|(r, _)| r.address == recipient.address)
-            {
-                Some((_, topics)) => topics.push(topic.name.clone()),
-                None => topics_of.push((recipient, vec![topic.name.clone()])),
-            }
-        }
-    }
-    let cap = usize::try_from(settings.email.max_immediate_per_hour).unwrap_or(usize::MAX);
-    for (recipient, topics) in topics_of {
-        let since = now - IMMEDIATE_LOOKBACK;
-        let address = recipient.address.as_str();
-        let mut hits = store.undelivered_hits(&topics, address, since, MAX_STORIES_PER_ALERT)?;
-        in_topic_order(&mut hits, &topics);
-        if hits.is_empty() {
-            continue;
-        }
-        if store.immediate_count_since(address, now - Duration::hours(1))? >= cap {
-            tracing::info!(recipient = %address, cap, "hourly alert cap reached; hits wait for the next hour");
+    for (target, topics) in immediate_targets(settings) {
+        let key = target.key();
+        let cap = target.hourly_cap(settings);
+        if store.immediate_count_since(key, now - Duration::hours(1))? >= cap {
+            tracing::debug!(target = %key, cap, "hourly alert cap reached; the next alert summarises what comes meanwhile");
             queued.capped += 1;
             continue;
         }
+        let pending =
+            store.pending_alert(&topics, key, now - IMMEDIATE_LOOKBACK, MAX_STORIES_PER_ALERT)?;
+        if pending.hits.is_empty() {
+            continue;
+        }
+        let mut hits = pending.hits;
+        best_first_by_topic(&mut hits, &topics);
+        let stories = stories(store, &hits)?;
+        let left_out = pending.stories.saturating_sub(stories.len());
+        let more = (left_out > 0).then(|| More {
+            count: left_out,
+            links: more_links(settings, &stories),
+        });
         let email = Email {
             kind: Kind::Immediate,
-            stories: stories(store, &hits)?,
-            timezone: timezone_of(settings, address),
+            stories,
+            timezone: timezone_of(settings, &target),
             generated_at: now,
             public_url: settings.public_url.clone(),
-            more: None,
+            more,
         };
-        let hit_ids: Vec<i64> = hits.iter().map(|h| h.hit_id).collect();
-        queue_email(
-            store,
-            settings,
-            &email,
-            std::slice::from_ref(&recipient),
-            &hit_ids,
-            None,
-            now,
-        )?;
-        queued.alerts += 1;
+        let ntfy = ntfy_options(settings, &topics);
+        let message = Message {
+            email: &email,
+            ntfy: &ntfy,
+            hit_ids: &pending.hit_ids,
+            digest_slot: None,
+        };
+        queued.alerts += queue_message(store, settings, &message, &[target], now)?;
     }
     Ok(())
+}
+
+/// Where to read each topic of the shown stories in full: its web page with `[web]
+/// public_url`, else the command line that lists its hits.
+fn more_links(settings: &NotifySettings, stories: &[StoryItem]) -> Vec<MoreLink> {
+    let topics = distinct(stories.iter().flat_map(|s| &s.topics));
+    topics
+        .into_iter()
+        .map(|topic| {
+            let page = settings.public_url.as_ref().and_then(|base| {
+                crate::web::layout::page_under(base, &crate::web::layout::topic_path(&topic))
+            });
+            let target = match page {
+                Some(url) => url.to_string(),
+                None => format!("newshound hits --topic {}", shell_quoted(&topic)),
+            };
+            MoreLink { topic, target }
+        })
+        .collect()
+}
+
+/// `text` as one word of a POSIX shell command line.
+fn shell_quoted(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,/:@".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// The ntfy priority (the highest) and tags (all) of `topics`.
+fn ntfy_options(settings: &NotifySettings, topics: &[String]) -> NtfyOptions {
+    let mut merged = NtfyOptions::default();
+    for route in settings.topics.iter().filter(|t| topics.contains(&t.name)) {
+        merged.priority = merged.priority.max(route.ntfy.priority);
+        for tag in &route.ntfy.tags {
+            if !merged.tags.contains(tag) {
+                merged.tags.push(tag.clone());
+            }
+        }
+    }
+    merged
 }
 
 /// Queues `digest` if a slot of it has come since the one it last covered; returns the number
@@ -198,8 +318,8 @@ pub fn queue_digest_now(
     queue_digest_email(store, settings, digest, &email, now, now)
 }
 
-/// Queues `email` to every recipient of `digest`, recording `slot` as the one it covers up to;
-/// returns the number of messages.
+/// Queues `email` to every recipient and channel of `digest`, recording `slot` as the one it
+/// covers up to, in one transaction; returns the number of messages.
 fn queue_digest_email(
     store: &mut Store,
     settings: &NotifySettings,
@@ -208,58 +328,105 @@ fn queue_digest_email(
     slot: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let recipients: Vec<Recipient> = digest
-        .to
-        .iter()
-        .map(|mailbox| Recipient::new(mailbox))
-        .collect();
-    queue_email(
-        store,
-        settings,
+    let targets = targets(settings, &digest.to, &digest.notify);
+    if targets.is_empty() {
+        store.set_digest_last_slot(&digest.name, slot)?;
+        return Ok(0);
+    }
+    let ntfy = ntfy_options(settings, &settings.digest_topics(&digest.name));
+    let message = Message {
         email,
-        &recipients,
-        &[],
-        Some((&digest.name, slot)),
-        now,
-    )?;
-    Ok(recipients.len())
+        ntfy: &ntfy,
+        hit_ids: &[],
+        digest_slot: Some((&digest.name, slot)),
+    };
+    queue_message(store, settings, &message, &targets, now)
 }
 
-/// Renders `email` once and puts one message per recipient into the outbox, in one transaction.
-fn queue_email(
+/// An alert or digest on its way into the outbox, with what it carries.
+struct Message<'a> {
+    /// What it says.
+    email: &'a Email,
+    /// The ntfy priority and tags of its topics.
+    ntfy: &'a NtfyOptions,
+    /// The hits it tells of (immediate alerts), recorded as told to each target.
+    hit_ids: &'a [i64],
+    /// The digest and the slot it covers up to (digests).
+    digest_slot: Option<(&'a str, DateTime<Utc>)>,
+}
+
+/// Renders `message` once per kind of target (the email once, each channel's body once) and
+/// puts one outbox row per target into the outbox, in one transaction; returns the number of
+/// rows.
+fn queue_message(
     store: &mut Store,
     settings: &NotifySettings,
-    email: &Email,
-    recipients: &[Recipient],
-    hit_ids: &[i64],
-    digest_slot: Option<(&str, DateTime<Utc>)>,
+    message: &Message<'_>,
+    targets: &[Target<'_>],
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let rendered = render(email);
+) -> Result<usize, StoreError> {
+    let email = message.email;
+    let rendered: Rendered = render(email);
     let from = settings.email.sender();
     let envelope_from = envelope_address(&from);
     let topics = topics_in(email);
-    let (kind, name) = match (&email.kind, digest_slot) {
+    let notice = Notice::Stories {
+        email,
+        ntfy: message.ntfy,
+    };
+    let payloads: Vec<Option<Payload>> = targets
+        .iter()
+        .map(|target| match target {
+            Target::Email(_) => None,
+            Target::Channel(channel) => channels::render(&channel.kind, &notice),
+        })
+        .collect();
+    let (kind, name) = match (&email.kind, message.digest_slot) {
         (Kind::Digest { .. }, Some((name, _))) => ("digest", Some(name)),
         _ => ("immediate", None),
     };
-    let messages: Vec<NewMessage<'_>> = recipients
+    let rows: Vec<NewMessage<'_>> = targets
         .iter()
-        .map(|recipient| NewMessage {
-            kind,
-            name,
-            recipient: &recipient.address,
-            sender: &envelope_from,
-            subject: &rendered.subject,
-            hit_ids,
-            digest_slot: digest_slot.map(|(_, slot)| slot),
+        .zip(&payloads)
+        .filter_map(|(target, payload)| {
+            let (channel, sender, subject) = match (target, payload) {
+                (Target::Email(_), _) => (
+                    target.channel_name(),
+                    envelope_from.as_str(),
+                    &rendered.subject,
+                ),
+                (Target::Channel(channel), Some(payload)) => {
+                    (channel.name.as_str(), "", &payload.subject)
+                }
+                (Target::Channel(_), None) => return None,
+            };
+            Some(NewMessage {
+                kind,
+                channel,
+                name,
+                recipient: target.key(),
+                sender,
+                subject,
+                hit_ids: message.hit_ids,
+                digest_slot: message.digest_slot.map(|(_, slot)| slot),
+            })
         })
         .collect();
-    store.enqueue(&messages, now, |index, outbox_id| {
-        let to = recipients[index].mailbox;
-        finish(&rendered, &from, to, outbox_id, now, &topics)
+    let bodies: Vec<(&Target, &Option<Payload>)> = targets
+        .iter()
+        .zip(&payloads)
+        .filter(|(target, payload)| matches!(target, Target::Email(_)) || payload.is_some())
+        .collect();
+    store.enqueue(&rows, now, |index, outbox_id| match bodies[index] {
+        (Target::Email(recipient), _) => {
+            finish(&rendered, &from, recipient.mailbox, outbox_id, now, &topics)
+        }
+        (Target::Channel(_), payload) => (
+            channels::message_id(outbox_id, now),
+            payload.as_ref().map(|p| p.body.clone()).unwrap_or_default(),
+        ),
     })?;
-    Ok(())
+    Ok(rows.len())
 }
 
 /// The distinct topics of an email, in order.
@@ -281,6 +448,23 @@ fn in_topic_order(hits: &mut [AlertHit], topics: &[String]) {
             .iter()
             .position(|t| *t == hit.topic)
             .unwrap_or(usize::MAX)
+    });
+}
+
+/// Sorts an alert's hits by their topic's place in the config, then their story's best score
+/// (highest first), then as found: where a channel must cut a long alert, it keeps the best.
+fn best_first_by_topic(hits: &mut [AlertHit], topics: &[String]) {
+    let mut best: HashMap<i64, u32> = HashMap::new();
+    for hit in hits.iter() {
+        let score = best.entry(hit.story_id).or_default();
+        *score = (*score).max(hit.score);
+    }
+    hits.sort_by_key(|hit| {
+        let topic = topics.iter().position(|t| *t == hit.topic);
+        (
+            topic.unwrap_or(usize::MAX),
+            std::cmp::Reverse(best[&hit.story_id]),
+        )
     });
 }
 
@@ -338,15 +522,19 @@ fn distinct<'a>(values: impl Iterator<Item = &'a String>) -> Vec<String> {
     out
 }
 
-/// Times in an alert are shown in the recipient's digest time zone (the first digest that goes
-/// to their `address`, however its recipients are written), else UTC.
-fn timezone_of(settings: &NotifySettings, address: &str) -> Tz {
+/// Times in an alert are shown in the time zone of the first digest that goes to the same
+/// target (an email recipient's `address`, however its recipients are written, or a channel),
+/// else UTC.
+fn timezone_of(settings: &NotifySettings, target: &Target<'_>) -> Tz {
     settings
         .digests
         .iter()
-        .find(|d| {
-            d.to.iter()
-                .any(|mailbox| envelope_address(mailbox) == address)
+        .find(|d| match target {
+            Target::Email(recipient) => d
+                .to
+                .iter()
+                .any(|mailbox| envelope_address(mailbox) == recipient.address),
+            Target::Channel(channel) => d.notify.contains(&channel.name),
         })
         .map_or(Tz::UTC, |d| d.timezone)
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use super::queue;
-use super::send::{self, Delivered, Due};
+use super::send::{self, Delivered, Due, Outlets};
 use super::transport::Mailer;
 use crate::config::{EmailSettings, NotifySettings};
 use crate::store::{StoreError, StoreHandle};
@@ -29,7 +29,7 @@ impl NotifyReport {
 
 /// The transport for the settings, or `None` (logged) when it cannot be built: messages then
 /// wait in the outbox until it can.
-pub fn mailer_or_log(email: &EmailSettings) -> Option<Mailer> {
+fn mailer_or_log(email: &EmailSettings) -> Option<Mailer> {
     match Mailer::new(email, None) {
         Ok(mailer) => Some(mailer),
         Err(e) => {
@@ -39,21 +39,24 @@ pub fn mailer_or_log(email: &EmailSettings) -> Option<Mailer> {
     }
 }
 
+/// The outlets of `settings`: the email transport (logged when it cannot be built) and the
+/// channels.
+pub fn outlets_or_log(settings: &NotifySettings) -> Outlets {
+    Outlets::new(settings, mailer_or_log(&settings.email))
+}
+
 /// Puts due alerts and digests into the outbox, then delivers what is pending (`due`).
 pub async fn notify_step(
     store: &StoreHandle,
     settings: &Arc<NotifySettings>,
-    mailer: Option<&Mailer>,
+    outlets: &Outlets,
     due: Due,
 ) -> Result<NotifyReport, StoreError> {
     let shared = Arc::clone(settings);
     let queued = store
         .call(move |s| queue::queue_due(s, &shared, Utc::now()))
         .await?;
-    let delivered = match mailer {
-        Some(mailer) => send::deliver(store, mailer, due).await?,
-        None => Delivered::default(),
-    };
+    let delivered = send::deliver(store, outlets, due).await?;
     Ok(NotifyReport {
         queued: queued.alerts + queued.digests + queued.feed_alerts,
         delivered,

@@ -142,16 +142,18 @@ impl Store {
         })
     }
 
-    /// Puts a feed health email into the outbox and records it against the feed in the same
-    /// transaction: a broken report sets the feed's `broken_alert_outbox_id`, a recovered report
-    /// clears it. Returns `None`, with nothing written, when the feed is no longer in the state
-    /// the alert was made for, so a report can never be queued twice.
+    /// Puts a feed health report into the outbox, one message per admin channel, and records
+    /// it against the feed in the same transaction: a broken report sets the feed's
+    /// `broken_alert_outbox_id` (the first message's row), a recovered report clears it.
+    /// `compose` gets each message's index and row id. Returns `None`, with nothing written,
+    /// when the feed is no longer in the state the alert was made for, so a report can never be
+    /// queued twice.
     pub fn enqueue_feed_alert(
         &mut self,
         alert: &FeedAlert,
-        message: &NewMessage<'_>,
+        messages: &[NewMessage<'_>],
         now: DateTime<Utc>,
-        compose: impl FnOnce(i64) -> (String, Vec<u8>),
+        mut compose: impl FnMut(usize, i64) -> (String, Vec<u8>),
     ) -> Result<Option<i64>, StoreError> {
         let (id, state) = (alert.feed_id, alert.kind.state());
         self.db.write(|tx| {
@@ -163,7 +165,14 @@ impl Store {
             if !still_due {
                 return Ok(None);
             }
-            let outbox_id = insert_message(tx, message, now, compose)?;
+            let mut first = None;
+            for (index, message) in messages.iter().enumerate() {
+                let id = insert_message(tx, message, now, |id| compose(index, id))?;
+                first.get_or_insert(id);
+            }
+            let Some(outbox_id) = first else {
+                return Ok(None);
+            };
             // A broken report is recorded against the feed; a recovered one clears it.
             let reported = (alert.kind == FeedAlertKind::Broken).then_some(outbox_id);
             tx.execute(
@@ -279,6 +288,7 @@ mod tests {
     fn message(kind: FeedAlertKind) -> NewMessage<'static> {
         NewMessage {
             kind: kind.outbox_kind(),
+            channel: "email",
             name: None,
             recipient: "admin@example.org",
             sender: "newshound@example.org",
@@ -307,13 +317,13 @@ mod tests {
         assert_eq!(broken[0].failing_since, Some(at(100)));
         assert_eq!(broken[0].failed_polls, 2);
         let queued = store
-            .enqueue_feed_alert(&broken[0], &message(FeedAlertKind::Broken), at(300), |i| {
+            .enqueue_feed_alert(&broken[0], &[message(FeedAlertKind::Broken)], at(300), |_, i| {
                 (format!("<{i}>"), b"m".to_vec())
             })
             .unwrap();
         assert!(queued.is_some());
         let again = store
-            .enqueue_feed_alert(&broken[0], &message(FeedAlertKind::Broken), at(301), |i| {
+            .enqueue_feed_alert(&broken[0], &[message(FeedAlertKind::Broken)], at(301), |_, i| {
                 (format!("<{i}>"), b"m".to_vec())
             })
             .unwrap();
@@ -329,7 +339,7 @@ mod tests {
         let msg = message(FeedAlertKind::Recovered);
         assert!(
             store
-                .enqueue_feed_alert(&recovered[0], &msg, at(500), |i| (
+                .enqueue_feed_alert(&recovered[0], &[msg], at(500), |_, i| (
                     format!("<{i}>"),
                     b"m".to_vec()
                 ))

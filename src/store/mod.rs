@@ -54,7 +54,7 @@ pub use feeds::{FeedSpec, FeedState, PollRecord, SuccessfulPoll};
 pub use handle::StoreHandle;
 pub use hit_feeds::JsonHit;
 pub use hits::{BackfillHit, HitFilter, StoredHit};
-pub use outbox::{AlertHit, NewMessage, OutboxMessage};
+pub use outbox::{AlertHit, NewMessage, OutboxMessage, PendingAlert};
 pub use overview::{DayHits, FeedHealth, FeedReport, OutboxEntry, TopicActivity};
 pub use pages::{MAX_PAGE_ATTEMPTS, PageResult, PendingPage};
 pub use search_index::{CandidateFilter, IndexQuery, StoredText, TextReader, language_word};
@@ -131,6 +131,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0010_hits_by_topic.sql",
         include_str!("../../migrations/0010_hits_by_topic.sql"),
+    ),
+    (
+        "0011_channels.sql",
+        include_str!("../../migrations/0011_channels.sql"),
     ),
 ];
 

@@ -46,15 +46,29 @@ pub struct AlertHit {
     pub score: u32,
 }
 
+/// The content of the next immediate alert to one recipient or channel
+/// ([`Store::pending_alert`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PendingAlert {
+    /// The hits of the stories it shows, in the order they were found.
+    pub hits: Vec<AlertHit>,
+    /// Every hit it tells of, shown or not: all are recorded as told with it.
+    pub hit_ids: Vec<i64>,
+    /// How many stories those hits make, shown or not.
+    pub stories: usize,
+}
+
 /// A message to put in the outbox, with what it carries.
 #[derive(Debug, Clone)]
 pub struct NewMessage<'a> {
-    /// "immediate", "digest" or "test".
+    /// "immediate", "digest", "test", "feed_broken" or "feed_recovered".
     pub kind: &'a str,
+    /// The channel it goes through: "email" for every email, else the channel's name.
+    pub channel: &'a str,
     /// The digest's name, for digests.
     pub name: Option<&'a str>,
     /// The one recipient (one message per recipient, so one bad address cannot hold back the
-    /// others).
+    /// others); a channel message's is the channel's name.
     pub recipient: &'a str,
     /// The envelope sender.
     pub sender: &'a str,
@@ -71,17 +85,19 @@ pub struct NewMessage<'a> {
 pub struct OutboxMessage {
     /// Row id; the Message-ID is derived from it.
     pub id: i64,
-    /// "immediate", "digest" or "test".
+    /// "immediate", "digest", "test", "feed_broken" or "feed_recovered".
     pub kind: String,
-    /// Recipient.
+    /// "email", or the name of the channel it goes through.
+    pub channel: String,
+    /// Recipient (the channel's name for a channel message).
     pub recipient: String,
     /// Envelope sender.
     pub sender: String,
     /// Subject line.
     pub subject: String,
-    /// The Message-ID header's value.
+    /// The Message-ID header's value, or the id a channel receiver de-duplicates on.
     pub message_id: String,
-    /// The whole message.
+    /// The whole message (a channel's: the request body).
     pub message: Vec<u8>,
     /// When it was rendered.
     pub created_at: DateTime<Utc>,
@@ -133,7 +149,7 @@ fn alert_hit(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertHit> {
 }
 
 const OUTBOX_COLUMNS: &str = "id, kind, recipient, sender, subject, message_id, message,
-     created_at, status, attempts, next_attempt_at, last_error, answer, sent_at";
+     created_at, status, attempts, next_attempt_at, last_error, answer, sent_at, channel";
 
 fn outbox_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
     Ok(OutboxMessage {
@@ -151,6 +167,7 @@ fn outbox_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
         last_error: r.get(11)?,
         answer: r.get(12)?,
         sent_at: r.get::<_, Option<i64>>(13)?.map(from_unix),
+        channel: r.get(14)?,
     })
 }
 
@@ -159,47 +176,67 @@ fn topics_json(topics: &[String]) -> String {
 }
 
 impl Store {
-    /// Hits of `topics` found since `since` that `recipient` has not been told about, oldest
-    /// first, of the first `max_stories` stories (in the order they were first hit): an
-    /// immediate alert's content. Backfilled hits are left out (they are news found late, for
-    /// the topic's digest, not alerts). The limit is applied in SQL so a backlog of thousands of
-    /// hits is not loaded to send a hundred.
-    pub fn undelivered_hits(
+    /// What the next immediate alert to `recipient` (an address, or a channel's name) says:
+    /// of the hits of `topics` found since `since` that it has not been told about, those of
+    /// the `max_stories` highest-scoring stories (a story scores its best hit; ties go to the
+    /// newer), plus the ids of every such hit and how many stories they make. The alert records
+    /// them all as told: a flood or the hourly cap never leaves a backlog that makes later
+    /// alerts late; the stories left out are counted in the alert, and a digest still lists
+    /// them. Backfilled hits are left out (they are news found late, for the topic's digest,
+    /// not alerts). The choice is made in SQL so a backlog of thousands of hits is not loaded
+    /// to send a hundred.
+    pub fn pending_alert(
         &self,
         topics: &[String],
         recipient: &str,
         since: DateTime<Utc>,
         max_stories: usize,
-    ) -> Result<Vec<AlertHit>, StoreError> {
-        let sql = format!(
+    ) -> Result<PendingAlert, StoreError> {
+        let pending = format!(
             "WITH pending AS (
-                SELECT h.id AS hit_id, {STORY_OF_HIT} AS story, h.created_at AS created_at
+                SELECT h.id AS hit_id, {STORY_OF_HIT} AS story, h.created_at AS created_at,
+                       h.score AS score
                 FROM hits h JOIN articles hit_article ON hit_article.id = h.article_id
                 WHERE h.topic IN (SELECT value FROM json_each(?1)) AND h.created_at >= ?3
                   AND h.backfill = 0
                   AND NOT EXISTS (SELECT 1 FROM hit_deliveries d
-                                  WHERE d.hit_id = h.id AND d.recipient = ?2)),
-             first AS (
+                                  WHERE d.hit_id = h.id AND d.recipient = ?2))"
+        );
+        let chosen = format!(
+            "{pending},
+             best AS (
                 SELECT story FROM pending GROUP BY story
-                ORDER BY MIN(created_at), MIN(hit_id) LIMIT ?4)
+                ORDER BY MAX(score) DESC, MAX(created_at) DESC, MIN(hit_id) LIMIT ?4)
              {}",
             select_alert_hits(
-                "h.id IN (SELECT hit_id FROM pending WHERE story IN (SELECT story FROM first))"
+                "h.id IN (SELECT hit_id FROM pending WHERE story IN (SELECT story FROM best))"
             )
         );
+        let all = format!("{pending} SELECT hit_id, story FROM pending");
         let max_stories = i64::try_from(max_stories).unwrap_or(i64::MAX);
+        let topics = topics_json(topics);
+        let since = since.timestamp();
         self.db.read(|c| {
-            c.prepare_cached(&sql)?
+            let hits = c
+                .prepare_cached(&chosen)?
                 .query_map(
-                    params![
-                        topics_json(topics),
-                        recipient,
-                        since.timestamp(),
-                        max_stories
-                    ],
+                    params![topics, recipient, since, max_stories],
                     alert_hit,
                 )?
-                .collect()
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut hit_ids = Vec::new();
+            let mut stories = std::collections::HashSet::new();
+            let mut rows = c.prepare_cached(&all)?;
+            let mut rows = rows.query(params![topics, recipient, since])?;
+            while let Some(row) = rows.next()? {
+                hit_ids.push(row.get::<_, i64>(0)?);
+                stories.insert(row.get::<_, i64>(1)?);
+            }
+            Ok(PendingAlert {
+                hits,
+                hit_ids,
+                stories: stories.len(),
+            })
         })
     }
 
@@ -283,22 +320,27 @@ impl Store {
         })
     }
 
-    /// Pending messages whose next attempt is due at `now` (all pending ones with `None`),
-    /// oldest first.
+    /// Pending messages after row `after` whose next attempt is due at `now` (all pending ones
+    /// with `None`), oldest first: a delivery pass reads on from the last row it took, so rows
+    /// it skips (a channel that is down) do not hide the ones behind them.
     pub fn due_messages(
         &self,
         now: Option<DateTime<Utc>>,
+        after: i64,
         limit: usize,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
         let sql = format!(
             "SELECT {OUTBOX_COLUMNS} FROM outbox
-             WHERE status = 'pending' AND (?1 IS NULL OR next_attempt_at <= ?1)
-             ORDER BY id LIMIT ?2"
+             WHERE status = 'pending' AND (?1 IS NULL OR next_attempt_at <= ?1) AND id > ?2
+             ORDER BY id LIMIT ?3"
         );
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.db.read(|c| {
             c.prepare_cached(&sql)?
-                .query_map(params![now.map(|t| t.timestamp()), limit], outbox_message)?
+                .query_map(
+                    params![now.map(|t| t.timestamp()), after, limit],
+                    outbox_message,
+                )?
                 .collect()
         })
     }
@@ -372,15 +414,16 @@ pub(super) fn insert_message(
 ) -> rusqlite::Result<i64> {
     tx.execute(
         "INSERT INTO outbox (kind, name, recipient, sender, subject, message_id, message,
-             created_at, next_attempt_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, '', x'', ?6, ?6)",
+             created_at, next_attempt_at, channel)
+         VALUES (?1, ?2, ?3, ?4, ?5, '', x'', ?6, ?6, ?7)",
         params![
             new.kind,
             new.name,
             new.recipient,
             new.sender,
             new.subject,
-            now.timestamp()
+            now.timestamp(),
+            new.channel
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -470,18 +513,25 @@ mod tests {
         (dir, store)
     }
 
-    /// An alert takes whole stories, the earliest first: every hit of a kept story comes along
-    /// (even one found after the limit's last story), and later stories wait.
+    /// An alert takes whole stories, the highest-scoring first and then the newest: every hit
+    /// of a kept story comes along (even one found after the limit's last story), and every
+    /// pending hit is counted, shown or not.
     #[test]
-    fn undelivered_hits_take_the_first_stories_whole() {
+    fn pending_alerts_take_the_best_stories_whole_and_count_the_rest() {
         let (_dir, store) = store_with_hits(5);
+        store
+            .db
+            .conn
+            .execute("UPDATE hits SET score = 9 WHERE article_id = 2 AND topic = 't'", [])
+            .unwrap();
         let topics = ["t".to_string(), "u".to_string()];
         let since = Utc.timestamp_opt(0, 0).unwrap();
-        let hits = store.undelivered_hits(&topics, "a@x", since, 2).unwrap();
-        let found: Vec<(i64, &str)> = hits.iter().map(|h| (h.story_id, &*h.topic)).collect();
-        assert_eq!(found, [(1, "t"), (2, "t"), (1, "u")]);
-        let all = store.undelivered_hits(&topics, "a@x", since, 100).unwrap();
-        assert_eq!(all.len(), 6);
+        let alert = store.pending_alert(&topics, "a@x", since, 2).unwrap();
+        let found: Vec<(i64, &str)> = alert.hits.iter().map(|h| (h.story_id, &*h.topic)).collect();
+        assert_eq!(found, [(1, "t"), (2, "t"), (1, "u")], "story 2 scores best, story 1 is newest");
+        assert_eq!((alert.hit_ids.len(), alert.stories), (6, 5));
+        let all = store.pending_alert(&topics, "a@x", since, 100).unwrap();
+        assert_eq!(all.hits.len(), 6);
     }
 
     /// A store with two stories of one feed seen at `seen`: "fresh", hit by topic `t` as it
@@ -511,8 +561,9 @@ mod tests {
         let (_dir, store, backfilled_story) =
             store_with_fresh_and_backfilled_hit(seen, seen + chrono::Duration::minutes(5));
         let hits = store
-            .undelivered_hits(&["t".to_string()], "a@x", seen, 100)
-            .unwrap();
+            .pending_alert(&["t".to_string()], "a@x", seen, 100)
+            .unwrap()
+            .hits;
         let found: Vec<&str> = hits.iter().map(|h| h.matched[0].as_str()).collect();
         assert_eq!(found, ["fresh"]);
         assert!(hits.iter().all(|h| h.story_id != backfilled_story));

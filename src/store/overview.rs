@@ -96,15 +96,18 @@ impl FeedReport {
     }
 }
 
-/// An email of the outbox as the outbox page lists it: what happened to it, without the
-/// message itself (a digest can be large, and the page shows a hundred).
+/// A message of the outbox (an email or a channel's) as the outbox page and `newshound
+/// outbox` list it: what happened to it, without the message itself (a digest can be large,
+/// and the page shows a hundred).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {
     /// Row id.
     pub id: i64,
     /// "immediate", "digest", "test", "feed_broken" or "feed_recovered".
     pub kind: String,
-    /// Recipient.
+    /// "email", or the channel's name.
+    pub channel: String,
+    /// Recipient (the channel's name for a channel message).
     pub recipient: String,
     /// Subject line.
     pub subject: String,
@@ -366,7 +369,7 @@ impl Store {
         self.db.read(|c| {
             c.prepare_cached(
                 "SELECT id, kind, recipient, subject, created_at, status, attempts,
-                     next_attempt_at, last_error, answer
+                     next_attempt_at, last_error, answer, channel
                  FROM outbox ORDER BY id DESC LIMIT ?1",
             )?
             .query_map([limit], |r| {
@@ -381,6 +384,7 @@ impl Store {
                     next_attempt_at: from_unix(r.get(7)?),
                     last_error: r.get(8)?,
                     answer: r.get(9)?,
+                    channel: r.get(10)?,
                 })
             })?
             .collect()
@@ -663,6 +667,7 @@ mod tests {
         for subject in ["first", "second"] {
             let message = crate::store::NewMessage {
                 kind: "test",
+                channel: "email",
                 name: None,
                 recipient: "a@example.org",
                 sender: "n@example.org",

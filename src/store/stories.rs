@@ -471,8 +471,9 @@ mod tests {
         );
 
         let alerts = store
-            .undelivered_hits(&["t".to_string()], "a@example.org", at(0), 10)
-            .unwrap();
+            .pending_alert(&["t".to_string()], "a@example.org", at(0), 10)
+            .unwrap()
+            .hits;
         assert_eq!(alerts.len(), 1);
         assert_eq!(
             (alerts[0].article_id, alerts[0].title.as_str()),
