@@ -13,6 +13,7 @@
 //!   64 KiB event limit.
 //! - `http`: the one HTTP client (rustls, no redirects), the request of each kind, and the
 //!   answer classified as sent, temporary (retry, honouring `Retry-After`) or permanent.
+//! - `signature`: the Standard Webhooks signature, `v1,` + HMAC-SHA256 with the `whsec_` key.
 //!
 //! Every message too long for its channel is cut by whole stories, ending in "and N more
 //! stories" with a link, never refused.
@@ -20,12 +21,14 @@
 mod http;
 pub mod matrix;
 pub mod ntfy;
+mod signature;
 pub mod slack;
 pub mod webhook;
 
 use chrono::{DateTime, Utc};
 
-pub use http::{ChannelDelivery, ChannelError, ChannelSender};
+pub use http::{ChannelDelivery, ChannelError, ChannelSender, describe};
+pub use signature::{SignatureError, sign, verify};
 
 use super::Email;
 use crate::config::{ChannelKind, NtfyOptions};
