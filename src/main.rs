@@ -48,13 +48,16 @@ enum Command {
     /// Apply topics to the stored articles and store the hits they would have made, marked as
     /// backfilled: no immediate alert, the topic's next digest carries them.
     Rematch(cli::rematch::Args),
-    /// Show the newest emails of the outbox: when, to whom, status, attempts, subject, and the
-    /// server's answer or the last error.
+    /// Show the newest messages of the outbox (emails and channel messages): when, to whom or
+    /// through which channel, status, attempts, subject, and the answer or the last error.
     Outbox(cli::outbox::Args),
     /// Print what the next digest NAME would contain; with --send, send it now.
     Digest(cli::digest::Args),
     /// Send one test message through the configured transport and print the server's answer.
     TestEmail(cli::test_email::Args),
+    /// Send one test message through the channel NAME (webhook, ntfy, slack, matrix or email)
+    /// and print the receiver's answer.
+    TestChannel(cli::test_channel::Args),
     /// Print [[feeds]] TOML for every feed in an OPML file (outline titles become tags).
     ImportOpml(cli::import_opml::Args),
 }
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Outbox(args) => cli::outbox::run(&config, args),
         Command::Digest(args) => cli::digest::run(&config, args),
         Command::TestEmail(args) => cli::test_email::run(&config, args),
+        Command::TestChannel(args) => cli::test_channel::run(&config, args),
         Command::ImportOpml(args) => cli::import_opml::run(args),
         Command::Web(args) => cli::web::run(&config, args),
     };

@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod rematch;
 pub mod run;
 pub mod search;
+pub mod test_channel;
 pub mod test_email;
 pub mod web;
 

@@ -1,11 +1,13 @@
-//! `newshound outbox`: the newest emails of the outbox, with their status, attempts and the
-//! server's answer or the last error.
+//! `newshound outbox`: the newest messages of the outbox (emails and channel messages), with
+//! their status, attempts and the answer or the last error. Channel messages show the
+//! channel's name, never its URL or secrets (the answers are cleaned of them when recorded).
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::Local;
 
+use newshound::config::EMAIL_CHANNEL;
 use newshound::store::Store;
 
 /// Arguments of `outbox`.
@@ -33,11 +35,16 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<ExitCode> {
     }
     for m in messages {
         let when = m.created_at.with_timezone(&Local).format("%Y-%m-%d %H:%M");
+        let to = if m.channel == EMAIL_CHANNEL {
+            m.recipient.clone()
+        } else {
+            format!("channel {}", m.channel)
+        };
         println!(
             "#{} {when}  {:<7}  {}  {} attempt{}  {}",
             m.id,
             m.status,
-            m.recipient,
+            to,
             m.attempts,
             if m.attempts == 1 { "" } else { "s" },
             m.subject

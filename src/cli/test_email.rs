@@ -33,6 +33,12 @@ async fn test_email(config: &Config, to: Option<String>) -> anyhow::Result<ExitC
     let to = to
         .or_else(|| config.email.to.first().cloned())
         .context("no recipient: give --to ADDRESS or set [email] to")?;
+    send_test_email(config, to).await
+}
+
+/// Sends the test message to `to` through `[email]`'s transport and prints the answer; for
+/// `test-email` and `test-channel` of an email channel.
+pub async fn send_test_email(config: &Config, to: String) -> anyhow::Result<ExitCode> {
     let mailer = Mailer::new(&config.email, None).context("cannot set up email delivery")?;
     let from = config.email.sender();
     let now = Utc::now();

@@ -1,5 +1,5 @@
-//! `/outbox`: the newest emails with their status, attempts and the server's answer or the
-//! last error, as `newshound outbox` shows them.
+//! `/outbox`: the newest messages (emails and channel messages) with their status, attempts
+//! and the answer or the last error, as `newshound outbox` shows them.
 
 use axum::extract::State;
 use maud::{Markup, html};
@@ -9,7 +9,7 @@ use crate::store::OutboxEntry;
 use crate::web::layout::{self, Nav};
 use crate::web::{Site, WebError, WebState};
 
-/// How many of the newest emails the page shows.
+/// How many of the newest messages the page shows.
 const SHOWN: usize = 100;
 
 /// The outbox page.
@@ -24,7 +24,7 @@ pub(super) async fn page(State(state): State<WebState>) -> Result<Markup, WebErr
             p { "The outbox is empty." }
         } @else {
             p {
-                (counted(messages.len() as i64, "email")) ", newest first."
+                (counted(messages.len() as i64, "message")) ", newest first."
                 @if messages.len() == SHOWN { " Older ones are not shown." }
             }
             (message_table(&site, &messages))
@@ -41,12 +41,12 @@ fn message_table(site: &Site, messages: &[OutboxEntry]) -> Markup {
                     tr {
                         th scope="col" { "Created" }
                         th.wide-only scope="col" { "Kind" }
-                        th scope="col" { "Recipient" }
+                        th scope="col" { "Recipient or channel" }
                         th scope="col" { "Subject" }
                         th scope="col" { "Status" }
                         th.num.wide-only scope="col" { "Attempts" }
                         th.wide-only scope="col" { "Next attempt" }
-                        th scope="col" { "Server's answer or last error" }
+                        th scope="col" { "Answer or last error" }
                     }
                 }
                 tbody {
@@ -64,7 +64,13 @@ fn message_row(site: &Site, m: &OutboxEntry) -> Markup {
         tr {
             td { (layout::time(site, m.created_at)) }
             td.wide-only { (kind(&m.kind)) }
-            td { (m.recipient) }
+            td {
+                @if m.channel == crate::config::EMAIL_CHANNEL {
+                    (m.recipient)
+                } @else {
+                    "channel " (m.channel)
+                }
+            }
             td { (m.subject) }
             td {
                 @match m.status.as_str() {
