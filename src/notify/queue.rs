@@ -538,3 +538,75 @@ fn timezone_of(settings: &NotifySettings, target: &Target<'_>) -> Tz {
         })
         .map_or(Tz::UTC, |d| d.timezone)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::store::test_support::{open_with_feed, settled_article, told_hit_times};
+
+    /// Issue 16: a topic matching dozens of new stories every cycle, for an hour and a half
+    /// (then quiet, with the notify step still running every cycle).
+    /// Every alert carries only hits younger than one cycle plus the hourly cap's wait, shows at
+    /// most a hundred stories and counts the rest, and nothing is left waiting at the end: the
+    /// wait of an alert never grows with the flood.
+    #[test]
+    fn a_flood_never_makes_alerts_late() {
+        let text = "[email]\nto = [\"desk@example.org\"]\n[email.file]\ndir = \"mail\"\n\
+                    [[topics]]\nname = \"Broad\"\nquery = \"the\"\n";
+        let config = crate::config::load_text(Path::new("/srv/flood/newshound.toml"), text.into())
+            .unwrap_or_else(|errors| panic!("{errors}"));
+        let settings = config.notify_settings();
+        let (_dir, mut store, feed) = open_with_feed();
+        let start = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
+        let cycle = Duration::minutes(1);
+        let mut article = 0;
+        for minute in 0..160 {
+            let now = start + cycle * minute;
+            for _ in 0..if minute < 90 { 40 } else { 0 } {
+                let guid = format!("a{article}");
+                settled_article(&mut store, feed, &guid, &guid, &["Broad"], now);
+                article += 1;
+            }
+            queue_due(&mut store, &settings, now).unwrap();
+        }
+
+        let alerts: Vec<_> = store
+            .outbox(1000)
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.kind == "immediate")
+            .collect();
+        assert!(alerts.len() >= 13, "{} alerts", alerts.len());
+        let oldest_allowed = cycle + Duration::hours(1);
+        let mut told = 0;
+        for alert in &alerts {
+            let times = told_hit_times(&store, alert.id);
+            assert!(!times.is_empty());
+            for found in &times {
+                let age = alert.created_at - *found;
+                assert!(
+                    age >= Duration::zero() && age <= oldest_allowed,
+                    "alert #{} at {} carries a hit found at {found}",
+                    alert.id,
+                    alert.created_at
+                );
+            }
+            let text = String::from_utf8_lossy(&alert.message);
+            if times.len() > MAX_STORIES_PER_ALERT {
+                let more = times.len() - MAX_STORIES_PER_ALERT;
+                assert!(text.contains(&format!("{more} more")), "#{}: {text}", alert.id);
+            }
+            told += times.len();
+        }
+        assert_eq!(told, article, "every hit told once");
+        let topics = ["Broad".to_string()];
+        let left = store
+            .pending_alert(&topics, "desk@example.org", start, 100)
+            .unwrap();
+        assert!(left.hit_ids.is_empty(), "{} hits still wait", left.hit_ids.len());
+    }
+}

@@ -66,7 +66,7 @@ pub(super) fn topic_hit(topic: &str, word: &str) -> TopicHit {
 /// Stores entry `guid` of `feed` at `now` and settles its page with a text identified by
 /// `text_hash` (articles sharing it are copies of one story), hit by `topics` as the daemon
 /// would. Returns the article's id and its story's id.
-pub(super) fn settled_article(
+pub(crate) fn settled_article(
     store: &mut Store,
     feed: i64,
     guid: &str,
@@ -150,4 +150,21 @@ pub(crate) fn article_with_text(
     };
     store.record_page(article_id, &page, now).unwrap();
     article_id
+}
+
+/// When each hit an outbox row tells of was found, for tests of what alerts carry.
+pub(crate) fn told_hit_times(store: &Store, outbox_id: i64) -> Vec<DateTime<Utc>> {
+    let mut statement = store
+        .db
+        .conn
+        .prepare(
+            "SELECT h.created_at FROM hit_deliveries d JOIN hits h ON h.id = d.hit_id
+             WHERE d.outbox_id = ?1",
+        )
+        .unwrap();
+    statement
+        .query_map([outbox_id], |r| r.get::<_, i64>(0))
+        .unwrap()
+        .map(|t| super::from_unix(t.unwrap()))
+        .collect()
 }
