@@ -487,44 +487,4 @@ fn check_webhook_secret(text: &str) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Names that fit a credential file and a shell pass; others are refused.
-    #[test]
-    fn channel_names_are_letters_digits_dots_dashes_and_underscores() {
-        for good in ["desk", "Desk-Chat_2", "a.b", "9", &"x".repeat(64)] {
-            assert_eq!(check_channel_name(good), Ok(()), "{good}");
-        }
-        for bad in ["-desk", ".x", "desk chat", "dësk", "a/b", &"x".repeat(65)] {
-            assert!(check_channel_name(bad).is_err(), "{bad}");
-        }
-    }
-
-    /// A webhook secret is `whsec_` and standard base64; the message never quotes it.
-    #[test]
-    fn webhook_secrets_need_the_prefix_and_base64() {
-        assert_eq!(check_webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), Ok(()));
-        for bad in ["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_", "whsec_not base64!"] {
-            let message = check_webhook_secret(bad).unwrap_err();
-            let key = bad.trim_start_matches(WEBHOOK_SECRET_PREFIX);
-            assert!(key.is_empty() || !message.contains(key), "{message}");
-        }
-    }
-
-    /// URL files hold http(s) URLs with a host; an ntfy one also names a topic. The problem
-    /// never quotes the file's text.
-    #[test]
-    fn url_files_hold_http_urls_and_ntfy_ones_a_topic() {
-        let url = parse_secret_url("https://hooks.example.org/T000/B000/XXXX").unwrap();
-        assert_eq!(url.host_str(), Some("hooks.example.org"));
-        for bad in ["hooks.example.org/secret-path", "ftp://example.org/secret-path"] {
-            let message = parse_secret_url(bad).unwrap_err();
-            assert!(!message.contains("secret-path"), "{message}");
-        }
-        assert!(parse_ntfy_topic_url("https://ntfy.example.org/alerts").is_ok());
-        for bad in ["https://ntfy.example.org", "https://ntfy.example.org/"] {
-            assert!(parse_ntfy_topic_url(bad).is_err(), "{bad}");
-        }
-    }
-}
+mod tests;
