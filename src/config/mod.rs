@@ -42,12 +42,10 @@ use chrono::{NaiveTime, Weekday};
 use chrono_tz::Tz;
 use url::Url;
 
-pub use notify::{FeedHealthSettings, NotifySettings, TopicRoute};
 use channels::read_channels;
+pub use notify::{FeedHealthSettings, NotifySettings, TopicRoute};
 use reader::{Diag, Section, Source, include_paths};
-use sections::{
-    read_admin, read_admin_channels, read_daemon, read_digests, read_email, read_web,
-};
+use sections::{read_admin, read_admin_channels, read_daemon, read_digests, read_email, read_web};
 pub use units::{is_valid_address, parse_duration, parse_size, parse_time, parse_weekday};
 use watchlists::Watchlists;
 

@@ -222,7 +222,8 @@ fn parse_public_url(text: &str) -> Result<url::Url, String> {
 /// a missing final `/` is added, so a joined path does not replace its last segment; query and
 /// fragment are dropped. `key` and `example` are for the message.
 pub(super) fn parse_base_url(text: &str, key: &str, example: &str) -> Result<url::Url, String> {
-    let mut url = url::Url::parse(text.trim()).map_err(|e| format!("invalid {key} {text:?}: {e}"))?;
+    let mut url =
+        url::Url::parse(text.trim()).map_err(|e| format!("invalid {key} {text:?}: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
         return Err(format!(
             "{key} {text:?} must be an http or https address such as {example:?}"

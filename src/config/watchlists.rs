@@ -340,24 +340,17 @@ fn raw_offset_of_decoded(raw: &str, decoded: usize) -> usize {
 
 /// The tags listed under `key`, each non-empty and at most `max_chars` characters long.
 fn read_tags(section: &Section, diag: &mut Diag, key: &str, max_chars: usize) -> Vec<String> {
-    let mut tags = Vec::new();
-    for (index, tag) in section.strings(diag, key).into_iter().enumerate() {
-        let problem = if tag.get_ref().trim().is_empty() {
-            Some("tag must not be empty".to_string())
-        } else if tag.get_ref().chars().count() > max_chars {
-            Some(format!("tag is longer than {max_chars} characters"))
-        } else {
-            None
-        };
-        match problem {
-            Some(message) => {
-                let element = format!("{}[{index}]", section.key(key));
-                diag.error(tag.span(), &element, message);
+    section
+        .checked_strings(diag, key, |tag, _| {
+            if tag.trim().is_empty() {
+                Some("tag must not be empty".to_string())
+            } else if tag.chars().count() > max_chars {
+                Some(format!("tag is longer than {max_chars} characters"))
+            } else {
+                None
             }
-            None => tags.push(tag.into_inner()),
-        }
-    }
-    tags
+        })
+        .unwrap_or_default()
 }
 
 /// A topic's `ntfy_priority` and `ntfy_tags`.

@@ -386,7 +386,11 @@ to = ["other@example.org"]
     assert_eq!(config.topics[1].to, ["other@example.org"]);
     assert_eq!(settings.topics[1].recipients, ["other@example.org"]);
     assert_eq!(config.topics[1].alert, Alert::Immediate);
-    assert!(config.digests[0].to.is_empty(), "{:?}", config.digests[0].to);
+    assert!(
+        config.digests[0].to.is_empty(),
+        "{:?}",
+        config.digests[0].to
+    );
     let digest = &settings.digests[0];
     assert_eq!(digest.to, ["desk@example.org"]);
     assert_eq!(digest.timezone, chrono_tz::UTC);
@@ -848,7 +852,11 @@ fn check_with_credentials(config: &Path, credentials: Option<&Path>) -> std::pro
 #[test]
 fn channel_mistakes_are_each_reported_at_their_position() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "desk-url", "https://chat.example.org/hooks/abc\n");
+    write(
+        dir.path(),
+        "desk-url",
+        "https://chat.example.org/hooks/abc\n",
+    );
     let path = write(
         dir.path(),
         "newshound.toml",
@@ -945,9 +953,17 @@ to = ["b@example.org"]
 fn channel_secret_mistakes_name_the_file_and_never_its_content() {
     let dir = tempfile::tempdir().unwrap();
     let not_a_url = write(dir.path(), "bad-url", "hooks.example.org/s3cr3t-path\n");
-    let no_prefix = write(dir.path(), "bad-secret", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+    let no_prefix = write(
+        dir.path(),
+        "bad-secret",
+        "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+    );
     let no_topic = write(dir.path(), "ntfy-url", "https://ntfy.example.org/\n");
-    write(dir.path(), "hooks-url", "https://hooks.example.org/s3cr3t-path\n");
+    write(
+        dir.path(),
+        "hooks-url",
+        "https://hooks.example.org/s3cr3t-path\n",
+    );
     let path = write(
         dir.path(),
         "newshound.toml",
@@ -1005,7 +1021,11 @@ url_file = "ntfy-url"
 #[test]
 fn topics_of_included_files_route_to_the_main_files_channels() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "desk-url", "https://chat.example.org/hooks/abc\n");
+    write(
+        dir.path(),
+        "desk-url",
+        "https://chat.example.org/hooks/abc\n",
+    );
     let main = write(
         dir.path(),
         "newshound.toml",
@@ -1018,7 +1038,11 @@ fn topics_of_included_files_route_to_the_main_files_channels() {
     assert_eq!(config.topics[0].notify, ["desk"]);
     assert_eq!(config.notify_settings().topics[0].channels, ["desk"]);
 
-    write(dir.path(), "more/b.toml", &topics.replace("\"t\"", "\"u\"").replace("desk", "chat"));
+    write(
+        dir.path(),
+        "more/b.toml",
+        &topics.replace("\"t\"", "\"u\"").replace("desk", "chat"),
+    );
     let errors = load_err(&main).errors;
     assert_eq!(errors.len(), 1, "{errors:?}");
     let error = &errors[0];
@@ -1096,7 +1120,11 @@ fn channel_secrets_come_from_systemd_credentials() {
 fn world_readable_channel_secret_is_warned_about() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let url = write(dir.path(), "hooks-url", "https://hooks.example.org/s3cr3t-path\n");
+    let url = write(
+        dir.path(),
+        "hooks-url",
+        "https://hooks.example.org/s3cr3t-path\n",
+    );
     let secret = write(dir.path(), "hooks-secret", &format!("{WEBHOOK_SECRET}\n"));
     let path = write(
         dir.path(),
@@ -1120,7 +1148,10 @@ fn world_readable_channel_secret_is_warned_about() {
             secret.display()
         )
     );
-    assert!(!warned.contains("s3cr3t") && !warned.contains(WEBHOOK_SECRET), "{warned}");
+    assert!(
+        !warned.contains("s3cr3t") && !warned.contains(WEBHOOK_SECRET),
+        "{warned}"
+    );
     assert_eq!(check(0o604, 0o600).lines().count(), 1);
     assert_eq!(check(0o600, 0o400), "");
 }

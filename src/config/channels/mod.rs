@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use toml::Spanned;
 use url::Url;
 
 use super::reader::{Diag, Location, Section};
@@ -171,34 +170,28 @@ impl Channels {
         diag: &mut Diag,
         key: &str,
     ) -> Option<Vec<String>> {
-        let list = section.get::<Vec<Spanned<String>>>(diag, key)?;
-        let mut names: Vec<String> = Vec::new();
-        for (index, name) in list.into_inner().into_iter().enumerate() {
-            let text = name.get_ref();
-            let problem = if !self.names.contains(text) {
+        section.checked_strings(diag, key, |name, kept| {
+            if !self.names.iter().any(|known| known == name) {
                 Some(format!(
-                    "no channel named {text:?}; the channels are: {}",
+                    "no channel named {name:?}; the channels are: {}",
                     self.names.join(", ")
                 ))
-            } else if names.contains(text) {
-                Some(format!("channel {text:?} is listed twice"))
+            } else if kept.iter().any(|listed| listed == name) {
+                Some(format!("channel {name:?} is listed twice"))
             } else {
                 None
-            };
-            match problem {
-                Some(message) => {
-                    let element = format!("{}[{index}]", section.key(key));
-                    diag.error(name.span(), &element, message);
-                }
-                None => names.push(name.into_inner()),
             }
-        }
-        Some(names)
+        })
     }
 
     /// Reports the `to` of `section` when `notify` names no email channel: those recipients
     /// would never hear anything.
-    pub(super) fn check_to_is_emailed(&self, section: &Section, diag: &mut Diag, notify: &[String]) {
+    pub(super) fn check_to_is_emailed(
+        &self,
+        section: &Section,
+        diag: &mut Diag,
+        notify: &[String],
+    ) {
         let Some(to) = section.value("to") else {
             return;
         };
@@ -213,7 +206,9 @@ impl Channels {
 /// The `kind`, one of [`KINDS`].
 fn read_kind(section: &Section, diag: &mut Diag) -> Option<&'static str> {
     let kind = section.required_string(diag, "kind")?;
-    let known = KINDS.iter().find(|known| **known == kind.get_ref().as_str());
+    let known = KINDS
+        .iter()
+        .find(|known| **known == kind.get_ref().as_str());
     if known.is_none() {
         let message = format!(
             "unknown channel kind {:?}; expected one of: {}",

@@ -79,8 +79,15 @@ fn channel_names_are_letters_digits_dots_dashes_and_underscores() {
 /// A webhook secret is `whsec_` and standard base64; the message never quotes it.
 #[test]
 fn webhook_secrets_need_the_prefix_and_base64() {
-    assert_eq!(check_webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), Ok(()));
-    for bad in ["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_", "whsec_not base64!"] {
+    assert_eq!(
+        check_webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        Ok(())
+    );
+    for bad in [
+        "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "whsec_",
+        "whsec_not base64!",
+    ] {
         let message = check_webhook_secret(bad).unwrap_err();
         let key = bad.trim_start_matches(WEBHOOK_SECRET_PREFIX);
         assert!(key.is_empty() || !message.contains(key), "{message}");
@@ -93,7 +100,10 @@ fn webhook_secrets_need_the_prefix_and_base64() {
 fn url_files_hold_http_urls_and_ntfy_ones_a_topic() {
     let url = parse_secret_url("https://hooks.example.org/T000/B000/XXXX").unwrap();
     assert_eq!(url.host_str(), Some("hooks.example.org"));
-    for bad in ["hooks.example.org/secret-path", "ftp://example.org/secret-path"] {
+    for bad in [
+        "hooks.example.org/secret-path",
+        "ftp://example.org/secret-path",
+    ] {
         let message = parse_secret_url(bad).unwrap_err();
         assert!(!message.contains("secret-path"), "{message}");
     }
@@ -110,38 +120,70 @@ fn every_channel_kind_is_read_with_its_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let config = load_in(dir.path(), EVERY_KIND_FILES, EVERY_KIND);
     let names: Vec<&str> = config.channels.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["email", "night-mail", "hooks", "phone", "desk", "room"]);
+    assert_eq!(
+        names,
+        ["email", "night-mail", "hooks", "phone", "desk", "room"]
+    );
     let kinds: Vec<&str> = config.channels.iter().map(|c| c.kind.name()).collect();
-    assert_eq!(kinds, ["email", "email", "webhook", "ntfy", "slack", "matrix"]);
+    assert_eq!(
+        kinds,
+        ["email", "email", "webhook", "ntfy", "slack", "matrix"]
+    );
 
     let [email, night, hooks, phone, desk, room] = &config.channels[..] else {
         panic!("six channels: {:?}", config.channels);
     };
-    assert_eq!(email.kind, ChannelKind::Email { to: vec!["desk@example.org".into()] });
-    assert_eq!(night.kind, ChannelKind::Email { to: vec!["night@example.org".into()] });
+    assert_eq!(
+        email.kind,
+        ChannelKind::Email {
+            to: vec!["desk@example.org".into()]
+        }
+    );
+    assert_eq!(
+        night.kind,
+        ChannelKind::Email {
+            to: vec!["night@example.org".into()]
+        }
+    );
     let ChannelKind::Webhook { url, secret } = &hooks.kind else {
         panic!("{hooks:?}");
     };
-    assert_eq!(url.expose().as_str(), "https://hooks.example.org/in/s3cr3t-hook");
+    assert_eq!(
+        url.expose().as_str(),
+        "https://hooks.example.org/in/s3cr3t-hook"
+    );
     assert_eq!(secret.expose(), WEBHOOK_SECRET);
     assert_eq!(hooks.timeout, Duration::from_secs(5));
-    let files: Vec<PathBuf> = ["hooks-url", "hooks-secret"].map(|f| dir.path().join(f)).into();
+    let files: Vec<PathBuf> = ["hooks-url", "hooks-secret"]
+        .map(|f| dir.path().join(f))
+        .into();
     assert_eq!(hooks.secret_files, files);
     let ChannelKind::Ntfy { url, token } = &phone.kind else {
         panic!("{phone:?}");
     };
-    assert_eq!(url.expose().as_str(), "https://ntfy.example.org/s3cr3t-topic");
+    assert_eq!(
+        url.expose().as_str(),
+        "https://ntfy.example.org/s3cr3t-topic"
+    );
     assert_eq!(token.as_ref().map(Secret::expose), Some("tk_s3cr3t-token"));
     assert_eq!(phone.max_per_hour, 60);
     let ChannelKind::Slack { url } = &desk.kind else {
         panic!("{desk:?}");
     };
     assert_eq!(url.expose().path(), "/hooks/s3cr3t-slack");
-    let ChannelKind::Matrix { homeserver, room: id, token } = &room.kind else {
+    let ChannelKind::Matrix {
+        homeserver,
+        room: id,
+        token,
+    } = &room.kind
+    else {
         panic!("{room:?}");
     };
     assert_eq!(homeserver.as_str(), "https://matrix.example.org/");
-    assert_eq!((id.as_str(), token.expose()), ("!abc:example.org", "syt_s3cr3t-matrix"));
+    assert_eq!(
+        (id.as_str(), token.expose()),
+        ("!abc:example.org", "syt_s3cr3t-matrix")
+    );
     assert_eq!(room.secret_files, [dir.path().join("room-token")]);
 }
 
@@ -168,10 +210,20 @@ at = ["07:00"]
 name = "t"
 query = "summit"
 "#;
-    let config = load_in(dir.path(), &[("phone-url", "http://127.0.0.1:8090/alerts")], text);
+    let config = load_in(
+        dir.path(),
+        &[("phone-url", "http://127.0.0.1:8090/alerts")],
+        text,
+    );
     let phone = &config.channels[1];
-    assert_eq!((phone.timeout, phone.max_per_hour), (Duration::from_secs(30), 7));
-    assert!(matches!(&phone.kind, ChannelKind::Ntfy { token: None, .. }), "{phone:?}");
+    assert_eq!(
+        (phone.timeout, phone.max_per_hour),
+        (Duration::from_secs(30), 7)
+    );
+    assert!(
+        matches!(&phone.kind, ChannelKind::Ntfy { token: None, .. }),
+        "{phone:?}"
+    );
     assert_eq!(config.channels[0].max_per_hour, 7);
     assert_eq!(config.topics[0].notify, ["email"]);
     assert_eq!(config.topics[0].ntfy, crate::config::NtfyOptions::default());
@@ -238,7 +290,11 @@ name = "digested"
 query = "f"
 alert = "morning"
 "#;
-    let config = load_in(dir.path(), &[("desk-url", "https://chat.example.org/hook")], text);
+    let config = load_in(
+        dir.path(),
+        &[("desk-url", "https://chat.example.org/hook")],
+        text,
+    );
     let settings = config.notify_settings();
     let routes: Vec<(&str, Vec<String>, Vec<String>)> = settings
         .topics
@@ -252,7 +308,11 @@ alert = "morning"
             ("both", strings(&["desk@example.org"]), strings(&["desk"])),
             ("own", strings(&["own@example.org"]), strings(&["desk"])),
             ("chat", strings(&[]), strings(&["desk"])),
-            ("mails", strings(&["desk@example.org", "night@example.org"]), strings(&[])),
+            (
+                "mails",
+                strings(&["desk@example.org", "night@example.org"]),
+                strings(&[])
+            ),
             ("quiet", strings(&[]), strings(&[])),
             ("digested", strings(&["desk@example.org"]), strings(&[])),
         ]
@@ -299,5 +359,8 @@ fn debug_of_a_config_shows_no_secret() {
     }
     assert!(debug.contains("https://hooks.example.org/…"), "{debug}");
     let summary = config.summary();
-    assert!(summary.contains("0 digests, 6 channels; database"), "{summary}");
+    assert!(
+        summary.contains("0 digests, 6 channels; database"),
+        "{summary}"
+    );
 }
