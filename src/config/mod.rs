@@ -13,16 +13,19 @@
 //!
 //! # Layout of a config
 //! `include`, `[daemon]`, `[[feeds]]`, `[[topics]]`, `[email]` (with `[email.smtp]` or
-//! `[email.file]`) and `[[digests]]`; included files may hold only `[[feeds]]` and `[[topics]]`.
+//! `[email.file]`), `[[channels]]`, `[[digests]]` and `[web]`; included files may hold only
+//! `[[feeds]]` and `[[topics]]`.
 //! `config/example.toml` shows every key with its default.
 //!
 //! # Files
 //! This module holds the public settings types and [`load`]; `reader` reads TOML tables with
 //! positions, `units` parses durations, sizes, times and addresses, `sections` validates
-//! `[daemon]`, `[email]` and `[[digests]]`, `watchlists` gathers `[[feeds]]` and `[[topics]]`,
+//! `[daemon]`, `[email]` and `[[digests]]`, `channels` validates `[[channels]]` (reading their
+//! secrets) and the `notify` lists naming them, `watchlists` gathers `[[feeds]]` and `[[topics]]`,
 //! `runtime` builds the ready-made objects the running parts take (fetch settings, compiled
 //! topics, feed registrations), and `notify` the slice of settings that notify takes.
 
+mod channels;
 mod notify;
 mod reader;
 mod runtime;
@@ -39,9 +42,10 @@ use chrono::{NaiveTime, Weekday};
 use chrono_tz::Tz;
 use url::Url;
 
+use channels::read_channels;
 pub use notify::{FeedHealthSettings, NotifySettings, TopicRoute};
 use reader::{Diag, Section, Source, include_paths};
-use sections::{read_admin, read_daemon, read_digests, read_email, read_web};
+use sections::{read_admin, read_admin_channels, read_daemon, read_digests, read_email, read_web};
 pub use units::{is_valid_address, parse_duration, parse_size, parse_time, parse_weekday};
 use watchlists::Watchlists;
 
@@ -121,7 +125,8 @@ pub enum ChannelKind {
     },
     /// A Matrix room, written to with the client-server API.
     Matrix {
-        /// The homeserver's base URL, e.g. `https://matrix.example.org`.
+        /// The homeserver's base URL, e.g. `https://matrix.example.org/`; it ends in `/`, so
+        /// the API's paths join below it.
         homeserver: Url,
         /// The room id, `!opaque:server`.
         room: String,
@@ -404,20 +409,37 @@ pub struct SmtpSettings {
 
 impl SmtpSettings {
     /// A warning when the password file can be read by every user of the machine: the password
-    /// is then as good as public there. Only the mode is checked (owner-only `0600` or `0400`
-    /// is what `chmod` should give it).
+    /// is then as good as public there.
     pub fn password_file_warning(&self) -> Option<String> {
-        use std::os::unix::fs::PermissionsExt;
-        let path = self.password_file.as_ref()?;
-        let mode = std::fs::metadata(path).ok()?.permissions().mode();
-        (mode & 0o004 != 0).then(|| {
-            format!(
-                "smtp password file {} is readable by every user (mode {:04o}); run chmod 600 on it",
-                path.display(),
-                mode & 0o7777
-            )
-        })
+        world_readable_warning("smtp password file", self.password_file.as_ref()?)
     }
+}
+
+impl ChannelSettings {
+    /// A warning for each of the channel's secret and URL files that every user of the machine
+    /// can read: whoever reads one can post to the channel (or sign as newshound).
+    pub fn secret_file_warnings(&self) -> Vec<String> {
+        let what = format!("channel {:?} secret file", self.name);
+        self.secret_files
+            .iter()
+            .filter_map(|path| world_readable_warning(&what, path))
+            .collect()
+    }
+}
+
+/// `{what} PATH is readable by every user ...` when the file at `path` is. Only the mode is
+/// checked (owner-only `0600` or `0400` is what `chmod` should give it); a file that cannot be
+/// looked at gives none, since loading it already failed.
+fn world_readable_warning(what: &str, path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (mode & 0o004 != 0).then(|| {
+        format!(
+            "{what} {} is readable by every user (mode {:04o}); run chmod 600 on it",
+            path.display(),
+            mode & 0o7777
+        )
+    })
 }
 
 impl fmt::Debug for SmtpSettings {
@@ -466,8 +488,9 @@ pub struct DigestSettings {
     pub timezone: Tz,
     /// Days it is sent, Monday first; all seven when the file names none.
     pub days: Vec<Weekday>,
-    /// Recipients on its email channels; in [`NotifySettings`] resolved to every email
-    /// recipient (its own `to`, else its email channels').
+    /// Recipients on its email channels, as written (empty when absent); in
+    /// [`NotifySettings`] resolved to every email recipient (its own `to`, else its email
+    /// channels').
     pub to: Vec<String>,
     /// Whether a digest with no hits is still sent (as a sign of life).
     pub send_empty: bool,
@@ -478,19 +501,32 @@ pub struct DigestSettings {
 
 impl Config {
     /// Problems that do not stop newshound but that its operator should fix, such as a
-    /// password file every user can read; `check` prints them and the daemon logs them.
+    /// password or channel secret file every user can read; `check` prints them and the daemon
+    /// logs them.
     pub fn warnings(&self) -> Vec<String> {
-        match &self.email.transport {
-            Transport::Smtp(smtp) => smtp.password_file_warning().into_iter().collect(),
-            Transport::File { .. } => Vec::new(),
-        }
+        let smtp = match &self.email.transport {
+            Transport::Smtp(smtp) => smtp.password_file_warning(),
+            Transport::File { .. } => None,
+        };
+        let channels = self
+            .channels
+            .iter()
+            .flat_map(ChannelSettings::secret_file_warnings);
+        smtp.into_iter().chain(channels).collect()
     }
 
     /// A one-line summary for `newshound check`, e.g.
-    /// `config OK: 3 feeds, 4 topics, 1 digest; database /path/newshound.db`.
+    /// `config OK: 3 feeds, 4 topics, 1 digest; database /path/newshound.db`; the channels
+    /// (email included) are counted when there are others than email, e.g.
+    /// `config OK: 3 feeds, 4 topics, 1 digest, 2 channels; database /path/newshound.db`.
     pub fn summary(&self) -> String {
+        let channels = if self.channels.len() > 1 {
+            format!(", {}", plural(self.channels.len(), "channel"))
+        } else {
+            String::new()
+        };
         format!(
-            "config OK: {}, {}, {}; database {}",
+            "config OK: {}, {}, {}{channels}; database {}",
             plural(self.feeds.len(), "feed"),
             plural(self.topics.len(), "topic"),
             plural(self.digests.len(), "digest"),
@@ -560,7 +596,7 @@ impl fmt::Display for ConfigErrors {
 
 impl std::error::Error for ConfigErrors {}
 const TOP_KEYS: &[&str] = &[
-    "include", "daemon", "feeds", "topics", "email", "digests", "web",
+    "include", "daemon", "feeds", "topics", "email", "digests", "web", "channels",
 ];
 const INCLUDED_FILE_KEYS: &[&str] = &["feeds", "topics"];
 
@@ -622,11 +658,14 @@ fn load_main(
     let top = Section::root(document.get_ref());
     top.check_keys(&mut diag, TOP_KEYS, None);
 
-    let daemon = read_daemon(&top.table(&mut diag, "daemon"), &mut diag, folder);
+    let daemon_section = top.table(&mut diag, "daemon");
+    let mut daemon = read_daemon(&daemon_section, &mut diag, folder);
     let email_section = top.table(&mut diag, "email");
     let email = read_email(&email_section, &mut diag, folder);
     let admin = read_admin(&email_section, &mut diag, &email.to);
-    let digests = read_digests(&top, &mut diag, &email.to);
+    let channels = read_channels(&top, &mut diag, folder, &email);
+    daemon.admin_channels = read_admin_channels(&daemon_section, &mut diag, &channels);
+    let digests = read_digests(&top, &mut diag, &channels);
     let web = read_web(&top.table(&mut diag, "web"), &mut diag, folder, &digests);
     let includes = if follow_includes {
         include_paths(&top, &mut diag, folder, path)
@@ -634,7 +673,7 @@ fn load_main(
         top.strings(&mut diag, "include");
         Vec::new()
     };
-    let mut watchlists = Watchlists::new(&daemon, &email, &digests, folder);
+    let mut watchlists = Watchlists::new(&daemon, &channels, &digests, folder);
     watchlists.read(&top, &mut diag);
     sort_by_position(&mut errors[first_error..]);
 
@@ -642,15 +681,6 @@ fn load_main(
         read_included_file(&include, &mut watchlists, errors);
     }
     let Watchlists { feeds, topics, .. } = watchlists;
-    let implicit_email = ChannelSettings {
-        name: EMAIL_CHANNEL.to_string(),
-        kind: ChannelKind::Email {
-            to: email.to.clone(),
-        },
-        timeout: Duration::from_secs(30),
-        max_per_hour: email.max_immediate_per_hour,
-        secret_files: Vec::new(),
-    };
     Some(Config {
         path: path.to_path_buf(),
         daemon,
@@ -660,7 +690,7 @@ fn load_main(
         digests,
         admin,
         web,
-        channels: vec![implicit_email],
+        channels: channels.settings,
     })
 }
 

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::{Alert, ChannelKind, ChannelSettings, Config, DigestSettings, EmailSettings, NtfyOptions};
+use super::{
+    Alert, ChannelKind, ChannelSettings, Config, DigestSettings, EmailSettings, NtfyOptions,
+};
 
 /// The `From:` address when `[email] from` is not set: a file-transport setup needs no address.
 const DEFAULT_SENDER: &str = "newshound@localhost";
@@ -144,7 +146,12 @@ impl Config {
         let mut recipients: Vec<String> = Vec::new();
         let mut others = Vec::new();
         for name in notify {
-            match self.channels.iter().find(|c| &c.name == name).map(|c| &c.kind) {
+            match self
+                .channels
+                .iter()
+                .find(|c| &c.name == name)
+                .map(|c| &c.kind)
+            {
                 Some(ChannelKind::Email { to: defaults }) => {
                     let chosen = if to.is_empty() { defaults } else { to };
                     for mailbox in chosen {

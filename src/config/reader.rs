@@ -326,6 +326,29 @@ impl<'t, 'i> Section<'t, 'i> {
             .unwrap_or_default()
     }
 
+    /// The strings of the list `name` in which `problem` finds nothing wrong (it also sees those
+    /// kept so far, to catch repeats); each problem is reported at its element. `None` when the
+    /// key is absent or not a list of strings.
+    pub(super) fn checked_strings(
+        &self,
+        diag: &mut Diag,
+        name: &str,
+        mut problem: impl FnMut(&str, &[String]) -> Option<String>,
+    ) -> Option<Vec<String>> {
+        let list = self.get::<Vec<Spanned<String>>>(diag, name)?;
+        let mut kept = Vec::new();
+        for (index, item) in list.into_inner().into_iter().enumerate() {
+            match problem(item.get_ref(), &kept) {
+                Some(message) => {
+                    let element = format!("{}[{index}]", self.key(name));
+                    diag.error(item.span(), &element, message);
+                }
+                None => kept.push(item.into_inner()),
+            }
+        }
+        Some(kept)
+    }
+
     /// The email addresses listed under `name`; `None` when the key is absent.
     pub(super) fn addresses(&self, diag: &mut Diag, name: &str) -> Option<Vec<String>> {
         self.value(name)?;

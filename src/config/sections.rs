@@ -10,6 +10,7 @@ use chrono::{NaiveTime, Weekday};
 use chrono_tz::Tz;
 use toml::Spanned;
 
+use super::channels::{Channels, default_notify};
 use super::reader::{Diag, Location, Section};
 use super::units::{NOT_ZERO, parse_address, parse_time, parse_timezone, parse_weekday};
 use super::{
@@ -47,6 +48,7 @@ const DAEMON_KEYS: &[&str] = &[
     "listen",
     "feed_failure_alert_after",
     "backfill",
+    "admin_channels",
 ];
 const EMAIL_KEYS: &[&str] = &[
     "from",
@@ -69,7 +71,15 @@ const WEB_KEYS: &[&str] = &["listen", "public_url", "password_file", "timezone"]
 /// The systemd credential (`LoadCredential=web-password:...`) that stands for `[web]
 /// password_file` when that is not given.
 const WEB_PASSWORD_CREDENTIAL: &str = "web-password";
-const DIGEST_KEYS: &[&str] = &["name", "at", "timezone", "days", "to", "send_empty"];
+const DIGEST_KEYS: &[&str] = &[
+    "name",
+    "at",
+    "timezone",
+    "days",
+    "to",
+    "send_empty",
+    "notify",
+];
 
 pub(super) fn read_daemon(section: &Section, diag: &mut Diag, folder: &Path) -> DaemonSettings {
     section.check_keys(diag, DAEMON_KEYS, None);
@@ -117,7 +127,8 @@ pub(super) fn read_daemon(section: &Section, diag: &mut Diag, folder: &Path) -> 
         ),
         // "0s" is allowed: it turns automatic backfill off.
         backfill: section.duration_or(diag, "backfill", DEFAULT_BACKFILL, Duration::ZERO),
-        admin_channels: vec![super::EMAIL_CHANNEL.to_string()],
+        // Read once the channels are known: see `read_admin_channels`.
+        admin_channels: default_notify(),
     }
 }
 
@@ -204,11 +215,18 @@ fn read_web_password(
 /// `public_url`: an absolute http(s) URL; a missing final `/` is added, so that page paths
 /// join below it rather than replacing its last segment.
 fn parse_public_url(text: &str) -> Result<url::Url, String> {
+    parse_base_url(text, "public_url", "https://news.example.org/")
+}
+
+/// An absolute http(s) URL that paths are joined below (`public_url`, a Matrix `homeserver`):
+/// a missing final `/` is added, so a joined path does not replace its last segment; query and
+/// fragment are dropped. `key` and `example` are for the message.
+pub(super) fn parse_base_url(text: &str, key: &str, example: &str) -> Result<url::Url, String> {
     let mut url =
-        url::Url::parse(text.trim()).map_err(|e| format!("invalid public_url {text:?}: {e}"))?;
+        url::Url::parse(text.trim()).map_err(|e| format!("invalid {key} {text:?}: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
         return Err(format!(
-            "public_url {text:?} must be an http or https address such as \"https://news.example.org/\""
+            "{key} {text:?} must be an http or https address such as {example:?}"
         ));
     }
     if !url.path().ends_with('/') {
@@ -342,13 +360,19 @@ fn read_password(section: &Section, diag: &mut Diag, folder: &Path) -> Option<St
 }
 
 fn read_password_file(path: &Path) -> Result<String, String> {
+    read_secret_file(path, "password")
+}
+
+/// The secret in the file at `path` without its trailing newlines (editors add one). `what`
+/// names the secret in messages ("password", "webhook secret"), which never quote the file.
+pub(super) fn read_secret_file(path: &Path, what: &str) -> Result<String, String> {
     let text = std::fs::read_to_string(path)
-        .map_err(|error| format!("cannot read password file {}: {error}", path.display()))?;
-    let password = text.trim_end_matches(['\n', '\r']);
-    if password.is_empty() {
-        return Err(format!("password file {} is empty", path.display()));
+        .map_err(|error| format!("cannot read {what} file {}: {error}", path.display()))?;
+    let secret = text.trim_end_matches(['\n', '\r']);
+    if secret.is_empty() {
+        return Err(format!("{what} file {} is empty", path.display()));
     }
-    Ok(password.to_string())
+    Ok(secret.to_string())
 }
 
 fn read_password_env(name: &str) -> Result<String, String> {
@@ -364,10 +388,24 @@ fn read_password_env(name: &str) -> Result<String, String> {
     }
 }
 
+/// `[daemon] admin_channels`, where "feed broken" and "recovered" reports go: read after the
+/// `[[channels]]` it names.
+pub(super) fn read_admin_channels(
+    section: &Section,
+    diag: &mut Diag,
+    channels: &Channels,
+) -> Vec<String> {
+    channels
+        .read_notify(section, diag, "admin_channels")
+        .unwrap_or_else(default_notify)
+}
+
+/// The `[[digests]]`, their `to` as written (empty when absent: each email channel's own `to`
+/// then applies) and their `notify` checked against `channels`.
 pub(super) fn read_digests(
     top: &Section,
     diag: &mut Diag,
-    default_to: &[String],
+    channels: &Channels,
 ) -> Vec<DigestSettings> {
     let mut names: HashMap<String, Location> = HashMap::new();
     let mut digests = Vec::new();
@@ -384,15 +422,22 @@ pub(super) fn read_digests(
                 .parsed(diag, "timezone", |zone: String| parse_timezone(&zone))
                 .unwrap_or(Tz::UTC),
             days: read_weekdays(&section, diag),
-            to: section
-                .addresses(diag, "to")
-                .unwrap_or_else(|| default_to.to_vec()),
+            to: section.addresses(diag, "to").unwrap_or_default(),
             send_empty: section.bool_or(diag, "send_empty", false),
-            notify: vec![super::EMAIL_CHANNEL.to_string()],
+            notify: read_digest_notify(&section, diag, channels),
         };
         digests.push(digest);
     }
     digests
+}
+
+/// A digest's `notify`; `to` only when it names an email channel.
+fn read_digest_notify(section: &Section, diag: &mut Diag, channels: &Channels) -> Vec<String> {
+    let notify = channels
+        .read_notify(section, diag, "notify")
+        .unwrap_or_else(default_notify);
+    channels.check_to_is_emailed(section, diag, &notify);
+    notify
 }
 
 fn check_digest_name(

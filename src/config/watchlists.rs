@@ -1,5 +1,5 @@
 //! Gathers the `[[feeds]]` and `[[topics]]` of the main file and its includes, checking
-//! duplicates across files and filling in defaults from `[daemon]` and `[email]`.
+//! duplicates across files, the channels topics name, and filling in defaults from `[daemon]`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -7,19 +7,41 @@ use std::path::Path;
 use toml::Spanned;
 use url::Url;
 
+use super::channels::{Channels, default_notify};
 use super::reader::{Diag, Location, Section};
 use super::sections::{IMMEDIATE, MIN_POLL_INTERVAL};
-use super::{Alert, DaemonSettings, DigestSettings, EmailSettings, FeedSettings, TopicSettings};
+use super::{Alert, DaemonSettings, DigestSettings, FeedSettings, NtfyOptions, TopicSettings};
 use crate::matcher::{Query, QueryError, any_of, parse_query, parse_terms_entry};
 
 const FEED_KEYS: &[&str] = &["url", "name", "interval", "tags", "fetch_articles"];
-const TOPIC_KEYS: &[&str] = &["name", "query", "terms", "languages", "alert", "to"];
+const TOPIC_KEYS: &[&str] = &[
+    "name",
+    "query",
+    "terms",
+    "languages",
+    "alert",
+    "to",
+    "notify",
+    "ntfy_priority",
+    "ntfy_tags",
+];
+/// ntfy's priority names and their numbers; "urgent" is ntfy's other name for "max".
+const NTFY_PRIORITIES: &[(&str, u8)] = &[
+    ("min", 1),
+    ("low", 2),
+    ("default", 3),
+    ("high", 4),
+    ("max", 5),
+    ("urgent", 5),
+];
+/// The longest ntfy tag taken: tags are short words or emoji codes.
+const MAX_NTFY_TAG_CHARS: usize = 64;
 
 /// Feeds and topics gathered from the main file and its includes, with what they need to
 /// check duplicates and fill in defaults.
 pub(super) struct Watchlists<'a> {
     daemon: &'a DaemonSettings,
-    email: &'a EmailSettings,
+    channels: &'a Channels,
     digest_names: Vec<&'a str>,
     folder: &'a Path,
     feed_urls: HashMap<String, Location>,
@@ -31,13 +53,13 @@ pub(super) struct Watchlists<'a> {
 impl<'a> Watchlists<'a> {
     pub(super) fn new(
         daemon: &'a DaemonSettings,
-        email: &'a EmailSettings,
+        channels: &'a Channels,
         digests: &'a [DigestSettings],
         folder: &'a Path,
     ) -> Self {
         Watchlists {
             daemon,
-            email,
+            channels,
             digest_names: digests.iter().map(|digest| digest.name.as_str()).collect(),
             folder,
             feed_urls: HashMap::new(),
@@ -76,7 +98,7 @@ impl<'a> Watchlists<'a> {
             self.daemon.poll_interval,
             MIN_POLL_INTERVAL,
         );
-        let tags = read_tags(section, diag);
+        let tags = read_tags(section, diag, "tags", usize::MAX);
         let fetch_articles = section.bool_or(diag, "fetch_articles", self.daemon.fetch_articles);
         let url = url?;
         if !self.is_new_feed(&url, section, diag) {
@@ -114,9 +136,9 @@ impl<'a> Watchlists<'a> {
         let alert = section
             .parsed(diag, "alert", |alert: String| self.parse_alert(alert))
             .unwrap_or(Alert::Immediate);
-        let to = section
-            .addresses(diag, "to")
-            .unwrap_or_else(|| self.email.to.clone());
+        let to = section.addresses(diag, "to").unwrap_or_default();
+        let notify = self.read_topic_notify(section, diag, &alert);
+        let ntfy = read_ntfy_options(section, diag);
         let name = name?;
         if let Some(first) = self.topic_names.get(name.get_ref()) {
             let message = format!(
@@ -136,10 +158,32 @@ impl<'a> Watchlists<'a> {
             languages,
             alert,
             to,
-            notify: vec![super::EMAIL_CHANNEL.to_string()],
-            ntfy: super::NtfyOptions::default(),
+            notify,
+            ntfy,
             defined_in: diag.source.path.clone(),
         })
+    }
+
+    /// The topic's `notify`. A topic whose hits go into a digest may not set it (the digest's
+    /// decides); an immediate one may give `to` only when it names an email channel.
+    fn read_topic_notify(&self, section: &Section, diag: &mut Diag, alert: &Alert) -> Vec<String> {
+        let notify = self.channels.read_notify(section, diag, "notify");
+        match alert {
+            Alert::Digest(digest) => {
+                if let Some(value) = section.value("notify") {
+                    let message = format!(
+                        "this topic's hits go into the digest {digest:?}, whose notify decides \
+                         where they are sent; set notify on that [[digests]] entry instead"
+                    );
+                    diag.error(value.span(), &section.key("notify"), message);
+                }
+            }
+            Alert::Immediate => {
+                let routed = notify.clone().unwrap_or_else(default_notify);
+                self.channels.check_to_is_emailed(section, diag, &routed);
+            }
+        }
+        notify.unwrap_or_else(default_notify)
     }
 
     fn parse_alert(&self, alert: String) -> Result<Alert, String> {
@@ -294,17 +338,47 @@ fn raw_offset_of_decoded(raw: &str, decoded: usize) -> usize {
     raw.len()
 }
 
-fn read_tags(section: &Section, diag: &mut Diag) -> Vec<String> {
-    let mut tags = Vec::new();
-    for (index, tag) in section.strings(diag, "tags").into_iter().enumerate() {
-        if tag.get_ref().trim().is_empty() {
-            let key = format!("{}[{index}]", section.key("tags"));
-            diag.error(tag.span(), &key, "tag must not be empty");
-        } else {
-            tags.push(tag.into_inner());
-        }
+/// The tags listed under `key`, each non-empty and at most `max_chars` characters long.
+fn read_tags(section: &Section, diag: &mut Diag, key: &str, max_chars: usize) -> Vec<String> {
+    section
+        .checked_strings(diag, key, |tag, _| {
+            if tag.trim().is_empty() {
+                Some("tag must not be empty".to_string())
+            } else if tag.chars().count() > max_chars {
+                Some(format!("tag is longer than {max_chars} characters"))
+            } else {
+                None
+            }
+        })
+        .unwrap_or_default()
+}
+
+/// A topic's `ntfy_priority` and `ntfy_tags`.
+fn read_ntfy_options(section: &Section, diag: &mut Diag) -> NtfyOptions {
+    NtfyOptions {
+        priority: section.parsed(diag, "ntfy_priority", |value: toml::Value| {
+            parse_ntfy_priority(&value)
+        }),
+        tags: read_tags(section, diag, "ntfy_tags", MAX_NTFY_TAG_CHARS),
     }
-    tags
+}
+
+/// An ntfy priority: 1 to 5, or its name (`min` .. `max`, `urgent` being `max`).
+fn parse_ntfy_priority(value: &toml::Value) -> Result<u8, String> {
+    let priority = match value {
+        toml::Value::Integer(number) => u8::try_from(*number)
+            .ok()
+            .filter(|number| (1..=5).contains(number)),
+        toml::Value::String(name) => NTFY_PRIORITIES
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name.trim()))
+            .map(|(_, number)| *number),
+        _ => None,
+    };
+    priority.ok_or_else(|| {
+        "expected a priority from 1 to 5, or one of: min, low, default, high, max, urgent"
+            .to_string()
+    })
 }
 
 fn read_languages(section: &Section, diag: &mut Diag) -> Vec<String> {

@@ -97,7 +97,7 @@ alert = "weekly"
                  poll_interval, concurrency, per_host_concurrency, user_agent, request_timeout, \
                  connect_timeout, max_body_bytes, fetch_articles, allow_private_networks, \
                  log_level, retention, max_backoff, story_window, listen, \
-                 feed_failure_alert_after, backfill"
+                 feed_failure_alert_after, backfill, admin_channels"
             ),
             format!(
                 "{file}:5:7: feeds[0].url: invalid url \"https://bad host.example/feed\": \
@@ -352,7 +352,8 @@ fn defaults_are_applied() {
     );
 }
 
-/// Topics and digests fall back to email.to; digests default to UTC and every day.
+/// Topics and digests fall back to email.to (resolved in the notify settings; the config keeps
+/// `to` as written); digests default to UTC and every day.
 #[test]
 fn recipients_and_digest_defaults_are_inherited() {
     let dir = tempfile::tempdir().unwrap();
@@ -378,11 +379,19 @@ to = ["other@example.org"]
 "#,
     );
     let config = load_ok(&path);
-    assert_eq!(config.topics[0].to, ["desk@example.org"]);
+    let settings = config.notify_settings();
+    assert!(config.topics[0].to.is_empty(), "{:?}", config.topics[0].to);
+    assert_eq!(settings.topics[0].recipients, ["desk@example.org"]);
     assert_eq!(config.topics[0].alert, Alert::Digest("daily".into()));
     assert_eq!(config.topics[1].to, ["other@example.org"]);
+    assert_eq!(settings.topics[1].recipients, ["other@example.org"]);
     assert_eq!(config.topics[1].alert, Alert::Immediate);
-    let digest = &config.digests[0];
+    assert!(
+        config.digests[0].to.is_empty(),
+        "{:?}",
+        config.digests[0].to
+    );
+    let digest = &settings.digests[0];
     assert_eq!(digest.to, ["desk@example.org"]);
     assert_eq!(digest.timezone, chrono_tz::UTC);
     assert_eq!(digest.days.len(), 7);
@@ -818,4 +827,331 @@ fn web_beyond_loopback_without_a_password_is_refused_at_its_line() {
         "[web]\nlisten = \"[::1]:8080\"\n",
     );
     assert_eq!(load_ok(&loopback).web.timezone, chrono_tz::UTC);
+}
+
+/// A Standard Webhooks secret, as the test receivers' `standardwebhooks` package takes it.
+const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// `newshound check` on `config` with `$CREDENTIALS_DIRECTORY` set to `credentials`, or unset:
+/// the variable is only ever set in the spawned process, never in the test's.
+fn check_with_credentials(config: &Path, credentials: Option<&Path>) -> std::process::Output {
+    let mut command = crate::support::command(config, &["check"]);
+    command.env("RUST_LOG", "warn");
+    match credentials {
+        Some(dir) => command.env("CREDENTIALS_DIRECTORY", dir),
+        None => command.env_remove("CREDENTIALS_DIRECTORY"),
+    };
+    command.output().unwrap()
+}
+
+/// Mistakes in `[[channels]]` and in the lists that name channels are all reported, each at its
+/// line and column with its key path: a duplicate or reserved name, an unknown kind, a key of
+/// another kind (naming the keys of this one), an unknown or repeated channel in `notify` (listing
+/// the channels), `admin_channels` likewise, `notify` on a topic whose digest decides, and `to`
+/// where no email channel is named.
+#[test]
+fn channel_mistakes_are_each_reported_at_their_position() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "desk-url",
+        "https://chat.example.org/hooks/abc\n",
+    );
+    let path = write(
+        dir.path(),
+        "newshound.toml",
+        r#"[daemon]
+admin_channels = ["pager"]
+
+[[channels]]
+name = "desk"
+kind = "slack"
+url_file = "desk-url"
+secret_file = "desk-secret"
+
+[[channels]]
+name = "desk"
+kind = "ntfy"
+
+[[channels]]
+name = "email"
+kind = "email"
+
+[[channels]]
+name = "sms"
+kind = "pager"
+
+[[digests]]
+name = "morning"
+at = ["07:00"]
+notify = ["desk"]
+to = ["a@example.org"]
+
+[[topics]]
+name = "digested"
+query = "x"
+alert = "morning"
+notify = ["desk"]
+
+[[topics]]
+name = "routed"
+query = "y"
+notify = ["desk", "dsk", "desk"]
+to = ["b@example.org"]
+"#,
+    );
+    let file = path.display();
+    assert_eq!(
+        rendered(&load_err(&path)),
+        vec![
+            format!(
+                "{file}:2:19: daemon.admin_channels[0]: no channel named \"pager\"; the channels \
+                 are: email, desk, sms"
+            ),
+            format!(
+                "{file}:8:1: channels[0].secret_file: unknown key; a slack channel takes: name, \
+                 kind, timeout, max_per_hour, url_file"
+            ),
+            format!(
+                "{file}:11:8: channels[1].name: duplicate channel name \"desk\"; first defined at \
+                 {file}:5:8"
+            ),
+            format!(
+                "{file}:15:8: channels[2].name: \"email\" is the channel of the [email] section; \
+                 pick another name"
+            ),
+            format!(
+                "{file}:20:8: channels[3].kind: unknown channel kind \"pager\"; expected one of: \
+                 email, webhook, ntfy, slack, matrix"
+            ),
+            format!(
+                "{file}:26:6: digests[0].to: recipients are given but notify names no email \
+                 channel; add \"email\" to notify, or remove to"
+            ),
+            format!(
+                "{file}:32:10: topics[0].notify: this topic's hits go into the digest \"morning\", \
+                 whose notify decides where they are sent; set notify on that [[digests]] entry \
+                 instead"
+            ),
+            format!(
+                "{file}:37:19: topics[1].notify[1]: no channel named \"dsk\"; the channels are: \
+                 email, desk, sms"
+            ),
+            format!("{file}:37:26: topics[1].notify[2]: channel \"desk\" is listed twice"),
+            format!(
+                "{file}:38:6: topics[1].to: recipients are given but notify names no email \
+                 channel; add \"email\" to notify, or remove to"
+            ),
+        ]
+    );
+}
+
+/// A channel's secret and URL files are checked at load: a missing secret names the key and the
+/// credential that would do, a secret without `whsec_`, a URL file holding no URL and an ntfy
+/// URL without a topic name the file; no message shows what a file holds.
+#[test]
+fn channel_secret_mistakes_name_the_file_and_never_its_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_url = write(dir.path(), "bad-url", "hooks.example.org/s3cr3t-path\n");
+    let no_prefix = write(
+        dir.path(),
+        "bad-secret",
+        "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+    );
+    let no_topic = write(dir.path(), "ntfy-url", "https://ntfy.example.org/\n");
+    write(
+        dir.path(),
+        "hooks-url",
+        "https://hooks.example.org/s3cr3t-path\n",
+    );
+    let path = write(
+        dir.path(),
+        "newshound.toml",
+        r#"[[channels]]
+name = "signed"
+kind = "webhook"
+url_file = "bad-url"
+secret_file = "bad-secret"
+
+[[channels]]
+name = "hooks"
+kind = "webhook"
+url_file = "hooks-url"
+
+[[channels]]
+name = "phone"
+kind = "ntfy"
+url_file = "ntfy-url"
+"#,
+    );
+    let output = check_with_credentials(&path, None);
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let file = path.display();
+    let expected = [
+        format!(
+            "{file}:4:12: channels[0].url_file: webhook url file {}: does not hold an http(s) URL \
+             (relative URL without a base)",
+            not_a_url.display()
+        ),
+        format!(
+            "{file}:5:15: channels[0].secret_file: webhook secret file {}: the secret must start \
+             with whsec_ (a Standard Webhooks secret)",
+            no_prefix.display()
+        ),
+        format!(
+            "{file}:7:1: channels[1]: webhook channel \"hooks\" needs secret_file (or the systemd \
+             credential hooks-secret)"
+        ),
+        format!(
+            "{file}:15:12: channels[2].url_file: ntfy url file {}: names no topic; write the \
+             topic's URL, https://server/topic",
+            no_topic.display()
+        ),
+        "4 problems in the configuration".to_string(),
+    ];
+    assert_eq!(stderr.lines().collect::<Vec<_>>(), expected);
+    for secret in ["s3cr3t", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] {
+        assert!(!stderr.contains(secret), "{stderr}");
+    }
+}
+
+/// Topics of included files are read after the main file's channels, so they may route to them;
+/// a channel no file defines is reported in the included file.
+#[test]
+fn topics_of_included_files_route_to_the_main_files_channels() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "desk-url",
+        "https://chat.example.org/hooks/abc\n",
+    );
+    let main = write(
+        dir.path(),
+        "newshound.toml",
+        "include = [\"more/*.toml\"]\n\n[[channels]]\nname = \"desk\"\nkind = \"slack\"\n\
+         url_file = \"desk-url\"\n",
+    );
+    let topics = "[[topics]]\nname = \"t\"\nquery = \"x\"\nnotify = [\"desk\"]\n";
+    let included = write(dir.path(), "more/a.toml", topics);
+    let config = load_ok(&main);
+    assert_eq!(config.topics[0].notify, ["desk"]);
+    assert_eq!(config.notify_settings().topics[0].channels, ["desk"]);
+
+    write(
+        dir.path(),
+        "more/b.toml",
+        &topics.replace("\"t\"", "\"u\"").replace("desk", "chat"),
+    );
+    let errors = load_err(&main).errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let error = &errors[0];
+    assert_eq!(error.file, included.with_file_name("b.toml"));
+    assert_eq!(
+        (error.line, error.column, error.key.as_str()),
+        (4, 11, "topics[0].notify[0]")
+    );
+    assert_eq!(
+        error.message,
+        "no channel named \"chat\"; the channels are: email, desk"
+    );
+}
+
+/// Without `url_file` or `secret_file`, a channel's URL and secret are the systemd credentials
+/// `<name>-url` and `<name>-secret` in `$CREDENTIALS_DIRECTORY`; without that directory the same
+/// config is refused, naming the credential.
+#[test]
+fn channel_secrets_come_from_systemd_credentials() {
+    use std::os::unix::fs::PermissionsExt;
+    let credentials = tempfile::tempdir().unwrap();
+    for (name, content) in [
+        ("hooks-url", "https://hooks.example.org/s3cr3t-path\n"),
+        ("hooks-secret", &format!("{WEBHOOK_SECRET}\n")),
+        ("phone-url", "https://ntfy.example.org/alerts\n"),
+        ("phone-token", "tk_s3cr3t\n"),
+    ] {
+        let file = write(credentials.path(), name, content);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "newshound.toml",
+        "[[channels]]\nname = \"hooks\"\nkind = \"webhook\"\n\n\
+         [[channels]]\nname = \"phone\"\nkind = \"ntfy\"\n",
+    );
+    let output = check_with_credentials(&path, Some(credentials.path()));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(stderr, "");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.starts_with("config OK: 0 feeds, 0 topics, 0 digests, 3 channels; database "),
+        "{stdout}"
+    );
+
+    let output = check_with_credentials(&path, None);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!output.status.success(), "{stderr}");
+    let file = path.display();
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        [
+            format!(
+                "{file}:1:1: channels[0]: webhook channel \"hooks\" needs url_file (or the \
+                 systemd credential hooks-url)"
+            ),
+            format!(
+                "{file}:1:1: channels[0]: webhook channel \"hooks\" needs secret_file (or the \
+                 systemd credential hooks-secret)"
+            ),
+            format!(
+                "{file}:5:1: channels[1]: ntfy channel \"phone\" needs url_file (or the systemd \
+                 credential phone-url)"
+            ),
+            "3 problems in the configuration".to_string(),
+        ]
+    );
+}
+
+/// A channel's secret file every user can read is a warning from `check` naming the channel and
+/// the file (the config is still valid); owner-only files give none. The secret is not printed.
+#[test]
+fn world_readable_channel_secret_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let url = write(
+        dir.path(),
+        "hooks-url",
+        "https://hooks.example.org/s3cr3t-path\n",
+    );
+    let secret = write(dir.path(), "hooks-secret", &format!("{WEBHOOK_SECRET}\n"));
+    let path = write(
+        dir.path(),
+        "newshound.toml",
+        "[[channels]]\nname = \"hooks\"\nkind = \"webhook\"\nurl_file = \"hooks-url\"\n\
+         secret_file = \"hooks-secret\"\n",
+    );
+    let check = |url_mode: u32, secret_mode: u32| {
+        std::fs::set_permissions(&url, std::fs::Permissions::from_mode(url_mode)).unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(secret_mode)).unwrap();
+        let output = check_with_credentials(&path, None);
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let warned = check(0o600, 0o644);
+    assert_eq!(
+        warned,
+        format!(
+            "warning: channel \"hooks\" secret file {} is readable by every user (mode 0644); \
+             run chmod 600 on it\n",
+            secret.display()
+        )
+    );
+    assert!(
+        !warned.contains("s3cr3t") && !warned.contains(WEBHOOK_SECRET),
+        "{warned}"
+    );
+    assert_eq!(check(0o604, 0o600).lines().count(), 1);
+    assert_eq!(check(0o600, 0o400), "");
 }
