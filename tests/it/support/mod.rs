@@ -8,6 +8,7 @@
 //! - `service`: the service started in the background and stopped with signals;
 //! - `http`: the scripted loopback HTTP server, the request reader and the one response writer;
 //! - `hostile_server`: the loopback server that misbehaves byte by byte (issue 8);
+//! - `python`: the test venv's Python, found or made, for the servers written in Python;
 //! - `smtp`: the SMTP server process and reading the messages it received;
 //! - `receiver`: the channel receiver process (signed webhooks, ntfy, Slack) and what it got;
 //! - `synapse`: a Synapse homeserver process and the Matrix client calls tests need;
@@ -24,6 +25,7 @@ pub mod hostile_server;
 pub mod http;
 pub mod newsroom;
 pub mod process;
+pub mod python;
 pub mod receiver;
 pub mod service;
 pub mod smtp;

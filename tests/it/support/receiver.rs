@@ -1,21 +1,14 @@
-//! A real receiver of channel messages for tests (signed webhooks, ntfy, Slack-compatible), the
-//! Python it and the Matrix homeserver run on, and HTTP requests made from synchronous test
-//! code.
+//! A real receiver of channel messages for tests (signed webhooks, ntfy, Slack-compatible), and
+//! HTTP requests made from synchronous test code.
 //!
-//! [`Receiver`] runs `tests/fixtures/channels/receiver.py` on 127.0.0.1 as a child process. It
-//! serves `/webhook` (every request verified by the Standard Webhooks reference implementation,
-//! the `standardwebhooks` package from PyPI, with the secret the test gives), `/` (ntfy's JSON
-//! publish, which ntfy takes at the server's root: point an ntfy channel at
-//! [`Receiver::ntfy_topic_url`]) and `/slack` (the incoming-webhook format of Slack, Mattermost
-//! and Rocket.Chat). Each request is checked against the documented shape of its path, recorded
-//! as a [`Received`], and answered as the test scripted ([`Receiver::script`]) or with 200.
-//! `receiver.py`'s docstring lists the checks.
-//!
-//! The Python is the test venv that the SMTP tests use (see `smtp.rs`): `$NEWSHOUND_SMTP_PYTHON`
-//! (set by `.ci/test`), else `target/smtp-venv/bin/python`. It must import `standardwebhooks`
-//! and `synapse`; when `target/smtp-venv` lacks them, the first test that needs them installs
-//! the pinned packages into it (or makes it), once, downloading Synapse and its many packages;
-//! `bash .ci/test` does the same and shows its progress.
+//! [`Receiver`] runs `tests/fixtures/channels/receiver.py` on 127.0.0.1 as a child process, in
+//! the test venv (see `python.rs`). It serves `/webhook` (every request verified by the Standard
+//! Webhooks reference implementation, the `standardwebhooks` package from PyPI, with the secret
+//! the test gives), `/` (ntfy's JSON publish, which ntfy takes at the server's root: point an
+//! ntfy channel at [`Receiver::ntfy_topic_url`]) and `/slack` (the incoming-webhook format of
+//! Slack, Mattermost and Rocket.Chat). Each request is checked against the documented shape of
+//! its path, recorded as a [`Received`], and answered as the test scripted
+//! ([`Receiver::script`]) or with 200. `receiver.py`'s docstring lists the checks.
 //!
 //! Receivers and homeservers read their stdin from a pipe that only the test process holds, and
 //! exit when it closes (`tests/fixtures/channels/exit_with_parent.py`): a test run that is killed
@@ -23,32 +16,16 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::sync::mpsc;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::crate_root;
+use super::python::{spawn_server, venv_python};
 use super::web::client;
-
-/// The packages of the test venv, pinned, as `.ci/test` installs them.
-const VENV_PACKAGES: &[&str] = &[
-    "aiosmtpd==1.4.6",
-    "feedparser==6.0.11",
-    "standardwebhooks==1.1.0",
-    "matrix-synapse==1.163.2",
-];
-
-/// What the channel receivers and the homeserver import.
-const CHANNEL_IMPORTS: &str = "import aiosmtpd, feedparser, standardwebhooks, synapse";
-
-/// How long the receiver may take to print its port (it takes a fraction of a second).
-const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `tests/fixtures/channels`.
 pub fn fixtures() -> PathBuf {
@@ -200,8 +177,9 @@ impl Receiver {
     /// if it does not start.
     pub fn start(secret: Option<&str>) -> Receiver {
         let dir = tempfile::tempdir().unwrap();
-        let stderr = std::fs::File::create(dir.path().join("receiver.log")).unwrap();
-        let mut command = Command::new(channel_python());
+        let log = dir.path().join("receiver.log");
+        let stderr = std::fs::File::create(&log).unwrap();
+        let mut command = Command::new(venv_python("import standardwebhooks"));
         command
             .arg(fixtures().join("receiver.py"))
             .arg("--log")
@@ -209,21 +187,7 @@ impl Receiver {
         if let Some(secret) = secret {
             command.args(["--secret", secret]);
         }
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot run the channel test receiver: {error}"));
-        let line = first_line(&mut child);
-        let Ok(port) = line.trim().parse::<u16>() else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "the channel test receiver did not start (stdout {line:?}); its log:\n{}",
-                read_log(&dir.path().join("receiver.log"))
-            );
-        };
+        let (child, port) = spawn_server(command.stderr(stderr), "channel test receiver", &log);
         Receiver { port, child, dir }
     }
 
@@ -307,19 +271,6 @@ impl Drop for Receiver {
     }
 }
 
-/// The first line a child prints on stdout (its port), or `""` when it prints none within
-/// [`START_TIMEOUT`]; read in a thread, so a child that hangs fails the test instead.
-pub fn first_line(child: &mut Child) -> String {
-    let stdout = child.stdout.take().expect("the child's stdout is piped");
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = sender.send(line);
-    });
-    receiver.recv_timeout(START_TIMEOUT).unwrap_or_default()
-}
-
 /// A file's text, `""` when it does not exist (yet).
 pub fn read_log(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
@@ -359,102 +310,4 @@ pub fn exchange(
             .join()
             .expect("the request thread does not panic")
     })
-}
-
-/// A Python with the channel test packages, found or made once per test run (see the module
-/// docs); panics saying how to get one.
-pub fn channel_python() -> PathBuf {
-    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match PYTHON.get_or_init(find_or_make_python) {
-        Ok(python) => python.clone(),
-        Err(message) => panic!("{message}"),
-    }
-}
-
-fn find_or_make_python() -> Result<PathBuf, String> {
-    if let Some(python) = std::env::var_os("NEWSHOUND_SMTP_PYTHON") {
-        let python = PathBuf::from(python);
-        return if imports_channel_packages(&python) {
-            Ok(python)
-        } else {
-            Err(format!(
-                "NEWSHOUND_SMTP_PYTHON={} cannot `{CHANNEL_IMPORTS}`; unset it, or run \
-                 `bash .ci/test`, which makes target/smtp-venv with them",
-                python.display()
-            ))
-        };
-    }
-    let venv = crate_root().join("target/smtp-venv");
-    let python = venv.join("bin/python");
-    if imports_channel_packages(&python) {
-        return Ok(python);
-    }
-    complete_venv(&venv).map_err(|error| {
-        format!(
-            "the channel tests need a Python venv with {} at {}, and making it failed: \
-             {error}\nrun `bash .ci/test`, which makes it and says what went wrong",
-            VENV_PACKAGES.join(" "),
-            venv.display()
-        )
-    })?;
-    Ok(python)
-}
-
-fn imports_channel_packages(python: &Path) -> bool {
-    Command::new(python)
-        .args(["-c", CHANNEL_IMPORTS])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
-}
-
-/// Makes the venv when there is none (in a temporary folder renamed into place when complete,
-/// as `smtp.rs` does), and installs the pinned packages into it when it lacks some: adding
-/// packages leaves the SMTP tests' server running from it undisturbed.
-fn complete_venv(venv: &Path) -> Result<(), String> {
-    let python = venv.join("bin/python");
-    eprintln!(
-        "channel tests: installing {} from PyPI into {} (once)",
-        VENV_PACKAGES.join(" "),
-        venv.display()
-    );
-    if !python.exists() {
-        let temp = venv.with_file_name(format!("smtp-venv.tmp-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&temp);
-        std::fs::create_dir_all(venv.parent().unwrap()).map_err(|e| e.to_string())?;
-        run(Command::new("python3").args(["-m", "venv"]).arg(&temp))?;
-        pip_install(&temp.join("bin/python"))?;
-        // Another test run may have made it meanwhile: then that one is kept.
-        if std::fs::rename(&temp, venv).is_err() {
-            let _ = std::fs::remove_dir_all(&temp);
-        }
-    }
-    if !imports_channel_packages(&python) {
-        pip_install(&python)?;
-    }
-    if imports_channel_packages(&python) {
-        Ok(())
-    } else {
-        Err(format!("{} cannot `{CHANNEL_IMPORTS}`", python.display()))
-    }
-}
-
-fn pip_install(python: &Path) -> Result<(), String> {
-    run(Command::new(python)
-        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-        .args(VENV_PACKAGES))
-}
-
-fn run(command: &mut Command) -> Result<(), String> {
-    let output = command.output().map_err(|e| format!("{command:?}: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{command:?} failed: {}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
 }

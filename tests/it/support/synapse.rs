@@ -10,10 +10,10 @@
 //! Starting one takes seconds (Python imports Synapse, then creates its database), more on a
 //! busy machine. So tests share one per test run, [`Synapse::shared`], each with its own user
 //! and room; [`Synapse::start`] makes a private one, killed on drop, for a test that must stop
-//! or break it. Either exits when the test process does (see `receiver.rs`), and the shared
-//! one's folder is removed then.
+//! or break it. Either exits when the test process does (`exit_with_parent.py` in
+//! `tests/fixtures/channels`), and the shared one's folder is removed then.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::receiver::{channel_python, exchange, fixtures, read_log};
+use super::python::venv_python;
+use super::receiver::{exchange, fixtures, read_log};
 use super::web::free_port;
 
 /// The server name in user and room ids (`@alice:newshound.test`).
@@ -99,8 +100,8 @@ impl Synapse {
         self.startup
     }
 
-    /// Registers `user` (a localpart, not yet taken on this server) through the shared-secret admin API
-    /// and returns its access token.
+    /// Registers `user` (a localpart, not yet taken on this server) through the shared-secret
+    /// admin API and returns its access token.
     pub fn register(&self, user: &str, password: &str, admin: bool) -> String {
         let url = format!("{}/_synapse/admin/v1/register", self.base_url());
         let nonce = self.call(Method::GET, &url, None, None)["nonce"]
@@ -197,16 +198,24 @@ impl Drop for Synapse {
 
 /// Synapse's own tool writes the server's signing key (it has no federation, but needs one).
 fn generate_signing_key(dir: &Path) {
-    let output = Command::new(channel_python())
-        .args(["-m", "synapse._scripts.generate_signing_key", "-o"])
-        .arg(dir.join("signing.key"))
-        .output()
-        .unwrap();
+    let path = dir.join("signing.key").display().to_string();
+    python_output(&["-m", "synapse._scripts.generate_signing_key", "-o", &path]);
+}
+
+/// The test venv's Python with Synapse (see `python.rs`).
+fn synapse_python() -> PathBuf {
+    venv_python("import synapse")
+}
+
+/// What the venv's Python prints when run with `args`; fails the test if it fails.
+fn python_output(args: &[&str]) -> String {
+    let output = Command::new(synapse_python()).args(args).output().unwrap();
     assert!(
         output.status.success(),
-        "synapse's generate_signing_key failed: {}",
+        "python {args:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    String::from_utf8(output.stdout).unwrap()
 }
 
 /// `homeserver.yaml` and `log.yaml` for a homeserver on `port` that keeps to loopback.
@@ -265,7 +274,7 @@ fn write_config(dir: &Path, port: u16) {
 /// ends (the shared homeserver is never dropped); stdout and stderr go to `stdio.log`.
 fn spawn(dir: &Path) -> Child {
     let stdio = std::fs::File::create(dir.join("stdio.log")).unwrap();
-    Command::new(channel_python())
+    Command::new(synapse_python())
         .arg(fixtures().join("exit_with_parent.py"))
         .arg("--remove")
         .arg(dir)
@@ -315,15 +324,8 @@ fn registration_mac(nonce: &str, user: &str, password: &str, admin: bool) -> Str
         key, *parts = sys.argv[1:]\n\
         message = b'\\0'.join(part.encode() for part in parts)\n\
         print(hmac.new(key.encode(), message, hashlib.sha1).hexdigest())";
-    let output = Command::new(channel_python())
-        .args(["-c", SCRIPT, SHARED_SECRET, nonce, user, password])
-        .arg(if admin { "admin" } else { "notadmin" })
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "computing the registration mac failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    let admin = if admin { "admin" } else { "notadmin" };
+    python_output(&["-c", SCRIPT, SHARED_SECRET, nonce, user, password, admin])
+        .trim()
+        .to_owned()
 }
