@@ -93,3 +93,6 @@ mod web_feeds;
 mod web_pages_a;
 /// Issue 15: the topic and story pages over the demo's database.
 mod web_pages_b;
+
+/// Issue 16: the channel test receivers (webhook, ntfy, Slack) and the Synapse homeserver.
+mod channel_receivers;

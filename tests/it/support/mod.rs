@@ -8,7 +8,10 @@
 //! - `service`: the service started in the background and stopped with signals;
 //! - `http`: the scripted loopback HTTP server, the request reader and the one response writer;
 //! - `hostile_server`: the loopback server that misbehaves byte by byte (issue 8);
+//! - `python`: the test venv's Python, found or made, for the servers written in Python;
 //! - `smtp`: the SMTP server process and reading the messages it received;
+//! - `receiver`: the channel receiver process (signed webhooks, ntfy, Slack) and what it got;
+//! - `synapse`: a Synapse homeserver process and the Matrix client calls tests need;
 //! - `feeds`: feed documents and article pages;
 //! - `newsroom`: seeded items that appear over time, for the crash and outage tests;
 //! - `web`: the web pages served by the binary, and requests to them;
@@ -22,8 +25,11 @@ pub mod hostile_server;
 pub mod http;
 pub mod newsroom;
 pub mod process;
+pub mod python;
+pub mod receiver;
 pub mod service;
 pub mod smtp;
+pub mod synapse;
 pub mod web;
 
 use std::path::{Path, PathBuf};

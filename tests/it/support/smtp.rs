@@ -5,30 +5,16 @@
 //! process: plain, STARTTLS or implicit TLS with the test certificate, optional AUTH, failures
 //! injected per recipient, every accepted message kept byte for byte in a Maildir.
 //!
-//! The server needs a Python with aiosmtpd. The first test that starts one looks for it, in
-//! order: `$NEWSHOUND_SMTP_PYTHON` (set by `.ci/test`), then `target/smtp-venv/bin/python`; if
-//! neither imports aiosmtpd it makes `target/smtp-venv` itself (`python3 -m venv`, then
-//! `pip install aiosmtpd==1.4.6` from PyPI, about 5-15 s once), in a temporary folder renamed
-//! into place when complete, so parallel tests and test runs never see half a venv. So plain
-//! `cargo test` works too; without Python or PyPI the SMTP tests fail and say why.
+//! The server needs a Python with aiosmtpd: the test venv, found or made as `python.rs` says.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::sync::mpsc;
-use std::time::Duration;
+use std::path::PathBuf;
+use std::process::{Child, Command};
 
 use newshound::config::{EmailSettings, Security, SmtpSettings, Transport};
 use newshound::notify::transport::Mailer;
 
 use super::crate_root;
-
-/// The aiosmtpd release the server script is written for.
-const AIOSMTPD: &str = "aiosmtpd==1.4.6";
-
-/// How long the server may take to print its port (it takes about half a second).
-const START_TIMEOUT: Duration = Duration::from_secs(30);
+use super::python::{spawn_server, venv_python};
 
 /// `tests/fixtures/smtp`.
 fn fixtures() -> PathBuf {
@@ -246,7 +232,7 @@ impl SmtpServer {
             SmtpTls::StartTls => "starttls",
             SmtpTls::Implicit => "implicit",
         };
-        let mut command = Command::new(python());
+        let mut command = Command::new(venv_python("import aiosmtpd"));
         command
             .arg(fixtures.join("server.py"))
             .args(["--port", &self.port.to_string(), "--tls", tls])
@@ -268,29 +254,8 @@ impl SmtpServer {
         for address in &self.options.hang_rcpt {
             command.args(["--hang-rcpt", address]);
         }
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot run the smtp test server: {error}"));
-        // Read the port in a thread, so a server that hangs fails the test instead.
-        let stdout = child.stdout.take().unwrap();
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = sender.send(line);
-        });
-        let line = receiver.recv_timeout(START_TIMEOUT).unwrap_or_default();
-        let Ok(port) = line.trim().parse::<u16>() else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "the smtp test server did not start (stdout {line:?}); its log:\n{}",
-                self.log()
-            );
-        };
+        let log_path = self.dir.path().join("server.log");
+        let (child, port) = spawn_server(command.stderr(log), "smtp test server", &log_path);
         self.port = port;
         self.child = Some(child);
     }
@@ -299,99 +264,6 @@ impl SmtpServer {
 impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-/// A Python that imports aiosmtpd, found or made once per test run (see the module docs).
-fn python() -> PathBuf {
-    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match PYTHON.get_or_init(find_or_make_python) {
-        Ok(python) => python.clone(),
-        Err(message) => panic!("{message}"),
-    }
-}
-
-fn find_or_make_python() -> Result<PathBuf, String> {
-    if let Some(python) = std::env::var_os("NEWSHOUND_SMTP_PYTHON") {
-        let python = PathBuf::from(python);
-        return if imports_aiosmtpd(&python) {
-            Ok(python)
-        } else {
-            Err(format!(
-                "NEWSHOUND_SMTP_PYTHON={} cannot import aiosmtpd; unset it, or run `bash .ci/test`, \
-                 which makes target/smtp-venv",
-                python.display()
-            ))
-        };
-    }
-    let venv = crate_root().join("target/smtp-venv");
-    let python = venv.join("bin/python");
-    if imports_aiosmtpd(&python) {
-        return Ok(python);
-    }
-    make_venv(&venv).map_err(|error| {
-        format!(
-            "the smtp tests need a Python venv with {AIOSMTPD} at {}, and making it failed: \
-             {error}\nrun `bash .ci/test`, which makes it and says what went wrong",
-            venv.display()
-        )
-    })?;
-    Ok(python)
-}
-
-fn imports_aiosmtpd(python: &Path) -> bool {
-    Command::new(python)
-        .args(["-c", "import aiosmtpd"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
-}
-
-/// Makes the venv in a temporary folder and renames it into place when it works: a venv finds
-/// its packages relative to its own `bin/python`, so the rename keeps it working.
-fn make_venv(venv: &Path) -> Result<(), String> {
-    let temp = venv.with_file_name(format!("smtp-venv.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&temp);
-    std::fs::create_dir_all(venv.parent().unwrap()).map_err(|e| e.to_string())?;
-    eprintln!(
-        "smtp tests: making {} with {AIOSMTPD} from PyPI (once)",
-        venv.display()
-    );
-    let run = |command: &mut Command| -> Result<(), String> {
-        let output = command.output().map_err(|e| format!("{command:?}: {e}"))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{command:?} failed: {}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ))
-        }
-    };
-    run(Command::new("python3").args(["-m", "venv"]).arg(&temp))?;
-    run(Command::new(temp.join("bin/python")).args([
-        "-m",
-        "pip",
-        "install",
-        "-q",
-        "--disable-pip-version-check",
-        AIOSMTPD,
-    ]))?;
-    // A broken venv left by an interrupted run is replaced; one that another test run just
-    // finished is kept.
-    let python = venv.join("bin/python");
-    if venv.exists() && !imports_aiosmtpd(&python) {
-        let _ = std::fs::remove_dir_all(venv);
-    }
-    if std::fs::rename(&temp, venv).is_err() {
-        let _ = std::fs::remove_dir_all(&temp);
-    }
-    if imports_aiosmtpd(&python) {
-        Ok(())
-    } else {
-        Err(format!("{} cannot import aiosmtpd", python.display()))
     }
 }
 
