@@ -342,15 +342,17 @@ impl SecretReader<'_, '_, '_> {
             .ok()
     }
 
-    /// The Matrix `room` id, `!opaque:server`.
+    /// The Matrix `room` id: `!` and an opaque part, with `:server` before room version 12
+    /// (an alias, `#name:server`, is refused: the API posts to ids).
     fn room(&self, diag: &mut Diag) -> Option<String> {
         let room = self.section.required_string(diag, "room")?;
-        if room.get_ref().starts_with('!') && room.get_ref().contains(':') {
+        let id = room.get_ref();
+        if id.len() > 1 && id.starts_with('!') && !id.chars().any(char::is_whitespace) {
             return Some(room.into_inner());
         }
         let message = format!(
-            "invalid room id {:?}; write the room's id, \"!opaque:server\" (in the room's \
-             settings), not its alias",
+            "invalid room id {:?}; write the room's id, \"!opaque:server\" or \"!opaque\" (in \
+             the room's settings), not its alias",
             room.get_ref()
         );
         diag.error(room.span(), &self.section.key("room"), message);
