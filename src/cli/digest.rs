@@ -9,10 +9,10 @@ use chrono::Utc;
 
 use newshound::config::{Config, NotifySettings};
 use newshound::daemon;
+use newshound::notify::Outlets;
 use newshound::notify::queue;
 use newshound::notify::render::render;
 use newshound::notify::send::{self, Due};
-use newshound::notify::Outlets;
 use newshound::notify::transport::Mailer;
 use newshound::store::StoreHandle;
 

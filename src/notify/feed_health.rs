@@ -83,22 +83,26 @@ fn queue_one(
             channel: target.channel_name(),
             name: None,
             recipient: target.key(),
-            sender: if payload.is_some() { "" } else { &envelope_from },
+            sender: if payload.is_some() {
+                ""
+            } else {
+                &envelope_from
+            },
             subject: payload.as_ref().map_or(&rendered.subject, |p| &p.subject),
             hit_ids: &[],
             digest_slot: None,
         })
         .collect();
-    let id = store.enqueue_feed_alert(alert, &messages, now, |index, outbox_id| {
-        match sendable[index] {
-            (Target::Email(recipient), _) => {
-                finish(&rendered, &from, recipient.mailbox(), outbox_id, now, &[])
-            }
-            (Target::Channel(_), payload) => (
-                channels::message_id(outbox_id, now),
-                payload.as_ref().map(|p| p.body.clone()).unwrap_or_default(),
-            ),
+    let id = store.enqueue_feed_alert(alert, &messages, now, |index, outbox_id| match sendable
+        [index]
+    {
+        (Target::Email(recipient), _) => {
+            finish(&rendered, &from, recipient.mailbox(), outbox_id, now, &[])
         }
+        (Target::Channel(_), payload) => (
+            channels::message_id(outbox_id, now),
+            payload.as_ref().map(|p| p.body.clone()).unwrap_or_default(),
+        ),
     })?;
     Ok(id.is_some())
 }

@@ -32,8 +32,8 @@ pub mod send;
 mod step;
 pub mod transport;
 
-pub use step::{NotifyReport, notify_step, outlets_or_log};
 pub use send::Outlets;
+pub use step::{NotifyReport, notify_step, outlets_or_log};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

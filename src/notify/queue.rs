@@ -166,8 +166,12 @@ fn queue_immediate(
             queued.capped += 1;
             continue;
         }
-        let pending =
-            store.pending_alert(&topics, key, now - IMMEDIATE_LOOKBACK, MAX_STORIES_PER_ALERT)?;
+        let pending = store.pending_alert(
+            &topics,
+            key,
+            now - IMMEDIATE_LOOKBACK,
+            MAX_STORIES_PER_ALERT,
+        )?;
         if pending.hits.is_empty() {
             continue;
         }
@@ -530,10 +534,10 @@ fn timezone_of(settings: &NotifySettings, target: &Target<'_>) -> Tz {
         .digests
         .iter()
         .find(|d| match target {
-            Target::Email(recipient) => d
-                .to
-                .iter()
-                .any(|mailbox| envelope_address(mailbox) == recipient.address),
+            Target::Email(recipient) => {
+                d.to.iter()
+                    .any(|mailbox| envelope_address(mailbox) == recipient.address)
+            }
             Target::Channel(channel) => d.notify.contains(&channel.name),
         })
         .map_or(Tz::UTC, |d| d.timezone)
@@ -598,7 +602,11 @@ mod tests {
             let text = String::from_utf8_lossy(&alert.message);
             if times.len() > MAX_STORIES_PER_ALERT {
                 let more = times.len() - MAX_STORIES_PER_ALERT;
-                assert!(text.contains(&format!("{more} more")), "#{}: {text}", alert.id);
+                assert!(
+                    text.contains(&format!("{more} more")),
+                    "#{}: {text}",
+                    alert.id
+                );
             }
             told += times.len();
         }
@@ -607,6 +615,10 @@ mod tests {
         let left = store
             .pending_alert(&topics, "desk@example.org", start, 100)
             .unwrap();
-        assert!(left.hit_ids.is_empty(), "{} hits still wait", left.hit_ids.len());
+        assert!(
+            left.hit_ids.is_empty(),
+            "{} hits still wait",
+            left.hit_ids.len()
+        );
     }
 }

@@ -317,15 +317,21 @@ mod tests {
         assert_eq!(broken[0].failing_since, Some(at(100)));
         assert_eq!(broken[0].failed_polls, 2);
         let queued = store
-            .enqueue_feed_alert(&broken[0], &[message(FeedAlertKind::Broken)], at(300), |_, i| {
-                (format!("<{i}>"), b"m".to_vec())
-            })
+            .enqueue_feed_alert(
+                &broken[0],
+                &[message(FeedAlertKind::Broken)],
+                at(300),
+                |_, i| (format!("<{i}>"), b"m".to_vec()),
+            )
             .unwrap();
         assert!(queued.is_some());
         let again = store
-            .enqueue_feed_alert(&broken[0], &[message(FeedAlertKind::Broken)], at(301), |_, i| {
-                (format!("<{i}>"), b"m".to_vec())
-            })
+            .enqueue_feed_alert(
+                &broken[0],
+                &[message(FeedAlertKind::Broken)],
+                at(301),
+                |_, i| (format!("<{i}>"), b"m".to_vec()),
+            )
             .unwrap();
         assert_eq!(again, None, "a second report of the same run is refused");
         assert!(store.feeds_to_report_broken(at(1000)).unwrap().is_empty());

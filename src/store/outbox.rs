@@ -219,10 +219,7 @@ impl Store {
         self.db.read(|c| {
             let hits = c
                 .prepare_cached(&chosen)?
-                .query_map(
-                    params![topics, recipient, since, max_stories],
-                    alert_hit,
-                )?
+                .query_map(params![topics, recipient, since, max_stories], alert_hit)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut hit_ids = Vec::new();
             let mut stories = std::collections::HashSet::new();
@@ -522,13 +519,20 @@ mod tests {
         store
             .db
             .conn
-            .execute("UPDATE hits SET score = 9 WHERE article_id = 2 AND topic = 't'", [])
+            .execute(
+                "UPDATE hits SET score = 9 WHERE article_id = 2 AND topic = 't'",
+                [],
+            )
             .unwrap();
         let topics = ["t".to_string(), "u".to_string()];
         let since = Utc.timestamp_opt(0, 0).unwrap();
         let alert = store.pending_alert(&topics, "a@x", since, 2).unwrap();
         let found: Vec<(i64, &str)> = alert.hits.iter().map(|h| (h.story_id, &*h.topic)).collect();
-        assert_eq!(found, [(1, "t"), (2, "t"), (1, "u")], "story 2 scores best, story 1 is newest");
+        assert_eq!(
+            found,
+            [(1, "t"), (2, "t"), (1, "u")],
+            "story 2 scores best, story 1 is newest"
+        );
         assert_eq!((alert.hit_ids.len(), alert.stories), (6, 5));
         let all = store.pending_alert(&topics, "a@x", since, 100).unwrap();
         assert_eq!(all.hits.len(), 6);

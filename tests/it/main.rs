@@ -96,3 +96,7 @@ mod web_pages_b;
 
 /// Issue 16: the channel test receivers (webhook, ntfy, Slack) and the Synapse homeserver.
 mod channel_receivers;
+
+// Issue 16: alerts through signed webhooks, ntfy, Slack-compatible chats and Matrix, end to end
+// against real receivers and a Synapse homeserver.
+mod channels;
