@@ -231,7 +231,11 @@ async fn record(
     match outcome {
         Outcome::Skipped => Ok(None),
         Outcome::Sent(answer) => {
-            tracing::info!(channel = %channel, to = %to, subject = %subject, answer = %answer, "message sent");
+            if channel == EMAIL_CHANNEL {
+                tracing::info!(to = %to, subject = %subject, answer = %answer, "email sent");
+            } else {
+                tracing::info!(channel = %channel, subject = %subject, answer = %answer, "channel message sent");
+            }
             // First in the store's queue: until this commits, a crash sends it again.
             store
                 .call_first(move |s| s.mark_sent(id, &answer, Utc::now()))

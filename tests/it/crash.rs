@@ -16,6 +16,13 @@
 //! holds a message of that life whose row is not marked sent) and requires that those kills,
 //! and nothing else, account for every repeated Message-ID; by content, no story reaches a
 //! recipient in two distinct messages.
+//!
+//! Issue 16 adds a webhook channel beside email: both topics also notify it, and a receiver
+//! verifies each request with the Standard Webhooks reference implementation. HTTP has the same
+//! window as SMTP (the receiver took the request, the row is not yet marked sent); a kill in it
+//! is detected the same way, and every repeated delivery must carry the `webhook-id` (and body)
+//! of the first: after the kills, every alert reached the receiver, and no story reached it in
+//! two distinct messages.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -27,6 +34,7 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 
 use crate::support::newsroom::{self, TOPICS, feed_document, item, item_at, page};
+use crate::support::receiver::Receiver;
 use crate::support::{
     Request, SmtpOptions, SmtpServer, TestConfig, command, db, header, newshound, read_request,
     spawn_logged, unqp, write_response,
@@ -132,7 +140,10 @@ fn answer(target: &str, addr: SocketAddr, stage: usize) -> (u16, &'static str, S
     }
 }
 
-fn config(sim: &FeedSimulator, smtp: &SmtpServer) -> TestConfig {
+/// The webhook channel's signing secret (the Standard Webhooks specification's example).
+const HOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn config(sim: &FeedSimulator, smtp: &SmtpServer, hook: &Receiver) -> TestConfig {
     let mut body = format!(
         "[email]\nfrom = \"newshound@example.com\"\nto = [\"reader@example.com\"]\n\
          max_immediate_per_hour = 100000\n\n[email.smtp]\nhost = \"127.0.0.1\"\nport = {}\n\
@@ -148,14 +159,22 @@ fn config(sim: &FeedSimulator, smtp: &SmtpServer) -> TestConfig {
     for (name, word) in TOPICS {
         body.push_str(&format!(
             "[[topics]]\nname = \"{name}\"\nquery = \"{word}\"\nalert = \"immediate\"\n\
-             to = [\"{}\"]\n\n",
+             to = [\"{}\"]\nnotify = [\"email\", \"hook\"]\n\n",
             recipient_of(name)
         ));
     }
-    TestConfig::new(
+    body.push_str(
+        "[[channels]]\nname = \"hook\"\nkind = \"webhook\"\nurl_file = \"hook-url\"\n\
+         secret_file = \"hook-secret\"\nmax_per_hour = 100000\n",
+    );
+    let config = TestConfig::new(
         "allow_private_networks = true\nconcurrency = 4\nlog_level = \"info\"",
         &body,
-    )
+    );
+    let folder = config.dir.path();
+    std::fs::write(folder.join("hook-url"), hook.url("/webhook")).unwrap();
+    std::fs::write(folder.join("hook-secret"), HOOK_SECRET).unwrap();
+    config
 }
 
 /// Each topic alerts its own recipient, so a cycle's hits make up to two messages (more
@@ -234,23 +253,33 @@ fn make_feeds_due(path: &Path) {
 struct Life {
     requests_before: usize,
     received_before: usize,
+    hooks_before: usize,
     started: Instant,
+}
+
+/// Which receivers held a message of this life whose row was not marked sent when the kill
+/// came: each such kill makes one repeated delivery there.
+#[derive(Debug, Clone, Copy, Default)]
+struct Window {
+    smtp: bool,
+    hook: bool,
 }
 
 async fn phase(
     life: &Life,
     sim: &FeedSimulator,
     smtp: &SmtpServer,
+    hook: &Receiver,
     config: &TestConfig,
     log: &Path,
-) -> Phase {
+) -> (Phase, Window) {
     let in_flight = sim.in_flight.load(Ordering::SeqCst) > 0;
-    // A message whose final dot went out just before the kill is stored a moment later: wait
-    // until the Maildir has not changed for 300 ms.
-    let mut settled = smtp.messages().len();
+    // A message whose final dot went out just before the kill is stored a moment later (and a
+    // webhook request logged): wait until neither has changed for 300 ms.
+    let mut settled = (smtp.messages().len(), hook.requests().len());
     loop {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let now = smtp.messages().len();
+        let now = (smtp.messages().len(), hook.requests().len());
         if now == settled {
             break;
         }
@@ -258,36 +287,48 @@ async fn phase(
     }
     let statuses = outbox_status(&config.database());
     let mail = received(smtp);
+    let unmarked = |id: &str| statuses.get(id).is_some_and(|s| s != "sent");
     // Only messages received in this life: one accepted in an earlier life may still wait to
     // be re-sent, and is not this kill's doing.
-    let unmarked = mail
-        .iter()
-        .skip(life.received_before)
-        .any(|m| statuses.get(&m.message_id).is_some_and(|s| s != "sent"));
-    if unmarked {
-        return Phase::AcceptedNotMarked;
+    let window = Window {
+        smtp: mail
+            .iter()
+            .skip(life.received_before)
+            .any(|m| unmarked(&m.message_id)),
+        hook: hook
+            .requests()
+            .iter()
+            .skip(life.hooks_before)
+            .any(|r| unmarked(r.header("webhook-id").unwrap_or_default())),
+    };
+    if window.smtp || window.hook {
+        return (Phase::AcceptedNotMarked, window);
     }
     if in_flight {
-        return Phase::Fetch;
+        return (Phase::Fetch, window);
     }
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let pending = statuses.values().any(|s| s == "pending");
-    if pending && (mail.len() > life.received_before || text.contains("email sent")) {
-        return Phase::Sending;
+    if pending
+        && (mail.len() > life.received_before
+            || (text.contains("email sent") || text.contains("channel message sent")))
+    {
+        return (Phase::Sending, window);
     }
     if sim.requests.load(Ordering::SeqCst) == life.requests_before {
-        return Phase::Startup;
+        return (Phase::Startup, window);
     }
     let quiet = std::fs::metadata(log)
         .and_then(|m| m.modified())
         .ok()
         .and_then(|t| t.elapsed().ok())
         .is_some_and(|age| age > Duration::from_millis(600));
-    if quiet && life.started.elapsed() > Duration::from_millis(900) {
+    let phase = if quiet && life.started.elapsed() > Duration::from_millis(900) {
         Phase::Idle
     } else {
         Phase::ProcessAndWrite
-    }
+    };
+    (phase, window)
 }
 
 /// Seeded SIGKILLs across service and `run --once` lives, then a clean run to quiescence: the
@@ -300,7 +341,8 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
     let started = Instant::now();
     let sim = FeedSimulator::start().await;
     let smtp = SmtpServer::start(SmtpOptions::plain());
-    let config = config(&sim, &smtp);
+    let hook = Receiver::start(Some(HOOK_SECRET));
+    let config = config(&sim, &smtp, &hook);
     let logs = config.dir.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
     let seed = kill_seed();
@@ -309,6 +351,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
     let mut kills = 0;
     let mut finished_lives = 0;
     let mut in_window_kills = 0;
+    let mut hook_window_kills = 0;
     let mut life_number = 0;
     while kills < MIN_KILLS {
         assert!(
@@ -327,6 +370,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
         let life = Life {
             requests_before: sim.requests.load(Ordering::SeqCst),
             received_before: smtp.messages().len(),
+            hooks_before: hook.requests().len(),
             started: Instant::now(),
         };
         let mut child = spawn_logged(command(&config.path(), args), Some(&log));
@@ -357,10 +401,9 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
                 child.kill().unwrap();
                 child.wait().unwrap();
                 kills += 1;
-                let phase = phase(&life, &sim, &smtp, &config, &log).await;
-                if phase == Phase::AcceptedNotMarked {
-                    in_window_kills += 1;
-                }
+                let (phase, window) = phase(&life, &sim, &smtp, &hook, &config, &log).await;
+                in_window_kills += usize::from(window.smtp);
+                hook_window_kills += usize::from(window.hook);
                 *phases.entry(phase).or_default() += 1;
                 eprintln!(
                     "crash test: life {life_number} ({}) killed after {kill_after} ms: {phase:?}",
@@ -460,16 +503,22 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
         ),
         0
     );
-    assert_eq!(
-        count(&conn, "SELECT count(*) FROM hit_deliveries"),
-        hits.len() as i64
-    );
+    for told in ["recipient LIKE '%@%'", "recipient = 'hook'"] {
+        assert_eq!(
+            count(
+                &conn,
+                &format!("SELECT count(*) FROM hit_deliveries WHERE {told}")
+            ),
+            hits.len() as i64,
+            "each hit told once by email and once through the webhook"
+        );
+    }
     assert_eq!(
         count(&conn, "SELECT count(*) FROM outbox WHERE status != 'sent'"),
         0
     );
     let rows: Vec<(i64, String, Vec<u8>)> = conn
-        .prepare("SELECT id, message_id, message FROM outbox ORDER BY id")
+        .prepare("SELECT id, message_id, message FROM outbox WHERE channel = 'email' ORDER BY id")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
@@ -535,6 +584,12 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
         repeats, in_window_kills,
         "every repeated Message-ID comes from a kill between acceptance and commit"
     );
+    let hook_repeats = check_webhook_deliveries(&conn, &hook, &served, &expected_hits);
+    assert_eq!(
+        hook_repeats, hook_window_kills,
+        "every repeated webhook delivery comes from a kill between the receiver's answer and \
+         the commit, and carries the first delivery's webhook-id"
+    );
 
     eprintln!(
         "crash test (kill seed {seed}): {kills} kills survived over {life_number} lives \
@@ -545,7 +600,8 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
     eprintln!(
         "crash test: {} articles, {} hits; messages expected {} (outbox rows sent), \
          received {} distinct Message-IDs in {} deliveries ({repeats} re-sends after kills \
-         between acceptance and commit); {:.1} s",
+         between acceptance and commit); webhook: {hook_repeats} re-sends after {hook_window_kills} \
+         kills in its window; {:.1} s",
         served.len(),
         hits.len(),
         rows.len(),
@@ -553,4 +609,65 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
         mail.len(),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The webhook side of the end state: every request verified by the reference implementation;
+/// every outbox row of the channel reached the receiver; copies of one `webhook-id` are the same
+/// message; and by content, each article a topic hit is in exactly one distinct webhook message
+/// (the channel gets both topics, each story once), no other article in any. Returns how many
+/// deliveries were repeats.
+fn check_webhook_deliveries(
+    conn: &rusqlite::Connection,
+    hook: &Receiver,
+    served: &BTreeSet<String>,
+    expected_hits: &BTreeSet<(String, String)>,
+) -> usize {
+    let requests = hook.requests();
+    let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for request in &requests {
+        assert_eq!(request.verified, Some(true), "{request}");
+        let id = request.header("webhook-id").unwrap_or_default().to_owned();
+        by_id.entry(id).or_default().push(request.body.clone());
+    }
+    let rows: Vec<String> = conn
+        .prepare("SELECT message_id FROM outbox WHERE channel = 'hook' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!rows.is_empty(), "the webhook channel got alerts");
+    for id in &rows {
+        assert!(
+            by_id.contains_key(id),
+            "webhook {id} marked sent but never received"
+        );
+    }
+    assert_eq!(
+        by_id.len(),
+        rows.len(),
+        "a webhook id the outbox does not hold"
+    );
+    let mut repeats = 0;
+    for (id, bodies) in &by_id {
+        assert!(
+            bodies.iter().all(|b| b == &bodies[0]),
+            "two different messages with webhook-id {id}"
+        );
+        repeats += bodies.len() - 1;
+    }
+    let hit_urls: BTreeSet<&String> = expected_hits.iter().map(|(_, url)| url).collect();
+    for url in served {
+        let carrying = by_id
+            .values()
+            .filter(|bodies| bodies[0].contains(url.as_str()))
+            .count();
+        let hit = hit_urls.contains(url);
+        assert_eq!(
+            carrying,
+            usize::from(hit),
+            "{url} is in {carrying} distinct webhook messages (hit: {hit})"
+        );
+    }
+    repeats
 }
