@@ -1,0 +1,164 @@
+//! Stories and emails for the tests of the email and channel renderers: the demo's seed story
+//! and its neighbours, so every renderer is tested on the same data.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::model::Snippet;
+use crate::notify::{Email, Kind, Source, StoryItem};
+
+/// `rfc3339` as a UTC time.
+pub(crate) fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .expect("test times are valid RFC 3339")
+        .with_timezone(&Utc)
+}
+
+/// A snippet of `text` with the first occurrence of each of `words` marked.
+pub(crate) fn snippet(text: &str, words: &[&str]) -> Snippet {
+    let mut marks: Vec<(usize, usize)> = words
+        .iter()
+        .filter_map(|w| text.find(w).map(|start| (start, start + w.len())))
+        .collect();
+    marks.sort_unstable();
+    marks.dedup_by(|b, a| b.0 < a.1);
+    Snippet {
+        text: text.to_owned(),
+        marks,
+    }
+}
+
+/// Owned copies of `items`.
+pub(crate) fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The demo's seed story: one story with three copies, hitting both topics.
+pub(crate) fn seed_story() -> StoryItem {
+    StoryItem {
+        story_id: 1,
+        title: "Kim Jong-un und Putin treffen sich zu Waffengesprächen".to_owned(),
+        url: Some("https://www.rheinblick.example/politik/kim-jong-un-und-putin-treffen-sich-zu-waffengespraechen".to_owned()),
+        source: "Rheinblick".to_owned(),
+        also: vec![
+            Source {
+                name: "Elbe-Bote".to_owned(),
+                url: "https://elbe-bote.example/welt/kim-jong-un-will-mit-putin-ueber-waffenlieferungen-sprechen".to_owned(),
+            },
+            Source {
+                name: "Mosel-Echo".to_owned(),
+                url: "https://www.mosel-echo.example/nachrichten/bericht-kim-plant-reise-zu-putin".to_owned(),
+            },
+        ],
+        published_at: Some(at("2023-09-05T06:12:00+02:00")),
+        topics: strings(&["Arms deals", "Summit meetings"]),
+        matched: strings(&["Waffengesprächen", "Putin", "treffen", "Waffen", "liefert"]),
+        snippet: snippet(
+            "…will noch in diesem Monat nach Russland reisen, um mit dem russischen \
+             Präsidenten Wladimir Putin über die Möglichkeit zu sprechen, dass Pjöngjang \
+             Moskau mehr Waffen für den Krieg in der Ukraine liefert, berichteten die \
+             US-Zeitungen „New York Times“ und „Washington Post“ am Montag…",
+            &["Putin", "Waffen", "liefert"],
+        ),
+        language: Some("de".to_owned()),
+        score: 1,
+        found_at: at("2023-09-05T06:12:00+02:00"),
+        article_id: 1,
+    }
+}
+
+/// An English story of one topic, without copies.
+pub(crate) fn arms_sale_story() -> StoryItem {
+    StoryItem {
+        story_id: 2,
+        title: "Government clears £3.4bn arms sale of air-defence systems to Baltic ally"
+            .to_owned(),
+        url: Some("https://harbour-ledger.example/world/2023/09/06/air-defence-sale".to_owned()),
+        source: "The Harbour Ledger".to_owned(),
+        also: vec![],
+        published_at: Some(at("2023-09-06T16:45:00+01:00")),
+        topics: strings(&["Arms deals"]),
+        matched: strings(&["arms", "sale", "missiles"]),
+        snippet: snippet(
+            "The government has cleared the sale of medium-range air-defence systems and \
+             interceptor missiles worth £3.4bn to a Baltic ally, the largest arms export \
+             licence granted this year…",
+            &["sale", "missiles", "arms"],
+        ),
+        language: Some("en".to_owned()),
+        score: 1,
+        found_at: at("2023-09-05T06:12:00+02:00"),
+        article_id: 1,
+    }
+}
+
+/// A story without a publication time, with one copy.
+pub(crate) fn summit_story() -> StoryItem {
+    StoryItem {
+        story_id: 3,
+        title: "Leaders agree climate fund at Port Alden summit after all-night talks".to_owned(),
+        url: Some("https://harbour-ledger.example/world/2023/09/05/port-alden-summit".to_owned()),
+        source: "The Harbour Ledger".to_owned(),
+        also: vec![Source {
+            name: "Rheinblick".to_owned(),
+            url: "https://www.rheinblick.example/welt/gipfel-in-port-alden".to_owned(),
+        }],
+        published_at: None,
+        topics: strings(&["Summit meetings"]),
+        matched: strings(&["summit"]),
+        snippet: snippet(
+            "After talks that ran through the night, leaders at the Port Alden summit \
+             agreed a climate fund for coastal towns…",
+            &["summit"],
+        ),
+        language: Some("en".to_owned()),
+        score: 1,
+        found_at: at("2023-09-05T06:12:00+02:00"),
+        article_id: 1,
+    }
+}
+
+/// A story from the offline demo, whose pages are files.
+pub(crate) fn eu_summit_story() -> StoryItem {
+    StoryItem {
+        story_id: 4,
+        title: "EU-Gipfel ringt um Reformen vor der nächsten Erweiterung".to_owned(),
+        url: Some(
+            "file:///home/analyst/newshound/config/demo/articles/eu-gipfel-erweiterung.html"
+                .to_owned(),
+        ),
+        source: "Rheinblick".to_owned(),
+        also: vec![],
+        published_at: Some(at("2023-09-06T20:30:00+02:00")),
+        topics: strings(&["Summit meetings"]),
+        matched: strings(&["Gipfel"]),
+        snippet: snippet(
+            "Die Staats- und Regierungschefs der EU haben beim Gipfel in Granada über \
+             Reformen beraten, die vor der Aufnahme neuer Mitglieder nötig sind…",
+            &["Gipfel"],
+        ),
+        language: Some("de".to_owned()),
+        score: 1,
+        found_at: at("2023-09-05T06:12:00+02:00"),
+        article_id: 1,
+    }
+}
+
+/// An email of `stories` without web links or a "more" part.
+pub(crate) fn email(kind: Kind, stories: Vec<StoryItem>, timezone: Tz, generated_at: &str) -> Email {
+    Email {
+        kind,
+        stories,
+        timezone,
+        generated_at: at(generated_at),
+        public_url: None,
+        more: None,
+    }
+}
+
+/// The kind of the digest called `name`.
+pub(crate) fn digest(name: &str) -> Kind {
+    Kind::Digest {
+        name: name.to_owned(),
+    }
+}
