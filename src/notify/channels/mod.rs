@@ -22,6 +22,7 @@ pub mod matrix;
 pub mod ntfy;
 pub mod slack;
 pub mod webhook;
+mod view;
 
 use chrono::{DateTime, Utc};
 

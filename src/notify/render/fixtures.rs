@@ -162,3 +162,58 @@ pub(crate) fn digest(name: &str) -> Kind {
         name: name.to_owned(),
     }
 }
+
+/// An immediate alert of a flood: `n` stories over three topics, each with a long title and
+/// snippet full of characters every format escapes, scores rising and falling so that a cut
+/// must choose, and `left_out` more stories the queue already left out.
+pub(crate) fn flood(n: usize, left_out: usize) -> Email {
+    let topics = strings(&["Arms deals", "Summit meetings", "Energy & <grid>"]);
+    let stories = (0..n)
+        .map(|i| {
+            let text = format!("{} Putin & <b>allies</b> … ", "[note](x) *y* ".repeat(40));
+            StoryItem {
+                story_id: i as i64 + 1000,
+                title: format!(
+                    "Story {i}: {}",
+                    "Breaking & <urgent> [news](https://x.example/) *update* ".repeat(20)
+                ),
+                url: Some(format!("https://news.example/{i}?a=1&b=(2)")),
+                topics: vec![topics[i % 3].clone(), topics[(i + 1) % 3].clone()],
+                score: ((i * 37) % 101) as u32,
+                snippet: snippet(&text, &["Putin"]),
+                ..arms_sale_story()
+            }
+        })
+        .collect();
+    Email {
+        more: (left_out > 0).then(|| crate::notify::More {
+            count: left_out,
+            links: crate::notify::render::more_links(&topics, None),
+        }),
+        ..email(Kind::Immediate, stories, chrono_tz::UTC, "2023-09-06T16:50:00Z")
+    }
+}
+
+/// A story whose every value attacks some format: HTML, Markdown links, Slack's `<!here>`,
+/// mentions, control characters, a `javascript:` URL and a `file:` copy.
+pub(crate) fn hostile_story() -> StoryItem {
+    StoryItem {
+        story_id: 66,
+        title: "<script>alert(1)</script> [click me](javascript:alert(1)) <!here> @channel \
+                @room\r\nBcc: x@example.com\u{1b}[2J\u{202e}"
+            .to_owned(),
+        url: Some("javascript:alert(1)".to_owned()),
+        source: "Evil <b>Site</b> [x](https://phish.example/)".to_owned(),
+        also: vec![Source {
+            name: "Local".to_owned(),
+            url: "file:///etc/passwd".to_owned(),
+        }],
+        topics: strings(&["Arms <deals>"]),
+        matched: strings(&["<img src=x>", "](javascript:"]),
+        snippet: snippet(
+            "Before <img src=x onerror=alert(1)> and [a](javascript:alert(1)) \u{7} after",
+            &["<img"],
+        ),
+        ..arms_sale_story()
+    }
+}
