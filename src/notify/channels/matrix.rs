@@ -101,7 +101,10 @@ fn plain(stories: &Stories<'_>, summary: &str, shown: &Shown<'_>) -> String {
         out.push_str(&format!("\n{}\n", view::NOTHING_MATCHED));
     }
     for (topic, members) in &shown.groups {
-        out.push_str(&format!("\n{}\n", topic.as_deref().unwrap_or("Other stories")));
+        out.push_str(&format!(
+            "\n{}\n",
+            topic.as_deref().unwrap_or("Other stories")
+        ));
         if let Some(page) = stories.topic_page(topic.as_deref()) {
             out.push_str(&format!("{page}\n"));
         }
@@ -254,5 +257,178 @@ fn anchor(label: &str, url: Option<String>) -> String {
             encode_double_quoted_attribute(&url)
         ),
         None => label.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use scraper::{Html, Selector};
+    use serde_json::Value;
+    use url::Url;
+
+    use super::*;
+    use crate::config::NtfyOptions;
+    use crate::notify::channels::view::testing::{body_json, keys, rendered, test_notice};
+    use crate::notify::render::fixtures::*;
+    use crate::store::FeedAlertKind;
+
+    fn content(email: &Email) -> (Payload, Value) {
+        rendered(email, &NtfyOptions::default(), render)
+    }
+
+    fn formatted(json: &Value) -> Html {
+        Html::parse_fragment(json["formatted_body"].as_str().expect("a formatted body"))
+    }
+
+    fn select<'a>(html: &'a Html, selector: &str) -> Vec<scraper::ElementRef<'a>> {
+        html.select(&Selector::parse(selector).unwrap()).collect()
+    }
+
+    /// An `m.notice` with a plain body and HTML read the same way as the email: topics as
+    /// headings linked to their pages, each story once with its page linked; no mentions.
+    #[test]
+    fn matrix_alert_is_a_notice_with_plain_and_html_bodies() {
+        let mut mail = alert(vec![seed_story(), summit_story(), arms_sale_story()]);
+        mail.public_url = Some(Url::parse("https://news.example.org/").unwrap());
+        let (payload, json) = content(&mail);
+        assert_eq!(
+            payload.subject,
+            "[newshound] 3 new stories: Arms deals, Summit meetings"
+        );
+        let keys = keys(&json);
+        assert_eq!(
+            keys,
+            ["body", "format", "formatted_body", "m.mentions", "msgtype"]
+        );
+        assert_eq!(json["msgtype"], "m.notice");
+        assert_eq!(json["format"], "org.matrix.custom.html");
+        assert_eq!(json["m.mentions"], serde_json::json!({}));
+        let body = json["body"].as_str().unwrap();
+        assert!(
+            body.starts_with(
+                "3 new stories: Arms deals, Summit meetings\n\nArms deals\n\
+             https://news.example.org/topics/Arms%20deals\n\
+             - Kim Jong-un und Putin treffen sich zu Waffengesprächen · Rheinblick\n  \
+             https://news.example.org/stories/1\n  \
+             Matched: Waffengesprächen, Putin, treffen, Waffen, liefert\n  \
+             …will noch"
+            ),
+            "{body}"
+        );
+        assert_eq!(body.matches("Kim Jong-un und Putin").count(), 1);
+        let html = formatted(&json);
+        let headings: Vec<String> = select(&html, "h4")
+            .iter()
+            .map(|h| h.text().collect())
+            .collect();
+        assert_eq!(headings, ["Arms deals", "Summit meetings"]);
+        let links: Vec<&str> = select(&html, "a")
+            .iter()
+            .map(|a| a.value().attr("href").unwrap())
+            .collect();
+        assert_eq!(
+            links,
+            [
+                "https://news.example.org/topics/Arms%20deals",
+                "https://news.example.org/stories/1",
+                "https://news.example.org/stories/2",
+                "https://news.example.org/topics/Summit%20meetings",
+                "https://news.example.org/stories/3",
+            ]
+        );
+        assert_eq!(select(&html, "li").len(), 3);
+        assert!(
+            json["formatted_body"]
+                .as_str()
+                .unwrap()
+                .contains("Wladimir <strong>Putin</strong> über")
+        );
+    }
+
+    /// 500 stories with long titles: the content stays within 60,000 bytes and the stories
+    /// shown plus "and N more stories" are every new story.
+    #[test]
+    fn matrix_flood_stays_within_the_event_limit() {
+        let (payload, json) = content(&flood(500, 40));
+        assert!(payload.body.len() <= MAX_CONTENT, "{}", payload.body.len());
+        assert!(
+            payload.body.len() > MAX_CONTENT - 5_000,
+            "filled: {}",
+            payload.body.len()
+        );
+        let html = formatted(&json);
+        let shown = select(&html, "h4 + ul > li").len();
+        let more_line: String = select(&html, "p").last().unwrap().text().collect();
+        let more: usize = more_line
+            .strip_prefix("and ")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{more_line}"));
+        assert_eq!(shown + more, 540, "{more_line}");
+        assert!(
+            json["body"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("\nand {more} more stories:\n"))
+        );
+        let commands: Vec<String> = select(&html, "p + ul code")
+            .iter()
+            .map(|c| c.text().collect())
+            .collect();
+        assert_eq!(commands[2], "newshound hits --topic \"Energy & <grid>\"");
+    }
+
+    /// Hostile values stay text: no element but ours, every link http(s), no control
+    /// characters in the plain body; the `file:` copy is not linked.
+    #[test]
+    fn matrix_hostile_story_is_escaped_and_not_linked() {
+        let mail = alert(vec![hostile_story(), eu_summit_story()]);
+        let (_, json) = content(&mail);
+        let html = formatted(&json);
+        for tag in ["script", "img", "b"] {
+            assert!(
+                select(&html, tag).is_empty(),
+                "<{tag}> in {}",
+                json["formatted_body"]
+            );
+        }
+        assert!(select(&html, "a").is_empty(), "{}", json["formatted_body"]);
+        let text: String = html.root_element().text().collect();
+        assert!(text.contains("<script>alert(1)</script> [click me](javascript:alert(1)) <!here>"));
+        assert!(text.contains("file:///home/analyst/newshound/config/demo/articles/"));
+        let body = json["body"].as_str().unwrap();
+        assert!(
+            !body.contains(['\r', '\u{1b}', '\u{7}', '\u{202e}']),
+            "{body:?}"
+        );
+        assert!(!body.contains("javascript:alert(1)\n"), "{body}");
+        assert_eq!(json["m.mentions"], serde_json::json!({}));
+    }
+
+    /// A feed report lists its facts; a test message says where it came from.
+    #[test]
+    fn matrix_feed_reports_and_tests_are_notices() {
+        let payload = render(&Notice::Feed(&feed_alert(FeedAlertKind::Recovered)));
+        let name = "Harbour <Ledger> [x](https://phish.example/) <!channel> Bcc: x";
+        assert_eq!(
+            payload.subject,
+            format!("[newshound] Feed recovered: {name}")
+        );
+        let json = body_json(&payload);
+        assert_eq!(json["msgtype"], "m.notice");
+        assert!(json["body"].as_str().unwrap().starts_with(&format!(
+            "Feed recovered: {name}\n\nThis feed, reported broken before, works again.\n"
+        )));
+        let html = formatted(&json);
+        assert!(select(&html, "a").is_empty());
+        assert_eq!(select(&html, "li").len(), 4);
+
+        let test = body_json(&render(&test_notice()));
+        assert!(
+            test["body"]
+                .as_str()
+                .unwrap()
+                .contains("(/etc/newshound/config.toml)")
+        );
     }
 }

@@ -21,8 +21,8 @@ mod http;
 pub mod matrix;
 pub mod ntfy;
 pub mod slack;
-pub mod webhook;
 mod view;
+pub mod webhook;
 
 use chrono::{DateTime, Utc};
 

@@ -12,12 +12,12 @@
 
 use serde::Serialize;
 
-use super::view::{self, Shown, Stories, Target};
+use super::view::{self, MorePart, Shown, Stories, Target};
 use super::{Notice, Payload};
 use crate::notify::feed_health;
-use crate::notify::render::sanitize::{one_line, one_line_within};
+use crate::notify::render::sanitize::one_line_within;
 use crate::notify::render::{self, list};
-use crate::notify::{Email, MoreLink, StoryItem};
+use crate::notify::{Email, StoryItem};
 use crate::store::{FeedAlert, FeedAlertKind};
 
 /// Most attachments in one message: Slack's recommended maximum.
@@ -105,29 +105,18 @@ fn stories(email: &Email) -> Payload {
 /// The summary, then "and N more stories" with where to read them, or that nothing matched.
 fn text(summary: &str, shown: &Shown<'_>) -> String {
     match &shown.more {
-        Some(more) => format!("{summary} · {}", more_part(more.count, more.links)),
+        Some(more) => format!("{summary} · {}", more_part(more)),
         None if shown.count == 0 => format!("{summary} · {}", view::NOTHING_MATCHED),
         None => summary.to_owned(),
     }
 }
 
-fn more_part(count: usize, links: &[MoreLink]) -> String {
-    let line = render::more_stories(count);
-    let links: Vec<String> = links
-        .iter()
-        .map(|link| {
-            let topic = escape(&one_line(&link.topic));
-            match view::target(link) {
-                Target::Url(url) => format!("<{}|{topic}>", entities(&url).replace('|', "%7C")),
-                Target::Command(command) => format!("{topic}: `{}`", entities(&command)),
-            }
-        })
-        .collect();
-    if links.is_empty() {
-        format!("{line}.")
-    } else {
-        format!("{line}: {}", links.join(", "))
-    }
+/// "and N more stories: <page|Topic>, Topic: `newshound hits --topic "Topic"`".
+fn more_part(more: &MorePart<'_>) -> String {
+    view::more_line(more, |topic, target| match target {
+        Target::Url(url) => format!("<{}|{}>", entities(&url).replace('|', "%7C"), escape(topic)),
+        Target::Command(command) => format!("{}: `{}`", escape(topic), entities(&command)),
+    })
 }
 
 fn attachments(stories: &Stories<'_>, shown: &Shown<'_>) -> Vec<Attachment> {
@@ -247,4 +236,198 @@ fn cut_escaped(text: &str, max: usize) -> String {
     }
     kept.push('…');
     kept
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::config::NtfyOptions;
+    use crate::notify::channels::view::testing::{body_json, rendered, test_notice};
+    use crate::notify::render::fixtures::*;
+
+    fn post(email: &Email) -> (Payload, Value) {
+        rendered(email, &NtfyOptions::default(), render)
+    }
+
+    fn attachments_of(json: &Value) -> &Vec<Value> {
+        json["attachments"].as_array().expect("attachments")
+    }
+
+    /// One message per alert: the summary as text, one attachment per story (each once) with
+    /// its title linked, site, matched words and snippet, and its topics in the footer.
+    #[test]
+    fn slack_alert_is_one_message_with_an_attachment_per_story() {
+        let mail = alert(vec![seed_story(), summit_story(), arms_sale_story()]);
+        let (payload, json) = post(&mail);
+        assert_eq!(
+            payload.subject,
+            "[newshound] 3 new stories: Arms deals, Summit meetings"
+        );
+        assert_eq!(json["text"], "3 new stories: Arms deals, Summit meetings");
+        let attachments = attachments_of(&json);
+        let titles: Vec<&str> = attachments
+            .iter()
+            .map(|a| a["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "Kim Jong-un und Putin treffen sich zu Waffengesprächen",
+                "Government clears £3.4bn arms sale of air-defence systems to Baltic ally",
+                "Leaders agree climate fund at Port Alden summit after all-night talks",
+            ],
+            "grouped by first topic as in the email"
+        );
+        assert_eq!(
+            attachments[0],
+            serde_json::json!({
+                "fallback": "Kim Jong-un und Putin treffen sich zu Waffengesprächen · Rheinblick",
+                "title": "Kim Jong-un und Putin treffen sich zu Waffengesprächen",
+                "title_link": "https://www.rheinblick.example/politik/kim-jong-un-und-putin-treffen-sich-zu-waffengespraechen",
+                "text": "Rheinblick · Matched: Waffengesprächen, Putin, treffen, Waffen, liefert\n\
+                    …will noch in diesem Monat nach Russland reisen, um mit dem russischen \
+                    Präsidenten Wladimir *Putin* über die Möglichkeit zu sprechen, dass Pjöngjang \
+                    Moskau mehr *Waffen* für den Krieg in der Ukraine *liefert*, berichteten die \
+                    US-Zeitungen „New York Times“ und „Washington Post“ am Montag…",
+                "footer": "Arms deals, Summit meetings",
+                "color": "#0b57d0",
+                "mrkdwn_in": ["text"]
+            })
+        );
+    }
+
+    /// A demo story's `file:` page is no title link; it is shown as code.
+    #[test]
+    fn slack_links_only_web_urls() {
+        let mail = alert(vec![eu_summit_story()]);
+        let (_, json) = post(&mail);
+        let attachment = &attachments_of(&json)[0];
+        assert!(attachment.get("title_link").is_none(), "{attachment}");
+        assert!(attachment["text"].as_str().unwrap().contains(
+            "`file:///home/analyst/newshound/config/demo/articles/eu-gipfel-erweiterung.html`"
+        ));
+    }
+
+    /// 500 stories with long titles: at most 20 attachments, each text within 3,000
+    /// characters, the body within 16,000 bytes, and "and N more stories" counts the rest.
+    #[test]
+    fn slack_flood_stays_within_the_limits_of_all_three_chats() {
+        let (payload, json) = post(&flood(500, 40));
+        assert!(payload.body.len() <= MAX_BODY, "{}", payload.body.len());
+        let attachments = attachments_of(&json);
+        assert!(!attachments.is_empty() && attachments.len() <= MAX_ATTACHMENTS);
+        for attachment in attachments {
+            assert!(attachment["text"].as_str().unwrap().chars().count() <= MAX_TEXT);
+        }
+        let text = json["text"].as_str().unwrap();
+        assert!(text.starts_with("540 new stories: "), "{text}");
+        let more: usize = text
+            .split(" · and ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no more part: {text}"));
+        assert_eq!(attachments.len() + more, 540, "{text}");
+        assert!(
+            text.ends_with(
+                "Energy &amp; &lt;grid&gt;: `newshound hits --topic \"Energy &amp; &lt;grid&gt;\"`"
+            ),
+            "{text}"
+        );
+    }
+
+    /// Short stories beyond the 20 attachments are counted in "and N more stories".
+    #[test]
+    fn slack_counts_stories_beyond_twenty_attachments() {
+        let stories = (0..25)
+            .map(|i| StoryItem {
+                story_id: i,
+                ..arms_sale_story()
+            })
+            .collect();
+        let mail = alert(stories);
+        let (payload, json) = post(&mail);
+        assert!(payload.body.len() <= MAX_BODY);
+        assert_eq!(attachments_of(&json).len(), MAX_ATTACHMENTS);
+        assert_eq!(
+            json["text"],
+            "25 new stories: Arms deals · and 5 more stories: Arms deals: \
+             `newshound hits --topic \"Arms deals\"`"
+        );
+    }
+
+    /// An attachment's text is cut within 3,000 characters without splitting an entity.
+    #[test]
+    fn slack_attachment_text_is_cut_between_entities() {
+        let mut story = arms_sale_story();
+        story.matched = vec!["&".repeat(190)];
+        story.snippet.text = "<&>".repeat(200);
+        story.snippet.marks = vec![];
+        let mail = alert(vec![story]);
+        let (_, json) = post(&mail);
+        let text = attachments_of(&json)[0]["text"].as_str().unwrap();
+        assert!(text.chars().count() <= MAX_TEXT, "{}", text.chars().count());
+        assert!(text.ends_with(";…"), "{text}");
+    }
+
+    /// Nothing in a title becomes Slack markup (`<!here>`, `<url|text>`), a Markdown link
+    /// (Mattermost, Rocket.Chat) or a mention; the `javascript:` URL links nothing.
+    #[test]
+    fn slack_hostile_title_is_escaped() {
+        let mail = alert(vec![hostile_story()]);
+        let (payload, json) = post(&mail);
+        let body = String::from_utf8(payload.body).unwrap();
+        assert!(
+            !body.contains("<!here>") && !body.contains("<script"),
+            "{body}"
+        );
+        assert!(!body.contains("javascript:alert(1)\""), "{body}");
+        let attachment = &attachments_of(&json)[0];
+        assert!(attachment.get("title_link").is_none());
+        let title = attachment["title"].as_str().unwrap();
+        assert!(title.starts_with(
+            "&lt;script&gt;alert(1)&lt;/script&gt; [click me] (javascript:alert(1)) &lt;!here&gt; \
+             @\u{2060}channel @\u{2060}room Bcc: x@\u{2060}example.com [2J"
+        ), "{title}");
+        for field in ["fallback", "title", "text", "footer"] {
+            let value = attachment[field].as_str().unwrap();
+            assert!(
+                !value.contains(['<', '>', '\r', '\u{1b}', '\u{7}']),
+                "{field}: {value:?}"
+            );
+            assert!(!value.contains("]("), "{field}: {value}");
+        }
+        assert_eq!(attachment["footer"], "Arms &lt;deals&gt;");
+    }
+
+    /// A broken feed's report is one attachment with its facts; a test message is text only.
+    #[test]
+    fn slack_feed_reports_and_tests_are_short_messages() {
+        let payload = render(&Notice::Feed(&feed_alert(FeedAlertKind::Broken)));
+        let json = body_json(&payload);
+        assert_eq!(
+            json["text"],
+            "Feed broken: Harbour &lt;Ledger&gt; [x] (https://phish.example/) &lt;!channel&gt; Bcc: x"
+        );
+        let attachment = &attachments_of(&json)[0];
+        assert_eq!(attachment["color"], "#d1242f");
+        assert_eq!(attachment["title_link"], "https://x.example/f?a=1");
+        assert!(
+            attachment["text"]
+                .as_str()
+                .unwrap()
+                .contains("\n*Failed polls:* 7")
+        );
+
+        let test = body_json(&render(&test_notice()));
+        assert!(test.get("attachments").is_none());
+        assert!(
+            test["text"]
+                .as_str()
+                .unwrap()
+                .contains("(/etc/newshound/config.toml)")
+        );
+    }
 }

@@ -75,7 +75,7 @@ impl<'a> Stories<'a> {
         let stories = merge_duplicates(&email.stories);
         let topics = message_topics(&stories, email.more.as_ref());
         let mut ranked: Vec<&StoryItem> = stories.iter().collect();
-        ranked.sort_by(|a, b| b.score.cmp(&a.score));
+        ranked.sort_by_key(|story| std::cmp::Reverse(story.score));
         let rank = ranked
             .iter()
             .enumerate()
@@ -202,6 +202,22 @@ pub(super) fn target(more: &MoreLink) -> Target {
     }
 }
 
+/// "and N more stories: A, B" with each link written by `item` (from the cleaned topic and the
+/// checked target), or "and N more stories." without links: the one-line form of the chats.
+pub(super) fn more_line(more: &MorePart<'_>, item: impl Fn(&str, Target) -> String) -> String {
+    let line = render::more_stories(more.count);
+    let links: Vec<String> = more
+        .links
+        .iter()
+        .map(|link| item(&one_line(&link.topic), target(link)))
+        .collect();
+    if links.is_empty() {
+        format!("{line}.")
+    } else {
+        format!("{line}: {}", links.join(", "))
+    }
+}
+
 /// `snippet` with its text cut to at most `max` bytes (at a character boundary, ending in `…`)
 /// and the marks beyond dropped, its controls replaced by spaces; then `render` puts `open` and
 /// `close` around the marks and `escape`s the rest.
@@ -283,6 +299,49 @@ pub(super) fn json(value: &impl Serialize) -> Vec<u8> {
     serde_json::to_vec(value).expect("the channels' messages have string keys and plain values")
 }
 
+/// What the channels' tests share: rendering stories and reading the JSON, the other notices.
+#[cfg(test)]
+pub(super) mod testing {
+    use chrono::DateTime;
+
+    use crate::config::NtfyOptions;
+    use crate::notify::Email;
+    use crate::notify::channels::{Notice, Payload};
+
+    /// `email` rendered by `render` with `options`, and its body read as JSON.
+    pub fn rendered(
+        email: &Email,
+        options: &NtfyOptions,
+        render: impl Fn(&Notice<'_>) -> Payload,
+    ) -> (Payload, serde_json::Value) {
+        let payload = render(&Notice::Stories {
+            email,
+            ntfy: options,
+        });
+        let json = serde_json::from_slice(&payload.body).expect("the body is JSON");
+        (payload, json)
+    }
+
+    /// The body of `payload` as JSON.
+    pub fn body_json(payload: &Payload) -> serde_json::Value {
+        serde_json::from_slice(&payload.body).expect("the body is JSON")
+    }
+
+    /// The keys of the JSON object `value`, sorted.
+    pub fn keys(value: &serde_json::Value) -> Vec<&str> {
+        let object = value.as_object().expect("a JSON object");
+        object.keys().map(String::as_str).collect()
+    }
+
+    /// `newshound test-channel` from the usual config file.
+    pub fn test_notice() -> Notice<'static> {
+        Notice::Test {
+            sent_at: DateTime::from_timestamp(1_795_900_000, 0).expect("a valid time"),
+            origin: "/etc/newshound/config.toml",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,7 +405,10 @@ mod tests {
             2,
             "no links from the queue: one per topic of the message"
         );
-        assert_eq!(more.links[0].target, r#"newshound hits --topic "Arms deals""#);
+        assert_eq!(
+            more.links[0].target,
+            r#"newshound hits --topic "Arms deals""#
+        );
     }
 
     /// The search for the largest fitting message finds the boundary, and 0 when nothing fits.

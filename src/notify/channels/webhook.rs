@@ -267,36 +267,39 @@ mod tests {
 
     use super::*;
     use crate::config::NtfyOptions;
-    use crate::notify::render::fixtures::{
-        arms_sale_story, digest, email, eu_summit_story, flood, hostile_story, seed_story,
-        summit_story,
-    };
+    use crate::notify::channels::view::testing::{body_json, rendered, test_notice};
+    use crate::notify::render::fixtures::*;
     use crate::store::FeedAlertKind;
 
     fn render_email(email: &Email) -> (Payload, Value) {
-        let payload = render(&Notice::Stories {
-            email,
-            ntfy: &NtfyOptions::default(),
-        });
-        let json = serde_json::from_slice(&payload.body).expect("the body is JSON");
-        (payload, json)
+        rendered(email, &NtfyOptions::default(), render)
     }
 
     /// Asserts that `value` has exactly `keys` and that they come in that order in `body`
     /// after `from` (a JSON value's keys are sorted, the body's are as written).
     fn assert_keys(body: &[u8], from: &str, value: &Value, keys: &[&str]) {
-        let mut have: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut have: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         let mut want = keys.to_vec();
         have.sort_unstable();
         want.sort_unstable();
         assert_eq!(have, want);
         let body = std::str::from_utf8(body).unwrap();
-        let start = body.find(from).unwrap_or_else(|| panic!("{from} in {body}"));
+        let start = body
+            .find(from)
+            .unwrap_or_else(|| panic!("{from} in {body}"));
         let at: Vec<usize> = keys
             .iter()
             .map(|key| body[start..].find(&format!("\"{key}\":")).unwrap())
             .collect();
-        assert!(at.is_sorted(), "{keys:?} in that order after {from}: {body}");
+        assert!(
+            at.is_sorted(),
+            "{keys:?} in that order after {from}: {body}"
+        );
     }
 
     /// Every story of `data`, whatever its group.
@@ -314,14 +317,9 @@ mod tests {
     /// links to the pages under `[web] public_url`.
     #[test]
     fn webhook_alert_carries_the_stories_with_the_fields_of_hits_json() {
-        let mut alert = email(
-            Kind::Immediate,
-            vec![seed_story(), summit_story(), arms_sale_story()],
-            chrono_tz::UTC,
-            "2023-09-06T16:50:00Z",
-        );
-        alert.public_url = Some(Url::parse("https://news.example.org/newshound/").unwrap());
-        let (payload, json) = render_email(&alert);
+        let mut mail = alert(vec![seed_story(), summit_story(), arms_sale_story()]);
+        mail.public_url = Some(Url::parse("https://news.example.org/newshound/").unwrap());
+        let (payload, json) = render_email(&mail);
         assert_eq!(
             payload.subject,
             "[newshound] 3 new stories: Arms deals, Summit meetings"
@@ -439,15 +437,18 @@ mod tests {
     /// kept, and those shown plus "more" are every new story, the queue's left-out ones too.
     #[test]
     fn webhook_flood_stays_within_256_kib_and_counts_every_story() {
-        let message = flood(500, 40);
-        let (payload, json) = render_email(&message);
+        let mail = flood(500, 40);
+        let (payload, json) = render_email(&mail);
         assert!(payload.body.len() <= MAX_BODY, "{}", payload.body.len());
         let data = &json["data"];
         let shown = stories_of(data);
         let count = data["story_count"].as_u64().unwrap() as usize;
         assert_eq!(count, shown.len());
         assert!(count > 50 && count < 500, "{count}");
-        assert_eq!(count + data["more"]["count"].as_u64().unwrap() as usize, 540);
+        assert_eq!(
+            count + data["more"]["count"].as_u64().unwrap() as usize,
+            540
+        );
         assert_eq!(
             data["more"]["links"][2],
             serde_json::json!({"topic": "Energy & <grid>", "command": "newshound hits --topic \"Energy & <grid>\""})
@@ -457,13 +458,16 @@ mod tests {
             .iter()
             .map(|s| s["story_id"].as_i64().unwrap())
             .collect();
-        let highest_left = message
+        let highest_left = mail
             .stories
             .iter()
             .filter(|s| !shown_ids.contains(&s.story_id))
             .map(|s| u64::from(s.score))
             .max();
-        assert!(lowest_shown >= highest_left, "{lowest_shown:?} {highest_left:?}");
+        assert!(
+            lowest_shown >= highest_left,
+            "{lowest_shown:?} {highest_left:?}"
+        );
         assert!(payload.subject.starts_with("[newshound] 540 new stories: "));
     }
 
@@ -471,13 +475,8 @@ mod tests {
     /// `file:` copy is kept as the address it is).
     #[test]
     fn webhook_hostile_story_has_no_controls_and_no_script_url() {
-        let message = email(
-            Kind::Immediate,
-            vec![hostile_story()],
-            chrono_tz::UTC,
-            "2023-09-06T16:50:00Z",
-        );
-        let (payload, json) = render_email(&message);
+        let mail = alert(vec![hostile_story()]);
+        let (payload, json) = render_email(&mail);
         let body = String::from_utf8(payload.body).unwrap();
         assert!(!body.contains("javascript:alert(1)\""), "{body}");
         let story = stories_of(&json["data"])[0];
@@ -498,36 +497,24 @@ mod tests {
         );
     }
 
-    fn feed_alert(kind: FeedAlertKind) -> FeedAlert {
-        FeedAlert {
-            kind,
-            feed_id: 1,
-            config_url: "https://x.example/f".into(),
-            url: "https://x.example/f?a=1".into(),
-            name: "Harbour <Ledger>\r\nBcc: x".into(),
-            failing_since: Some(DateTime::from_timestamp(1_795_773_600, 0).unwrap()),
-            last_error: Some("HTTP 500 <b>boom</b>".into()),
-            failed_polls: 7,
-            last_polled_at: Some(DateTime::from_timestamp(1_795_900_000, 0).unwrap()),
-            broken_reported_at: None,
-        }
-    }
-
     /// A feed report carries its facts as values; a test message says where it came from.
     #[test]
     fn webhook_feed_and_test_notices_carry_their_facts() {
         let broken = feed_alert(FeedAlertKind::Broken);
         let payload = render(&Notice::Feed(&broken));
-        assert_eq!(payload.subject, "[newshound] Feed broken: Harbour <Ledger> Bcc: x");
-        let json: Value = serde_json::from_slice(&payload.body).unwrap();
+        assert_eq!(
+            payload.subject,
+            "[newshound] Feed broken: Harbour <Ledger> [x](https://phish.example/) <!channel> Bcc: x"
+        );
+        let json = body_json(&payload);
         assert_keys(&payload.body, "{", &json, &["type", "timestamp", "data"]);
         assert_eq!(json["type"], "feed_broken");
         assert_eq!(json["timestamp"], "2026-11-28T21:06:40Z");
         assert_eq!(
             json["data"],
             serde_json::json!({
-                "title": "Feed broken: Harbour <Ledger> Bcc: x",
-                "name": "Harbour <Ledger> Bcc: x",
+                "title": "Feed broken: Harbour <Ledger> [x](https://phish.example/) <!channel> Bcc: x",
+                "name": "Harbour <Ledger> [x](https://phish.example/) <!channel> Bcc: x",
                 "url": "https://x.example/f?a=1",
                 "failing_since": "2026-11-27T10:00:00Z",
                 "failed_polls": 7,
@@ -537,19 +524,19 @@ mod tests {
             })
         );
         let recovered = render(&Notice::Feed(&feed_alert(FeedAlertKind::Recovered)));
-        let json: Value = serde_json::from_slice(&recovered.body).unwrap();
-        assert_eq!(json["type"], "feed_recovered");
+        assert_eq!(body_json(&recovered)["type"], "feed_recovered");
 
-        let sent_at = DateTime::from_timestamp(1_795_900_000, 0).unwrap();
-        let test = render(&Notice::Test {
-            sent_at,
-            origin: "/etc/newshound/config.toml",
-        });
+        let test = render(&test_notice());
         assert_eq!(test.subject, "[newshound] test message");
-        let json: Value = serde_json::from_slice(&test.body).unwrap();
+        let json = body_json(&test);
         assert_eq!(json["type"], "test");
         assert_eq!(json["timestamp"], "2026-11-28T21:06:40Z");
-        assert_keys(&test.body, r#""data":"#, &json["data"], &["message", "origin"]);
+        assert_keys(
+            &test.body,
+            r#""data":"#,
+            &json["data"],
+            &["message", "origin"],
+        );
         assert_eq!(json["data"]["origin"], "/etc/newshound/config.toml");
         assert!(
             json["data"]["message"]

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 
 use crate::model::Snippet;
 use crate::notify::{Email, Kind, Source, StoryItem};
+use crate::store::{FeedAlert, FeedAlertKind};
 
 /// `rfc3339` as a UTC time.
 pub(crate) fn at(rfc3339: &str) -> DateTime<Utc> {
@@ -145,7 +146,12 @@ pub(crate) fn eu_summit_story() -> StoryItem {
 }
 
 /// An email of `stories` without web links or a "more" part.
-pub(crate) fn email(kind: Kind, stories: Vec<StoryItem>, timezone: Tz, generated_at: &str) -> Email {
+pub(crate) fn email(
+    kind: Kind,
+    stories: Vec<StoryItem>,
+    timezone: Tz,
+    generated_at: &str,
+) -> Email {
     Email {
         kind,
         stories,
@@ -190,7 +196,12 @@ pub(crate) fn flood(n: usize, left_out: usize) -> Email {
             count: left_out,
             links: crate::notify::render::more_links(&topics, None),
         }),
-        ..email(Kind::Immediate, stories, chrono_tz::UTC, "2023-09-06T16:50:00Z")
+        ..email(
+            Kind::Immediate,
+            stories,
+            chrono_tz::UTC,
+            "2023-09-06T16:50:00Z",
+        )
     }
 }
 
@@ -215,5 +226,31 @@ pub(crate) fn hostile_story() -> StoryItem {
             &["<img"],
         ),
         ..arms_sale_story()
+    }
+}
+
+/// An immediate alert of `stories`, in UTC.
+pub(crate) fn alert(stories: Vec<StoryItem>) -> Email {
+    email(
+        Kind::Immediate,
+        stories,
+        chrono_tz::UTC,
+        "2023-09-06T16:50:00Z",
+    )
+}
+
+/// A report of a feed whose name and last error hold markup.
+pub(crate) fn feed_alert(kind: FeedAlertKind) -> FeedAlert {
+    FeedAlert {
+        kind,
+        feed_id: 1,
+        config_url: "https://x.example/f".into(),
+        url: "https://x.example/f?a=1".into(),
+        name: "Harbour <Ledger> [x](https://phish.example/) <!channel>\r\nBcc: x".into(),
+        failing_since: Some(at("2026-11-27T10:00:00Z")),
+        last_error: Some("HTTP 500 <b>boom</b>".into()),
+        failed_polls: 7,
+        last_polled_at: Some(at("2026-11-28T21:06:40Z")),
+        broken_reported_at: None,
     }
 }

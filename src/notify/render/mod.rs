@@ -100,7 +100,11 @@ pub fn subject(email: &Email) -> String {
 pub fn summary(email: &Email) -> String {
     let stories = merge_duplicates(&email.stories);
     let topics = message_topics(&stories, email.more.as_ref());
-    summary_line(&email.kind, stories.len() + left_out(email), &topics.join(", "))
+    summary_line(
+        &email.kind,
+        stories.len() + left_out(email),
+        &topics.join(", "),
+    )
 }
 
 /// Per topic, where to read all its hits: its web page under `public_url`, else the command
@@ -261,7 +265,9 @@ pub(crate) fn merge_duplicates(items: &[StoryItem]) -> Vec<StoryItem> {
 /// still named.
 pub(crate) fn message_topics(stories: &[StoryItem], more: Option<&More>) -> Vec<String> {
     let mut seen = HashSet::new();
-    let left_out = more.into_iter().flat_map(|m| m.links.iter().map(|l| &l.topic));
+    let left_out = more
+        .into_iter()
+        .flat_map(|m| m.links.iter().map(|l| &l.topic));
     stories
         .iter()
         .flat_map(|s| s.topics.iter())

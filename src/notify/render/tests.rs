@@ -582,9 +582,9 @@ fn alert_with_stories_left_out_matches_its_snapshots() {
         "[newshound] 39 new stories: Arms deals, Summit meetings"
     );
     assert!(
-        rendered
-            .text
-            .contains("and 37 more stories:\n- Arms deals\n  newshound hits --topic \"Arms deals\"\n"),
+        rendered.text.contains(
+            "and 37 more stories:\n- Arms deals\n  newshound hits --topic \"Arms deals\"\n"
+        ),
         "{}",
         rendered.text
     );
@@ -613,12 +613,25 @@ fn stories_left_out_link_to_their_topic_pages() {
         "[newshound] 2 new stories: Arms deals, Summit meetings"
     );
     assert_eq!(subject(&email), rendered.subject);
-    assert_eq!(summary(&email), "2 new stories: Arms deals, Summit meetings");
+    assert_eq!(
+        summary(&email),
+        "2 new stories: Arms deals, Summit meetings"
+    );
     let page = "https://news.example.org/newshound/topics/Summit%20meetings";
-    assert!(rendered.text.contains("and 1 more story:\n"), "{}", rendered.text);
-    assert!(rendered.text.contains(&format!("\n  {page}\n")), "{}", rendered.text);
     assert!(
-        rendered.html.contains(&format!(r#"<li><a href="{page}" style="#)),
+        rendered.text.contains("and 1 more story:\n"),
+        "{}",
+        rendered.text
+    );
+    assert!(
+        rendered.text.contains(&format!("\n  {page}\n")),
+        "{}",
+        rendered.text
+    );
+    assert!(
+        rendered
+            .html
+            .contains(&format!(r#"<li><a href="{page}" style="#)),
         "{}",
         rendered.html
     );
