@@ -14,7 +14,6 @@
 //! `http`, `https` and `file` URLs (the offline demo's) become links, in the form [`Url`]
 //! serialises them, so a `javascript:` or `data:` URL never reaches an `href`.
 //!
-//! # Files
 //! A message that could not carry every new story ([`Email::more`]) ends its story list with
 //! "and N more stories" and where to read them (each topic's page, or the `newshound hits`
 //! command line); its subject and headline count every new story, shown or not.
