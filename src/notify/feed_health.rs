@@ -111,17 +111,10 @@ fn queue_one(
 pub fn render(alert: &FeedAlert) -> Rendered {
     let name = one_line_within(&alert.name, 200);
     let lines = facts(alert);
-    let (subject, lead) = match alert.kind {
-        FeedAlertKind::Broken => (
-            format!("[newshound] Feed broken: {name}"),
-            "This feed has been failing; newshound keeps polling it and will tell you once it \
-             works again."
-                .to_string(),
-        ),
-        FeedAlertKind::Recovered => (
-            format!("[newshound] Feed recovered: {name}"),
-            "This feed, reported broken before, works again.".to_string(),
-        ),
+    let lead = lead(alert.kind);
+    let subject = match alert.kind {
+        FeedAlertKind::Broken => format!("[newshound] Feed broken: {name}"),
+        FeedAlertKind::Recovered => format!("[newshound] Feed recovered: {name}"),
     };
     let mut text = format!("{lead}\n\n");
     for (label, value) in &lines {
@@ -147,8 +140,19 @@ pub fn render(alert: &FeedAlert) -> Rendered {
     }
 }
 
-/// The facts shown, as (label, one-line value) pairs.
-fn facts(alert: &FeedAlert) -> Vec<(&'static str, String)> {
+/// The sentence a report opens with, the same in every channel.
+pub(crate) fn lead(kind: FeedAlertKind) -> &'static str {
+    match kind {
+        FeedAlertKind::Broken => {
+            "This feed has been failing; newshound keeps polling it and will tell you once it \
+             works again."
+        }
+        FeedAlertKind::Recovered => "This feed, reported broken before, works again.",
+    }
+}
+
+/// The facts shown, as (label, one-line value) pairs; the channels show the same.
+pub(crate) fn facts(alert: &FeedAlert) -> Vec<(&'static str, String)> {
     let time = |t: Option<DateTime<Utc>>| {
         t.map_or_else(
             || "unknown".to_string(),

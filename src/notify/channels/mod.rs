@@ -23,6 +23,7 @@ pub mod matrix;
 pub mod ntfy;
 mod signature;
 pub mod slack;
+mod view;
 pub mod webhook;
 
 use chrono::{DateTime, Utc};

@@ -5,7 +5,9 @@ use chrono_tz::Tz;
 use html_escape::{encode_double_quoted_attribute, encode_safe};
 
 use super::sanitize::{one_line, strip_controls};
-use super::{STORY_PAGE_LABEL, StoryItem, View, lang_tag, link, list, published, stories, title};
+use super::{
+    MoreLink, STORY_PAGE_LABEL, StoryItem, View, lang_tag, link, list, published, stories, title,
+};
 
 /// Inline styles: many mail clients drop `<style>`, so every element carries its look.
 mod style {
@@ -30,6 +32,11 @@ mod style {
     pub const SNIPPET: &str = "margin:12px 0 0;font-size:16px;line-height:1.55;color:#1f2328;";
     pub const DETAILS: &str = "margin:12px 0 0;font-size:14px;line-height:1.45;color:#59636e;";
     pub const LABEL: &str = "color:#1f2328;";
+    pub const MORE: &str = "margin:24px 0 0;font-size:16px;font-weight:bold;";
+    pub const MORE_LIST: &str = "margin:4px 0 0;padding:0 0 0 20px;font-size:14px;\
+        line-height:1.6;color:#59636e;";
+    pub const CODE: &str = "font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px;\
+        color:#1f2328;overflow-wrap:anywhere;";
     pub const FOOTER: &str = "margin:32px 0 0;font-size:14px;line-height:1.45;color:#59636e;";
 }
 
@@ -114,6 +121,9 @@ pub(super) fn html(view: &View) -> String {
             let page = view.story_page(story.story_id);
             html_story(&mut out, story, page.as_deref(), view.email.timezone);
         }
+    }
+    if let Some((line, links)) = view.more() {
+        html_more(&mut out, &line, links);
     }
     push(
         &mut out,
@@ -219,6 +229,33 @@ fn html_story(out: &mut String, story: &StoryItem, page: Option<&str>, tz: Tz) {
         push(out, format!(r#"<p style="{}">{label}</p>"#, style::META));
     }
     out.push_str("</div>\n");
+}
+
+/// "and N more stories:" and a list of the topics, each linked to its page or followed by the
+/// command line that lists its hits.
+fn html_more(out: &mut String, line: &str, links: &[MoreLink]) {
+    let end = if links.is_empty() { "." } else { ":" };
+    push(
+        out,
+        format!(r#"<p style="{}">{}{end}</p>"#, style::MORE, esc(line)),
+    );
+    if links.is_empty() {
+        return;
+    }
+    push(out, format!(r#"<ul style="{}">"#, style::MORE_LIST));
+    for more in links {
+        let item = match link(Some(&more.target)) {
+            Some(url) => anchor(&esc(&more.topic), Some(&url), style::META_LINK),
+            None => format!(
+                r#"{}: <code style="{}">{}</code>"#,
+                esc(&more.topic),
+                style::CODE,
+                esc(&more.target)
+            ),
+        };
+        push(out, format!("<li>{item}</li>"));
+    }
+    out.push_str("</ul>\n");
 }
 
 fn push(out: &mut String, line: String) {

@@ -14,12 +14,20 @@
 //! `http`, `https` and `file` URLs (the offline demo's) become links, in the form [`Url`]
 //! serialises them, so a `javascript:` or `data:` URL never reaches an `href`.
 //!
+//! A message that could not carry every new story ([`Email::more`]) ends its story list with
+//! "and N more stories" and where to read them (each topic's page, or the `newshound hits`
+//! command line); its subject and headline count every new story, shown or not.
+//!
 //! # Files
 //! This file holds the view both parts are made from (stories merged and grouped by topic, the
 //! header and footer lines, the values shown) and the subject; [`sanitize`] the cleaning of
 //! untrusted text, `text` the plain-text part, `html` the HTML part, `tests` their snapshots
-//! (in `tests/fixtures/email/`).
+//! (in `tests/fixtures/email/`), `fixtures` the stories they (and the channels' tests) use.
+//! The channels' renderers reuse the view's pieces: the merging and grouping of stories, the
+//! subject, the links that may be made.
 
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod html;
 pub mod sanitize;
 #[cfg(test)]
@@ -32,7 +40,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use url::Url;
 
-use super::{Email, Kind, StoryItem};
+use super::{Email, Kind, More, MoreLink, StoryItem};
 use sanitize::{one_line, one_line_within};
 
 /// The finished parts of one email.
@@ -63,7 +71,7 @@ const LINK_SCHEMES: [&str; 3] = ["http", "https", "file"];
 /// Renders an alert or digest.
 pub fn render(email: &Email) -> Rendered {
     let stories = merge_duplicates(&email.stories);
-    let topics = distinct_topics(&stories);
+    let topics = message_topics(&stories, email.more.as_ref());
     let view = View {
         email,
         groups: group_by_topic(&stories, &topics),
@@ -71,10 +79,66 @@ pub fn render(email: &Email) -> Rendered {
         topics,
     };
     Rendered {
-        subject: subject(&view, &stories),
+        subject: subject_line(email, &stories, &view.topics),
         text: text::text(&view),
         html: html::html(&view),
     }
+}
+
+/// The subject [`render`] gives `email`, without rendering its parts: the channels' messages
+/// are listed in `newshound outbox` and the logs under the same line as the email.
+pub fn subject(email: &Email) -> String {
+    let stories = merge_duplicates(&email.stories);
+    let topics = message_topics(&stories, email.more.as_ref());
+    subject_line(email, &stories, &topics)
+}
+
+/// What `email` tells, in a few words and without the `[newshound]` tag ("3 new stories: Arms
+/// deals, Summit meetings", "Morning digest: 3 stories"): the title of a chat message or push
+/// notification, whose app already says who sent it. Counts every new story, shown or not.
+pub fn summary(email: &Email) -> String {
+    let stories = merge_duplicates(&email.stories);
+    let topics = message_topics(&stories, email.more.as_ref());
+    summary_line(
+        &email.kind,
+        stories.len() + left_out(email),
+        &topics.join(", "),
+    )
+}
+
+/// Per topic, where to read all its hits: its web page under `public_url`, else the command
+/// line that lists them. What a message says about the stories it left out, when the queue
+/// did not say it (a channel that cut stories to fit its size limit).
+pub fn more_links(topics: &[String], public_url: Option<&Url>) -> Vec<MoreLink> {
+    topics
+        .iter()
+        .map(|topic| MoreLink {
+            topic: topic.clone(),
+            target: public_url
+                .and_then(|base| {
+                    crate::web::layout::page_under(base, &crate::web::layout::topic_path(topic))
+                })
+                .map_or_else(|| hits_command(topic), String::from),
+        })
+        .collect()
+}
+
+/// `newshound hits --topic "TOPIC"`, with the name quoted for a POSIX shell (inside double
+/// quotes only `\`, `"`, `$` and `` ` `` are special).
+pub fn hits_command(topic: &str) -> String {
+    let mut quoted = String::with_capacity(topic.len() + 2);
+    for c in one_line(topic).chars() {
+        if matches!(c, '\\' | '"' | '$' | '`') {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    format!("newshound hits --topic \"{quoted}\"")
+}
+
+/// Stories the queue left out of `email`.
+fn left_out(email: &Email) -> usize {
+    email.more.as_ref().map_or(0, |more| more.count)
 }
 
 /// What both parts are made from.
@@ -93,12 +157,19 @@ impl View<'_> {
         local_time(at, self.email.timezone)
     }
 
-    /// The header line: what this email is.
+    /// The header line: what this email is, counting the stories left out too.
     fn headline(&self) -> String {
+        let total = self.count + left_out(self.email);
         match &self.email.kind {
-            Kind::Immediate => format!("{} for your watch topics", new_stories(self.count)),
-            Kind::Digest { name } => format!("{}: {}", one_line(name), stories(self.count)),
+            Kind::Immediate => format!("{} for your watch topics", new_stories(total)),
+            Kind::Digest { name } => format!("{}: {}", one_line(name), stories(total)),
         }
+    }
+
+    /// The stories left out, as "and N more stories", with where to read them.
+    fn more(&self) -> Option<(String, &[MoreLink])> {
+        let more = self.email.more.as_ref().filter(|more| more.count > 0)?;
+        Some((more_stories(more.count), &more.links))
     }
 
     /// The line under the headline, for digests: the time the digest covers up to.
@@ -162,7 +233,7 @@ impl View<'_> {
 
 /// One item per story id, in first-seen order: a caller that passed a story once per topic
 /// gets it once, with the topics, matched words and copies of all its items.
-fn merge_duplicates(items: &[StoryItem]) -> Vec<StoryItem> {
+pub(crate) fn merge_duplicates(items: &[StoryItem]) -> Vec<StoryItem> {
     let mut merged: Vec<StoryItem> = Vec::with_capacity(items.len());
     for item in items {
         let Some(seen) = merged.iter_mut().find(|s| s.story_id == item.story_id) else {
@@ -188,18 +259,25 @@ fn merge_duplicates(items: &[StoryItem]) -> Vec<StoryItem> {
     merged
 }
 
-/// The stories' topics, cleaned, distinct, in first-seen order.
-fn distinct_topics(stories: &[StoryItem]) -> Vec<String> {
+/// The message's topics, cleaned, distinct, in first-seen order: the stories' and then those
+/// of the stories left out (`more`'s links), so a topic whose stories were all left out is
+/// still named.
+pub(crate) fn message_topics(stories: &[StoryItem], more: Option<&More>) -> Vec<String> {
     let mut seen = HashSet::new();
+    let left_out = more
+        .into_iter()
+        .flat_map(|m| m.links.iter().map(|l| &l.topic));
     stories
         .iter()
-        .flat_map(|s| s.topics.iter().map(|t| one_line(t)))
+        .flat_map(|s| s.topics.iter())
+        .chain(left_out)
+        .map(|t| one_line(t))
         .filter(|t| !t.is_empty() && seen.insert(t.clone()))
         .collect()
 }
 
 /// The stories under their first topic, topics in `topics` order, empty groups left out.
-fn group_by_topic<'a>(
+pub(crate) fn group_by_topic<'a>(
     stories: &'a [StoryItem],
     topics: &[String],
 ) -> Vec<(Option<String>, Vec<&'a StoryItem>)> {
@@ -222,24 +300,33 @@ fn group_by_topic<'a>(
     groups
 }
 
-/// The subject line: the one story's title, or how many stories of which topics, or the
+/// The subject line: the one new story's title, or how many stories of which topics, or the
 /// digest's name.
-fn subject(view: &View, items: &[StoryItem]) -> String {
-    let topics = view.topics.join(", ");
-    let body = match (&view.email.kind, items) {
-        (Kind::Digest { name }, _) => format!("{}: {}", one_line(name), stories(view.count)),
-        (Kind::Immediate, [story]) if topics.is_empty() => title(story),
-        (Kind::Immediate, [story]) => format!("{topics}: {}", title(story)),
-        (Kind::Immediate, _) if topics.is_empty() => new_stories(view.count),
-        (Kind::Immediate, _) => format!("{}: {topics}", new_stories(view.count)),
+fn subject_line(email: &Email, items: &[StoryItem], topics: &[String]) -> String {
+    let topics = topics.join(", ");
+    let total = items.len() + left_out(email);
+    let body = match (&email.kind, items) {
+        (Kind::Immediate, [story]) if total == 1 && topics.is_empty() => title(story),
+        (Kind::Immediate, [story]) if total == 1 => format!("{topics}: {}", title(story)),
+        (kind, _) => summary_line(kind, total, &topics),
     };
     one_line_within(&format!("[newshound] {body}"), SUBJECT_MAX)
+}
+
+/// How many stories of which topics, or the digest's name and how many stories.
+fn summary_line(kind: &Kind, total: usize, topics: &str) -> String {
+    match kind {
+        Kind::Digest { name } => format!("{}: {}", one_line(name), stories(total)),
+        Kind::Immediate if topics.is_empty() => new_stories(total),
+        Kind::Immediate => format!("{}: {topics}", new_stories(total)),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Values shared by both parts
 
-fn title(story: &StoryItem) -> String {
+/// The story's title on one line, or "(untitled)".
+pub(crate) fn title(story: &StoryItem) -> String {
     let title = one_line(&story.title);
     if title.is_empty() {
         "(untitled)".to_owned()
@@ -250,7 +337,7 @@ fn title(story: &StoryItem) -> String {
 
 /// `url` as a link target: its serialisation when it parses as an absolute `http`, `https` or
 /// `file` URL, else `None` (the title is then shown without a link).
-fn link(url: Option<&str>) -> Option<String> {
+pub(crate) fn link(url: Option<&str>) -> Option<String> {
     let url = Url::parse(url?.trim()).ok()?;
     LINK_SCHEMES
         .contains(&url.scheme())
@@ -258,7 +345,7 @@ fn link(url: Option<&str>) -> Option<String> {
 }
 
 /// A language code fit for a `lang` attribute (letters, digits and hyphens), if it is one.
-fn lang_tag(language: Option<&str>) -> Option<&str> {
+pub(crate) fn lang_tag(language: Option<&str>) -> Option<&str> {
     language.map(str::trim).filter(|l| {
         !l.is_empty() && l.len() <= 35 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     })
@@ -294,8 +381,17 @@ fn new_stories(n: usize) -> String {
     }
 }
 
+/// "and N more stories": how every message names the new stories it left out.
+pub(crate) fn more_stories(n: usize) -> String {
+    if n == 1 {
+        "and 1 more story".to_owned()
+    } else {
+        format!("and {n} more stories")
+    }
+}
+
 /// The cleaned, non-empty values of `items`, joined with `, `.
-fn list(items: &[String]) -> String {
+pub(crate) fn list(items: &[String]) -> String {
     items
         .iter()
         .map(|i| one_line(i))

@@ -2,160 +2,10 @@ use std::path::PathBuf;
 
 use chrono::TimeZone;
 
+use super::fixtures::*;
 use super::sanitize::cut;
 use super::*;
-use crate::model::Snippet;
 use crate::notify::Source;
-
-fn at(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .expect("test times are valid RFC 3339")
-        .with_timezone(&Utc)
-}
-
-/// A snippet of `text` with the first occurrence of each of `words` marked.
-fn snippet(text: &str, words: &[&str]) -> Snippet {
-    let mut marks: Vec<(usize, usize)> = words
-        .iter()
-        .filter_map(|w| text.find(w).map(|start| (start, start + w.len())))
-        .collect();
-    marks.sort_unstable();
-    marks.dedup_by(|b, a| b.0 < a.1);
-    Snippet {
-        text: text.to_owned(),
-        marks,
-    }
-}
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
-
-/// The demo's seed story: one story with three copies, hitting both topics.
-fn seed_story() -> StoryItem {
-    StoryItem {
-        story_id: 1,
-        title: "Kim Jong-un und Putin treffen sich zu Waffengesprächen".to_owned(),
-        url: Some("https://www.rheinblick.example/politik/kim-jong-un-und-putin-treffen-sich-zu-waffengespraechen".to_owned()),
-        source: "Rheinblick".to_owned(),
-        also: vec![
-            Source {
-                name: "Elbe-Bote".to_owned(),
-                url: "https://elbe-bote.example/welt/kim-jong-un-will-mit-putin-ueber-waffenlieferungen-sprechen".to_owned(),
-            },
-            Source {
-                name: "Mosel-Echo".to_owned(),
-                url: "https://www.mosel-echo.example/nachrichten/bericht-kim-plant-reise-zu-putin".to_owned(),
-            },
-        ],
-        published_at: Some(at("2023-09-05T06:12:00+02:00")),
-        topics: strings(&["Arms deals", "Summit meetings"]),
-        matched: strings(&["Waffengesprächen", "Putin", "treffen", "Waffen", "liefert"]),
-        snippet: snippet(
-            "…will noch in diesem Monat nach Russland reisen, um mit dem russischen \
-             Präsidenten Wladimir Putin über die Möglichkeit zu sprechen, dass Pjöngjang \
-             Moskau mehr Waffen für den Krieg in der Ukraine liefert, berichteten die \
-             US-Zeitungen „New York Times“ und „Washington Post“ am Montag…",
-            &["Putin", "Waffen", "liefert"],
-        ),
-        language: Some("de".to_owned()),
-        score: 1,
-        found_at: at("2023-09-05T06:12:00+02:00"),
-        article_id: 1,
-    }
-}
-
-fn arms_sale_story() -> StoryItem {
-    StoryItem {
-        story_id: 2,
-        title: "Government clears £3.4bn arms sale of air-defence systems to Baltic ally"
-            .to_owned(),
-        url: Some("https://harbour-ledger.example/world/2023/09/06/air-defence-sale".to_owned()),
-        source: "The Harbour Ledger".to_owned(),
-        also: vec![],
-        published_at: Some(at("2023-09-06T16:45:00+01:00")),
-        topics: strings(&["Arms deals"]),
-        matched: strings(&["arms", "sale", "missiles"]),
-        snippet: snippet(
-            "The government has cleared the sale of medium-range air-defence systems and \
-             interceptor missiles worth £3.4bn to a Baltic ally, the largest arms export \
-             licence granted this year…",
-            &["sale", "missiles", "arms"],
-        ),
-        language: Some("en".to_owned()),
-        score: 1,
-        found_at: at("2023-09-05T06:12:00+02:00"),
-        article_id: 1,
-    }
-}
-
-fn summit_story() -> StoryItem {
-    StoryItem {
-        story_id: 3,
-        title: "Leaders agree climate fund at Port Alden summit after all-night talks".to_owned(),
-        url: Some("https://harbour-ledger.example/world/2023/09/05/port-alden-summit".to_owned()),
-        source: "The Harbour Ledger".to_owned(),
-        also: vec![Source {
-            name: "Rheinblick".to_owned(),
-            url: "https://www.rheinblick.example/welt/gipfel-in-port-alden".to_owned(),
-        }],
-        published_at: None,
-        topics: strings(&["Summit meetings"]),
-        matched: strings(&["summit"]),
-        snippet: snippet(
-            "After talks that ran through the night, leaders at the Port Alden summit \
-             agreed a climate fund for coastal towns…",
-            &["summit"],
-        ),
-        language: Some("en".to_owned()),
-        score: 1,
-        found_at: at("2023-09-05T06:12:00+02:00"),
-        article_id: 1,
-    }
-}
-
-/// A story from the offline demo, whose pages are files.
-fn eu_summit_story() -> StoryItem {
-    StoryItem {
-        story_id: 4,
-        title: "EU-Gipfel ringt um Reformen vor der nächsten Erweiterung".to_owned(),
-        url: Some(
-            "file:///home/analyst/newshound/config/demo/articles/eu-gipfel-erweiterung.html"
-                .to_owned(),
-        ),
-        source: "Rheinblick".to_owned(),
-        also: vec![],
-        published_at: Some(at("2023-09-06T20:30:00+02:00")),
-        topics: strings(&["Summit meetings"]),
-        matched: strings(&["Gipfel"]),
-        snippet: snippet(
-            "Die Staats- und Regierungschefs der EU haben beim Gipfel in Granada über \
-             Reformen beraten, die vor der Aufnahme neuer Mitglieder nötig sind…",
-            &["Gipfel"],
-        ),
-        language: Some("de".to_owned()),
-        score: 1,
-        found_at: at("2023-09-05T06:12:00+02:00"),
-        article_id: 1,
-    }
-}
-
-fn email(kind: Kind, stories: Vec<StoryItem>, timezone: Tz, generated_at: &str) -> Email {
-    Email {
-        kind,
-        stories,
-        timezone,
-        generated_at: at(generated_at),
-        public_url: None,
-        more: None,
-    }
-}
-
-fn digest(name: &str) -> Kind {
-    Kind::Digest {
-        name: name.to_owned(),
-    }
-}
 
 /// Compares `actual` with `tests/fixtures/email/<name>`, or rewrites the file when
 /// `NEWSHOUND_UPDATE_SNAPSHOTS` is set.
@@ -700,4 +550,103 @@ fn html_is_a_self_contained_document() {
     }
     assert!(html.contains("<strong>Putin</strong>"), "{html}");
     assert!(html.contains(r#" lang="de""#), "{html}");
+}
+
+/// An alert of a flood: 100 stories shown, 37 left out.
+fn flood_email(public_url: Option<&str>) -> Email {
+    let topics = strings(&["Arms deals", "Summit meetings"]);
+    let public_url = public_url.map(|u| Url::parse(u).unwrap());
+    Email {
+        more: Some(More {
+            count: 37,
+            links: more_links(&topics, public_url.as_ref()),
+        }),
+        public_url,
+        ..email(
+            Kind::Immediate,
+            vec![seed_story(), arms_sale_story()],
+            chrono_tz::UTC,
+            "2023-09-06T16:50:00Z",
+        )
+    }
+}
+
+/// A message that left stories out ends its list with "and N more stories" and, without
+/// `[web] public_url`, the command line that lists each topic's hits, whole on its line; the
+/// subject and headline count every new story.
+#[test]
+fn alert_with_stories_left_out_matches_its_snapshots() {
+    let rendered = render(&flood_email(None));
+    assert_eq!(
+        rendered.subject,
+        "[newshound] 39 new stories: Arms deals, Summit meetings"
+    );
+    assert!(
+        rendered.text.contains(
+            "and 37 more stories:\n- Arms deals\n  newshound hits --topic \"Arms deals\"\n"
+        ),
+        "{}",
+        rendered.text
+    );
+    assert!(
+        rendered.html.contains(
+            "Summit meetings: <code style=\"font-family:ui-monospace,Menlo,Consolas,monospace;\
+             font-size:13px;color:#1f2328;overflow-wrap:anywhere;\">newshound hits --topic \
+             &quot;Summit meetings&quot;</code>"
+        ),
+        "{}",
+        rendered.html
+    );
+    assert_snapshots("more-alert", &rendered);
+}
+
+/// With `[web] public_url`, "and N more stories" links each topic's page; one story left out
+/// is "1 more story", and a lone shown story no longer names the subject.
+#[test]
+fn stories_left_out_link_to_their_topic_pages() {
+    let mut email = flood_email(Some("https://news.example.org/newshound/"));
+    email.stories.truncate(1);
+    email.more.as_mut().unwrap().count = 1;
+    let rendered = render(&email);
+    assert_eq!(
+        rendered.subject,
+        "[newshound] 2 new stories: Arms deals, Summit meetings"
+    );
+    assert_eq!(subject(&email), rendered.subject);
+    assert_eq!(
+        summary(&email),
+        "2 new stories: Arms deals, Summit meetings"
+    );
+    let page = "https://news.example.org/newshound/topics/Summit%20meetings";
+    assert!(
+        rendered.text.contains("and 1 more story:\n"),
+        "{}",
+        rendered.text
+    );
+    assert!(
+        rendered.text.contains(&format!("\n  {page}\n")),
+        "{}",
+        rendered.text
+    );
+    assert!(
+        rendered
+            .html
+            .contains(&format!(r#"<li><a href="{page}" style="#)),
+        "{}",
+        rendered.html
+    );
+    assert!(!rendered.html.contains("<code"), "{}", rendered.html);
+}
+
+/// A topic's name cannot break out of the quotes of its command line.
+#[test]
+fn hits_command_quotes_the_topic_for_a_shell() {
+    assert_eq!(
+        hits_command("Arms deals"),
+        r#"newshound hits --topic "Arms deals""#
+    );
+    assert_eq!(
+        hits_command("a\"b$(rm -rf ~)`c`\\d\ne"),
+        r#"newshound hits --topic "a\"b\$(rm -rf ~)\`c\`\\d e""#
+    );
 }

@@ -4,7 +4,9 @@
 use chrono_tz::Tz;
 
 use super::sanitize::{one_line, strip_controls};
-use super::{STORY_PAGE_LABEL, StoryItem, View, WIDTH, link, list, published, stories, title};
+use super::{
+    MoreLink, STORY_PAGE_LABEL, StoryItem, View, WIDTH, link, list, published, stories, title,
+};
 
 /// The plain-text part of `view`.
 pub(super) fn text(view: &View) -> String {
@@ -50,6 +52,10 @@ pub(super) fn text(view: &View) -> String {
             );
             out.push('\n');
         }
+    }
+    if let Some((line, links)) = view.more() {
+        text_more(&mut out, &line, links);
+        out.push('\n');
     }
     // "-- " starts a signature: mail clients show the footer as such and leave it out of replies.
     out.push_str("-- \n");
@@ -118,6 +124,21 @@ fn text_story(out: &mut String, number: usize, story: &StoryItem, page: Option<&
         out.push('\n');
         wrap(out, &format!("{STORY_PAGE_LABEL}:"), &indent, &indent);
         wrap(out, page, &indent, &indent);
+    }
+}
+
+/// "and N more stories:" and each topic with its page or command line, each whole on a line
+/// of its own (a command wrapped at its spaces could not be pasted).
+fn text_more(out: &mut String, line: &str, links: &[MoreLink]) {
+    if links.is_empty() {
+        wrap(out, &format!("{line}."), "", "");
+        return;
+    }
+    wrap(out, &format!("{line}:"), "", "");
+    for more in links {
+        wrap(out, &one_line(&more.topic), "- ", "  ");
+        let target = link(Some(&more.target)).unwrap_or_else(|| one_line(&more.target));
+        out.push_str(&format!("  {target}\n"));
     }
 }
 
