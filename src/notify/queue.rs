@@ -13,7 +13,7 @@ use super::channels::{self, Notice, Payload};
 use super::compose::{envelope_address, finish};
 use super::digest;
 use super::render::{Rendered, render};
-use super::{Email, Kind, More, MoreLink, Source, StoryItem};
+use super::{Email, Kind, More, Source, StoryItem};
 use crate::config::{ChannelSettings, DigestSettings, NotifySettings, NtfyOptions};
 use crate::store::{AlertHit, NewMessage, Store, StoreError};
 
@@ -181,7 +181,10 @@ fn queue_immediate(
         let left_out = pending.stories.saturating_sub(stories.len());
         let more = (left_out > 0).then(|| More {
             count: left_out,
-            links: more_links(settings, &stories),
+            links: super::render::more_links(
+                &distinct(stories.iter().flat_map(|s| &s.topics)),
+                settings.public_url.as_ref(),
+            ),
         });
         let email = Email {
             kind: Kind::Immediate,
@@ -201,38 +204,6 @@ fn queue_immediate(
         queued.alerts += queue_message(store, settings, &message, &[target], now)?;
     }
     Ok(())
-}
-
-/// Where to read each topic of the shown stories in full: its web page with `[web]
-/// public_url`, else the command line that lists its hits.
-fn more_links(settings: &NotifySettings, stories: &[StoryItem]) -> Vec<MoreLink> {
-    let topics = distinct(stories.iter().flat_map(|s| &s.topics));
-    topics
-        .into_iter()
-        .map(|topic| {
-            let page = settings.public_url.as_ref().and_then(|base| {
-                crate::web::layout::page_under(base, &crate::web::layout::topic_path(&topic))
-            });
-            let target = match page {
-                Some(url) => url.to_string(),
-                None => format!("newshound hits --topic {}", shell_quoted(&topic)),
-            };
-            MoreLink { topic, target }
-        })
-        .collect()
-}
-
-/// `text` as one word of a POSIX shell command line.
-fn shell_quoted(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.,/:@".contains(c));
-    if plain {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
-    }
 }
 
 /// The ntfy priority (the highest) and tags (all) of `topics`.
