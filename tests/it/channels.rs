@@ -411,10 +411,25 @@ fn no_secret_appears_in_any_output() {
     let chat_secret = "T0000/B0000/chat-5ecret-Q2";
     let topic_secret = "topic-5ecret-Q3";
     let token_secret = "tk_5ecret-Q4";
-    let echo = format!("no such hook {url_secret} {chat_secret} {topic_secret} {token_secret}");
-    receiver.script("/webhook", &[Answer::status(404).body(&echo)]);
-    receiver.script("/slack", &[Answer::status(500).body(&echo)]);
-    receiver.script("/", &[Answer::status(403).body(&echo)]);
+    // Each receiver echoes what its channel sent it, as real ones do in error pages.
+    receiver.script(
+        "/webhook",
+        &[Answer::status(404).body(&format!(
+            "Cannot POST /webhook?key={url_secret}: {url_secret}"
+        ))],
+    );
+    receiver.script(
+        "/slack",
+        &[Answer::status(500).body(&format!(
+            "no_team /slack?path={chat_secret}: T0000 B0000 chat-5ecret-Q2"
+        ))],
+    );
+    receiver.script(
+        "/",
+        &[Answer::status(403).body(&format!(
+            "topic {topic_secret} needs a token, not {token_secret}"
+        ))],
+    );
     let hook_url = receiver.url(&format!("/webhook?key={url_secret}"));
     let (hook, mut files) = webhook("hook", &hook_url, "");
     files.push((

@@ -352,8 +352,21 @@ fn url_secrets(url: &SecretUrl) -> Vec<String> {
         url.path().to_owned(),
     ];
     secrets.extend(url.query().map(str::to_owned));
+    // A receiver may echo one part alone (a Slack token segment, a `?key=` value); parts long
+    // enough to be a credential are hidden one by one too.
+    let parts = url
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .map(str::to_owned)
+        .chain(url.query_pairs().map(|(_, value)| value.into_owned()));
+    secrets.extend(parts.filter(|part| part.chars().count() >= SECRET_PART_MIN));
     secrets
 }
+
+/// Path segments and query values at least this long are hidden on their own: shorter ones
+/// are words such as `hooks` or `services`, not credentials.
+const SECRET_PART_MIN: usize = 8;
 
 #[cfg(test)]
 mod tests;
