@@ -35,8 +35,9 @@
 //! - [`progress`] reports long jobs over stored articles: a bar on a terminal, log lines
 //!   otherwise.
 //! - [`opml`] converts OPML subscription lists into `[[feeds]]` TOML.
-//! - [`notify`] renders alerts and digests, keeps the outbox and delivers email; its notify
-//!   step is what the daemon runs after each poll cycle.
+//! - [`notify`] renders alerts and digests, keeps the outbox and delivers it: email, and the
+//!   channels (signed webhooks, ntfy, Slack-compatible chats, Matrix) the topics and digests
+//!   name; its notify step is what the daemon runs after each poll cycle.
 //! - [`model`] holds the plain data passed between stages.
 //! - [`metrics`] counts what the service does; [`monitor`] (in `web`) answers `/healthz` and
 //!   `/metrics` (`[daemon] listen`, and beside the pages).
@@ -49,7 +50,7 @@
 //!
 //! The binary (`src/main.rs`) parses the command line and hands each subcommand to its file in
 //! `src/cli/` (run, check, feeds, extract, explain, hits, search, rematch, outbox, digest,
-//! test_email, import_opml, web); `anyhow` lives only there.
+//! test_email, test_channel, import_opml, web); `anyhow` lives only there.
 
 pub mod charset;
 pub mod config;

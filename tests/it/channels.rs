@@ -491,3 +491,85 @@ fn no_secret_appears_in_any_output() {
         }
     }
 }
+
+/// Digests and feed reports take their channels too: `digest NAME --send` posts a `digest` to
+/// the digest's `notify` channels beside its email, and a broken feed's report goes to every
+/// `[daemon] admin_channels` entry once, beside the admin email. `test-channel email` sends a
+/// test email.
+#[test]
+fn digests_and_feed_reports_reach_their_channels() {
+    use chrono::{Duration as Days, Utc};
+    use newshound::notify::queue::queue_due;
+    use newshound::store::Store;
+
+    let receiver = Receiver::start(Some(SECRET));
+    let (entry, files) = webhook("hook", &receiver.url("/webhook"), "");
+    let refused = "http://127.0.0.1:9/refused.xml";
+    let extra = format!(
+        "{entry}\n[[feeds]]\nurl = \"{refused}\"\nname = \"Refusing feed\"\nfetch_articles = false\n"
+    );
+    let (dir, config) = demo_with(&extra, &[], &borrowed(&files));
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text
+        .replace(
+            "[[digests]]\n",
+            "[[digests]]\nnotify = [\"email\", \"hook\"]\n",
+        )
+        .replace(
+            "[daemon]\n",
+            "[daemon]\nadmin_channels = [\"email\", \"hook\"]\n",
+        );
+    std::fs::write(&config, text).unwrap();
+
+    newshound(&config, &["digest", "Morning digest", "--send"]);
+    let digest = receiver.wait_for(1, Duration::from_secs(10));
+    assert_eq!(
+        digest[0].json.as_ref().unwrap()["type"],
+        "digest",
+        "{}",
+        digest[0]
+    );
+    assert_eq!(digest[0].verified, Some(true));
+
+    newshound(&config, &["run", "--once", "--all"]);
+    let settings = crate::support::load(&config).notify_settings();
+    let later = Utc::now() + Days::days(3);
+    {
+        let mut store = Store::open(&database_of(&dir)).unwrap();
+        assert_eq!(
+            queue_due(&mut store, &settings, later).unwrap().feed_alerts,
+            1
+        );
+        assert_eq!(
+            queue_due(&mut store, &settings, later).unwrap().feed_alerts,
+            0
+        );
+    }
+    newshound(&config, &["run", "--once"]);
+    let reports: Vec<Received> = receiver
+        .wait_for(2, Duration::from_secs(10))
+        .into_iter()
+        .filter(|r| r.json.as_ref().is_some_and(|j| j["type"] == "feed_broken"))
+        .collect();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(
+        reports[0].json.as_ref().unwrap()["data"]["name"],
+        "Refusing feed"
+    );
+    let email_rows = outbox_rows(&database_of(&dir), "email");
+    assert!(
+        email_rows.iter().any(|row| row.1 == "sent"),
+        "{email_rows:?}"
+    );
+    let kinds: Vec<String> = db(&database_of(&dir))
+        .prepare("SELECT kind || ' ' || channel FROM outbox WHERE kind = 'feed_broken' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(kinds, ["feed_broken email", "feed_broken hook"]);
+
+    let out = newshound(&config, &["test-channel", "email"]);
+    assert!(out.contains("accepted:"), "{out}");
+}

@@ -14,6 +14,8 @@
 //! - `http`: the one HTTP client (rustls, no redirects), the request of each kind, and the
 //!   answer classified as sent, temporary (retry, honouring `Retry-After`) or permanent.
 //! - `signature`: the Standard Webhooks signature, `v1,` + HMAC-SHA256 with the `whsec_` key.
+//! - `view`: what every renderer shares: the stories merged and ranked, the cut that keeps
+//!   the best ones within a size, links (http(s) only) and the "and N more" line.
 //!
 //! Every message too long for its channel is cut by whole stories, ending in "and N more
 //! stories" with a link, never refused.
