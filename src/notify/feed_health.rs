@@ -11,9 +11,9 @@
 use chrono::{DateTime, Utc};
 use html_escape::encode_safe;
 
-use super::channels::{self, Notice, Payload};
+use super::channels::Notice;
 use super::compose::{envelope_address, finish};
-use super::queue::{Target, targets};
+use super::queue::{Target, outgoing, targets};
 use super::render::sanitize::one_line_within;
 use super::render::{Rendered, SUBJECT_MAX};
 use crate::config::NotifySettings;
@@ -63,46 +63,25 @@ fn queue_one(
     let rendered = render(alert);
     let from = settings.email.sender();
     let envelope_from = envelope_address(&from);
-    let notice = Notice::Feed(alert);
-    let payloads: Vec<Option<Payload>> = targets
+    let outgoing = outgoing(targets, &Notice::Feed(alert));
+    let base = NewMessage {
+        kind: alert.kind.outbox_kind(),
+        channel: "",
+        name: None,
+        recipient: "",
+        sender: "",
+        subject: "",
+        hit_ids: &[],
+        digest_slot: None,
+    };
+    let messages: Vec<NewMessage> = outgoing
         .iter()
-        .map(|target| match target {
-            Target::Email(_) => None,
-            Target::Channel(channel) => channels::render(&channel.kind, &notice),
+        .map(|out| out.row(&base, &envelope_from, &rendered.subject))
+        .collect();
+    let id = store.enqueue_feed_alert(alert, &messages, now, |index, outbox_id| {
+        outgoing[index].finish(outbox_id, now, |mailbox| {
+            finish(&rendered, &from, mailbox, outbox_id, now, &[])
         })
-        .collect();
-    let sendable: Vec<(&Target, &Option<Payload>)> = targets
-        .iter()
-        .zip(&payloads)
-        .filter(|(target, payload)| matches!(target, Target::Email(_)) || payload.is_some())
-        .collect();
-    let messages: Vec<NewMessage> = sendable
-        .iter()
-        .map(|(target, payload)| NewMessage {
-            kind: alert.kind.outbox_kind(),
-            channel: target.channel_name(),
-            name: None,
-            recipient: target.key(),
-            sender: if payload.is_some() {
-                ""
-            } else {
-                &envelope_from
-            },
-            subject: payload.as_ref().map_or(&rendered.subject, |p| &p.subject),
-            hit_ids: &[],
-            digest_slot: None,
-        })
-        .collect();
-    let id = store.enqueue_feed_alert(alert, &messages, now, |index, outbox_id| match sendable
-        [index]
-    {
-        (Target::Email(recipient), _) => {
-            finish(&rendered, &from, recipient.mailbox(), outbox_id, now, &[])
-        }
-        (Target::Channel(_), payload) => (
-            channels::message_id(outbox_id, now),
-            payload.as_ref().map(|p| p.body.clone()).unwrap_or_default(),
-        ),
     })?;
     Ok(id.is_some())
 }

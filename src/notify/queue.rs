@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use super::channels::{self, Notice, Payload};
 use super::compose::{envelope_address, finish};
 use super::digest;
-use super::render::{Rendered, render};
+use super::render::render;
 use super::{Email, Kind, More, Source, StoryItem};
 use crate::config::{ChannelSettings, DigestSettings, NotifySettings, NtfyOptions};
 use crate::store::{AlertHit, NewMessage, Store, StoreError};
@@ -71,11 +71,6 @@ impl<'a> Recipient<'a> {
             address: envelope_address(mailbox),
         }
     }
-
-    /// As configured, for the `To:` header.
-    pub(super) fn mailbox(&self) -> &'a str {
-        self.mailbox
-    }
 }
 
 /// Where one message goes: an email recipient, or a channel that is not email.
@@ -89,17 +84,9 @@ pub(super) enum Target<'a> {
 impl Target<'_> {
     /// The name the outbox records the target's messages and told hits under: the bare
     /// address, or the channel's name (which never holds an `@`).
-    pub(super) fn key(&self) -> &str {
+    fn key(&self) -> &str {
         match self {
             Target::Email(recipient) => &recipient.address,
-            Target::Channel(channel) => &channel.name,
-        }
-    }
-
-    /// The outbox's `channel` of the target's messages.
-    pub(super) fn channel_name(&self) -> &str {
-        match self {
-            Target::Email(_) => crate::config::EMAIL_CHANNEL,
             Target::Channel(channel) => &channel.name,
         }
     }
@@ -341,7 +328,7 @@ fn queue_message(
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let email = message.email;
-    let rendered: Rendered = render(email);
+    let rendered = render(email);
     let from = settings.email.sender();
     let envelope_from = envelope_address(&from);
     let topics = topics_in(email);
@@ -349,59 +336,105 @@ fn queue_message(
         email,
         ntfy: message.ntfy,
     };
-    let payloads: Vec<Option<Payload>> = targets
-        .iter()
-        .map(|target| match target {
-            Target::Email(_) => None,
-            Target::Channel(channel) => channels::render(&channel.kind, &notice),
-        })
-        .collect();
+    let outgoing = outgoing(targets, &notice);
     let (kind, name) = match (&email.kind, message.digest_slot) {
         (Kind::Digest { .. }, Some((name, _))) => ("digest", Some(name)),
         _ => ("immediate", None),
     };
-    let rows: Vec<NewMessage<'_>> = targets
+    let base = NewMessage {
+        kind,
+        channel: "",
+        name,
+        recipient: "",
+        sender: "",
+        subject: "",
+        hit_ids: message.hit_ids,
+        digest_slot: message.digest_slot.map(|(_, slot)| slot),
+    };
+    let rows: Vec<NewMessage<'_>> = outgoing
         .iter()
-        .zip(&payloads)
-        .filter_map(|(target, payload)| {
-            let (channel, sender, subject) = match (target, payload) {
-                (Target::Email(_), _) => (
-                    target.channel_name(),
-                    envelope_from.as_str(),
-                    &rendered.subject,
-                ),
-                (Target::Channel(channel), Some(payload)) => {
-                    (channel.name.as_str(), "", &payload.subject)
-                }
-                (Target::Channel(_), None) => return None,
-            };
-            Some(NewMessage {
-                kind,
-                channel,
-                name,
-                recipient: target.key(),
-                sender,
-                subject,
-                hit_ids: message.hit_ids,
-                digest_slot: message.digest_slot.map(|(_, slot)| slot),
-            })
+        .map(|out| out.row(&base, &envelope_from, &rendered.subject))
+        .collect();
+    store.enqueue(&rows, now, |index, outbox_id| {
+        outgoing[index].finish(outbox_id, now, |mailbox| {
+            finish(&rendered, &from, mailbox, outbox_id, now, &topics)
         })
-        .collect();
-    let bodies: Vec<(&Target, &Option<Payload>)> = targets
-        .iter()
-        .zip(&payloads)
-        .filter(|(target, payload)| matches!(target, Target::Email(_)) || payload.is_some())
-        .collect();
-    store.enqueue(&rows, now, |index, outbox_id| match bodies[index] {
-        (Target::Email(recipient), _) => {
-            finish(&rendered, &from, recipient.mailbox, outbox_id, now, &topics)
-        }
-        (Target::Channel(_), payload) => (
-            channels::message_id(outbox_id, now),
-            payload.as_ref().map(|p| p.body.clone()).unwrap_or_default(),
-        ),
     })?;
     Ok(rows.len())
+}
+
+/// One message on its way to one target: an email recipient (the email is rendered once for
+/// all of them), or a channel with its own body.
+pub(super) enum Outgoing<'t, 'a> {
+    /// To this recipient.
+    Email(&'t Recipient<'a>),
+    /// Through this channel, with this body.
+    Channel(&'t ChannelSettings, Payload),
+}
+
+/// Each target of `targets` with what it is sent of `notice` (a channel kind without a body of
+/// its own is left out).
+pub(super) fn outgoing<'t, 'a>(
+    targets: &'t [Target<'a>],
+    notice: &Notice<'_>,
+) -> Vec<Outgoing<'t, 'a>> {
+    targets
+        .iter()
+        .filter_map(|target| match target {
+            Target::Email(recipient) => Some(Outgoing::Email(recipient)),
+            Target::Channel(channel) => channels::render(&channel.kind, notice)
+                .map(|payload| Outgoing::Channel(channel, payload)),
+        })
+        .collect()
+}
+
+impl Outgoing<'_, '_> {
+    /// Its outbox row: `base` (kind, name, hits, slot) with this target's channel, recipient,
+    /// sender and subject (an email's, or the channel's own).
+    pub(super) fn row<'s>(
+        &'s self,
+        base: &NewMessage<'s>,
+        envelope_from: &'s str,
+        email_subject: &'s str,
+    ) -> NewMessage<'s> {
+        let (channel, recipient, sender, subject) = match self {
+            Outgoing::Email(recipient) => (
+                crate::config::EMAIL_CHANNEL,
+                recipient.address.as_str(),
+                envelope_from,
+                email_subject,
+            ),
+            Outgoing::Channel(channel, payload) => (
+                channel.name.as_str(),
+                channel.name.as_str(),
+                "",
+                payload.subject.as_str(),
+            ),
+        };
+        NewMessage {
+            channel,
+            recipient,
+            sender,
+            subject,
+            ..base.clone()
+        }
+    }
+
+    /// The message id and bytes of its outbox row `outbox_id`: the email `compose` makes for
+    /// the recipient's mailbox, or the channel's body under the row's channel id.
+    pub(super) fn finish(
+        &self,
+        outbox_id: i64,
+        now: DateTime<Utc>,
+        compose: impl FnOnce(&str) -> (String, Vec<u8>),
+    ) -> (String, Vec<u8>) {
+        match self {
+            Outgoing::Email(recipient) => compose(recipient.mailbox),
+            Outgoing::Channel(_, payload) => {
+                (channels::message_id(outbox_id, now), payload.body.clone())
+            }
+        }
+    }
 }
 
 /// The distinct topics of an email, in order.
