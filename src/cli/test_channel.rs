@@ -62,14 +62,8 @@ async fn test_channel(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         channels::describe(channel)
     );
     let id = format!("msg_newshound_test_{}", now.timestamp_micros());
-    match sender.send(channel, &id, &payload.body).await {
-        Ok(delivery) => {
-            println!("accepted: {}", delivery.answer);
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("newshound: not delivered: {e}");
-            Ok(ExitCode::FAILURE)
-        }
-    }
+    let result = sender.send(channel, &id, &payload.body).await;
+    Ok(super::test_email::print_answer(
+        result.map(|delivery| delivery.answer),
+    ))
 }

@@ -64,17 +64,23 @@ pub async fn send_test_email(config: &Config, to: String) -> anyhow::Result<Exit
         "sending a test message to {to} through {}",
         mailer.describe()
     );
-    match mailer
+    let result = mailer
         .send(&from, std::slice::from_ref(&to), &message)
-        .await
-    {
-        Ok(delivery) => {
-            println!("accepted: {}", delivery.answer);
-            Ok(ExitCode::SUCCESS)
+        .await;
+    Ok(print_answer(result.map(|delivery| delivery.answer)))
+}
+
+/// Prints what the server or receiver answered a test message; the exit code says whether it
+/// was accepted. For `test-email` and `test-channel`.
+pub fn print_answer(result: Result<String, impl std::fmt::Display>) -> ExitCode {
+    match result {
+        Ok(answer) => {
+            println!("accepted: {answer}");
+            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("newshound: not delivered: {e}");
-            Ok(ExitCode::FAILURE)
+            ExitCode::FAILURE
         }
     }
 }
