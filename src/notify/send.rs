@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::channels::{ChannelError, ChannelSender};
 use super::transport::{Mailer, SendError};
-use crate::config::{ChannelSettings, EMAIL_CHANNEL, NotifySettings};
+use crate::config::{ChannelKind, ChannelSettings, EMAIL_CHANNEL, NotifySettings};
 use crate::store::{OutboxMessage, StoreError, StoreHandle};
 
 /// First wait after a temporary failure; it doubles with each attempt.
@@ -49,7 +49,8 @@ pub enum Due {
 pub struct Outlets {
     /// The email transport; `None` when it cannot be built (emails then wait in the outbox).
     mailer: Option<Mailer>,
-    /// The channels' HTTP client; `None` when it cannot be built (logged; messages wait).
+    /// The channels' HTTP client; `None` without channels, or when it cannot be built
+    /// (logged; messages wait).
     sender: Option<ChannelSender>,
     /// Every channel, by name.
     channels: Vec<ChannelSettings>,
@@ -60,11 +61,21 @@ pub struct Outlets {
 impl Outlets {
     /// The outlets of `settings`, with `mailer` for email (see [`super::mailer_or_log`]).
     pub fn new(settings: &NotifySettings, mailer: Option<Mailer>) -> Outlets {
-        let sender = ChannelSender::new()
-            .map_err(|e| {
-                tracing::error!(error = %e, "cannot set up channel delivery; messages wait in the outbox");
+        // The HTTP client loads the system's root certificates: only made when a channel needs
+        // it, so an email-only service starts (and queues its first alert) without that wait.
+        let needs_http = settings
+            .channels
+            .iter()
+            .any(|c| !matches!(c.kind, ChannelKind::Email { .. }));
+        let sender = needs_http
+            .then(|| {
+                ChannelSender::new()
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "cannot set up channel delivery; messages wait in the outbox");
+                    })
+                    .ok()
             })
-            .ok();
+            .flatten();
         Outlets {
             mailer,
             sender,
