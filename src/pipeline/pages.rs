@@ -231,6 +231,12 @@ async fn extract_in_background(
     .await;
     match extracted {
         Ok(result) => result,
+        // The runtime is shutting down (a run ending on a database error): not the page's
+        // fault, so it is fetched again next time rather than given up.
+        Err(e) if e.is_cancelled() => {
+            let error = format!("{url}: interrupted by shutdown");
+            page_failed(ctx, feed, pending, error, false).await
+        }
         Err(e) => {
             let error = format!("{url}: extractor crashed: {e}");
             page_failed(ctx, feed, pending, error, true).await
