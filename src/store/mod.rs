@@ -138,6 +138,13 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The schema version this build writes: the number of migrations it knows. A database with a
+/// higher `user_version` comes from a newer release and is refused (downgrades are not
+/// supported); tests of upgrades compare with it.
+pub fn schema_migrations() -> usize {
+    MIGRATIONS.len()
+}
+
 /// How much of the file a read-only connection maps into memory (SQLite caps it at its
 /// compile-time limit); address space only, the file cache holds the pages.
 const READ_ONLY_MMAP_BYTES: i64 = 1 << 31;
