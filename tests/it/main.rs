@@ -103,3 +103,6 @@ mod channels;
 
 /// Issue 17: a database of an earlier release opens with nothing lost; a newer one is refused.
 mod upgrade;
+
+/// Issue 17: shell completions, man pages and `--version`, made from the clap definitions.
+mod cli_docs;
