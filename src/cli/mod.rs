@@ -17,6 +17,7 @@ pub mod extract;
 pub mod feeds;
 pub mod hits;
 pub mod import_opml;
+pub mod init;
 pub mod outbox;
 pub mod rematch;
 pub mod run;
