@@ -8,6 +8,10 @@
 //! or newline in it can change the TOML around it; values from the command line never go into
 //! comments. The file is checked in memory before it is written, written atomically (a
 //! temporary file renamed into place), and then checked as `newshound check` does.
+//!
+//! Here: the arguments, what they become ([`Starter`]), checking and writing; `values` reads
+//! and checks the option values (and the machine's time zone), `template` makes the file's
+//! text, `steps` the next steps printed after it.
 
 use std::fs::{File, OpenOptions, Permissions};
 use std::io::Write as _;
@@ -19,6 +23,12 @@ use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
 
 use newshound::config::{self, ConfigErrors};
+
+use values::{feed_url, machine_timezone, mailbox, opml_feeds, smtp_server};
+
+mod steps;
+mod template;
+mod values;
 
 /// Arguments of `init`; the file written is the global `--config`.
 #[derive(Debug, clap::Args)]
@@ -133,9 +143,12 @@ struct Starter {
 /// One `[[feeds]]` entry, as the OPML import prints it (read back) or a bare `--feed` URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct StarterFeed {
+    /// The feed's URL, also what makes two entries the same feed.
     url: String,
+    /// The OPML outline's title; a `--feed` has none (the config then uses the host name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    /// The OPML folders around it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tags: Vec<String>,
 }
@@ -143,20 +156,25 @@ struct StarterFeed {
 /// The `[[feeds]]` array, for serialising and for reading the OPML import back.
 #[derive(Serialize, Deserialize)]
 struct FeedsDocument {
+    /// Serialised as `[[feeds]]`, the shape the config reads.
     feeds: Vec<StarterFeed>,
 }
 
 /// `--email`: the address as written, and the bare address the SMTP login uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Mailbox {
+    /// As given, display name and all: `from` and `to` take it so.
     written: String,
+    /// Only the address: the SMTP `username`.
     bare: String,
 }
 
 /// `--smtp HOST[:PORT]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct SmtpServer {
+    /// Name or address (IPv6 without brackets) to connect to.
     host: String,
+    /// Written only when given; STARTTLS's 587 applies otherwise.
     port: Option<u16>,
 }
 
@@ -206,128 +224,6 @@ impl Starter {
         self.password_source()
             .filter(|_| self.placement == Placement::BesideConfig)
     }
-}
-
-/// The feeds of an OPML file, through the same import as `newshound import-opml`.
-fn opml_feeds(file: &Path) -> anyhow::Result<Vec<StarterFeed>> {
-    let xml = std::fs::read_to_string(file)
-        .with_context(|| format!("--opml: cannot read {}", file.display()))?;
-    let toml = newshound::opml::feeds_toml_from_opml(&xml)
-        .with_context(|| format!("--opml {}", file.display()))?;
-    let document: FeedsDocument = toml::from_str(&toml)
-        .with_context(|| format!("--opml {}: cannot read its feeds back", file.display()))?;
-    Ok(document.feeds)
-}
-
-/// A `--feed` value that is an http(s) URL with a host; anything else is refused rather than
-/// written (the config would take a bare word for a local file).
-fn feed_url(text: &str) -> Result<String, String> {
-    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!(
-            "--feed {text:?}: a URL has no spaces, newlines or control characters"
-        ));
-    }
-    let refused = |why: &str| {
-        format!(
-            "--feed {text:?}: {why}; write an http or https URL such as https://example.org/feed.xml"
-        )
-    };
-    let url = url::Url::parse(text).map_err(|error| refused(&error.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(refused("not an http or https URL"));
-    }
-    Ok(text.to_string())
-}
-
-/// An `--email` value that is an address as the config takes it (`me@example.org`,
-/// `Name <me@example.org>`).
-fn mailbox(text: &str) -> Result<Mailbox, String> {
-    let refused = || {
-        format!(
-            "--email {text:?}: not an email address; write me@example.org or \"Name <me@example.org>\""
-        )
-    };
-    if text.chars().any(char::is_control) {
-        return Err(refused());
-    }
-    let mailbox: lettre::message::Mailbox = text.parse().map_err(|_| refused())?;
-    Ok(Mailbox {
-        written: text.to_string(),
-        bare: mailbox.email.to_string(),
-    })
-}
-
-/// An `--smtp` value: a host name or address, and a port when one follows a colon
-/// (`[2001:db8::1]:2525` for IPv6).
-fn smtp_server(text: &str) -> Result<SmtpServer, String> {
-    let (host, port) = match text.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') || host.ends_with(']') => (host, Some(port)),
-        _ => (text, None),
-    };
-    let port = port
-        .map(|port| {
-            port.parse::<u16>()
-                .ok()
-                .filter(|&port| port > 0)
-                .ok_or_else(|| {
-                    format!("--smtp {text:?}: the port must be a number from 1 to 65535")
-                })
-        })
-        .transpose()?;
-    let valid = !host.is_empty()
-        && !host.chars().any(|c| c.is_whitespace() || c.is_control())
-        && url::Host::parse(host).is_ok();
-    if !valid {
-        return Err(format!(
-            "--smtp {text:?}: not a host name or address, such as smtp.example.org:587"
-        ));
-    }
-    // lettre connects to an IPv6 address written without its URL brackets.
-    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
-    Ok(SmtpServer {
-        host: bare.unwrap_or(host).to_string(),
-        port,
-    })
-}
-
-/// The machine's time zone, for the digest: `$TZ`, else the zone `/etc/localtime` links to,
-/// else `/etc/timezone`, else UTC.
-fn machine_timezone() -> String {
-    let tz = std::env::var("TZ").ok();
-    let link = std::fs::read_link("/etc/localtime").ok();
-    let file = std::fs::read_to_string("/etc/timezone").ok();
-    timezone_from(tz.as_deref(), link.as_deref(), file.as_deref())
-}
-
-/// The first of `$TZ`, the `/etc/localtime` link and `/etc/timezone` that names an IANA zone,
-/// else UTC. `$TZ` comes first because it is the zone of the session running `init`; the link
-/// before the file because `timedatectl` changes the link and may leave a stale file.
-fn timezone_from(
-    tz_env: Option<&str>,
-    localtime_link: Option<&Path>,
-    etc_timezone: Option<&str>,
-) -> String {
-    let candidates = [
-        tz_env.map(|tz| tz.trim().trim_start_matches(':').to_string()),
-        localtime_link.and_then(zone_of_zoneinfo_path),
-        etc_timezone.map(|text| text.trim().to_string()),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|zone| zone.parse::<chrono_tz::Tz>().is_ok())
-        .unwrap_or_else(|| "UTC".to_string())
-}
-
-/// `Europe/Berlin` from `/usr/share/zoneinfo/Europe/Berlin` (or `../usr/share/zoneinfo/...`,
-/// or the `posix/` and `right/` variants).
-fn zone_of_zoneinfo_path(path: &Path) -> Option<String> {
-    let (_, zone) = path.to_str()?.split_once("zoneinfo/")?;
-    let zone = ["posix/", "right/"]
-        .iter()
-        .find_map(|prefix| zone.strip_prefix(prefix))
-        .unwrap_or(zone);
-    Some(zone.to_string())
 }
 
 /// Validates the text about to be written as `newshound check` would the file, so that an
@@ -430,349 +326,6 @@ fn move_into_place(temp: &Path, path: &Path, replace: bool) -> anyhow::Result<()
     }
 }
 
-/// `text` as a TOML string, quoted and escaped by the toml crate.
-fn toml_string(text: &str) -> String {
-    toml::Value::String(text.to_string()).to_string()
-}
-
-/// `items` as a TOML array of strings.
-fn toml_strings(items: &[&str]) -> String {
-    let items = items
-        .iter()
-        .map(|item| toml::Value::String(item.to_string()));
-    toml::Value::Array(items.collect()).to_string()
-}
-
-/// The two example topics: name, query, languages and alert (one immediate, one for the
-/// morning digest), from the README's "Topic queries".
-const EXAMPLE_TOPICS: [(&str, &str, &[&str], &str); 2] = [
-    (
-        "arms deals",
-        "(arms OR weapon* OR Waffe OR Rakete) NEAR/20 (deal OR sale OR Verkauf OR Lieferung)",
-        &["en", "de"],
-        "immediate",
-    ),
-    (
-        "summit meetings",
-        "summit OR \"meets with\" OR Gipfel OR (treffen NEAR/3 (Putin OR Präsident))",
-        &["en", "de"],
-        DIGEST_NAME,
-    ),
-];
-
-/// The name of the morning digest.
-const DIGEST_NAME: &str = "morning";
-
-const HEADER: &str = "\
-# newshound configuration, written by `newshound init` as a start: feeds, two example topics,
-# immediate alerts and a morning digest. Edit it, then run `newshound -c THIS_FILE check`, which
-# reports every problem as FILE:LINE:COLUMN: key: message. Relative paths are resolved against
-# the folder of this file. Durations are written like \"30s\", \"15m\", \"24h\", \"180d\".
-# Commented-out keys show their default value. Every key is explained in the README's
-# \"Configuration reference\" and in the example configs (/usr/share/doc/newshound/ when
-# installed as a package).
-
-# More [[feeds]] and [[topics]] from other files, matched relative to this folder and read in
-# name order. Included files may contain only [[feeds]] and [[topics]].
-# include = [\"watchlists.d/*.toml\"]
-";
-
-const DAEMON_COMMENTS: &str = "\
-# How often a feed is polled unless the feed says otherwise (minimum \"1m\").
-# poll_interval = \"15m\"
-# Sent with every request, so site owners can see who is polling them and how to reach you.
-# user_agent = \"newshound/<version> (+https://github.com/newshound/newshound)\"
-# Serve GET /healthz and /metrics (Prometheus) here; off unless set. Keep it on loopback.
-# listen = \"127.0.0.1:9464\"
-";
-
-const FEEDS_COMMENTS: &str = "\
-# ---------------------------------------------------------------------------------------------
-# Feeds. `url` is an http(s) URL, a file: URL, or a path to a local file (relative to this
-# folder). `name` defaults to the host name, `interval` to daemon.poll_interval (minimum \"1m\"),
-# `tags` to none. `newshound import-opml FILE` prints [[feeds]] for a feed reader's export.
-";
-
-const EXAMPLE_FEED: &str = "\
-# [[feeds]]
-# url = \"https://feeds.bbci.co.uk/news/world/rss.xml\"
-# name = \"BBC News - World\"
-# tags = [\"world\", \"en\"]
-";
-
-const TOPICS_COMMENTS: &str = "\
-# ---------------------------------------------------------------------------------------------
-# Topics: what to watch for. `query` is a boolean expression:
-#   word              the word, matched stem to stem in the article's language, case and
-#                     accents folded (sale matches sales, Verkauf matches Verkäufe)
-#   a b, a AND b      both
-#   a OR b            either
-#   NOT a             not a; a query or an OR branch that only excludes is refused
-#   \"a b c\"           the words in this order, next to each other
-#   pre*              a word starting with pre (at least 2 letters)
-#   a NEAR/n b        both within n words of each other, either order; NEAR alone is NEAR/10
-#   title:x, body:x   x (a word, phrase or group) only in the title or only in the text
-#   ( ... )           grouping
-# Precedence, tightest first: NOT, NEAR, AND (written or implied), OR: `a b OR c` is
-# `(a AND b) OR c`. Operators are upper case; lower-case and, or, not are ordinary words. In
-# German, Dutch and the Nordic languages a word of at least 4 letters also matches as the first
-# or last part of a compound (Waffe: Waffengesprächen). A query in single quotes needs no
-# escaped double quotes. Instead of `query`, `terms = [\"a\", \"b phrase\"]` means any of them.
-# `languages` limits a topic to articles in these ISO 639-1 languages (default: all). `alert` is
-# \"immediate\" (an email per hit, at most email.max_immediate_per_hour) or the name of a
-# [[digests]] entry. `newshound search 'QUERY'` tries a query on the stored articles;
-# `newshound explain URL` shows why a page matched or which part of a query failed.
-";
-
-const DIGEST_COMMENTS: &str = "\
-# ---------------------------------------------------------------------------------------------
-# Digests collect the hits of the topics whose alert names them and send one message at each
-# time in `at` (\"HH:MM\", local to `timezone`, an IANA name). `days` limits the weekdays
-# (\"mon\"..\"sun\"; default every day). `send_empty` sends a digest even without hits, as a sign
-# of life.
-";
-
-const EMAIL_COMMENTS: &str = "\
-# ---------------------------------------------------------------------------------------------
-# Who gets alerts, digests and the \"feed broken\" reports (`to`), and the sender (`from`).
-# Addresses are written as in a mail client: \"me@example.org\" or \"Name <me@example.org>\".
-";
-
-const FILE_TRANSPORT_COMMENTS: &str = "\
-# Messages are written as .eml files into this folder instead of being sent, which is handy for
-# trying newshound out. To send them, replace [email.file] with [email.smtp]
-# (`newshound init --smtp HOST` writes one), e.g.:
-# [email.smtp]
-# host = \"smtp.example.org\"
-# security = \"starttls\"
-# username = \"me@example.org\"
-# password_file = \"smtp-password\"   # beside this file, mode 0600; never the password here
-";
-
-const SMTP_COMMENTS: &str = "\
-# Sent through this SMTP server. `security` is \"starttls\" (port 587), \"tls\" (implicit TLS,
-# port 465) or \"none\" (port 25, local relay only).
-";
-
-const PASSWORD_FILE_COMMENTS: &str = "\
-# The password is read at start from this file (beside this one; trailing newline removed),
-# never written here. Keep the file readable by its owner only (mode 0600).
-";
-
-const CREDENTIAL_COMMENTS: &str = "\
-# The password is never written here. The shipped systemd unit runs newshound as a user that
-# cannot read root's files, so the password reaches it as the systemd credential smtp-password:
-# keep it in the file smtp-password beside this one (mode 0600) and add
-# LoadCredential=smtp-password:<that file> to the unit (`sudo systemctl edit newshound`). With a
-# username and neither password_file nor password_env, newshound reads that credential.
-";
-
-const NO_LOGIN_COMMENTS: &str = "\
-# The account to log in as, if the server wants one, and the file its password is read from
-# (beside this one, mode 0600), never the password itself:
-# username = \"me@example.org\"
-# password_file = \"smtp-password\"
-";
-
-impl Starter {
-    /// The whole config file.
-    fn render(&self) -> String {
-        [
-            HEADER.to_string(),
-            self.daemon_section(),
-            self.feeds_section(),
-            topics_section(),
-            self.digest_section(),
-            self.email_section(),
-        ]
-        .join("\n")
-    }
-
-    fn daemon_section(&self) -> String {
-        let database = toml_string(self.placement.database());
-        let place = match self.placement {
-            Placement::System => "in the shipped systemd unit's state directory",
-            Placement::BesideConfig => "beside this file",
-        };
-        format!(
-            "[daemon]\n# The SQLite database, {place}.\ndatabase = {database}\n{DAEMON_COMMENTS}"
-        )
-    }
-
-    fn feeds_section(&self) -> String {
-        if self.feeds.is_empty() {
-            return format!("{FEEDS_COMMENTS}\n{EXAMPLE_FEED}");
-        }
-        let document = FeedsDocument {
-            feeds: self.feeds.clone(),
-        };
-        // Invariant: a struct of strings and lists of strings always serialises as TOML.
-        let feeds = toml::to_string(&document).expect("feeds of plain strings serialise as TOML");
-        format!("{FEEDS_COMMENTS}\n{feeds}")
-    }
-
-    fn digest_section(&self) -> String {
-        format!(
-            "{DIGEST_COMMENTS}\n[[digests]]\nname = {}\nat = {}\ntimezone = {}\n\
-             # days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n# send_empty = false\n",
-            toml_string(DIGEST_NAME),
-            toml_strings(&["07:30"]),
-            toml_string(&self.timezone),
-        )
-    }
-
-    fn email_section(&self) -> String {
-        let addresses = match &self.email {
-            Some(email) => format!(
-                "from = {}\nto = {}\n",
-                toml_string(&email.written),
-                toml_strings(&[&email.written])
-            ),
-            None => "# from = \"newshound@example.org\"\n# to = [\"me@example.org\"]\n".to_string(),
-        };
-        format!(
-            "{EMAIL_COMMENTS}[email]\n{addresses}\n{}",
-            self.transport_section()
-        )
-    }
-
-    fn transport_section(&self) -> String {
-        let Some(smtp) = &self.smtp else {
-            let dir = toml_string(self.placement.outbox());
-            return format!("{FILE_TRANSPORT_COMMENTS}[email.file]\ndir = {dir}\n");
-        };
-        let port = match smtp.port {
-            Some(port) => format!("port = {}\n", toml::Value::Integer(i64::from(port))),
-            None => "# port = 587\n".to_string(),
-        };
-        let login = match (&self.email, self.placement) {
-            (None, _) => NO_LOGIN_COMMENTS.to_string(),
-            (Some(email), Placement::BesideConfig) => format!(
-                "username = {}\n{PASSWORD_FILE_COMMENTS}password_file = {}\n",
-                toml_string(&email.bare),
-                toml_string(PASSWORD_FILE_NAME)
-            ),
-            (Some(email), Placement::System) => format!(
-                "username = {}\n{CREDENTIAL_COMMENTS}",
-                toml_string(&email.bare)
-            ),
-        };
-        format!(
-            "{SMTP_COMMENTS}[email.smtp]\nhost = {}\nsecurity = {}\n{port}{login}",
-            toml_string(&smtp.host),
-            toml_string("starttls")
-        )
-    }
-}
-
-fn topics_section() -> String {
-    let topics = EXAMPLE_TOPICS.map(|(name, query, languages, alert)| {
-        format!(
-            "[[topics]]\nname = {}\nquery = {}\nlanguages = {}\nalert = {}\n",
-            toml_string(name),
-            toml_string(query),
-            toml_strings(languages),
-            toml_string(alert)
-        )
-    });
-    format!("{TOPICS_COMMENTS}\n{}", topics.join("\n"))
-}
-
-impl Starter {
-    /// What to do after `init`: edit the topics, the SMTP password, start the service, send a
-    /// test message. Commands name the config with `-c` unless it is the default one.
-    fn next_steps(&self) -> String {
-        let config = shell_word(&self.path);
-        let dash_c = if self.path == Path::new(crate::DEFAULT_CONFIG) {
-            String::new()
-        } else {
-            format!(" -c {config}")
-        };
-        let sudo = if self.placement == Placement::System {
-            "sudo "
-        } else {
-            ""
-        };
-        let mut steps = vec![format!(
-            "Edit the topics in {config} (its comments explain the query syntax){}, then check it:\n     newshound{dash_c} check",
-            if self.email.is_none() {
-                " and set [email] to, who gets the alerts"
-            } else {
-                ""
-            }
-        )];
-        if let Some(step) = self.password_step() {
-            steps.push(step);
-        }
-        steps.push(self.service_step(&dash_c));
-        let mut test = format!("Send a test message: {sudo}newshound{dash_c} test-email");
-        if let (Some(file), Placement::System) = (self.password_source(), self.placement) {
-            let dir = shell_word(file.parent().unwrap_or(Path::new("/")));
-            test = format!(
-                "Send a test message with the password as the service gets it:\n     sudo env CREDENTIALS_DIRECTORY={dir} newshound{dash_c} test-email"
-            );
-        }
-        if self.email.is_none() {
-            test.push_str(" --to me@example.org");
-        }
-        if self.smtp.is_none() {
-            let outbox = self.folder().join(self.placement.outbox());
-            test.push_str(&format!(
-                "\n     (it is written into {} until [email.smtp] is set up)",
-                outbox.display()
-            ));
-        }
-        steps.push(test);
-        let numbered: Vec<String> = steps
-            .iter()
-            .enumerate()
-            .map(|(index, step)| format!("  {}. {step}\n", index + 1))
-            .collect();
-        format!("Next steps:\n{}", numbered.concat())
-    }
-
-    /// Where the SMTP password goes, when the config logs in.
-    fn password_step(&self) -> Option<String> {
-        let file = self.password_source()?;
-        let file = shell_word(&file);
-        Some(match self.placement {
-            Placement::BesideConfig => format!(
-                "Put the SMTP password into {file}, readable by you only (mode 0600):\n     install -m 0600 /dev/null {file} && \"${{EDITOR:-vi}}\" {file}"
-            ),
-            Placement::System => format!(
-                "Put the SMTP password into {file}, readable by root only (mode 0600), and hand it to\n     \
-                 the service as the credential smtp-password:\n     \
-                 sudo install -m 0600 /dev/null {file} && sudoedit {file}\n     \
-                 sudo systemctl edit newshound   # add the two lines:\n     \
-                 [Service]\n     LoadCredential=smtp-password:{file}"
-            ),
-        })
-    }
-
-    /// Starting the service, whose unit reads the default config.
-    fn service_step(&self, dash_c: &str) -> String {
-        let start = "sudo systemctl enable --now newshound";
-        if self.path == Path::new(crate::DEFAULT_CONFIG) {
-            return format!("Start the service: {start}");
-        }
-        format!(
-            "Run it: newshound{dash_c} run\n     \
-             or as the service, whose unit reads {}: {start}",
-            crate::DEFAULT_CONFIG
-        )
-    }
-}
-
-/// `path` as one shell word: as it is when it needs no quoting, else in single quotes.
-fn shell_word(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        return text.into_owned();
-    }
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -870,95 +423,5 @@ mod tests {
             "{steps}"
         );
         assert!(!steps.contains(" -c "), "{steps}");
-    }
-
-    /// Host and port are split at the last colon; a bad port or host is refused with the value.
-    #[test]
-    fn smtp_values_give_host_and_port_or_are_refused() {
-        let ok = [
-            ("smtp.example.org", "smtp.example.org", None),
-            ("smtp.example.org:465", "smtp.example.org", Some(465)),
-            ("192.0.2.7:2525", "192.0.2.7", Some(2525)),
-            ("[2001:db8::1]:587", "2001:db8::1", Some(587)),
-            ("[2001:db8::1]", "2001:db8::1", None),
-        ];
-        for (text, host, port) in ok {
-            let server = smtp_server(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-            assert_eq!((server.host.as_str(), server.port), (host, port), "{text}");
-        }
-        for text in [
-            "",
-            ":587",
-            "smtp.example.org:0",
-            "smtp.example.org:70000",
-            "smtp.example.org:smtp",
-            "smtp example.org",
-            "smtp.example.org\n[daemon]",
-            "smtp.example.org/x",
-        ] {
-            let error = smtp_server(text).unwrap_err();
-            assert!(error.starts_with("--smtp "), "{text:?}: {error}");
-        }
-    }
-
-    /// The digest's zone is the first of $TZ, the /etc/localtime link and /etc/timezone that
-    /// names a real zone; nothing usable gives UTC.
-    #[test]
-    fn timezone_comes_from_tz_then_localtime_then_etc_timezone() {
-        let link = Path::new("/usr/share/zoneinfo/Europe/Berlin");
-        let relative = Path::new("../usr/share/zoneinfo/posix/America/New_York");
-        let cases: [(Option<&str>, Option<&Path>, Option<&str>, &str); 7] = [
-            (
-                Some("Asia/Tokyo"),
-                Some(link),
-                Some("Europe/Paris\n"),
-                "Asia/Tokyo",
-            ),
-            (Some(":Asia/Tokyo"), None, None, "Asia/Tokyo"),
-            (Some("CET-1CEST"), Some(link), None, "Europe/Berlin"),
-            (None, Some(relative), None, "America/New_York"),
-            (
-                None,
-                Some(Path::new("/etc/zone")),
-                Some("Europe/Paris\n"),
-                "Europe/Paris",
-            ),
-            (None, None, Some("Not/AZone"), "UTC"),
-            (None, None, None, "UTC"),
-        ];
-        for (tz, link, file, zone) in cases {
-            assert_eq!(
-                timezone_from(tz, link, file),
-                zone,
-                "{tz:?} {link:?} {file:?}"
-            );
-        }
-    }
-
-    /// Values the toml crate writes read back as they were, quotes, backslashes and newlines
-    /// included.
-    #[test]
-    fn toml_values_read_back_unchanged() {
-        let hostile = "a \"quoted\" \\ value'\n[daemon]\nx = '1'";
-        let text = format!(
-            "key = {}\nlist = {}\n",
-            toml_string(hostile),
-            toml_strings(&[hostile])
-        );
-        let table: toml::Table = toml::from_str(&text).unwrap();
-        assert_eq!(table["key"].as_str(), Some(hostile));
-        assert_eq!(table["list"][0].as_str(), Some(hostile));
-        assert_eq!(table.len(), 2);
-    }
-
-    /// Paths with spaces or quotes are single-quoted in the printed commands.
-    #[test]
-    fn printed_paths_are_one_shell_word() {
-        assert_eq!(shell_word(Path::new("/tmp/x/n.toml")), "/tmp/x/n.toml");
-        assert_eq!(
-            shell_word(Path::new("/tmp/my dir/n.toml")),
-            "'/tmp/my dir/n.toml'"
-        );
-        assert_eq!(shell_word(Path::new("/tmp/it's")), r"'/tmp/it'\''s'");
     }
 }
