@@ -279,7 +279,9 @@ fn write_atomically(path: &Path, text: &str, replace: bool) -> anyhow::Result<()
         .with_context(|| format!("cannot create the folder {}", folder.display()))?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let temp = folder.join(format!(".{name}.init-{}", std::process::id()));
-    let result = write_new_file(&temp, text).and_then(|()| move_into_place(&temp, path, replace));
+    let result = write_new_file(&temp, text)
+        .with_context(|| format!("cannot write {} (as {})", path.display(), temp.display()))
+        .and_then(|()| move_into_place(&temp, path, replace));
     if result.is_err() {
         // The temporary file is ours; leaving it would only confuse.
         let _ = std::fs::remove_file(&temp);
@@ -292,18 +294,15 @@ fn write_atomically(path: &Path, text: &str, replace: bool) -> anyhow::Result<()
 
 /// Creates `path` (which must not exist) with mode 0644 whatever the umask, holding `text` on
 /// disk.
-fn write_new_file(path: &Path, text: &str) -> anyhow::Result<()> {
-    let write = || -> std::io::Result<()> {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o644)
-            .open(path)?;
-        file.set_permissions(Permissions::from_mode(0o644))?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()
-    };
-    write().with_context(|| format!("cannot write {}", path.display()))
+fn write_new_file(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(path)?;
+    file.set_permissions(Permissions::from_mode(0o644))?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }
 
 /// Moves the written temporary file to `path`: a rename when replacing, else a hard link,

@@ -15,41 +15,22 @@ impl Starter {
         } else {
             format!(" -c {config}")
         };
-        let sudo = if self.placement == Placement::System {
-            "sudo "
-        } else {
-            ""
-        };
+        let mut edits = vec!["edit the topics (the comments explain the query syntax)"];
+        if self.feeds.is_empty() {
+            edits.push("add [[feeds]]");
+        }
+        if self.email.is_none() {
+            edits.push("set who gets the alerts ([email] to)");
+        }
         let mut steps = vec![format!(
-            "Edit the topics in {config} (its comments explain the query syntax){}, then check it:\n     newshound{dash_c} check",
-            if self.email.is_none() {
-                " and set [email] to, who gets the alerts"
-            } else {
-                ""
-            }
+            "In {config}, {}; then check it:\n     newshound{dash_c} check",
+            edits.join(", ")
         )];
         if let Some(step) = self.password_step() {
             steps.push(step);
         }
         steps.push(self.service_step(&dash_c));
-        let mut test = format!("Send a test message: {sudo}newshound{dash_c} test-email");
-        if let (Some(file), Placement::System) = (self.password_source(), self.placement) {
-            let dir = shell_word(file.parent().unwrap_or(Path::new("/")));
-            test = format!(
-                "Send a test message with the password as the service gets it:\n     sudo env CREDENTIALS_DIRECTORY={dir} newshound{dash_c} test-email"
-            );
-        }
-        if self.email.is_none() {
-            test.push_str(" --to me@example.org");
-        }
-        if self.smtp.is_none() {
-            let outbox = self.folder().join(self.placement.outbox());
-            test.push_str(&format!(
-                "\n     (it is written into {} until [email.smtp] is set up)",
-                outbox.display()
-            ));
-        }
-        steps.push(test);
+        steps.push(self.test_step(&dash_c));
         let numbered: Vec<String> = steps
             .iter()
             .enumerate()
@@ -74,6 +55,36 @@ impl Starter {
                  [Service]\n     LoadCredential=smtp-password:{file}"
             ),
         })
+    }
+
+    /// Sending a test message: as root for the service's config (its outbox and password are
+    /// root's), with the password where the service finds it.
+    fn test_step(&self, dash_c: &str) -> String {
+        let mut step = match (self.password_source(), self.placement) {
+            (Some(file), Placement::System) => {
+                let dir = shell_word(file.parent().unwrap_or(Path::new("/")));
+                format!(
+                    "Send a test message with the password as the service gets it:\n     sudo env CREDENTIALS_DIRECTORY={dir} newshound{dash_c} test-email"
+                )
+            }
+            (None, Placement::System) => {
+                format!("Send a test message: sudo newshound{dash_c} test-email")
+            }
+            (_, Placement::BesideConfig) => {
+                format!("Send a test message: newshound{dash_c} test-email")
+            }
+        };
+        if self.email.is_none() {
+            step.push_str(" --to me@example.org");
+        }
+        if self.smtp.is_none() {
+            let outbox = self.folder().join(self.placement.outbox());
+            step.push_str(&format!(
+                "\n     (it is written into {} until [email.smtp] is set up)",
+                outbox.display()
+            ));
+        }
+        step
     }
 
     /// Starting the service, whose unit reads the default config.
