@@ -60,6 +60,10 @@ enum Command {
     TestChannel(cli::test_channel::Args),
     /// Print [[feeds]] TOML for every feed in an OPML file (outline titles become tags).
     ImportOpml(cli::import_opml::Args),
+    /// Write a starter config at --config: the feeds given (--opml, --feed), two example
+    /// topics, alerts and a morning digest to --email, SMTP (--smtp) or .eml files; then check
+    /// it and print the next steps. An existing file is only replaced with --force.
+    Init(cli::init::Args),
     /// Print the completion script for bash, zsh or fish.
     ///
     /// The Debian package installs all three. Elsewhere, write it where the shell looks: for
@@ -106,6 +110,7 @@ fn main() -> ExitCode {
         Command::TestEmail(args) => cli::test_email::run(&config, args),
         Command::TestChannel(args) => cli::test_channel::run(&config, args),
         Command::ImportOpml(args) => cli::import_opml::run(args),
+        Command::Init(args) => cli::init::run(&config, args),
         Command::Web(args) => cli::web::run(&config, args),
         Command::Completions(args) => cli::completions::run(Cli::command(), args),
         Command::Man(args) => cli::man::run(Cli::command(), args),

@@ -18,6 +18,7 @@ pub mod extract;
 pub mod feeds;
 pub mod hits;
 pub mod import_opml;
+pub mod init;
 pub mod man;
 pub mod outbox;
 pub mod rematch;

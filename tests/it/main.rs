@@ -23,6 +23,9 @@ mod systemd;
 /// The offline demo and the shipped configs.
 mod demo;
 
+/// Issue 17: `newshound init` writes a starter config that `check` accepts.
+mod init;
+
 /// Loading and validating configuration files.
 mod config;
 
