@@ -50,7 +50,8 @@
 //!
 //! The binary (`src/main.rs`) parses the command line and hands each subcommand to its file in
 //! `src/cli/` (run, check, feeds, extract, explain, hits, search, rematch, outbox, digest,
-//! test_email, test_channel, import_opml, web); `anyhow` lives only there.
+//! test_email, test_channel, import_opml, web, init, completions, man); `anyhow` lives only
+//! there.
 
 pub mod charset;
 pub mod config;
