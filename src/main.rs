@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod cli;
 
@@ -60,10 +60,38 @@ enum Command {
     TestChannel(cli::test_channel::Args),
     /// Print [[feeds]] TOML for every feed in an OPML file (outline titles become tags).
     ImportOpml(cli::import_opml::Args),
+    /// Print the completion script for bash, zsh or fish.
+    ///
+    /// The Debian package installs all three. Elsewhere, write it where the shell looks: for
+    /// bash ~/.local/share/bash-completion/completions/newshound, for zsh a folder of $fpath
+    /// as _newshound, for fish ~/.config/fish/completions/newshound.fish.
+    Completions(cli::completions::Args),
+    /// Write the manual pages, newshound.1 and one per subcommand, into a folder.
+    #[command(hide = true)]
+    Man(cli::man::Args),
+}
+
+/// What `--version` prints after the name: the version, then the libraries a bug report needs,
+/// as this binary was built (the crates' versions come from Cargo.lock through build.rs; the
+/// SQLite linked in is asked).
+fn long_version() -> String {
+    format!(
+        "{}\nSQLite {}\nfeed-rs {}\nrustls {}",
+        env!("CARGO_PKG_VERSION"),
+        rusqlite::version(),
+        env!("NEWSHOUND_FEED_RS_VERSION"),
+        env!("NEWSHOUND_RUSTLS_VERSION"),
+    )
+}
+
+/// The arguments parsed, with `--version` carrying [`long_version`] (`-V` stays one line).
+fn parse_arguments() -> Cli {
+    let matches = Cli::command().long_version(long_version()).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
 }
 
 fn main() -> ExitCode {
-    let Cli { config, command } = Cli::parse();
+    let Cli { config, command } = parse_arguments();
     let result = match command {
         Command::Run(args) => cli::run::run(&config, args),
         Command::Check => cli::check::run(&config),
@@ -79,6 +107,8 @@ fn main() -> ExitCode {
         Command::TestChannel(args) => cli::test_channel::run(&config, args),
         Command::ImportOpml(args) => cli::import_opml::run(args),
         Command::Web(args) => cli::web::run(&config, args),
+        Command::Completions(args) => cli::completions::run(Cli::command(), args),
+        Command::Man(args) => cli::man::run(Cli::command(), args),
     };
     match result {
         Ok(code) => code,

@@ -11,12 +11,14 @@ use anyhow::Context as _;
 use newshound::config::{self, Config};
 
 pub mod check;
+pub mod completions;
 pub mod digest;
 pub mod explain;
 pub mod extract;
 pub mod feeds;
 pub mod hits;
 pub mod import_opml;
+pub mod man;
 pub mod outbox;
 pub mod rematch;
 pub mod run;
