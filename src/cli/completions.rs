@@ -37,7 +37,8 @@ impl From<Shell> for clap_complete::Shell {
 /// Prints the script for `command`, the full command line definition. It is written whole
 /// once made, so a reader that goes away is an error `main` recognises rather than a panic
 /// inside clap_complete.
-pub fn run(mut command: clap::Command, args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(command: clap::Command, args: Args) -> anyhow::Result<ExitCode> {
+    let mut command = without_hidden_subcommands(&command);
     let name = command.get_name().to_owned();
     let mut script = Vec::new();
     clap_complete::generate(
@@ -51,4 +52,21 @@ pub fn run(mut command: clap::Command, args: Args) -> anyhow::Result<ExitCode> {
         .write_all(&script)
         .context("cannot write the completion script to stdout")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `command` with its arguments, version and visible subcommands only: clap_complete offers
+/// hidden subcommands too, and `man` is for the package build, not for users to stumble on.
+fn without_hidden_subcommands(command: &clap::Command) -> clap::Command {
+    let visible = clap::Command::new(command.get_name().to_owned())
+        .args(command.get_arguments().cloned())
+        .subcommands(
+            command
+                .get_subcommands()
+                .filter(|subcommand| !subcommand.is_hide_set())
+                .cloned(),
+        );
+    match command.get_version() {
+        Some(version) => visible.version(version.to_owned()),
+        None => visible,
+    }
 }

@@ -174,3 +174,29 @@ fn see_also(roff: &mut Roff, commands: &[&clap::Command]) {
     roff.control("SH", ["SEE ALSO"]);
     roff.text(references);
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// The pages are only as good as the doc comments they are made of: a subcommand or
+    /// argument without one would leave an empty entry in its page.
+    #[test]
+    fn every_subcommand_and_argument_has_a_help_text() {
+        let mut command = crate::Cli::command();
+        command.build();
+        let mut missing = Vec::new();
+        for subcommand in std::iter::once(&command).chain(command.get_subcommands()) {
+            let name = subcommand.get_name();
+            if subcommand.get_about().is_none() {
+                missing.push(name.to_owned());
+            }
+            for arg in subcommand.get_arguments().filter(|arg| !arg.is_hide_set()) {
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{name} {}", arg.get_id()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
+}

@@ -100,3 +100,6 @@ mod channel_receivers;
 // Issue 16: alerts through signed webhooks, ntfy, Slack-compatible chats and Matrix, end to end
 // against real receivers and a Synapse homeserver.
 mod channels;
+
+/// Issue 17: shell completions, man pages and `--version`, made from the clap definitions.
+mod cli_docs;
