@@ -133,9 +133,14 @@ fn text_len(node: &NodeRef<'_>) -> usize {
         .sum()
 }
 
-/// `hidden`, `aria-hidden="true"` or an inline `display: none` / `visibility: hidden`.
+/// `hidden`, `aria-hidden="true"` or an inline `display: none` / `visibility: hidden`. A
+/// streamed React segment is the exception: server rendering with Suspense (Next.js and others)
+/// sends late parts of the page as `<div hidden id="S:0">` at the end of the document, and a
+/// script moves them into place, so their `hidden` says when they arrived, not that a reader
+/// never sees them.
 fn is_hidden(node: &NodeRef<'_>) -> bool {
-    if node.has_attr("hidden") || node.attr("aria-hidden").is_some_and(|v| &*v == "true") {
+    let hidden_attr = node.has_attr("hidden") && !is_streamed_segment(node);
+    if hidden_attr || node.attr("aria-hidden").is_some_and(|v| &*v == "true") {
         return true;
     }
     node.attr("style").is_some_and(|style| {
@@ -145,6 +150,14 @@ fn is_hidden(node: &NodeRef<'_>) -> bool {
             .collect::<String>()
             .to_ascii_lowercase();
         style.contains("display:none") || style.contains("visibility:hidden")
+    })
+}
+
+/// React's id for a streamed segment: `S:` and a number.
+fn is_streamed_segment(node: &NodeRef<'_>) -> bool {
+    node.attr("id").is_some_and(|id| {
+        id.strip_prefix("S:")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     })
 }
 
@@ -198,5 +211,23 @@ mod tests {
         let html = r#"<article><p>Sichtbarer Text.</p><p style="DISPLAY: none">Weg</p>
             <p hidden>Auch weg</p></article>"#;
         assert_eq!(run(html).text, "Sichtbarer Text.");
+    }
+
+    /// A page streamed by React's server rendering sends its article late, in a hidden segment
+    /// that a script moves into place: it is the text, while other hidden parts still go.
+    #[test]
+    fn streamed_react_segments_are_not_hidden() {
+        let prose = "Der Artikel kam als gestreamtes Segment am Ende des Dokuments an. ".repeat(8);
+        let html = format!(
+            r#"<main><template id="B:0"></template><p hidden>Weg</p></main>
+            <div hidden id="S:0"><article><h2>Teil</h2><p>{prose}</p></article></div>
+            <div hidden id="S:x"><p>Auch weg</p></div>"#
+        );
+        let text = run(&html).text;
+        assert!(text.contains("gestreamtes Segment"), "{text}");
+        assert!(
+            !text.contains("Weg") && !text.contains("Auch weg"),
+            "{text}"
+        );
     }
 }
