@@ -105,7 +105,7 @@ fn plain(stories: &Stories<'_>, summary: &str, shown: &Shown<'_>) -> String {
             "\n{}\n",
             topic.as_deref().unwrap_or("Other stories")
         ));
-        if let Some(page) = stories.topic_page(topic.as_deref()) {
+        if let Some(page) = stories.email.topic_page(topic.as_deref()) {
             out.push_str(&format!("{page}\n"));
         }
         for story in members {
@@ -161,7 +161,7 @@ fn html(stories: &Stories<'_>, summary: &str, shown: &Shown<'_>) -> String {
     }
     for (topic, members) in &shown.groups {
         let heading = esc(topic.as_deref().unwrap_or("Other stories"));
-        let heading = anchor(&heading, stories.topic_page(topic.as_deref()));
+        let heading = anchor(&heading, stories.email.topic_page(topic.as_deref()));
         let _ = write!(out, "<h4>{heading}</h4><ul>");
         for story in members {
             html_story(&mut out, stories, story);

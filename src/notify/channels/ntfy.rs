@@ -111,7 +111,7 @@ fn message(stories: &Stories<'_>, shown: &Shown<'_>) -> String {
     let mut blocks = Vec::new();
     for (topic, members) in &shown.groups {
         let heading = topic.as_deref().unwrap_or("Other stories");
-        let heading = match stories.topic_page(topic.as_deref()) {
+        let heading = match stories.email.topic_page(topic.as_deref()) {
             Some(page) => format!("**[{}]({})**", escape(heading), destination(&page)),
             None => format!("**{}**", escape(heading)),
         };

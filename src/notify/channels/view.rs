@@ -140,20 +140,11 @@ impl<'a> Stories<'a> {
         at(Cut { stories, links })
     }
 
-    /// The story's page under `[web] public_url` (why it matched, every copy), if set.
-    pub fn story_page(&self, story_id: i64) -> Option<String> {
-        self.web_page(&crate::web::layout::story_path(story_id))
-    }
-
-    /// The topic's page under `[web] public_url`, if set.
-    pub fn topic_page(&self, topic: Option<&str>) -> Option<String> {
-        self.web_page(&crate::web::layout::topic_path(topic?))
-    }
-
     /// Where a story's title links: its page with `[web] public_url`, else its lead article;
     /// only an http(s) URL.
     pub fn story_link(&self, story: &StoryItem) -> Option<String> {
-        self.story_page(story.story_id)
+        self.email
+            .story_page(story.story_id)
             .or_else(|| web_link(story.url.as_deref()))
     }
 
@@ -164,12 +155,6 @@ impl<'a> Stories<'a> {
             return None;
         }
         render::link(story.url.as_deref())
-    }
-
-    fn web_page(&self, path: &str) -> Option<String> {
-        let base = self.email.public_url.as_ref()?;
-        let page = crate::web::layout::page_under(base, path)?;
-        web_link(Some(page.as_str()))
     }
 }
 

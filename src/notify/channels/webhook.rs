@@ -189,7 +189,7 @@ fn topics(stories: &Stories<'_>, shown: &Shown<'_>) -> Vec<TopicData> {
         .iter()
         .map(|(topic, members)| TopicData {
             topic: topic.clone(),
-            page: stories.topic_page(topic.as_deref()),
+            page: stories.email.topic_page(topic.as_deref()),
             stories: members
                 .iter()
                 .map(|story| story_data(stories, topic, story))
@@ -218,7 +218,7 @@ fn story_data(stories: &Stories<'_>, topic: &Option<String>, story: &StoryItem) 
         sources: url.into_iter().chain(copies).collect(),
         backfill: false,
         topics: cleaned(&story.topics),
-        page: stories.story_page(story.story_id),
+        page: stories.email.story_page(story.story_id),
     }
 }
 

@@ -110,7 +110,7 @@ pub(super) fn html(view: &View) -> String {
                 style::H2,
                 anchor(
                     &esc(topic.as_deref().unwrap_or("Other stories")),
-                    view.topic_page(topic.as_deref()).as_deref(),
+                    view.email.topic_page(topic.as_deref()).as_deref(),
                     style::H2_LINK
                 ),
                 style::H2_COUNT,
@@ -118,7 +118,7 @@ pub(super) fn html(view: &View) -> String {
             ),
         );
         for story in members {
-            let page = view.story_page(story.story_id);
+            let page = view.email.story_page(story.story_id);
             html_story(&mut out, story, page.as_deref(), view.email.timezone);
         }
     }

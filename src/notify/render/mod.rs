@@ -114,13 +114,36 @@ pub fn more_links(topics: &[String], public_url: Option<&Url>) -> Vec<MoreLink> 
         .iter()
         .map(|topic| MoreLink {
             topic: topic.clone(),
-            target: public_url
-                .and_then(|base| {
-                    crate::web::layout::page_under(base, &crate::web::layout::topic_path(topic))
-                })
-                .map_or_else(|| hits_command(topic), String::from),
+            target: web_page(public_url, &crate::web::layout::topic_path(topic))
+                .unwrap_or_else(|| hits_command(topic)),
         })
         .collect()
+}
+
+/// The site's `path` under `[web] public_url` (which may itself have a path, behind a reverse
+/// proxy, so the path is joined relative to it), as a link; `None` without a public URL.
+fn web_page(public_url: Option<&Url>, path: &str) -> Option<String> {
+    let page = crate::web::layout::page_under(public_url?, path)?;
+    link(Some(page.as_str()))
+}
+
+impl Email {
+    /// The web page of the story `story_id`, which says why it matched and lists every copy,
+    /// when `[web] public_url` is set: where emails and channel messages link a story.
+    pub fn story_page(&self, story_id: i64) -> Option<String> {
+        web_page(
+            self.public_url.as_ref(),
+            &crate::web::layout::story_path(story_id),
+        )
+    }
+
+    /// The web page of `topic` (a heading's topic), when `[web] public_url` is set.
+    pub fn topic_page(&self, topic: Option<&str>) -> Option<String> {
+        web_page(
+            self.public_url.as_ref(),
+            &crate::web::layout::topic_path(topic?),
+        )
+    }
 }
 
 /// `newshound hits --topic "TOPIC"`, with the name quoted for a POSIX shell (inside double
@@ -202,25 +225,6 @@ impl View<'_> {
                 one_line(name)
             ),
         }
-    }
-
-    /// The web page of the story `story_id`, which says why it matched and lists every copy,
-    /// when `[web] public_url` is set.
-    fn story_page(&self, story_id: i64) -> Option<String> {
-        self.web_page(&crate::web::layout::story_path(story_id))
-    }
-
-    /// The web page of `topic` (a heading's topic), when `[web] public_url` is set.
-    fn topic_page(&self, topic: Option<&str>) -> Option<String> {
-        self.web_page(&crate::web::layout::topic_path(topic?))
-    }
-
-    /// The site's `path` under `[web] public_url`, which may itself have a path (behind a
-    /// reverse proxy), so the path is joined relative to it.
-    fn web_page(&self, path: &str) -> Option<String> {
-        let base = self.email.public_url.as_ref()?;
-        let page = crate::web::layout::page_under(base, path)?;
-        link(Some(page.as_str()))
     }
 
     fn generated(&self) -> String {

@@ -36,13 +36,13 @@ pub(super) fn text(view: &View) -> String {
         let underline = heading.chars().count().min(WIDTH);
         out.push_str(&"=".repeat(underline));
         out.push('\n');
-        if let Some(page) = view.topic_page(topic.as_deref()) {
+        if let Some(page) = view.email.topic_page(topic.as_deref()) {
             wrap(&mut out, &page, "", "");
         }
         out.push('\n');
         for story in members {
             number += 1;
-            let page = view.story_page(story.story_id);
+            let page = view.email.story_page(story.story_id);
             text_story(
                 &mut out,
                 number,
