@@ -171,6 +171,40 @@ fn outbox_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
     })
 }
 
+/// A hit waiting to be told, as [`Store::pending_alert`] ranks it.
+struct PendingHit {
+    id: i64,
+    story: i64,
+    score: u32,
+    /// `created_at`, Unix seconds.
+    found: i64,
+}
+
+/// The `max` stories an alert shows: the highest best score first, then the newest, then the
+/// one hit first.
+fn best_stories(hits: &[PendingHit], max: usize) -> std::collections::HashSet<i64> {
+    let mut by_story: std::collections::HashMap<i64, (u32, i64, i64)> = Default::default();
+    for hit in hits {
+        let entry = by_story
+            .entry(hit.story)
+            .or_insert((hit.score, hit.found, hit.id));
+        *entry = (
+            entry.0.max(hit.score),
+            entry.1.max(hit.found),
+            entry.2.min(hit.id),
+        );
+    }
+    let mut ranked: Vec<(i64, (u32, i64, i64))> = by_story.into_iter().collect();
+    ranked.sort_by_key(|&(_, (score, found, first))| {
+        (std::cmp::Reverse(score), std::cmp::Reverse(found), first)
+    });
+    ranked
+        .into_iter()
+        .take(max)
+        .map(|(story, _)| story)
+        .collect()
+}
+
 fn topics_json(topics: &[String]) -> String {
     serde_json::to_string(topics).unwrap_or_else(|_| "[]".into())
 }
@@ -183,8 +217,9 @@ impl Store {
     /// them all as told: a flood or the hourly cap never leaves a backlog that makes later
     /// alerts late; the stories left out are counted in the alert, and a digest still lists
     /// them. Backfilled hits are left out (they are news found late, for the topic's digest,
-    /// not alerts). The choice is made in SQL so a backlog of thousands of hits is not loaded
-    /// to send a hundred.
+    /// not alerts). The pending hits are scanned once, as four numbers each; only the chosen
+    /// stories' hits are then read whole, so a backlog of thousands is not loaded to show a
+    /// hundred.
     pub fn pending_alert(
         &self,
         topics: &[String],
@@ -193,45 +228,44 @@ impl Store {
         max_stories: usize,
     ) -> Result<PendingAlert, StoreError> {
         let pending = format!(
-            "WITH pending AS (
-                SELECT h.id AS hit_id, {STORY_OF_HIT} AS story, h.created_at AS created_at,
-                       h.score AS score
-                FROM hits h JOIN articles hit_article ON hit_article.id = h.article_id
-                WHERE h.topic IN (SELECT value FROM json_each(?1)) AND h.created_at >= ?3
-                  AND h.backfill = 0
-                  AND NOT EXISTS (SELECT 1 FROM hit_deliveries d
-                                  WHERE d.hit_id = h.id AND d.recipient = ?2))"
+            "SELECT h.id, {STORY_OF_HIT}, h.score, h.created_at
+             FROM hits h JOIN articles hit_article ON hit_article.id = h.article_id
+             WHERE h.topic IN (SELECT value FROM json_each(?1)) AND h.created_at >= ?3
+               AND h.backfill = 0
+               AND NOT EXISTS (SELECT 1 FROM hit_deliveries d
+                               WHERE d.hit_id = h.id AND d.recipient = ?2)"
         );
-        let chosen = format!(
-            "{pending},
-             best AS (
-                SELECT story FROM pending GROUP BY story
-                ORDER BY MAX(score) DESC, MAX(created_at) DESC, MIN(hit_id) LIMIT ?4)
-             {}",
-            select_alert_hits(
-                "h.id IN (SELECT hit_id FROM pending WHERE story IN (SELECT story FROM best))"
-            )
-        );
-        let all = format!("{pending} SELECT hit_id, story FROM pending");
-        let max_stories = i64::try_from(max_stories).unwrap_or(i64::MAX);
-        let topics = topics_json(topics);
-        let since = since.timestamp();
+        let chosen = select_alert_hits("h.id IN (SELECT value FROM json_each(?1))");
         self.db.read(|c| {
+            let rows: Vec<PendingHit> = c
+                .prepare_cached(&pending)?
+                .query_map(
+                    params![topics_json(topics), recipient, since.timestamp()],
+                    |r| {
+                        Ok(PendingHit {
+                            id: r.get(0)?,
+                            story: r.get(1)?,
+                            score: r.get(2)?,
+                            found: r.get(3)?,
+                        })
+                    },
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            let best = best_stories(&rows, max_stories);
+            let shown: Vec<i64> = rows
+                .iter()
+                .filter(|hit| best.contains(&hit.story))
+                .map(|hit| hit.id)
+                .collect();
+            let ids = serde_json::to_string(&shown).unwrap_or_else(|_| "[]".into());
             let hits = c
                 .prepare_cached(&chosen)?
-                .query_map(params![topics, recipient, since, max_stories], alert_hit)?
+                .query_map([ids], alert_hit)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut hit_ids = Vec::new();
-            let mut stories = std::collections::HashSet::new();
-            let mut rows = c.prepare_cached(&all)?;
-            let mut rows = rows.query(params![topics, recipient, since])?;
-            while let Some(row) = rows.next()? {
-                hit_ids.push(row.get::<_, i64>(0)?);
-                stories.insert(row.get::<_, i64>(1)?);
-            }
+            let stories: std::collections::HashSet<i64> = rows.iter().map(|h| h.story).collect();
             Ok(PendingAlert {
                 hits,
-                hit_ids,
+                hit_ids: rows.iter().map(|hit| hit.id).collect(),
                 stories: stories.len(),
             })
         })
