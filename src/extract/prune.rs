@@ -76,13 +76,21 @@ pub(super) fn prune(document: &Document) {
 /// hold so much of the page's `total_text` that it must be the page itself.
 fn is_furniture(node: &NodeRef<'_>, total_text: usize) -> bool {
     let name = node.node_name().unwrap_or_default();
+    let most_of_page = |len: usize| len as f64 >= MAX_PRUNED_TEXT_SHARE * total_text as f64;
     if KEPT_TAGS.contains(&&*name) {
-        return is_hidden(node) || is_page_label(node);
+        return is_hidden(node) || has_hiding_class(node) || is_page_label(node);
     }
     if is_hidden(node) {
         return true;
     }
-    let most_of_page = |len: usize| len as f64 >= MAX_PRUNED_TEXT_SHARE * total_text as f64;
+    if has_hiding_class(node) {
+        // A page that shows its content by script after loading hides all of it by class.
+        return !most_of_page(text_len(node));
+    }
+    if names_a_side_container(node) {
+        // Not by size: a comment thread can be longer than the article it follows.
+        return !holds_headline(node);
+    }
     if NOISE_TAGS.contains(&&*name) {
         // ASP.NET wraps the whole page in one <form>, and an unclosed element inside
         // <noscript> drags the rest of the page into it: such an element is the page.
@@ -153,12 +161,131 @@ fn is_hidden(node: &NodeRef<'_>) -> bool {
     })
 }
 
+/// Class names that hide an element from every reader but screen readers. Whole names only:
+/// compound names around `hidden` describe something else (`field-label-hidden` hides a
+/// field's label, not the field; `footer-top-hidden` on `<body>` says the footer is hidden;
+/// `hidden-xs` hides on small screens only).
+#[rustfmt::skip]
+const HIDING_CLASSES: &[&str] = &[
+    "hidden", "hide", "is-hidden", "u-hidden", "visually-hidden", "visuallyhidden", "sr-only",
+    "screen-reader-text", "element-hidden", "element-invisible", "d-none", "invisible",
+];
+
+/// True when a class of the element hides it.
+fn has_hiding_class(node: &NodeRef<'_>) -> bool {
+    node.attr("class").is_some_and(|class| {
+        class
+            .split_whitespace()
+            .any(|name| HIDING_CLASSES.iter().any(|c| c.eq_ignore_ascii_case(name)))
+    })
+}
+
 /// React's id for a streamed segment: `S:` and a number.
 fn is_streamed_segment(node: &NodeRef<'_>) -> bool {
     node.attr("id").is_some_and(|id| {
         id.strip_prefix("S:")
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     })
+}
+
+/// Last words of a class or id that name a container beside the article: comment threads,
+/// reviews, an author's bio, a sidebar. Such a container goes whatever its size, because a long
+/// comment thread is exactly what wins the scoring or rides along as a sibling. Plural names
+/// only: a single `comment` or `discussion` may be the forum post that is the page.
+#[rustfmt::skip]
+const SIDE_CONTAINER_WORDS: &[&str] = &[
+    "comments", "commentlist", "disqus", "respond", "replies", "reviews", "bio", "biography",
+    "sidebar",
+];
+
+/// Words before a side container's name that make the token describe a layout or a state
+/// (`has-sidebar`, `with-nav-sidebar`, `is-showingReadNextSidebar`), not name the element.
+/// `sticky`: the widespread sticky-sidebar scripts wrap the content column in
+/// `theiaStickySidebar` as well as the sidebar.
+const LAYOUT_MODIFIERS: &[&str] = &["has", "with", "without", "no", "is", "showing", "sticky"];
+
+/// True when a class or id names the element a side container by its last word, and no other
+/// token names it content: the last word of a compound name says what the element is
+/// (`post-comments` is comments, `comment-body`, the body of an entry, is not), while a theme
+/// that puts `theme-sidebar` on its `content-area` as well as on its aside marks the layout.
+fn names_a_side_container(node: &NodeRef<'_>) -> bool {
+    let mut side = false;
+    let mut content = false;
+    for_each_name_token(node, |token| {
+        if is_side_container_name(token) {
+            side = true;
+        } else {
+            content |= token_parts(token).any(|part| {
+                CONTENT_HINTS
+                    .iter()
+                    .any(|hint| hint.eq_ignore_ascii_case(part))
+            });
+        }
+    });
+    side && !content
+}
+
+/// True when the token's last word is a side container's name not preceded by a layout
+/// modifier.
+fn is_side_container_name(token: &str) -> bool {
+    let word = last_word(token);
+    let named = SIDE_CONTAINER_WORDS
+        .iter()
+        .any(|hint| hint.eq_ignore_ascii_case(word));
+    named
+        && !words(&token[..token.len() - word.len()]).any(|before| {
+            LAYOUT_MODIFIERS
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(before))
+        })
+}
+
+/// The parts of a class or id token, split at `-` and `_`.
+fn token_parts(token: &str) -> impl Iterator<Item = &str> {
+    token.split(['-', '_']).filter(|part| !part.is_empty())
+}
+
+/// True when `node` holds an `<h1>`: a container holding the headline is the article's, however
+/// it is named.
+fn holds_headline(node: &NodeRef<'_>) -> bool {
+    node.descendants_it()
+        .any(|n| n.node_name().is_some_and(|name| &*name == "h1"))
+}
+
+/// Calls `visit` with every whitespace-separated token of the element's class and id.
+fn for_each_name_token(node: &NodeRef<'_>, mut visit: impl FnMut(&str)) {
+    for value in [node.attr("class"), node.attr("id")].iter().flatten() {
+        value.split_whitespace().for_each(&mut visit);
+    }
+}
+
+/// The words of a compound class or id token, split at `-`, `_` and camelCase.
+fn words(token: &str) -> impl Iterator<Item = &str> {
+    token_parts(token).flat_map(|part| {
+        let bytes = part.as_bytes();
+        let mut starts: Vec<usize> = (1..bytes.len())
+            .filter(|&i| bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase())
+            .collect();
+        starts.insert(0, 0);
+        starts.push(part.len());
+        (0..starts.len() - 1)
+            .map(move |i| &part[starts[i]..starts[i + 1]])
+            .collect::<Vec<_>>()
+    })
+}
+
+/// The last word of a compound class or id token (`post-comments`, `post_comments`,
+/// `postComments`: `comments`), where a name says what the element is.
+fn last_word(token: &str) -> &str {
+    let token = token.trim_end_matches(['-', '_']);
+    let after_separator = token.rfind(['-', '_']).map_or(0, |at| at + 1);
+    let word = &token[after_separator..];
+    // camelCase: the last upper-case letter that follows a lower-case one starts the word.
+    let bytes = word.as_bytes();
+    let camel = (1..bytes.len())
+        .rev()
+        .find(|&i| bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase());
+    camel.map_or(word, |at| &word[at..])
 }
 
 /// True when a class or id part names furniture and none names content.
@@ -229,5 +356,58 @@ mod tests {
             !text.contains("Weg") && !text.contains("Auch weg"),
             "{text}"
         );
+    }
+
+    /// A comment thread goes whatever its length (the last word of `post-comments` names it),
+    /// while a `comment-body` inside the article and a layout's `has-sidebar` wrapper stay.
+    #[test]
+    fn side_containers_go_whatever_their_size_by_their_last_word() {
+        let prose = "Der Stadtrat hat nach langer Debatte den neuen Haushalt beschlossen, sagte die \
+                     Sprecherin am Abend vor der Presse im Rathaus. ";
+        let comment = "Ich finde diese Entscheidung völlig falsch und werde das nächste Mal \
+                       anders wählen, schreibt ein Leser in seinem langen Kommentar. ";
+        let html = format!(
+            r#"<body><div class="layout has-sidebar"><article><h1>Haushalt</h1>
+            <p>{}</p><div class="comment-body"><p>Zitat im Artikel: {}</p></div></article>
+            <section class="post-comments"><p>{}</p></section>
+            <div id="authorBio"><p>{}</p></div></div></body>"#,
+            prose.repeat(6),
+            prose,
+            comment.repeat(30),
+            comment.repeat(4)
+        );
+        let document = dom_query::Document::from(html.as_str());
+        super::prune(&document);
+        let kept = document.select("body").text();
+        assert!(
+            kept.contains("Der Stadtrat") && kept.contains("Zitat im Artikel"),
+            "{kept}"
+        );
+        assert!(!kept.contains("Leser"), "{kept}");
+    }
+
+    /// Classes that hide an element remove it; compound names around `hidden` do not, and a
+    /// page whose content is hidden until a script shows it keeps it.
+    #[test]
+    fn hiding_classes_hide_unless_they_hide_the_whole_page() {
+        let prose = "Die Regierung hat am Montag ein neues Gesetz zur Wohnungsförderung \
+                     vorgestellt, das im Herbst in Kraft treten soll. ";
+        let html = format!(
+            r#"<article><p>{}</p><p class="sr-only">Artikelinhalt</p>
+            <div class="paywall-box hidden"><p>Unlimited digital access.</p></div>
+            <div class="field field-label-hidden"><p>Das Feld bleibt sichtbar.</p></div></article>"#,
+            prose.repeat(5)
+        );
+        let text = run(&html).text;
+        assert!(text.contains("Das Feld bleibt sichtbar."), "{text}");
+        assert!(
+            !text.contains("Artikelinhalt") && !text.contains("Unlimited"),
+            "{text}"
+        );
+        let revealed = format!(
+            r#"<body><div class="root hide"><p>{}</p></div></body>"#,
+            prose.repeat(5)
+        );
+        assert!(run(&revealed).text.starts_with("Die Regierung"));
     }
 }
