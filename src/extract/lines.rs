@@ -8,6 +8,8 @@
 //! deutlich.`) is prose and stays. After a "read also" label the teaser's byline
 //! (`Gustav Knudsen | Reflexivum`) goes too, and after a bare one its headline.
 
+mod dateline;
+
 use Fit::{Label, Prefix, Suffix};
 use Kind::{
     Advert, Comments, Continue, ImageCredit, Newsletter, ReadAloud, ReadAlso, ReadingTime, Share,
@@ -176,6 +178,10 @@ pub(crate) fn remove_noise_lines(text: &str) -> String {
 
 /// Whether to keep `line`, and what may follow it.
 fn judge(line: &str, expect: Expect) -> (bool, Expect) {
+    if dateline::is_date_line(line) {
+        tracing::trace!(line, "dropped date line");
+        return (false, Expect::Nothing);
+    }
     match expect {
         Expect::Headline if is_headline_like(line) => return (false, Expect::Byline),
         Expect::Headline | Expect::Byline if is_byline_like(line) => {
