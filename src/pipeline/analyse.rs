@@ -96,8 +96,12 @@ pub fn analyse_page(
             .find_map(language::normalise_declared)
     });
     let (found, fingerprint) = match_and_fingerprint(topics, &title, &text, code);
-    let identity =
-        dedup::identity_with_fingerprint(&text, fingerprint, Some(url), page.canonical_url.as_ref());
+    let identity = dedup::identity_with_fingerprint(
+        &text,
+        fingerprint,
+        Some(url),
+        page.canonical_url.as_ref(),
+    );
     PageAnalysis {
         page,
         article: Analysis {
@@ -220,6 +224,51 @@ mod tests {
             let german = Some("de".to_owned());
             let (_, stemmed) = match_and_fingerprint(&TopicSet::default(), "T", &text, german);
             assert_eq!(stemmed, shared);
+        }
+    }
+
+    /// The language is detected once, in the pipeline, yet the page and the article get what
+    /// they got when `extract` detected too: the page its own text's language when it declares
+    /// none, the article its final text's (issue 18).
+    #[test]
+    fn pages_and_articles_keep_their_languages_with_one_detection() {
+        let german = "Der Bundestag hat am Donnerstag nach langer Debatte ein neues Gesetz \
+                      beschlossen, das die Förderung von Wärmepumpen in Wohngebäuden regelt. ";
+        let english = "The council agreed on the budget for next year after a long debate on \
+                       Thursday evening, the mayor said, and work on the harbour starts soon. ";
+        let url = Url::parse("https://news.example/a").unwrap();
+        let cases = [
+            ("", german.repeat(4), None, "de"),
+            (" lang=\"en\"", german.repeat(4), None, "de"),
+            ("", german.to_owned(), Some(english.repeat(4)), "en"),
+            (
+                " lang=\"fr\"",
+                german.to_owned(),
+                Some(english.repeat(4)),
+                "en",
+            ),
+        ];
+        for (lang, page_text, feed_text, article_language) in cases {
+            let html =
+                format!("<html{lang}><body><article><p>{page_text}</p></article></body></html>");
+            let entry = EntryFacts {
+                feed_text: feed_text
+                    .as_deref()
+                    .map(|text| (text, TextSource::FeedSummary)),
+                ..EntryFacts::default()
+            };
+            let analysed = analyse_page(html.as_bytes(), None, &url, entry, &TopicSet::default());
+            let extracted = extract::extract(&html, &url);
+            assert_eq!(
+                analysed.page.language, extracted.language,
+                "{lang} {page_text}"
+            );
+            let found = analysed.article.found.language;
+            assert_eq!(
+                found.as_deref(),
+                Some(article_language),
+                "{lang} {page_text}"
+            );
         }
     }
 
