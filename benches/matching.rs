@@ -16,8 +16,11 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use url::Url;
 
+use newshound::dedup;
 use newshound::extract::{decode_html, extract};
+use newshound::language;
 use newshound::matcher::{Article, Language, Topic, TopicSet, parse_query};
+use newshound::pipeline::analyse::match_and_fingerprint;
 
 /// The arms-deals topic of the demo configuration.
 const ARMS_DEALS: &str = "(arms OR weapon* OR munition* OR artillery OR missile* OR Waffe OR \
@@ -273,12 +276,39 @@ fn matching(c: &mut Criterion) {
     );
 }
 
+/// The text stages of `analyse_page` for every page: language, tokenising, matching and the
+/// story keys, as the pipeline runs them. `declared`: the page declares its language (as most
+/// do); `undeclared`: it declares none. Before issue 18 extraction detected the language of the
+/// latter and the matcher detected it again, and the fingerprint split the text once more.
+fn text_stages(c: &mut Criterion) {
+    let pages = articles();
+    let topics = topic_set(100);
+    let mut group = c.benchmark_group("text_stages");
+    group.throughput(Throughput::Elements(pages.len() as u64));
+    for (name, declared) in [("declared", true), ("undeclared", false)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for page in &pages {
+                    let declared = declared.then_some(page.language.as_str());
+                    let code = language::of_article(&page.body, [declared]);
+                    let (found, fingerprint) =
+                        match_and_fingerprint(&topics, &page.title, &page.body, code);
+                    let identity =
+                        dedup::identity_with_fingerprint(&page.body, fingerprint, None, None);
+                    black_box((found, identity));
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .sample_size(20);
-    targets = matching
+    targets = matching, text_stages
 }
 criterion_main!(benches);

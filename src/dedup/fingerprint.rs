@@ -117,14 +117,21 @@ impl Fingerprint {
     /// The fingerprint of an article's text, or `None` when it has fewer than [`MIN_SHINGLES`]
     /// shingles: too short to tell its story apart from page furniture.
     pub fn of_text(text: &str) -> Option<Fingerprint> {
+        Fingerprint::of_words(split_words(text).map(|(_, word)| word))
+    }
+
+    /// [`Fingerprint::of_text`] of a text already split into `words` by [`split_words`]: the
+    /// pipeline fingerprints the words the matcher split (issue 18), instead of splitting the
+    /// text a second time.
+    pub fn of_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Option<Fingerprint> {
         let mut minima = [u32::MAX; HASHES];
         let mut window = [0u64; SHINGLE_WORDS];
-        let mut words = 0usize;
-        for (_, word) in split_words(text) {
-            window[words % SHINGLE_WORDS] = word_hash(word);
-            words += 1;
-            if words >= SHINGLE_WORDS {
-                let start = words % SHINGLE_WORDS;
+        let mut count = 0usize;
+        for word in words {
+            window[count % SHINGLE_WORDS] = word_hash(word);
+            count += 1;
+            if count >= SHINGLE_WORDS {
+                let start = count % SHINGLE_WORDS;
                 let mut shingle = SHINGLE_SEED;
                 for k in 0..SHINGLE_WORDS {
                     shingle = mix64(shingle ^ window[(start + k) % SHINGLE_WORDS]);
@@ -132,7 +139,7 @@ impl Fingerprint {
                 add_shingle(&mut minima, shingle);
             }
         }
-        let shingles = (words + 1).saturating_sub(SHINGLE_WORDS);
+        let shingles = (count + 1).saturating_sub(SHINGLE_WORDS);
         (shingles >= MIN_SHINGLES).then(|| Fingerprint {
             hashes: minima.map(|min| min as u16),
         })

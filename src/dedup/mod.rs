@@ -38,6 +38,19 @@ pub struct TextIdentity {
 /// The keys that find the story of an article's final `text`. `page` is the URL the text was
 /// fetched from and `canonical` the page's own canonical link, trusted only on the same site.
 pub fn text_identity(text: &str, page: Option<&Url>, canonical: Option<&Url>) -> TextIdentity {
+    let fingerprint = fingerprint::Fingerprint::of_text(text);
+    identity_with_fingerprint(text, fingerprint, page, canonical)
+}
+
+/// [`text_identity`] with the text's fingerprint already made (from the words the matcher split,
+/// [`Fingerprint::of_words`](fingerprint::Fingerprint::of_words)), so the text is not split
+/// twice.
+pub fn identity_with_fingerprint(
+    text: &str,
+    fingerprint: Option<fingerprint::Fingerprint>,
+    page: Option<&Url>,
+    canonical: Option<&Url>,
+) -> TextIdentity {
     let canonical_url = match (page, canonical) {
         (Some(page), Some(canonical)) if url::same_site(page, canonical) => {
             Some(url::canonical_url(canonical).to_string())
@@ -47,7 +60,7 @@ pub fn text_identity(text: &str, page: Option<&Url>, canonical: Option<&Url>) ->
     TextIdentity {
         canonical_url,
         text_hash: text_hash(text),
-        fingerprint: fingerprint::Fingerprint::of_text(text),
+        fingerprint,
     }
 }
 

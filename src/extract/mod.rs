@@ -58,6 +58,16 @@ const MIN_DECLARED_BODY_BYTES: usize = 500;
 ///
 /// `page_url` is the page's final URL, against which a relative canonical link is resolved.
 pub fn extract(html: &str, page_url: &Url) -> Extracted {
+    let mut page = extract_undetected(html, page_url);
+    if page.language.is_none() {
+        page.language = language::detect(&page.text).map(str::to_owned);
+    }
+    page
+}
+
+/// [`extract`] with `language` as the page declares it only (`None` when it declares none): for
+/// the pipeline, which detects the language of the article's final text once (issue 18).
+pub fn extract_undetected(html: &str, page_url: &Url) -> Extracted {
     let document = Document::from(depth::cap_depth(&without_noscript(cap_input(html))).as_ref());
     let meta = MetaTags::collect(&document);
     let json_ld = JsonLd::collect(&document);
@@ -80,9 +90,6 @@ pub fn extract(html: &str, page_url: &Url) -> Extracted {
     let text = declared_body_if_scorer_fell_short(text, &json_ld);
     let text = body_if_scorer_found_little(text, html);
     page.text = lines::remove_noise_lines(&text);
-    if page.language.is_none() {
-        page.language = language::detect(&page.text).map(str::to_owned);
-    }
     page
 }
 

@@ -6,7 +6,7 @@
 //! Hyphens (issue 13): a hyphenated term also matches written apart or joined
 //! (`other_spellings`: `Nord-Stream` is also `"Nord Stream"` and `Nordstream`), and a phrase
 //! compares article words by their *units*, a hyphenated word counting as its pieces
-//! ([`Token::units`]), so `"Nord Stream"` matches `Nord-Stream`; a hyphenated phrase word may
+//! ([`Word::units`]), so `"Nord Stream"` matches `Nord-Stream`; a hyphenated phrase word may
 //! also be one joined word (`words::spellings`).
 //!
 //! [`evaluate`] walks one query's tree over the article's tokens. The topic index
@@ -15,7 +15,9 @@
 //! topics whose words occur; its key tables mirror the word rules of [`TermMatcher`].
 
 use super::query::{Field, Query};
-use super::text::{Form, Language, Token, WordCache, tokenize, tokenize_cached};
+use std::sync::Arc;
+
+use super::text::{Form, Language, Token, Tokens, Word, WordCache};
 use super::words::{hyphen_pieces, joined, spellings};
 
 /// Shortest first or last part of a compound that a term may match on its own, in letters:
@@ -35,13 +37,16 @@ pub enum Section {
     Body,
 }
 
-/// An article ready for matching: both fields tokenised once, in the article's language.
+/// An article ready for matching: both fields tokenised once, in the article's language, over
+/// one table of their distinct words.
 #[derive(Debug, Clone)]
 pub struct Article {
     /// Tokens of the title; positions count from 0.
     pub title: Vec<Token>,
     /// Tokens of the body; positions count from 0, separately from the title's.
     pub body: Vec<Token>,
+    /// The distinct words of both fields, which [`Token::word`] numbers.
+    pub words: Vec<Arc<Word>>,
     /// The language both were stemmed in; query words are stemmed in it too.
     pub language: Language,
 }
@@ -49,15 +54,17 @@ pub struct Article {
 impl Article {
     /// Tokenises `title` and `body` in `language`.
     pub fn new(title: &str, body: &str, language: Language) -> Article {
+        let mut tokens = Tokens::default();
         Article {
-            title: tokenize(title, language),
-            body: tokenize(body, language),
+            title: tokens.field(title, language),
+            body: tokens.field(body, language),
+            words: tokens.into_words(),
             language,
         }
     }
 
     /// [`Article::new`] normalising only the words whose folded form `relevant` accepts (see
-    /// [`tokenize_relevant`]), with their forms kept in `cache` across articles: for matching
+    /// [`Tokens::relevant`]), with their forms kept in `cache` across articles: for matching
     /// one query, which can only match such words, over many articles.
     pub fn relevant(
         title: &str,
@@ -66,11 +73,25 @@ impl Article {
         relevant: &dyn Fn(&str) -> bool,
         cache: &mut WordCache,
     ) -> Article {
+        let mut tokens = Tokens::default();
         Article {
-            title: tokenize_cached(title, language, relevant, cache),
-            body: tokenize_cached(body, language, relevant, cache),
+            title: tokens.relevant(title, language, relevant, cache),
+            body: tokens.relevant(body, language, relevant, cache),
+            words: tokens.into_words(),
             language,
         }
+    }
+
+    /// The distinct word `token` is.
+    pub fn word(&self, token: &Token) -> &Word {
+        &self.words[token.word as usize]
+    }
+
+    /// The words of the body as written, in order: what the story fingerprint reads (split as
+    /// [`split_words`](super::split_words) splits, so that it equals the fingerprint of the
+    /// body's text).
+    pub fn body_words(&self) -> impl Iterator<Item = &str> {
+        self.body.iter().map(|token| self.word(token).text.as_str())
     }
 
     pub(super) fn tokens(&self, section: Section) -> &[Token] {
@@ -129,7 +150,7 @@ pub(super) fn evaluation(spans: Option<Vec<Span>>, article: &Article) -> Evaluat
                 section,
                 position,
                 offset: token.offset,
-                word: token.original.clone(),
+                word: article.word(token).text.clone(),
             })
         })
         .collect();
@@ -166,15 +187,15 @@ impl TermMatcher {
         }
     }
 
-    /// Whether the article word `token` matches: the whole word, or one part of a hyphenated
+    /// Whether the article word `word` matches: the whole word, or one part of a hyphenated
     /// or elided word.
-    pub fn matches(&self, token: &Token) -> bool {
+    pub fn matches(&self, word: &Word) -> bool {
         if self.form.folded.is_empty() {
             return false;
         }
-        std::iter::once(&token.form)
-            .chain(&token.parts)
-            .any(|word| self.matches_word(word))
+        std::iter::once(&word.form)
+            .chain(&word.parts)
+            .any(|form| self.matches_word(form))
     }
 
     fn matches_word(&self, word: &Form) -> bool {
@@ -386,7 +407,7 @@ fn term_spans(matcher: &TermMatcher, field: Field, article: &Article) -> Vec<Spa
     let mut spans = Vec::new();
     for &section in sections(field) {
         for token in article.tokens(section) {
-            if matcher.matches(token) {
+            if matcher.matches(article.word(token)) {
                 spans.push(Span::word(section, token.position));
             }
         }
@@ -403,7 +424,7 @@ fn phrase_spans(words: &[String], field: Field, article: &Article) -> Vec<Span> 
     let phrase = spelled_phrase(words, |unit| Form::of(unit, article.language));
     let mut spans = Vec::new();
     for &section in sections(field) {
-        let units: Vec<(u32, &Form)> = units(article.tokens(section)).collect();
+        let units: Vec<(u32, &Form)> = units(article, section).collect();
         let positions: Vec<u32> = units.iter().map(|&(position, _)| position).collect();
         let fits =
             |form: &Form, at: usize| units.get(at).is_some_and(|(_, unit)| same_word(form, unit));
@@ -443,11 +464,15 @@ pub(super) fn map_units<U, V>(
         .collect()
 }
 
-/// The units of a field's tokens in order, each with its token's position (see [`Token::units`]).
-pub(super) fn units(tokens: &[Token]) -> impl Iterator<Item = (u32, &Form)> {
-    tokens
-        .iter()
-        .flat_map(|token| token.units().iter().map(|unit| (token.position, unit)))
+/// The units of a field's tokens in order, each with its token's position (see [`Word::units`]).
+pub(super) fn units(article: &Article, section: Section) -> impl Iterator<Item = (u32, &Form)> {
+    article.tokens(section).iter().flat_map(|token| {
+        article
+            .word(token)
+            .units()
+            .iter()
+            .map(|unit| (token.position, unit))
+    })
 }
 
 /// Where `phrase` (each word's spellings) occurs in a field's units: (first unit, end unit) of

@@ -25,8 +25,21 @@ pub fn match_article<'a>(
         body,
         Language::from_code(code.as_deref().unwrap_or("")),
     );
+    match_tokenised(topics, &article, code, title, body)
+}
+
+/// [`match_article`] for an article whose language (`code`) is decided and whose `title` and
+/// `body` are tokenised in it (`article`): the pipeline decides the language once and shares
+/// the tokens with the story fingerprint.
+pub fn match_tokenised(
+    topics: &TopicSet,
+    article: &Article,
+    code: Option<String>,
+    title: &str,
+    body: &str,
+) -> TextAnalysis {
     let hits = topics
-        .matching(&article, code.as_deref())
+        .matching(article, code.as_deref())
         .into_iter()
         .map(|(index, evaluation)| {
             topic_hit(&topics.topics()[index].name, &evaluation, title, body)

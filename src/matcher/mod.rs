@@ -8,7 +8,7 @@
 //!   with errors that give the byte offset and what was expected; its lexer cuts words by
 //!   [`words`]' rule.
 //! - [`text`] normalises words: case and diacritic folding, Snowball stemming in the article's
-//!   [`Language`], and tokenising an article field once into [`Token`]s.
+//!   [`Language`], and tokenising an article's fields once into [`Token`]s over one table of its distinct [`Word`]s.
 //! - [`eval`] evaluates a [`Query`] against a tokenised [`Article`], with compound-word parts in
 //!   German, Dutch and the Nordic languages and hyphenated words however the hyphen is written,
 //!   and reports the matched words.
@@ -35,8 +35,8 @@ mod rule_tables;
 
 pub use eval::{Article, Evaluation, Hit, Section, TermMatcher, evaluate};
 pub use explain::{Verdict, verdicts, why_not};
-pub use hits::{match_article, topic_hit};
+pub use hits::{match_article, match_tokenised, topic_hit};
 pub use query::{Field, Query, QueryError, any_of, parse_query, parse_terms_entry};
-pub use text::{Form, Language, Token, WordCache, fold, tokenize};
+pub use text::{Form, Language, Token, Tokens, Word, WordCache, fold};
 pub use topics::{Topic, TopicSet};
 pub use words::split_words;

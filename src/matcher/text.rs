@@ -1,9 +1,11 @@
 //! Text normalisation for matching: article text is split into words once (by the same rule as
-//! query phrases, [`split_words`]), and each word gets a folded form (lower case, diacritics
+//! query phrases, [`split_words`]), and each distinct word gets a folded form (lower case, diacritics
 //! removed, `ß` → `ss`) and a stem in the article's language, so that `Geschäft`, `Geschaft` and
 //! `GESCHÄFT` are one word and `Verkauf` meets `Verkäufe`.
 //!
 //! Query words go through [`Form::of`], the same steps as article words, so both sides agree.
+
+use std::sync::Arc;
 
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
@@ -171,12 +173,10 @@ impl Form {
     pub fn of(word: &str, language: Language) -> Form {
         let folded = fold(word);
         let stem = match language.stemmer {
+            // An ASCII word's lower case is its folded form: no second copy.
+            Some(algorithm) if word.is_ascii() => fold(&Stemmer::create(algorithm).stem(&folded)),
             Some(algorithm) => {
-                let lower = if word.is_ascii() {
-                    word.to_ascii_lowercase()
-                } else {
-                    word.nfc().collect::<String>().to_lowercase()
-                };
+                let lower = word.nfc().collect::<String>().to_lowercase();
                 fold(&Stemmer::create(algorithm).stem(&lower))
             }
             None => folded.clone(),
@@ -185,18 +185,28 @@ impl Form {
     }
 }
 
-/// One word of an article, as the matcher and later the explanations need it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One word of an article: where it stands, and which of the article's distinct [`Word`]s it
+/// is. A word that repeats is normalised once per article and its forms are shared, not
+/// copied into every occurrence (see [`Tokens`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
     /// Word index within its field (title or body), counting from 0; `NEAR` and phrases
     /// measure distance in these.
     pub position: u32,
     /// Byte offset of the word in the field's text, for snippets.
     pub offset: usize,
-    /// The word as it appears, for "matched words" in alerts; empty for a word that can match
-    /// nothing (see [`tokenize_relevant`]).
-    pub original: String,
-    /// Folded form and stem of the whole word.
+    /// Index of the word in its article's [`Tokens::words`].
+    pub word: u32,
+}
+
+/// One distinct word of a text (by its exact spelling) with its forms, as the matcher and later
+/// the explanations need them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// The word as it appears, for "matched words" in alerts and for the story fingerprint.
+    pub text: String,
+    /// Folded form and stem of the whole word; empty forms, which match nothing, for a word no
+    /// query word of interest can match (see [`Tokens::relevant`]).
     pub form: Form,
     /// Forms of the parts of a hyphenated or elided word (`Wagner-Gruppe`, `l'arme`), so that
     /// `Gruppe` and `arme` match them; empty for plain words.
@@ -208,7 +218,36 @@ pub struct Token {
     pub pieces: Vec<Form>,
 }
 
-impl Token {
+impl Word {
+    /// The forms of `word` in `language`.
+    fn of(word: &str, language: Language) -> Word {
+        let forms = |pieces: Vec<&str>| -> Vec<Form> {
+            pieces
+                .into_iter()
+                .map(|piece| Form::of(piece, language))
+                .collect()
+        };
+        Word {
+            text: word.to_owned(),
+            form: Form::of(word, language),
+            parts: joined_parts(word, language),
+            pieces: hyphen_pieces(word).map(forms).unwrap_or_default(),
+        }
+    }
+
+    /// `word` with empty forms: it can match no query word.
+    fn irrelevant(word: &str) -> Word {
+        Word {
+            text: word.to_owned(),
+            form: Form {
+                folded: String::new(),
+                stem: String::new(),
+            },
+            parts: Vec::new(),
+            pieces: Vec::new(),
+        }
+    }
+
     /// What a phrase compares, in order: the pieces of a hyphenated word, else the whole word.
     pub fn units(&self) -> &[Form] {
         if self.pieces.is_empty() {
@@ -219,54 +258,80 @@ impl Token {
     }
 }
 
-/// The forms of one distinct word of a text, computed once however often it occurs.
-#[derive(Clone)]
-struct Normalised {
-    form: Form,
-    parts: Vec<Form>,
-    pieces: Vec<Form>,
+/// The fields of one article split into words by one table of its distinct words: each distinct
+/// spelling is folded and stemmed once, and a token is three numbers, so tokenising costs one
+/// hash lookup per word and normalising per distinct word (issue 18: this was a copy of every
+/// form for every word).
+#[derive(Debug, Clone, Default)]
+pub struct Tokens<'t> {
+    /// The distinct words, in order of first appearance; shared with a [`WordCache`].
+    pub words: Vec<Arc<Word>>,
+    /// The number of each distinct spelling in `words`, borrowed from the fields' texts.
+    numbers: foldhash::HashMap<&'t str, u32>,
 }
 
-impl Normalised {
-    /// A word no query word of interest can match: empty forms, which match nothing.
-    const IRRELEVANT: Normalised = Normalised {
-        form: Form {
-            folded: String::new(),
-            stem: String::new(),
-        },
-        parts: Vec::new(),
-        pieces: Vec::new(),
-    };
-
-    fn of(word: &str, language: Language) -> Normalised {
-        let forms = |pieces: Vec<&str>| -> Vec<Form> {
-            pieces
-                .into_iter()
-                .map(|piece| Form::of(piece, language))
-                .collect()
-        };
-        Normalised {
-            form: Form::of(word, language),
-            parts: joined_parts(word, language),
-            pieces: hyphen_pieces(word).map(forms).unwrap_or_default(),
-        }
+impl<'t> Tokens<'t> {
+    /// Splits `text` into words and normalises each new one in `language`.
+    pub fn field(&mut self, text: &'t str, language: Language) -> Vec<Token> {
+        self.split(text, |word| Arc::new(Word::of(word, language)))
     }
-}
 
-/// Splits `text` into words and normalises each, in `language`. Done once per article field.
-pub fn tokenize(text: &str, language: Language) -> Vec<Token> {
-    tokenize_relevant(text, language, &|_| true)
-}
+    /// [`Tokens::field`], normalising only the words whose folded form `relevant` accepts; the
+    /// others keep their place (positions, offsets) but get empty forms, which match no query
+    /// word. The forms are taken from, and added to, `cache` (which must have been used with
+    /// the same `language` and `relevant` only): a search that knows which words its query can
+    /// match saves stemming the rest, and stems each word of the news once for all articles.
+    pub fn relevant(
+        &mut self,
+        text: &'t str,
+        language: Language,
+        relevant: &dyn Fn(&str) -> bool,
+        cache: &mut WordCache,
+    ) -> Vec<Token> {
+        if cache.forms.len() > WordCache::MAX_WORDS {
+            cache.forms.clear();
+        }
+        self.split(text, |word| {
+            if let Some(known) = cache.forms.get(word) {
+                return Arc::clone(known);
+            }
+            let normalised = Arc::new(if relevant(&fold(word)) {
+                Word::of(word, language)
+            } else {
+                Word::irrelevant(word)
+            });
+            cache.forms.insert(word.into(), Arc::clone(&normalised));
+            normalised
+        })
+    }
 
-/// [`tokenize`], normalising only the words whose folded form `relevant` accepts; the others
-/// keep their place (positions, offsets) but get empty forms, which match no query word. A
-/// search that knows which words its query can match saves stemming the rest.
-pub fn tokenize_relevant(
-    text: &str,
-    language: Language,
-    relevant: &dyn Fn(&str) -> bool,
-) -> Vec<Token> {
-    tokenize_cached(text, language, relevant, &mut WordCache::default())
+    /// The tokens of `text`, each new spelling made a [`Word`] by `new_word`.
+    fn split(&mut self, text: &'t str, mut new_word: impl FnMut(&str) -> Arc<Word>) -> Vec<Token> {
+        split_words(text)
+            .enumerate()
+            .map(|(index, (offset, word))| {
+                let number = match self.numbers.get(word) {
+                    Some(&number) => number,
+                    None => {
+                        let number = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+                        self.words.push(new_word(word));
+                        self.numbers.insert(word, number);
+                        number
+                    }
+                };
+                Token {
+                    position: u32::try_from(index).unwrap_or(u32::MAX),
+                    offset,
+                    word: number,
+                }
+            })
+            .collect()
+    }
+
+    /// The table of distinct words alone, once the fields are split.
+    pub fn into_words(self) -> Vec<Arc<Word>> {
+        self.words
+    }
 }
 
 /// The normalised forms of the words met so far, for one language and one `relevant`: a search
@@ -276,59 +341,13 @@ pub fn tokenize_relevant(
 pub struct WordCache {
     // foldhash (the hasher of hashbrown, seeded per process like SipHash, so a page cannot be
     // written to collide) is several times faster than SipHash on short words.
-    forms: foldhash::HashMap<String, Normalised>,
+    forms: foldhash::HashMap<Box<str>, Arc<Word>>,
 }
 
 impl WordCache {
     /// Words kept at most; a search over very varied text starts afresh beyond it rather than
     /// grow without bound.
     const MAX_WORDS: usize = 200_000;
-}
-
-/// [`tokenize_relevant`] with the words' forms taken from, and added to, `cache` (which must
-/// have been used with the same `language` and `relevant` only).
-pub fn tokenize_cached(
-    text: &str,
-    language: Language,
-    relevant: &dyn Fn(&str) -> bool,
-    cache: &mut WordCache,
-) -> Vec<Token> {
-    if cache.forms.len() > WordCache::MAX_WORDS {
-        cache.forms.clear();
-    }
-    split_words(text)
-        .enumerate()
-        .map(|(index, (offset, word))| {
-            if !cache.forms.contains_key(word) {
-                let normalised = if relevant(&fold(word)) {
-                    Normalised::of(word, language)
-                } else {
-                    Normalised::IRRELEVANT
-                };
-                cache.forms.insert(word.to_owned(), normalised);
-            }
-            let normalised = &cache.forms[word];
-            // A word that matches nothing is never shown either: it keeps no copy of itself.
-            let original = if normalised.form.folded.is_empty() {
-                String::new()
-            } else {
-                word.to_string()
-            };
-            let Normalised {
-                form,
-                parts,
-                pieces,
-            } = normalised.clone();
-            Token {
-                position: u32::try_from(index).unwrap_or(u32::MAX),
-                offset,
-                original,
-                form,
-                parts,
-                pieces,
-            }
-        })
-        .collect()
 }
 
 /// The forms of the parts of a word joined by hyphens or apostrophes; empty if it has one part.
@@ -444,13 +463,29 @@ mod tests {
     /// Tokens keep position, offset and the original word, and hyphenated words their parts.
     #[test]
     fn tokens_keep_position_original_and_parts() {
-        let tokens = tokenize("Die Wagner-Gruppe, l'arme.", Language::from_code("de"));
-        let originals: Vec<&str> = tokens.iter().map(|t| t.original.as_str()).collect();
+        let mut table = Tokens::default();
+        let tokens = table.field("Die Wagner-Gruppe, l'arme.", Language::from_code("de"));
+        let word = |token: &Token| &table.words[token.word as usize];
+        let originals: Vec<&str> = tokens.iter().map(|t| word(t).text.as_str()).collect();
         assert_eq!(originals, ["Die", "Wagner-Gruppe", "l'arme"]);
         assert_eq!(tokens[1].position, 1);
         assert_eq!(tokens[1].offset, 4);
-        assert_eq!(tokens[1].parts.len(), 2);
-        assert_eq!(tokens[1].parts[1].folded, "gruppe");
-        assert!(tokens[0].parts.is_empty());
+        assert_eq!(word(&tokens[1]).parts.len(), 2);
+        assert_eq!(word(&tokens[1]).parts[1].folded, "gruppe");
+        assert!(word(&tokens[0]).parts.is_empty());
+    }
+
+    /// A word that repeats, in one field or across fields, is one entry of the table.
+    #[test]
+    fn repeated_words_share_one_entry() {
+        let mut table = Tokens::default();
+        let language = Language::from_code("en");
+        let title = table.field("Summit talks", language);
+        let body = table.field("The summit: talks, talks and Talks.", language);
+        assert_eq!(table.words.len(), 6);
+        assert_eq!(title[1].word, body[2].word);
+        assert_eq!(body[2].word, body[3].word);
+        assert_ne!(body[3].word, body[5].word);
+        assert_eq!((body[3].position, body[3].offset), (3, 19));
     }
 }

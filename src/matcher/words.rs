@@ -69,11 +69,11 @@ pub(crate) fn joined(pieces: &[&str]) -> String {
 }
 
 /// The ways a query word may stand in an article, each a run of consecutive *units* (article
-/// words, a hyphenated one counting as its pieces, see [`Token::pieces`]) made a `U` by `unit`:
+/// words, a hyphenated one counting as its pieces, see [`Word::pieces`]) made a `U` by `unit`:
 /// a word without a hyphen only as itself; `Nord-Stream` as its pieces (`Nord Stream`, which
 /// also covers `Nord-Stream`) or joined (`Nordstream`).
 ///
-/// [`Token::pieces`]: crate::matcher::Token::pieces
+/// [`Word::pieces`]: crate::matcher::Word::pieces
 pub(crate) fn spellings<U>(word: &str, mut unit: impl FnMut(&str) -> U) -> Vec<Vec<U>> {
     match hyphen_pieces(word) {
         None => vec![vec![unit(word)]],

@@ -9,8 +9,6 @@
 //! linking element as the head of a word with at least four letters after it, and its folded
 //! form or stem as the tail of a word (or of its stem) with at least four letters before it.
 
-use std::collections::HashMap;
-
 use super::plan::{Kind, Plan};
 use crate::matcher::eval::{
     Article, Evaluation, LINKERS, Leaves, MIN_COMPOUND_PART, Section, Span, align, eval,
@@ -22,7 +20,8 @@ use crate::matcher::text::{Form, Language};
 /// Strings of one kind (stems, prefixes, compound heads, ...) mapped to the keys they stand for.
 #[derive(Debug, Default)]
 struct Table {
-    keys: HashMap<String, Vec<usize>>,
+    /// foldhash: several times faster than SipHash on short words, and seeded per process.
+    keys: foldhash::HashMap<String, Vec<usize>>,
     /// Bit `n` is set when some string has `n` bytes (63 for 63 and more): most prefixes and
     /// suffixes of an article word are skipped without hashing.
     lengths: u64,
@@ -152,21 +151,43 @@ struct Occurrence {
     /// Whether a term looks at the form: the token's whole word or one of its parts.
     term: bool,
     /// The form's number among the units of its section when a phrase looks at it (a word
-    /// without a hyphen, or a piece of one with; see `Token::units`).
+    /// without a hyphen, or a piece of one with; see `Word::units`).
     unit: Option<usize>,
 }
 
 /// The distinct word forms of `article` (whole words, their parts and their hyphen pieces),
-/// numbered in order of appearance, and every occurrence of each.
-fn distinct_forms(article: &Article) -> (HashMap<&Form, usize>, Vec<Occurrence>) {
-    let mut forms: HashMap<&Form, usize> = HashMap::new();
+/// numbered, and every occurrence of each. The forms are gathered from the article's distinct
+/// words, so a word that repeats is hashed once, not at every occurrence.
+fn distinct_forms(article: &Article) -> (Vec<&Form>, Vec<Occurrence>) {
+    let mut numbers: foldhash::HashMap<&Form, usize> = foldhash::HashMap::default();
+    let mut forms: Vec<&Form> = Vec::new();
+    let mut number = |form| {
+        *numbers.entry(form).or_insert_with(|| {
+            forms.push(form);
+            forms.len() - 1
+        })
+    };
+    // Per distinct word: the number of its whole form, and where its parts' and pieces'
+    // numbers start and end in `numbered`.
+    let mut numbered: Vec<usize> = Vec::new();
+    let words: Vec<(usize, usize, usize, usize)> = article
+        .words
+        .iter()
+        .map(|word| {
+            let whole = number(&word.form);
+            let parts = numbered.len();
+            numbered.extend(word.parts.iter().map(&mut number));
+            let pieces = numbered.len();
+            numbered.extend(word.pieces.iter().map(&mut number));
+            (whole, parts, pieces, numbered.len())
+        })
+        .collect();
     let mut occurrences = Vec::new();
     for section in [Section::Title, Section::Body] {
         let mut first_unit = 0;
         for (index, token) in article.tokens(section).iter().enumerate() {
+            let (whole, parts, pieces, end) = words[token.word as usize];
             let mut add = |form, term, unit| {
-                let next = forms.len();
-                let form = *forms.entry(form).or_insert(next);
                 occurrences.push(Occurrence {
                     form,
                     section,
@@ -175,18 +196,15 @@ fn distinct_forms(article: &Article) -> (HashMap<&Form, usize>, Vec<Occurrence>)
                     unit,
                 });
             };
-            add(
-                &token.form,
-                true,
-                token.pieces.is_empty().then_some(first_unit),
-            );
-            for part in &token.parts {
+            let hyphenated = pieces < end;
+            add(whole, true, (!hyphenated).then_some(first_unit));
+            for &part in &numbered[parts..pieces] {
                 add(part, true, None);
             }
-            for (offset, piece) in token.pieces.iter().enumerate() {
+            for (offset, &piece) in numbered[pieces..end].iter().enumerate() {
                 add(piece, false, Some(first_unit + offset));
             }
-            first_unit += token.units().len();
+            first_unit += if hyphenated { end - pieces } else { 1 };
         }
     }
     (forms, occurrences)
@@ -230,13 +248,13 @@ impl<'a> Lookup<'a> {
         let (forms, occurrences) = distinct_forms(article);
         let (occurrences, starts) = group_by_form(occurrences, forms.len());
         let mut hits = Vec::new();
-        for (form, &id) in &forms {
+        for (id, form) in forms.iter().enumerate() {
             index.keys_of(form, &mut |key| hits.push((key, id)));
         }
         hits.sort_unstable();
         hits.dedup();
         let unit_positions = [Section::Title, Section::Body]
-            .map(|section| units(article.tokens(section)).map(|(at, _)| at).collect());
+            .map(|section| units(article, section).map(|(at, _)| at).collect());
         Lookup {
             plan,
             article,

@@ -13,7 +13,7 @@ use crate::matcher::words::spellings;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
     /// A phrase word or a piece of a hyphenated one: stem- or fold-equal to an article *unit*
-    /// (a word, or a piece of a hyphenated one; see `Token::units`).
+    /// (a word, or a piece of a hyphenated one; see `Word::units`).
     Whole,
     /// A term: like a phrase word, or a part of a hyphenated word, or the first or last part
     /// of a compound in compounding languages.
