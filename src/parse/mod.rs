@@ -3,6 +3,8 @@
 //! feed-rs does the parsing. This module adds what feed-rs leaves to its caller:
 //!
 //! - a panic inside feed-rs/quick-xml becomes a [`ParseError`], never an unwinding task;
+//! - a document with more than [`MAX_ENTRIES`] items has the older ones cut out before feed-rs
+//!   reads it (`cap`), so its cost in memory stays that of a document of [`MAX_ENTRIES`] items;
 //! - a document whose first parse fails, or comes back hollow (zero entries although it holds
 //!   `<item>`/`<entry>` elements), goes through one normalising pass
 //!   (`normalise::normalise`) and is parsed again; the result is marked `repaired`;
@@ -10,14 +12,20 @@
 //!   entry's identity ([`entry_key`]) is derived from documented keys.
 //!
 //! The happy path hands the caller's bytes straight to feed-rs; only a failed or hollow first
-//! parse (or a non-UTF-8 HTTP charset) pays for a decoded copy.
+//! parse (or a non-UTF-8 HTTP charset, or more items than the cap) pays for a copy.
 //!
 //! # Files
 //! This file runs feed-rs and converts its model into ours; `encoding` detects and transcodes the
 //! document's encoding, `normalise` is the repair pass, `runs` cuts overlong text runs before
-//! parsing, and `text` turns fields into plain text or article HTML.
+//! parsing, `cap` cuts the items beyond [`MAX_ENTRIES`] (with `markup` and `json_items` to find
+//! them and `dates`, feed-rs's reading of their dates), and `text` turns fields into plain text
+//! or article HTML.
 
+mod cap;
+mod dates;
 mod encoding;
+mod json_items;
+mod markup;
 mod normalise;
 mod runs;
 mod text;
@@ -29,6 +37,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::model::{Entry, ParsedFeed};
+use cap::keep_newest_items;
 use encoding::{apply_http_charset, strip_utf8_declaration};
 use normalise::{count_item_elements, local_name, normalise, root_element};
 use text::{clean_plain, content_html, html_to_plain, text_to_plain};
@@ -36,8 +45,9 @@ use text::{clean_plain, content_html, html_to_plain, text_to_plain};
 /// At most this many entries of one document are taken, the newest first (by published, else
 /// updated date; undated ones after dated ones, in document order). A news feed holds tens to a
 /// few hundred items; a broken or hostile one with a hundred thousand would be stored and
-/// matched in full at every poll, at a cost in time and memory out of all proportion. The rest
-/// are counted in [`ParsedFeed::dropped_entries`].
+/// matched in full at every poll, at a cost in time and memory out of all proportion; the cap
+/// holds while parsing (the older items are cut out of the document first), so feed-rs never
+/// builds them either. The rest are counted in [`ParsedFeed::dropped_entries`].
 pub const MAX_ENTRIES: usize = 1000;
 
 /// An entry's summary and content are cut to this many bytes before they are converted: a real
@@ -116,23 +126,39 @@ pub fn parse_feed(
     http_charset: Option<&str>,
     base_url: &Url,
 ) -> Result<ParsedFeed, ParseError> {
+    parse_capped(body, http_charset, base_url, MAX_ENTRIES)
+}
+
+/// [`parse_feed`] with at most `max` entries taken (the tests use small caps).
+fn parse_capped(
+    body: &[u8],
+    http_charset: Option<&str>,
+    base_url: &Url,
+    max: usize,
+) -> Result<ParsedFeed, ParseError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
     let body = runs::cut_long_text_runs(body);
     let body = body.as_ref();
     let input = apply_http_charset(body, http_charset);
-    let first = parse_guarded(&input, base_url);
+    let capped = keep_newest_items(&input, max);
+    let first = parse_guarded(&capped.doc, base_url);
     if let Ok(feed) = first
-        && (!feed.entries.is_empty() || (count_item_elements(&input) == 0 && !is_wide(&input)))
+        && (!feed.entries.is_empty()
+            || (count_item_elements(&capped.doc) == 0 && !is_wide(&capped.doc)))
     {
-        return Ok(convert_feed(feed, base_url, false));
+        return Ok(convert_feed(feed, base_url, false, capped.dropped, max));
     }
+    drop(capped);
     let normalised = normalise(body, http_charset);
-    match parse_guarded(normalised.as_bytes(), base_url) {
-        Ok(feed) if !feed.entries.is_empty() => Ok(convert_feed(feed, base_url, true)),
+    let capped = keep_newest_items(normalised.as_bytes(), max);
+    match parse_guarded(&capped.doc, base_url) {
+        Ok(feed) if !feed.entries.is_empty() => {
+            Ok(convert_feed(feed, base_url, true, capped.dropped, max))
+        }
         Ok(feed) => match count_item_elements(normalised.as_bytes()) {
-            0 => Ok(convert_feed(feed, base_url, true)),
+            0 => Ok(convert_feed(feed, base_url, true, capped.dropped, max)),
             items => Err(ParseError::Hollow { items }),
         },
         Err(err) => Err(classify_failure(err, &normalised)),
@@ -247,9 +273,17 @@ fn fault(cause: &feed_rs::parser::ParseFeedError) -> String {
 // feed-rs model -> newshound model
 
 /// Converts feed-rs's feed into ours: plain-text fields cleaned, links absolute, TTL as duration.
-fn convert_feed(mut feed: feed_rs::model::Feed, base_url: &Url, repaired: bool) -> ParsedFeed {
+/// At most `max` entries are kept; `dropped_before` items were cut from the document before
+/// feed-rs read it.
+fn convert_feed(
+    mut feed: feed_rs::model::Feed,
+    base_url: &Url,
+    repaired: bool,
+    dropped_before: usize,
+    max: usize,
+) -> ParsedFeed {
     let language = feed.language.as_deref().and_then(clean_plain);
-    let dropped_entries = keep_newest(&mut feed.entries, MAX_ENTRIES);
+    let dropped_entries = dropped_before + keep_newest(&mut feed.entries, max);
     if let Some(title) = feed.title.as_mut() {
         truncate_at_char(&mut title.content, MAX_TITLE_BYTES);
     }
@@ -271,7 +305,9 @@ fn convert_feed(mut feed: feed_rs::model::Feed, base_url: &Url, repaired: bool) 
 }
 
 /// Keeps the `max` newest of `entries` (see [`MAX_ENTRIES`]), in document order, and returns how
-/// many were dropped. A document within the limit is left untouched.
+/// many were dropped. A document within the limit is left untouched. `cap` has already cut the
+/// document to `max` items by the same rule; this stays for what its scan cannot see the way
+/// feed-rs does (a namespace it does not check, a malformed JSON Feed).
 fn keep_newest(entries: &mut Vec<feed_rs::model::Entry>, max: usize) -> usize {
     if entries.len() <= max {
         return 0;

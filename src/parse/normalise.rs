@@ -380,15 +380,16 @@ fn replace_attribute_value(tag: &str, attr: &Attribute<'_>, value: &str) -> Opti
 }
 
 /// One attribute found in a start tag: its byte span (name through closing quote) and value.
-struct Attribute<'a> {
+pub(super) struct Attribute<'a> {
     name: &'a str,
     start: usize,
     end: usize,
-    value: &'a str,
+    /// The value as written, between the quotes.
+    pub(super) value: &'a str,
 }
 
 /// Finds attribute `name` (not a prefixed one) in a start tag.
-fn attribute<'a>(tag: &'a str, name: &str) -> Option<Attribute<'a>> {
+pub(super) fn attribute<'a>(tag: &'a str, name: &str) -> Option<Attribute<'a>> {
     let mut search = 0;
     while let Some(offset) = tag[search..].find(name) {
         let start = search + offset;

@@ -57,7 +57,8 @@ fn safe_cut(run: &[u8], max: usize) -> usize {
     keep
 }
 
-fn is_json(body: &[u8]) -> bool {
+/// True for a JSON document (a JSON Feed), which has no markup to cut.
+pub(super) fn is_json(body: &[u8]) -> bool {
     body.iter()
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|&b| b == b'{' || b == b'[')

@@ -285,3 +285,149 @@ fn huge_text_fields_are_cut() {
     assert!(entry.summary.as_ref().unwrap().len() <= MAX_TEXT_BYTES);
     assert_eq!(feed.dropped_entries, 0);
 }
+
+/// The entries' GUIDs, for comparing selections.
+fn guids(feed: &ParsedFeed) -> Vec<&str> {
+    feed.entries
+        .iter()
+        .filter_map(|e| e.guid.as_deref())
+        .collect()
+}
+
+/// Issue 18: in RSS, Atom and RDF alike, a document over the cap is cut before feed-rs reads
+/// it: the newest items are kept, in document order, and the rest counted as dropped.
+#[test]
+fn cap_keeps_the_newest_items_of_every_format_in_document_order() {
+    // Days per item: g0 and g3 are the oldest, g4 is the newest.
+    let days = [1, 5, 3, 2, 9, 4];
+    let rss_items: Vec<String> = days
+        .iter()
+        .enumerate()
+        .map(|(n, day)| format!("<guid>g{n}</guid><pubDate>0{day} Jun 2025 10:00:00 GMT</pubDate>"))
+        .collect();
+    let rss_refs: Vec<&str> = rss_items.iter().map(String::as_str).collect();
+    let rss = rss(&rss_refs);
+    let entries: String = days
+        .iter()
+        .enumerate()
+        .map(|(n, day)| {
+            format!("<entry><id>g{n}</id><title>t</title><updated>2025-06-0{day}T10:00:00Z</updated></entry>")
+        })
+        .collect();
+    let atom = format!(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title><id>f</id>{entries}</feed>"
+    );
+    let rdf_items: String = days
+        .iter()
+        .enumerate()
+        .map(|(n, day)| {
+            format!(
+                "<item rdf:about=\"http://example.com/g{n}\"><title>t</title><link>http://example.com/g{n}</link>\
+                 <dc:date>2025-06-0{day}T10:00:00Z</dc:date></item>"
+            )
+        })
+        .collect();
+    let rdf = format!(
+        "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\" \
+         xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel rdf:about=\"x\"><title>T</title></channel>{rdf_items}</rdf:RDF>"
+    );
+    for (name, doc) in [("rss", &rss), ("atom", &atom), ("rdf", &rdf)] {
+        let cut = cap::keep_newest_items(doc.as_bytes(), 3);
+        assert_eq!(cut.dropped, 3, "{name}");
+        assert!(cut.doc.len() < doc.len(), "{name}: the document was cut");
+        let feed = parse_capped(doc.as_bytes(), None, &base(), 3).expect(name);
+        assert_eq!(feed.dropped_entries, 3, "{name}");
+        let kept: Vec<String> = feed
+            .entries
+            .iter()
+            .map(|e| {
+                let key = e.guid.as_deref().or(e.link.as_ref().map(Url::as_str));
+                key.unwrap_or_default()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(kept, ["g1", "g4", "g5"], "{name}");
+    }
+}
+
+/// Issue 18: a document within the cap is handed to feed-rs as it is, and parses exactly as
+/// when no cap applies.
+#[test]
+fn documents_within_the_cap_are_untouched() {
+    let items = [
+        "<guid>a</guid>",
+        "<guid>b</guid><pubDate>01 Jun 2025 10:00:00 GMT</pubDate>",
+    ];
+    let doc = rss(&items);
+    let cut = cap::keep_newest_items(doc.as_bytes(), 2);
+    assert!(matches!(cut.doc, std::borrow::Cow::Borrowed(_)));
+    assert_eq!(cut.dropped, 0);
+    let within = parse_capped(doc.as_bytes(), None, &base(), 2).expect("parses");
+    let unlimited = parse_capped(doc.as_bytes(), None, &base(), usize::MAX).expect("parses");
+    assert_eq!(format!("{within:?}"), format!("{unlimited:?}"));
+    assert_eq!(guids(&within), ["a", "b"]);
+}
+
+/// Issue 18: undated items rank after dated ones and keep document order among themselves;
+/// a document of undated items keeps its first ones.
+#[test]
+fn undated_items_are_cut_after_dated_ones_in_document_order() {
+    let mixed = rss(&[
+        "<guid>u0</guid>",
+        "<guid>u1</guid>",
+        "<guid>d2</guid><pubDate>01 Jun 2025 10:00:00 GMT</pubDate>",
+        "<guid>u3</guid>",
+        "<guid>d4</guid><pubDate>not a date</pubDate>",
+    ]);
+    let feed = parse_capped(mixed.as_bytes(), None, &base(), 3).expect("parses");
+    assert_eq!(guids(&feed), ["u0", "u1", "d2"]);
+    assert_eq!(feed.dropped_entries, 2);
+    let undated: Vec<String> = (0..5).map(|n| format!("<guid>u{n}</guid>")).collect();
+    let refs: Vec<&str> = undated.iter().map(String::as_str).collect();
+    let feed = parse_capped(rss(&refs).as_bytes(), None, &base(), 2).expect("parses");
+    assert_eq!(guids(&feed), ["u0", "u1"]);
+}
+
+/// Issue 18: a broken document over the cap (bare `&`, windows-1252 bytes, no `version`) is
+/// cut, repaired and parsed; the repair pass sees the whole document and the cut applies to
+/// its output.
+#[test]
+fn broken_documents_over_the_cap_are_cut_and_repaired() {
+    let items: String = (0..6)
+        .map(|n| format!("<item><title>Caf\u{e9} & bar {n}</title><guid>g{n}</guid></item>"))
+        .collect();
+    let mut doc =
+        b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><rss><channel><title>T</title>".to_vec();
+    doc.extend(items.chars().map(|c| c as u32 as u8));
+    doc.extend_from_slice(b"</channel></rss>");
+    let feed = parse_capped(&doc, None, &base(), 4).expect("repaired");
+    assert!(feed.repaired);
+    assert_eq!(guids(&feed), ["g0", "g1", "g2", "g3"]);
+    assert_eq!(feed.dropped_entries, 2);
+    assert_eq!(feed.entries[0].title.as_deref(), Some("Café & bar 0"));
+}
+
+/// Issue 18: a JSON Feed over the cap keeps its newest items too, in order, and still parses.
+#[test]
+fn json_feed_over_the_cap_keeps_the_newest_items() {
+    let items: Vec<String> = [3, 1, 4, 2]
+        .iter()
+        .enumerate()
+        .map(|(n, day)| {
+            format!(r#"{{"id":"g{n}","url":"https://example.com/{n}","date_published":"2025-06-0{day}T10:00:00Z"}}"#)
+        })
+        .collect();
+    let doc = format!(
+        r#"{{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{}],"x":1}}"#,
+        items.join(",\n")
+    );
+    let cut = cap::keep_newest_items(doc.as_bytes(), 2);
+    assert_eq!(cut.dropped, 2);
+    let feed = parse_capped(doc.as_bytes(), None, &base(), 2).expect("parses");
+    assert_eq!(guids(&feed), ["g0", "g2"]);
+    assert_eq!(feed.dropped_entries, 2);
+    assert_eq!(feed.title.as_deref(), Some("J"));
+}
