@@ -206,17 +206,24 @@ const BOILERPLATE_PHRASES: &[&str] = &[
     "artikel teilen", "share this", "vergiss nicht zu teilen", "download the", "app herunterladen",
 ];
 
-/// Blocks this short (bytes) are checked for boilerplate phrases; longer ones are prose.
-const MAX_BOILERPLATE_BYTES: usize = 300;
+/// Blocks this short (bytes) are boilerplate when a phrase appears anywhere in them; longer ones
+/// only when they start with it, since prose merely mentions subscribers or signing up.
+const MAX_BOILERPLATE_BYTES: usize = 150;
+
+/// Blocks longer than this (bytes) are prose whatever they start with.
+const MAX_LEADING_BOILERPLATE_BYTES: usize = 300;
 
 /// A short block that only credits a photo, points to other articles, or is boilerplate.
 fn is_credit_or_pointer(text: &str) -> bool {
-    if text.len() > MAX_BOILERPLATE_BYTES {
+    if text.len() > MAX_LEADING_BOILERPLATE_BYTES {
         return false;
     }
     let lower = text.to_lowercase();
+    let short = text.len() <= MAX_BOILERPLATE_BYTES;
     (text.len() <= MAX_CREDIT_CHARS && CREDIT_PREFIXES.iter().any(|p| lower.starts_with(p)))
-        || BOILERPLATE_PHRASES.iter().any(|p| lower.contains(p))
+        || BOILERPLATE_PHRASES
+            .iter()
+            .any(|p| if short { lower.contains(p) } else { lower.starts_with(p) })
 }
 
 #[cfg(test)]
