@@ -221,9 +221,13 @@ fn is_credit_or_pointer(text: &str) -> bool {
     let lower = text.to_lowercase();
     let short = text.len() <= MAX_BOILERPLATE_BYTES;
     (text.len() <= MAX_CREDIT_CHARS && CREDIT_PREFIXES.iter().any(|p| lower.starts_with(p)))
-        || BOILERPLATE_PHRASES
-            .iter()
-            .any(|p| if short { lower.contains(p) } else { lower.starts_with(p) })
+        || BOILERPLATE_PHRASES.iter().any(|p| {
+            if short {
+                lower.contains(p)
+            } else {
+                lower.starts_with(p)
+            }
+        })
 }
 
 #[cfg(test)]

@@ -78,7 +78,10 @@ fn is_furniture(node: &NodeRef<'_>, total_text: usize) -> bool {
     let name = node.node_name().unwrap_or_default();
     let most_of_page = |len: usize| len as f64 >= MAX_PRUNED_TEXT_SHARE * total_text as f64;
     if KEPT_TAGS.contains(&&*name) {
-        return is_hidden(node) || has_hiding_class(node) || is_page_label(node);
+        return is_hidden(node)
+            || has_hiding_class(node)
+            || is_page_label(node)
+            || is_caption(node);
     }
     if is_hidden(node) {
         return true;
@@ -86,6 +89,9 @@ fn is_furniture(node: &NodeRef<'_>, total_text: usize) -> bool {
     if has_hiding_class(node) {
         // A page that shows its content by script after loading hides all of it by class.
         return !most_of_page(text_len(node));
+    }
+    if is_caption(node) {
+        return true;
     }
     if names_a_side_container(node) {
         // Not by size: a comment thread can be longer than the article it follows.
@@ -121,6 +127,21 @@ fn is_page_label(node: &NodeRef<'_>) -> bool {
         .flat_map(|value| value.split(|c: char| c.is_whitespace() || c == '-' || c == '_'))
         .any(|part| LABEL_HINTS.contains(&part.to_ascii_lowercase().as_str()));
     labelled && text_len(node) <= MAX_LABEL_BYTES
+}
+
+/// A caption or photo credit longer than this (bytes) is not one: a wrapper named after its
+/// caption (`has-caption`) holds more.
+const MAX_CAPTION_BYTES: usize = 400;
+
+/// A short element whose class or id contains `caption` or `credit` (`wp-caption-text`,
+/// `imageCaption`, `photocredit`): captions outside `<figure>` describe a picture, not the story.
+fn is_caption(node: &NodeRef<'_>) -> bool {
+    let mut named = false;
+    for_each_name_token(node, |token| {
+        let lower = token.to_ascii_lowercase();
+        named |= lower.contains("caption") || lower.contains("credit");
+    });
+    named && text_len(node) <= MAX_CAPTION_BYTES
 }
 
 /// Share of an element's text that sits inside links.
