@@ -31,10 +31,9 @@ mod json_ld;
 mod lines;
 mod metadata;
 mod prune;
-mod readable;
+mod score;
 
 use std::borrow::Cow;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use dom_query::Document;
 use url::Url;
@@ -73,12 +72,13 @@ pub fn extract(html: &str, page_url: &Url) -> Extracted {
         site_name,
         text: String::new(),
     };
-    let text = catch_unwind(AssertUnwindSafe(|| {
-        readable::article_text(document, page_url)
-    }))
-    .unwrap_or_default();
+    prune::prune(&document);
+    let page_title = meta
+        .first(&["og:title", "twitter:title"])
+        .or_else(|| document_title(&document));
+    let text = score::article_text(&document, page_title.as_deref());
     let text = declared_body_if_scorer_fell_short(text, &json_ld);
-    let text = body_if_scorer_found_little(text, html);
+    let text = region_if_pick_found_little(text, &document);
     page.text = lines::remove_noise_lines(&text);
     if page.language.is_none() {
         page.language = language::detect(&page.text).map(str::to_owned);
@@ -107,20 +107,26 @@ const MIN_SCORED_TEXT_BYTES: usize = 1500;
 /// pick that is merely short (a brief news item) stays.
 const BODY_RATIO: usize = 2;
 
-/// The scorer's text, or the pruned body's prose when the pick is short and the body has much
-/// more; costs a second parse, on the few pages with a short pick only.
-fn body_if_scorer_found_little(text: String, html: &str) -> String {
+/// The scorer's text, or the article region's prose when the pick is short and the region has
+/// much more; works on the same (pruned) tree, on the few pages with a short pick only.
+fn region_if_pick_found_little(text: String, document: &Document) -> String {
     if text.len() >= MIN_SCORED_TEXT_BYTES {
         return text;
     }
-    let document = Document::from(depth::cap_depth(&without_noscript(cap_input(html))).as_ref());
-    let body =
-        catch_unwind(AssertUnwindSafe(|| readable::pruned_body_text(document))).unwrap_or_default();
+    let body = score::region_prose(document);
     if body.len() > BODY_RATIO * text.len() {
         body
     } else {
         text
     }
+}
+
+/// The text of the page's `<title>`, whitespace-normalised; the headline to drop from the body
+/// is compared with it (and with `og:title`), not with the cleaned title the metadata reports.
+fn document_title(document: &Document) -> Option<String> {
+    let title = document.select_single("head title").text();
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!title.is_empty()).then_some(title)
 }
 
 /// `html` without its `<noscript>` elements. Their content is for browsers without scripts
