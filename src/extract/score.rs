@@ -17,8 +17,8 @@ use super::blocks::{blocks, join};
 const MAX_SCORED_ELEMENTS: usize = 60_000;
 
 /// A pick with fewer characters than this is retried with looser rules (no class weights, then
-/// no conditional cleaning); the longest attempt wins when none reaches it. 1,000, as dom_smoothie
-/// was configured (tuned on the trafilatura set, no worse on readability's own pages).
+/// no conditional cleaning); the longest attempt wins when none reaches it. 1,000, as the
+/// Readability port used before was configured (tuned on the trafilatura set).
 const MIN_ARTICLE_CHARS: usize = 1_000;
 
 /// Paragraphs shorter than this (characters) carry no score.
@@ -316,11 +316,8 @@ impl<'a> Page<'a> {
                     state.tables += 1;
                 }
                 let weight = class_weight(class.as_deref(), id.as_deref());
-                let container = container_kind(
-                    tag,
-                    class.as_deref(),
-                    el.attr("itemprop").as_deref(),
-                );
+                let container =
+                    container_kind(tag, class.as_deref(), el.attr("itemprop").as_deref());
                 let base = tag.base_score(|n| n == name);
                 if tag == Tag::Anchor {
                     let href = el.attr("href");
@@ -604,7 +601,8 @@ fn is_unlikely(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> boo
         return true;
     }
     let names = format!("{} {}", class.unwrap_or(""), id.unwrap_or("")).to_ascii_lowercase();
-    UNLIKELY_PARTS.iter().any(|p| names.contains(p)) && !MAYBE_PARTS.iter().any(|p| names.contains(p))
+    UNLIKELY_PARTS.iter().any(|p| names.contains(p))
+        && !MAYBE_PARTS.iter().any(|p| names.contains(p))
 }
 
 /// Whether an element is a known article container, and which kind.
@@ -715,9 +713,9 @@ fn choose<'a>(body: &NodeRef<'a>) -> Option<(Page<'a>, Pick)> {
     }
 }
 
-/// Prints an attempt's pick when `NH_DEBUG` is set (development aid).
+/// Traces an attempt's pick (which elements, which cleaned) for tuning on the development sets.
 fn debug_pick(page: &Page<'_>, pick: &Pick, rules: Rules) {
-    if std::env::var_os("NH_DEBUG").is_none() {
+    if !tracing::enabled!(tracing::Level::TRACE) {
         return;
     }
     let describe = |i: usize| {
@@ -732,16 +730,15 @@ fn debug_pick(page: &Page<'_>, pick: &Pick, rules: Rules) {
             e.container
         )
     };
-    eprintln!(
-        "attempt strip={} weigh={} clean={} chars={}",
-        page.strip_unlikely, rules.weigh_classes, rules.clean, pick.chars
+    tracing::trace!(
+        strip = page.strip_unlikely,
+        weigh = rules.weigh_classes,
+        clean = rules.clean,
+        chars = pick.chars,
+        roots = ?pick.roots.iter().map(|&r| describe(r)).collect::<Vec<_>>(),
+        removed = ?pick.removed.iter().map(|&r| describe(r)).collect::<Vec<_>>(),
+        "scored pick"
     );
-    for &r in &pick.roots {
-        eprintln!("  root {}", describe(r));
-    }
-    for &r in &pick.removed {
-        eprintln!("  removed {}", describe(r));
-    }
 }
 
 /// One attempt: scores, the top candidate, its siblings, the cleaning.
@@ -824,7 +821,10 @@ fn known_container(page: &Page<'_>, generic: usize) -> Option<usize> {
         })?;
     let generic_prose = page.prose(generic) as f32;
     let chosen_prose = page.prose(chosen) as f32;
-    if page.contains(chosen, generic) && generic_prose >= MIN_INNER_SHARE * chosen_prose {
+    if chosen != generic
+        && page.contains(chosen, generic)
+        && generic_prose >= MIN_INNER_SHARE * chosen_prose
+    {
         // The generic pick is the body inside the container, without its header and footer.
         return None;
     }
@@ -1147,8 +1147,8 @@ fn is_cleaned(page: &Page<'_>, i: usize, gone: (usize, f32, usize, usize), rules
     } else {
         link_chars / chars as f32
     };
-    let is_list =
-        matches!(e.tag, Tag::Ul | Tag::Ol) || (chars > 0 && e.list_chars as f32 > 0.9 * chars as f32);
+    let is_list = matches!(e.tag, Tag::Ul | Tag::Ol)
+        || (chars > 0 && e.list_chars as f32 > 0.9 * chars as f32);
     let images = e.images as f32;
     let remove = (!e.in_figure && images > 1.0 && paragraphs / images < 0.5)
         || (!is_list && list_items as f32 - 100.0 > paragraphs)
@@ -1163,9 +1163,7 @@ fn is_cleaned(page: &Page<'_>, i: usize, gone: (usize, f32, usize, usize), rules
         || (weight >= 25.0 && density > 0.5)
         || (e.images == 0 && chars > 0 && e.chars == e.loose_chars && e.tag != Tag::Form);
     if is_list && remove {
-        let nested = page
-            .children(i)
-            .any(|c| page.elems[c].element_children > 1);
+        let nested = page.children(i).any(|c| page.elems[c].element_children > 1);
         return nested || e.images as usize != list_items;
     }
     remove
@@ -1180,16 +1178,14 @@ fn is_data_table(page: &Page<'_>, i: usize) -> bool {
             .iter()
             .any(|d| d.tag == Tag::Table && d.rows >= 2);
     }
-    e.rows >= 2
-        && !page.elems[i + 1..e.end].iter().any(|d| d.tag == Tag::Table)
-        && {
-            let cells = page.elems[i + 1..e.end]
-                .iter()
-                .filter(|d| d.tag == Tag::Td || d.node.has_name("th"))
-                .count() as u32;
-            let cols = cells / e.rows.max(1);
-            cols > 1 && (e.rows >= 10 || cols > 4 || e.rows * cols > 10)
-        }
+    e.rows >= 2 && !page.elems[i + 1..e.end].iter().any(|d| d.tag == Tag::Table) && {
+        let cells = page.elems[i + 1..e.end]
+            .iter()
+            .filter(|d| d.tag == Tag::Td || d.node.has_name("th"))
+            .count() as u32;
+        let cols = cells / e.rows.max(1);
+        cols > 1 && (e.rows >= 10 || cols > 4 || e.rows * cols > 10)
+    }
 }
 
 /// The first `h1`/`h2` whose text is the title's goes: the title is metadata, and Readability
@@ -1289,3 +1285,88 @@ fn article_region(document: &Document) -> Option<NodeRef<'_>> {
 
 /// A block of the body fallback needs this many words to count as prose.
 const MIN_PROSE_WORDS: usize = 8;
+
+#[cfg(test)]
+mod tests {
+    use crate::extract::tests::run;
+
+    /// A paragraph of article prose, long enough to score.
+    fn prose(topic: &str) -> String {
+        format!(
+            "<p>Der Bericht über {topic} beschreibt, wie die Stadt, ihre Bürger und die \
+             Verwaltung über Monate gestritten haben, bevor ein Kompromiss gefunden wurde.</p>"
+        )
+    }
+
+    /// The declared article body wins over a longer block of generic prose beside it (a
+    /// comment thread without a furniture name).
+    #[test]
+    fn known_container_is_tried_first() {
+        let html = format!(
+            r#"<body><div itemprop="articleBody">{}</div>
+            <div class="discussion">{}</div></body>"#,
+            prose("den Hafen").repeat(11),
+            prose("die Leser").repeat(6)
+        );
+        let text = run(&html).text;
+        assert!(text.contains("den Hafen"), "{text}");
+        assert!(!text.contains("die Leser"), "{text}");
+    }
+
+    /// Several teasers, each an `<article>`, are no known container: none wins blindly.
+    #[test]
+    fn teaser_articles_do_not_win_blindly() {
+        let teasers: String = ["Brücke", "Schule", "Markt"]
+            .iter()
+            .map(|t| format!("<article>{}</article>", prose(t).repeat(2)))
+            .collect();
+        let html = format!(
+            r#"<body><div class="list">{teasers}</div><div class="story">{}</div></body>"#,
+            prose("den Haushalt").repeat(8)
+        );
+        let text = run(&html).text;
+        assert!(text.contains("den Haushalt"), "{text}");
+    }
+
+    /// A sentence-like lead paragraph just above the body joins it; a headline-length line
+    /// there does not.
+    #[test]
+    fn lead_paragraph_above_the_body_joins_it() {
+        let html = format!(
+            r#"<body><div class="head"><h2>Kurze Zeile</h2><p class="intro">Die Stadt hat nach
+            langem Streit einen Kompromiss gefunden, der allen Seiten etwas abverlangt und den
+            Hafen retten soll.</p></div>
+            <div class="entry-content">{}</div></body>"#,
+            prose("den Hafen").repeat(5)
+        );
+        let text = run(&html).text;
+        assert!(
+            text.starts_with("Die Stadt hat nach langem Streit"),
+            "{text}"
+        );
+        assert!(!text.contains("Kurze Zeile"), "{text}");
+    }
+
+    /// The fallback for a short pick takes prose from the article region only: comments and
+    /// related stories outside the `<article>` never come back.
+    #[test]
+    fn short_pick_fallback_stays_in_the_article_region() {
+        let html = format!(
+            concat!(
+                r#"<body><article><div class="body"><p>Kurzmeldung: Der Hafen öffnet am "#,
+                r#"Montag wieder für den Verkehr.</p></div><div class="more"><p>Die Behörde "#,
+                r#"teilte mit, dass die Arbeiten an der Kaimauer früher als geplant "#,
+                r#"abgeschlossen worden seien.</p></div></article><ul class="thread">{}</ul>"#,
+                r#"</body>"#
+            ),
+            concat!(
+                "<li>Ein Leser schreibt, dass er das alles schon immer gewusst habe und ",
+                "die Verwaltung nichts tauge.</li>"
+            )
+            .repeat(6)
+        );
+        let text = run(&html).text;
+        assert!(text.contains("Der Hafen öffnet"), "{text}");
+        assert!(!text.contains("Ein Leser schreibt"), "{text}");
+    }
+}
