@@ -166,28 +166,13 @@ struct Elem<'a> {
     parent: Option<usize>,
     /// Index one past the element's last descendant: descendants are `index + 1 .. end`.
     end: usize,
-    /// Characters of text, whitespace runs counted once.
-    chars: usize,
-    /// Characters inside links (in-page anchors count 0.3).
-    link_chars: f32,
-    commas: usize,
+    /// Sums over the subtree.
+    sums: Sums,
     /// Characters of text nodes that are direct children or inside inline children: the text
     /// Readability wraps into paragraphs of its own.
     loose_chars: usize,
     loose_commas: usize,
-    /// Characters inside lists, inside headings.
-    list_chars: usize,
-    heading_chars: usize,
-    paragraphs: u32,
-    images: u32,
-    list_items: u32,
-    inputs: u32,
-    rows: u32,
     element_children: u32,
-    /// Holds a block element (a div that does not is a paragraph).
-    has_block: bool,
-    /// Holds a `pre` (code wrappers are never cleaned by class weight).
-    has_pre: bool,
     /// Inside a `figure`.
     in_figure: bool,
     /// Readability's starting score from the tag alone.
@@ -361,21 +346,10 @@ impl<'a> Page<'a> {
                 tag,
                 parent,
                 end: index + 1,
-                chars: 0,
-                link_chars: 0.0,
-                commas: 0,
+                sums: Sums::default(),
                 loose_chars: 0,
                 loose_commas: 0,
-                list_chars: 0,
-                heading_chars: 0,
-                paragraphs: 0,
-                images: 0,
-                list_items: 0,
-                inputs: 0,
-                rows: 0,
                 element_children: 0,
-                has_block: false,
-                has_pre: false,
                 in_figure: state.figures > 0,
                 base_score,
                 class_weight,
@@ -397,10 +371,10 @@ impl<'a> Page<'a> {
             return;
         }
         let elem = &mut self.elems[innermost];
-        elem.chars += chars;
-        elem.commas += commas;
+        elem.sums.chars += chars;
+        elem.sums.commas += commas;
         if let Some(weight) = state.link_weight.last() {
-            elem.link_chars += chars as f32 * weight;
+            elem.sums.link_chars += chars as f32 * weight;
         }
         let owner = state
             .open
@@ -437,44 +411,44 @@ impl<'a> Page<'a> {
         let Some(parent) = self.elems[index].parent else {
             return;
         };
-        let child = self.elems[index].clone_sums();
+        let child = self.elems[index].sums;
         let p = &mut self.elems[parent];
-        p.chars += child.chars;
-        p.link_chars += child.link_chars;
-        p.commas += child.commas;
-        p.list_chars += if matches!(tag, Tag::Ul | Tag::Ol) {
+        p.sums.chars += child.chars;
+        p.sums.link_chars += child.link_chars;
+        p.sums.commas += child.commas;
+        p.sums.list_chars += if matches!(tag, Tag::Ul | Tag::Ol) {
             child.chars
         } else {
             child.list_chars
         };
-        p.heading_chars += if matches!(tag, Tag::Heading | Tag::H1) {
+        p.sums.heading_chars += if matches!(tag, Tag::Heading | Tag::H1) {
             child.chars
         } else {
             child.heading_chars
         };
-        p.paragraphs += child.paragraphs + u32::from(tag == Tag::P);
-        p.images += child.images + u32::from(tag == Tag::Img);
-        p.list_items += child.list_items + u32::from(tag == Tag::Li);
-        p.inputs += child.inputs + u32::from(tag == Tag::Input);
-        p.rows += child.rows + u32::from(tag == Tag::Tr);
-        p.has_block |= child.has_block || tag.is_block();
-        p.has_pre |= child.has_pre || tag == Tag::Pre;
+        p.sums.paragraphs += child.paragraphs + u32::from(tag == Tag::P);
+        p.sums.images += child.images + u32::from(tag == Tag::Img);
+        p.sums.list_items += child.list_items + u32::from(tag == Tag::Li);
+        p.sums.inputs += child.inputs + u32::from(tag == Tag::Input);
+        p.sums.rows += child.rows + u32::from(tag == Tag::Tr);
+        p.sums.has_block |= child.has_block || tag.is_block();
+        p.sums.has_pre |= child.has_pre || tag == Tag::Pre;
     }
 
     /// Share of an element's text inside links.
     fn link_density(&self, i: usize) -> f32 {
         let e = &self.elems[i];
-        if e.chars == 0 {
+        if e.sums.chars == 0 {
             0.0
         } else {
-            e.link_chars / e.chars as f32
+            e.sums.link_chars / e.sums.chars as f32
         }
     }
 
     /// Characters of an element's text outside links.
     fn prose(&self, i: usize) -> usize {
         let e = &self.elems[i];
-        e.chars.saturating_sub(e.link_chars as usize)
+        e.sums.chars.saturating_sub(e.sums.link_chars as usize)
     }
 
     /// True when `ancestor` contains `i` (or is it).
@@ -490,11 +464,15 @@ impl<'a> Page<'a> {
     }
 }
 
-/// The sums of an element that its parent adds up.
+/// What an element's subtree holds; a parent adds up its children's.
+#[derive(Clone, Copy, Default)]
 struct Sums {
+    /// Characters of text, whitespace runs counted once.
     chars: usize,
+    /// Characters inside links (in-page anchors count 0.3).
     link_chars: f32,
     commas: usize,
+    /// Characters inside lists, inside headings.
     list_chars: usize,
     heading_chars: usize,
     paragraphs: u32,
@@ -502,27 +480,10 @@ struct Sums {
     list_items: u32,
     inputs: u32,
     rows: u32,
+    /// Holds a block element (a div that does not is a paragraph).
     has_block: bool,
+    /// Holds a `pre` (code wrappers are never cleaned by class weight).
     has_pre: bool,
-}
-
-impl Elem<'_> {
-    fn clone_sums(&self) -> Sums {
-        Sums {
-            chars: self.chars,
-            link_chars: self.link_chars,
-            commas: self.commas,
-            list_chars: self.list_chars,
-            heading_chars: self.heading_chars,
-            paragraphs: self.paragraphs,
-            images: self.images,
-            list_items: self.list_items,
-            inputs: self.inputs,
-            rows: self.rows,
-            has_block: self.has_block,
-            has_pre: self.has_pre,
-        }
-    }
 }
 
 /// Characters (whitespace runs counted once, edges not at all) and commas of a text.
@@ -725,7 +686,7 @@ fn debug_pick(page: &Page<'_>, pick: &Pick, rules: Rules) {
             e.tag,
             e.class,
             e.node.attr("id"),
-            e.chars,
+            e.sums.chars,
             page.link_density(i),
             e.container
         )
@@ -760,8 +721,12 @@ fn attempt(page: &Page<'_>, rules: Rules) -> Pick {
     } else {
         Vec::new()
     };
-    let removed_chars: usize = removed.iter().map(|&i| page.elems[i].chars).sum();
-    let chars = roots.iter().map(|&i| page.elems[i].chars).sum::<usize>() - removed_chars;
+    let removed_chars: usize = removed.iter().map(|&i| page.elems[i].sums.chars).sum();
+    let chars = roots
+        .iter()
+        .map(|&i| page.elems[i].sums.chars)
+        .sum::<usize>()
+        - removed_chars;
     Pick {
         roots,
         removed,
@@ -853,15 +818,15 @@ fn lead_above(page: &Page<'_>, first: usize) -> Option<usize> {
     let before = page
         .children(parent)
         .take_while(|&c| c != first)
-        .filter(|&c| page.elems[c].chars > 0)
+        .filter(|&c| page.elems[c].sums.chars > 0)
         .last()?;
     let lead = if is_paragraph_like(page, before) {
         before
     } else {
         let last_paragraph = (before + 1..page.elems[before].end)
             .rev()
-            .find(|&d| is_paragraph_like(page, d) && page.elems[d].chars > 0)?;
-        let rest = page.elems[before].chars - page.elems[last_paragraph].chars;
+            .find(|&d| is_paragraph_like(page, d) && page.elems[d].sums.chars > 0)?;
+        let rest = page.elems[before].sums.chars - page.elems[last_paragraph].sums.chars;
         if rest > 2 * MIN_LEAD_CHARS {
             return None;
         }
@@ -873,14 +838,14 @@ fn lead_above(page: &Page<'_>, first: usize) -> Option<usize> {
         let text = text.trim_end();
         text.ends_with(['.', '!', '?', '…', '"', '”', '»', '。']) || text.contains(". ")
     };
-    (e.chars >= MIN_LEAD_CHARS && page.link_density(lead) < 0.25 && reads_as_sentence())
+    (e.sums.chars >= MIN_LEAD_CHARS && page.link_density(lead) < 0.25 && reads_as_sentence())
         .then_some(lead)
 }
 
 /// A paragraph, or a div holding no block (Readability's paragraph).
 fn is_paragraph_like(page: &Page<'_>, i: usize) -> bool {
     let e = &page.elems[i];
-    e.tag == Tag::P || (e.tag == Tag::Div && !e.has_block)
+    e.tag == Tag::P || (e.tag == Tag::Div && !e.sums.has_block)
 }
 
 /// Candidate scores, indexed like the elements (`None`: not a candidate).
@@ -918,10 +883,10 @@ fn scores(page: &Page<'_>, rules: Rules) -> Vec<Option<f32>> {
         }
     };
     for (i, e) in elems.iter().enumerate() {
-        let div_paragraph = e.tag == Tag::Div && !e.has_block;
-        if (e.tag.is_paragraph() || div_paragraph) && e.chars >= MIN_PARAGRAPH_CHARS {
-            add(e.parent, paragraph_score(e.chars, e.commas));
-        } else if e.tag == Tag::Div && e.has_block && e.loose_chars >= MIN_PARAGRAPH_CHARS {
+        let div_paragraph = e.tag == Tag::Div && !e.sums.has_block;
+        if (e.tag.is_paragraph() || div_paragraph) && e.sums.chars >= MIN_PARAGRAPH_CHARS {
+            add(e.parent, paragraph_score(e.sums.chars, e.sums.commas));
+        } else if e.tag == Tag::Div && e.sums.has_block && e.loose_chars >= MIN_PARAGRAPH_CHARS {
             // Text directly inside a div among blocks: Readability wraps it in a paragraph.
             add(Some(i), paragraph_score(e.loose_chars, e.loose_commas));
         }
@@ -1050,9 +1015,9 @@ fn with_siblings(page: &Page<'_>, scores: &[Option<f32>], top: usize) -> Vec<usi
                 Some(score) if score > 0.0 => score + bonus >= threshold,
                 _ if e.tag == Tag::P => {
                     let density = page.link_density(sibling);
-                    (e.chars > 80 && density < 0.25)
-                        || (e.chars > 0
-                            && e.chars < 80
+                    (e.sums.chars > 80 && density < 0.25)
+                        || (e.sums.chars > 0
+                            && e.sums.chars < 80
                             && density == 0.0
                             && is_sentence(&e.node.text()))
                 }
@@ -1073,7 +1038,7 @@ fn is_sentence(text: &str) -> bool {
 /// descendants' text taken off.
 fn cleaned(page: &Page<'_>, roots: &[usize], rules: Rules) -> Vec<usize> {
     let mut removed: Vec<usize> = Vec::new();
-    let pick_chars: usize = roots.iter().map(|&r| page.elems[r].chars).sum();
+    let pick_chars: usize = roots.iter().map(|&r| page.elems[r].sums.chars).sum();
     for &root in roots {
         let mut sums: Vec<(usize, f32, usize, usize)> = Vec::new();
         let range = root + 1..page.elems[root].end;
@@ -1084,7 +1049,7 @@ fn cleaned(page: &Page<'_>, roots: &[usize], rules: Rules) -> Vec<usize> {
         for i in range.clone().rev() {
             let e = &page.elems[i];
             let (rc, rl, rp, rli) = sums[i - offset];
-            if 2 * (e.chars - rc) > pick_chars {
+            if 2 * (e.sums.chars - rc) > pick_chars {
                 continue;
             }
             if is_cleaned(page, i, (rc, rl, rp, rli), rules) {
@@ -1095,10 +1060,10 @@ fn cleaned(page: &Page<'_>, roots: &[usize], rules: Rules) -> Vec<usize> {
                         break;
                     }
                     let s = &mut sums[a - offset];
-                    s.0 += e.chars - rc;
-                    s.1 += e.link_chars - rl;
-                    s.2 += e.paragraphs as usize - rp;
-                    s.3 += e.list_items as usize - rli;
+                    s.0 += e.sums.chars - rc;
+                    s.1 += e.sums.link_chars - rl;
+                    s.2 += e.sums.paragraphs as usize - rp;
+                    s.3 += e.sums.list_items as usize - rli;
                     ancestor = page.elems[a].parent;
                 }
             }
@@ -1121,7 +1086,7 @@ fn is_cleaned(page: &Page<'_>, i: usize, gone: (usize, f32, usize, usize), rules
     let e = &page.elems[i];
     let judged = match e.tag {
         Tag::Form | Tag::Table | Tag::Ul => true,
-        Tag::Div => e.has_block,
+        Tag::Div => e.sums.has_block,
         _ => false,
     };
     if !judged || is_data_table(page, i) {
@@ -1133,38 +1098,38 @@ fn is_cleaned(page: &Page<'_>, i: usize, gone: (usize, f32, usize, usize), rules
         0.0
     };
     if weight < 0.0 {
-        return !e.has_pre;
+        return !e.sums.has_pre;
     }
-    if e.commas >= 10 {
+    if e.sums.commas >= 10 {
         return false;
     }
-    let chars = e.chars - gone.0;
-    let link_chars = (e.link_chars - gone.1).max(0.0);
-    let paragraphs = (e.paragraphs as usize - gone.2) as f32;
-    let list_items = e.list_items as usize - gone.3;
+    let chars = e.sums.chars - gone.0;
+    let link_chars = (e.sums.link_chars - gone.1).max(0.0);
+    let paragraphs = (e.sums.paragraphs as usize - gone.2) as f32;
+    let list_items = e.sums.list_items as usize - gone.3;
     let density = if chars == 0 {
         0.0
     } else {
         link_chars / chars as f32
     };
     let is_list = matches!(e.tag, Tag::Ul | Tag::Ol)
-        || (chars > 0 && e.list_chars as f32 > 0.9 * chars as f32);
-    let images = e.images as f32;
+        || (chars > 0 && e.sums.list_chars as f32 > 0.9 * chars as f32);
+    let images = e.sums.images as f32;
     let remove = (!e.in_figure && images > 1.0 && paragraphs / images < 0.5)
         || (!is_list && list_items as f32 - 100.0 > paragraphs)
-        || (e.inputs as f32 > (paragraphs / 3.0).floor())
+        || (e.sums.inputs as f32 > (paragraphs / 3.0).floor())
         || (!is_list
             && !e.in_figure
             && chars < 25
-            && (e.images == 0 || e.images > 2)
+            && (e.sums.images == 0 || e.sums.images > 2)
             && density > 0.0
-            && (e.heading_chars as f32) < 0.9 * chars as f32)
+            && (e.sums.heading_chars as f32) < 0.9 * chars as f32)
         || (!is_list && weight < 25.0 && density > 0.2)
         || (weight >= 25.0 && density > 0.5)
-        || (e.images == 0 && chars > 0 && e.chars == e.loose_chars && e.tag != Tag::Form);
+        || (e.sums.images == 0 && chars > 0 && e.sums.chars == e.loose_chars && e.tag != Tag::Form);
     if is_list && remove {
         let nested = page.children(i).any(|c| page.elems[c].element_children > 1);
-        return nested || e.images as usize != list_items;
+        return nested || e.sums.images as usize != list_items;
     }
     remove
 }
@@ -1176,15 +1141,15 @@ fn is_data_table(page: &Page<'_>, i: usize) -> bool {
     if e.tag != Tag::Table {
         return page.elems[i + 1..e.end]
             .iter()
-            .any(|d| d.tag == Tag::Table && d.rows >= 2);
+            .any(|d| d.tag == Tag::Table && d.sums.rows >= 2);
     }
-    e.rows >= 2 && !page.elems[i + 1..e.end].iter().any(|d| d.tag == Tag::Table) && {
+    e.sums.rows >= 2 && !page.elems[i + 1..e.end].iter().any(|d| d.tag == Tag::Table) && {
         let cells = page.elems[i + 1..e.end]
             .iter()
             .filter(|d| d.tag == Tag::Td || d.node.has_name("th"))
             .count() as u32;
-        let cols = cells / e.rows.max(1);
-        cols > 1 && (e.rows >= 10 || cols > 4 || e.rows * cols > 10)
+        let cols = cells / e.sums.rows.max(1);
+        cols > 1 && (e.sums.rows >= 10 || cols > 4 || e.sums.rows * cols > 10)
     }
 }
 
