@@ -44,8 +44,12 @@ fn drop_trailing_teasers(blocks: &mut Vec<String>, link_shares: &[f64]) {
         if !(teaser || heading) || blocks.len() == 1 {
             return;
         }
-        removed_links |= teaser;
         blocks.pop();
+        if heading && !teaser {
+            // One heading introduces the links; the short blocks above it are the article's.
+            return;
+        }
+        removed_links = true;
     }
 }
 

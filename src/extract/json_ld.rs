@@ -53,6 +53,61 @@ impl JsonLd {
     }
 }
 
+/// Keys whose value lists the steps of a Recipe (`recipeInstructions`) or a HowTo (`step`).
+const STEP_KEYS: &[&str] = &["recipeInstructions", "step"];
+
+impl JsonLd {
+    /// The steps of a Recipe or HowTo, one string each: sites that render their instructions by
+    /// script, or only as JSON-LD, leave the page's text without them. Steps are given as one
+    /// string, an array of strings, or objects (`HowToStep`, `HowToSection`) with `text`.
+    pub(super) fn steps(&self) -> Vec<String> {
+        self.scripts
+            .iter()
+            .find_map(|json| {
+                STEP_KEYS.iter().find_map(|key| {
+                    let value = json_value_after(json, key)?;
+                    let steps = step_texts(value);
+                    (!steps.is_empty()).then_some(steps)
+                })
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The step texts of a `recipeInstructions`/`step` value.
+fn step_texts(value: &str) -> Vec<String> {
+    if value.starts_with('"') {
+        return json_string(value)
+            .and_then(clean_json_text)
+            .into_iter()
+            .collect();
+    }
+    let Some(len) = json_container_len(value) else {
+        return Vec::new();
+    };
+    let container = &value[..len];
+    if container.starts_with('[') {
+        let items = json_array_items(container);
+        if items.iter().all(|item| item.starts_with('"')) {
+            return items
+                .into_iter()
+                .filter_map(|item| json_string(item).and_then(clean_json_text))
+                .collect();
+        }
+    }
+    let mut steps = Vec::new();
+    let mut rest = container;
+    while let Some(text) = json_value_after(rest, "text") {
+        if let Some(step) = json_string(text).and_then(clean_json_text) {
+            steps.push(step);
+        }
+        let start = container.len() - text.len();
+        let next = start + text.chars().next().map_or(1, char::len_utf8);
+        rest = &container[next..];
+    }
+    steps
+}
+
 /// The name of a JSON-LD person given as a string or as an object with `name`.
 fn person_name(value: &str) -> Option<String> {
     let name = if value.starts_with('{') {
@@ -209,6 +264,22 @@ mod tests {
         assert_eq!(
             page.published_at.map(|t| t.to_rfc3339()).as_deref(),
             Some("2024-03-01T08:00:00+00:00")
+        );
+    }
+
+    /// A recipe whose instructions exist only in JSON-LD gets them as its text.
+    #[test]
+    fn json_ld_recipe_steps_stand_in_for_a_short_pick() {
+        let html = r#"<script type="application/ld+json">{"@type":"Recipe","name":"Suppe",
+            "recipeInstructions":[{"@type":"HowToStep","text":"Zwiebeln fein hacken und in Butter anschwitzen."},
+            {"@type":"HowToSection","itemListElement":[{"@type":"HowToStep",
+            "text":"Mit Brühe aufgießen und zwanzig Minuten köcheln lassen."}]}]}</script>
+            <body><article><p>Eine einfache Suppe für kalte Tage.</p></article></body>"#;
+        let text = run(html).text;
+        assert!(text.starts_with("Eine einfache Suppe"), "{text}");
+        assert!(
+            text.contains("Zwiebeln fein hacken") && text.ends_with("köcheln lassen."),
+            "{text}"
         );
     }
 

@@ -5,9 +5,12 @@
 //! 2. [`extract`] parses the page once with html5ever (through dom_query) and reads the metadata
 //!    (`<meta>`, `<link rel=canonical>`, JSON-LD, `<time>`, `<h1>`, `<title>`) from that tree.
 //! 3. The same tree is pruned of furniture (hidden elements, forms, captions, share bars,
-//!    teasers, "read also" boxes named by class/id) and handed to dom_smoothie, a port of
-//!    Readability.js, which scores candidate blocks (text length, commas, link density, class/id
-//!    hints, paragraph structure) and picks the article body with its siblings.
+//!    teasers, "read also" boxes named by class/id), and our scorer (`score`) picks the article
+//!    body: known article containers first (itemprop=articleBody, CMS body classes, a dominant
+//!    `<article>`), else Readability-style scoring (text length, commas, link density, class/id
+//!    weight, propagated to ancestors) with the top candidate's sibling sections, a lead
+//!    paragraph just above it, and conditional cleaning of link lists, galleries and forms. One
+//!    walk records what these decisions need; a second only when the strict pick is short.
 //! 4. The chosen element becomes blocks (headings, paragraphs, list items, quotes, table rows)
 //!    separated by a blank line; credit-only and "read more" blocks are dropped; then the
 //!    line-level noise pass runs.
@@ -15,13 +18,14 @@
 //! # Bounds
 //! Input over [`MAX_HTML_BYTES`] is cut (at a character boundary) before parsing; tags nested
 //! deeper than 256 levels are dropped before parsing (their text kept); pages with more
-//! than 60,000 elements skip the scorer and fall back to the pruned body; our walks are
-//! iterative; and the third-party scorer runs under `catch_unwind`, so a bug there costs the
-//! text, not the process.
+//! than 60,000 elements skip the scorer and keep the pruned body's blocks; every walk is
+//! iterative and linear in the page (the scorer's decisions work on per-element records).
+//! A short pick falls back to the article region's prose on the same tree, never a second
+//! parse.
 //!
 //! # Files
 //! `decode` turns bytes into text, `metadata` and `json_ld` read metadata, `prune` removes
-//! furniture, `readable` runs the scorer, `blocks` turns the result into text, `lines` (owned
+//! furniture, `score` picks the body, `blocks` turns the result into text, `lines` (owned
 //! elsewhere) drops noise lines.
 
 mod blocks;
@@ -31,10 +35,9 @@ mod json_ld;
 mod lines;
 mod metadata;
 mod prune;
-mod readable;
+mod score;
 
 use std::borrow::Cow;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use dom_query::Document;
 use url::Url;
@@ -83,12 +86,14 @@ pub fn extract_undetected(html: &str, page_url: &Url) -> Extracted {
         site_name,
         text: String::new(),
     };
-    let text = catch_unwind(AssertUnwindSafe(|| {
-        readable::article_text(document, page_url)
-    }))
-    .unwrap_or_default();
+    prune::prune(&document);
+    let page_title = meta
+        .first(&["og:title", "twitter:title"])
+        .or_else(|| document_title(&document));
+    let text = score::article_text(&document, page_title.as_deref());
     let text = declared_body_if_scorer_fell_short(text, &json_ld);
-    let text = body_if_scorer_found_little(text, html);
+    let text = region_if_pick_found_little(text, &document);
+    let text = with_declared_steps_if_short(text, &json_ld);
     page.text = lines::remove_noise_lines(&text);
     page
 }
@@ -114,20 +119,48 @@ const MIN_SCORED_TEXT_BYTES: usize = 1500;
 /// pick that is merely short (a brief news item) stays.
 const BODY_RATIO: usize = 2;
 
-/// The scorer's text, or the pruned body's prose when the pick is short and the body has much
-/// more; costs a second parse, on the few pages with a short pick only.
-fn body_if_scorer_found_little(text: String, html: &str) -> String {
+/// The scorer's text, or the article region's prose when the pick is short and the region has
+/// much more; works on the same (pruned) tree, on the few pages with a short pick only.
+fn region_if_pick_found_little(text: String, document: &Document) -> String {
     if text.len() >= MIN_SCORED_TEXT_BYTES {
         return text;
     }
-    let document = Document::from(depth::cap_depth(&without_noscript(cap_input(html))).as_ref());
-    let body =
-        catch_unwind(AssertUnwindSafe(|| readable::pruned_body_text(document))).unwrap_or_default();
+    let body = score::region_prose(document);
     if body.len() > BODY_RATIO * text.len() {
         body
     } else {
         text
     }
+}
+
+/// The text of the page's `<title>`, whitespace-normalised; the headline to drop from the body
+/// is compared with it (and with `og:title`), not with the cleaned title the metadata reports.
+fn document_title(document: &Document) -> Option<String> {
+    let title = document.select_single("head title").text();
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!title.is_empty()).then_some(title)
+}
+
+/// A short text followed by the Recipe/HowTo steps only the JSON-LD holds (when the text does
+/// not already have them).
+fn with_declared_steps_if_short(text: String, json_ld: &JsonLd) -> String {
+    if text.len() >= MIN_SCORED_TEXT_BYTES {
+        return text;
+    }
+    let steps = json_ld.steps();
+    let Some(first) = steps.first() else {
+        return text;
+    };
+    let probe: String = first.chars().take(40).collect();
+    if text.contains(&probe) {
+        return text;
+    }
+    let mut blocks = Vec::with_capacity(steps.len() + 1);
+    if !text.is_empty() {
+        blocks.push(text);
+    }
+    blocks.extend(steps);
+    blocks.join("\n\n")
 }
 
 /// `html` without its `<noscript>` elements. Their content is for browsers without scripts
