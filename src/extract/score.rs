@@ -797,13 +797,19 @@ fn known_container(page: &Page<'_>, generic: usize) -> Option<usize> {
 }
 
 /// A container and its siblings of the same class: some sites split the body into several
-/// `story-body` sections (ads between them).
+/// `story-body` sections (ads between them), numbered by a second class (`story-body
+/// story-body-2`), so the first class decides.
 fn same_class_siblings(page: &Page<'_>, container: usize) -> Vec<usize> {
-    let class = page.elems[container].class.as_deref();
-    match (page.elems[container].parent, class) {
-        (Some(parent), Some(class)) if !class.trim().is_empty() => page
+    let first_class = |i: usize| {
+        page.elems[i]
+            .class
+            .as_deref()
+            .and_then(|class| class.split_whitespace().next())
+    };
+    match (page.elems[container].parent, first_class(container)) {
+        (Some(parent), Some(class)) => page
             .children(parent)
-            .filter(|&c| c == container || page.elems[c].class.as_deref() == Some(class))
+            .filter(|&c| c == container || first_class(c) == Some(class))
             .collect(),
         _ => vec![container],
     }
