@@ -1,9 +1,9 @@
 //! What every target shares: the panic policy.
 //!
 //! libfuzzer-sys aborts on *every* panic, from its panic hook, before anything can catch it.
-//! But newshound deliberately catches panics of two dependencies it cannot make panic-free:
+//! But newshound deliberately catches panics of a dependency it cannot make panic-free:
 //! feed-rs/quick-xml in `parse::parse_feed` (quick-xml panics on UTF-16BE documents with a BOM
-//! declared `utf-16`) and dom_smoothie in `extract::extract`. The daemon survives those, so they
+//! declared `utf-16`). The daemon survives those, so they
 //! are not crashes of newshound; a target that aborted on them would stop at the first known
 //! feed-rs bug and find nothing else.
 //!

@@ -3,6 +3,7 @@
 //! the scoring nor ride along as siblings of the article body.
 
 use dom_query::{Document, NodeRef};
+use tendril::StrTendril;
 
 /// Elements that never hold article text.
 #[rustfmt::skip]
@@ -76,24 +77,28 @@ pub(super) fn prune(document: &Document) {
 /// hold so much of the page's `total_text` that it must be the page itself.
 fn is_furniture(node: &NodeRef<'_>, total_text: usize) -> bool {
     let name = node.node_name().unwrap_or_default();
+    let names = Names::of(node);
     let most_of_page = |len: usize| len as f64 >= MAX_PRUNED_TEXT_SHARE * total_text as f64;
     if KEPT_TAGS.contains(&&*name) {
-        return is_hidden(node)
-            || has_hiding_class(node)
-            || is_page_label(node)
-            || is_caption(node);
+        return is_hidden(node, &names)
+            || has_hiding_class(&names)
+            || is_page_label(node, &names)
+            || is_caption(node, &names);
     }
-    if is_hidden(node) {
+    if is_hidden(node, &names) {
         return true;
     }
-    if has_hiding_class(node) {
+    if names.is_empty() {
+        return NOISE_TAGS.contains(&&*name) && !most_of_page(text_len(node));
+    }
+    if has_hiding_class(&names) {
         // A page that shows its content by script after loading hides all of it by class.
         return !most_of_page(text_len(node));
     }
-    if is_caption(node) {
+    if is_caption(node, &names) {
         return true;
     }
-    if names_a_side_container(node) {
+    if names_a_side_container(&names) {
         // Not by size: a comment thread can be longer than the article it follows.
         return !holds_headline(node);
     }
@@ -102,7 +107,7 @@ fn is_furniture(node: &NodeRef<'_>, total_text: usize) -> bool {
         // <noscript> drags the rest of the page into it: such an element is the page.
         return !most_of_page(text_len(node));
     }
-    if names_hint_noise(node) {
+    if names_hint_noise(&names) {
         let len = text_len(node);
         return !most_of_page(len) && (len < MAX_PRUNED_TEXT || link_density(node, len) > 0.5);
     }
@@ -119,13 +124,12 @@ const LABEL_HINTS: &[&str] = &[
 const MAX_LABEL_BYTES: usize = 200;
 
 /// A short paragraph or heading whose class/id names it a byline, dateline, kicker or credit.
-fn is_page_label(node: &NodeRef<'_>) -> bool {
-    let names = [node.attr("class"), node.attr("id")];
-    let labelled = names
-        .iter()
-        .flatten()
-        .flat_map(|value| value.split(|c: char| c.is_whitespace() || c == '-' || c == '_'))
-        .any(|part| LABEL_HINTS.contains(&part.to_ascii_lowercase().as_str()));
+fn is_page_label(node: &NodeRef<'_>, names: &Names) -> bool {
+    let labelled = names.tokens().flat_map(token_parts).any(|part| {
+        LABEL_HINTS
+            .iter()
+            .any(|hint| hint.eq_ignore_ascii_case(part))
+    });
     labelled && text_len(node) <= MAX_LABEL_BYTES
 }
 
@@ -135,11 +139,9 @@ const MAX_CAPTION_BYTES: usize = 400;
 
 /// A short element whose class or id contains `caption` or `credit` (`wp-caption-text`,
 /// `imageCaption`, `photocredit`): captions outside `<figure>` describe a picture, not the story.
-fn is_caption(node: &NodeRef<'_>) -> bool {
-    let mut named = false;
-    for_each_name_token(node, |token| {
-        let lower = token.to_ascii_lowercase();
-        named |= lower.contains("caption") || lower.contains("credit");
+fn is_caption(node: &NodeRef<'_>, names: &Names) -> bool {
+    let named = names.tokens().any(|token| {
+        contains_ignore_ascii_case(token, "caption") || contains_ignore_ascii_case(token, "credit")
     });
     named && text_len(node) <= MAX_CAPTION_BYTES
 }
@@ -167,8 +169,8 @@ fn text_len(node: &NodeRef<'_>) -> usize {
 /// sends late parts of the page as `<div hidden id="S:0">` at the end of the document, and a
 /// script moves them into place, so their `hidden` says when they arrived, not that a reader
 /// never sees them.
-fn is_hidden(node: &NodeRef<'_>) -> bool {
-    let hidden_attr = node.has_attr("hidden") && !is_streamed_segment(node);
+fn is_hidden(node: &NodeRef<'_>, names: &Names) -> bool {
+    let hidden_attr = node.has_attr("hidden") && !is_streamed_segment(names);
     if hidden_attr || node.attr("aria-hidden").is_some_and(|v| &*v == "true") {
         return true;
     }
@@ -193,8 +195,8 @@ const HIDING_CLASSES: &[&str] = &[
 ];
 
 /// True when a class of the element hides it.
-fn has_hiding_class(node: &NodeRef<'_>) -> bool {
-    node.attr("class").is_some_and(|class| {
+fn has_hiding_class(names: &Names) -> bool {
+    names.class.as_ref().is_some_and(|class| {
         class
             .split_whitespace()
             .any(|name| HIDING_CLASSES.iter().any(|c| c.eq_ignore_ascii_case(name)))
@@ -202,8 +204,8 @@ fn has_hiding_class(node: &NodeRef<'_>) -> bool {
 }
 
 /// React's id for a streamed segment: `S:` and a number.
-fn is_streamed_segment(node: &NodeRef<'_>) -> bool {
-    node.attr("id").is_some_and(|id| {
+fn is_streamed_segment(names: &Names) -> bool {
+    names.id.as_ref().is_some_and(|id| {
         id.strip_prefix("S:")
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     })
@@ -229,10 +231,10 @@ const LAYOUT_MODIFIERS: &[&str] = &["has", "with", "without", "no", "is", "showi
 /// token names it content: the last word of a compound name says what the element is
 /// (`post-comments` is comments, `comment-body`, the body of an entry, is not), while a theme
 /// that puts `theme-sidebar` on its `content-area` as well as on its aside marks the layout.
-fn names_a_side_container(node: &NodeRef<'_>) -> bool {
+fn names_a_side_container(names: &Names) -> bool {
     let mut side = false;
     let mut content = false;
-    for_each_name_token(node, |token| {
+    names.tokens().for_each(|token| {
         if is_side_container_name(token) {
             side = true;
         } else {
@@ -273,11 +275,42 @@ fn holds_headline(node: &NodeRef<'_>) -> bool {
         .any(|n| n.node_name().is_some_and(|name| &*name == "h1"))
 }
 
-/// Calls `visit` with every whitespace-separated token of the element's class and id.
-fn for_each_name_token(node: &NodeRef<'_>, mut visit: impl FnMut(&str)) {
-    for value in [node.attr("class"), node.attr("id")].iter().flatten() {
-        value.split_whitespace().for_each(&mut visit);
+/// An element's class and id, read once per element: every name rule reads them.
+struct Names {
+    class: Option<StrTendril>,
+    id: Option<StrTendril>,
+}
+
+impl Names {
+    /// The element's class and id attributes.
+    fn of(node: &NodeRef<'_>) -> Self {
+        Self {
+            class: node.attr("class"),
+            id: node.attr("id"),
+        }
     }
+
+    /// True when the element has neither (most elements): no name rule applies.
+    fn is_empty(&self) -> bool {
+        self.class.as_ref().is_none_or(|c| c.trim().is_empty())
+            && self.id.as_ref().is_none_or(|i| i.trim().is_empty())
+    }
+
+    /// The whitespace-separated tokens of the class and the id.
+    fn tokens(&self) -> impl Iterator<Item = &str> {
+        [self.class.as_deref(), self.id.as_deref()]
+            .into_iter()
+            .flatten()
+            .flat_map(str::split_whitespace)
+    }
+}
+
+/// True when `haystack` contains `needle` (lower-case ASCII), ignoring ASCII case.
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// The words of a compound class or id token, split at `-`, `_` and camelCase.
@@ -310,14 +343,9 @@ fn last_word(token: &str) -> &str {
 }
 
 /// True when a class or id part names furniture and none names content.
-fn names_hint_noise(node: &NodeRef<'_>) -> bool {
-    let names = [node.attr("class"), node.attr("id")];
+fn names_hint_noise(names: &Names) -> bool {
     let mut noise = false;
-    for part in names
-        .iter()
-        .flatten()
-        .flat_map(|value| value.split(|c: char| c.is_whitespace() || c == '-' || c == '_'))
-    {
+    for part in names.tokens().flat_map(token_parts) {
         let is = |hint: &&str| hint.eq_ignore_ascii_case(part);
         if CONTENT_HINTS.iter().any(is) {
             return false;
