@@ -798,21 +798,42 @@ fn known_container(page: &Page<'_>, generic: usize) -> Option<usize> {
 
 /// A container and its siblings of the same class: some sites split the body into several
 /// `story-body` sections (ads between them), numbered by a second class (`story-body
-/// story-body-2`), so the first class decides.
+/// story-body-2`), so the first class decides. When each section sits in a wrapper with its ads
+/// (`story-body-supplemental > story-body-N`), the sections inside the wrapper's siblings count.
 fn same_class_siblings(page: &Page<'_>, container: usize) -> Vec<usize> {
-    let first_class = |i: usize| {
-        page.elems[i]
-            .class
-            .as_deref()
-            .and_then(|class| class.split_whitespace().next())
+    let own = siblings_sharing_first_class(page, container);
+    let Some(parent) = page.elems[container].parent else {
+        return own;
     };
-    match (page.elems[container].parent, first_class(container)) {
+    let wrappers = siblings_sharing_first_class(page, parent);
+    if own.len() > 1 || wrappers.len() <= 1 {
+        return own;
+    }
+    let class = first_class(page, container);
+    wrappers
+        .iter()
+        .flat_map(|&wrapper| page.children(wrapper).collect::<Vec<_>>())
+        .filter(|&c| c == container || (class.is_some() && first_class(page, c) == class))
+        .collect()
+}
+
+/// `element` and those of its siblings whose first class is its first class, in document order.
+fn siblings_sharing_first_class(page: &Page<'_>, element: usize) -> Vec<usize> {
+    match (page.elems[element].parent, first_class(page, element)) {
         (Some(parent), Some(class)) => page
             .children(parent)
-            .filter(|&c| c == container || first_class(c) == Some(class))
+            .filter(|&c| c == element || first_class(page, c) == Some(class))
             .collect(),
-        _ => vec![container],
+        _ => vec![element],
     }
+}
+
+/// The first token of an element's class.
+fn first_class<'p>(page: &'p Page<'_>, element: usize) -> Option<&'p str> {
+    page.elems[element]
+        .class
+        .as_deref()
+        .and_then(|class| class.split_whitespace().next())
 }
 
 /// A sentence-like paragraph just above `first` (the pick's first element): a lead or standfirst
@@ -1339,5 +1360,29 @@ mod tests {
         let text = run(&html).text;
         assert!(text.contains("Der Hafen öffnet"), "{text}");
         assert!(!text.contains("Ein Leser schreibt"), "{text}");
+    }
+
+    /// A body split into numbered sections, each wrapped with its ads, comes out whole: the
+    /// sections inside the wrapper's same-class siblings join the largest one.
+    #[test]
+    fn sections_wrapped_with_their_ads_join() {
+        let first = "Der erste Teil des Artikels erklärt, worum es bei dem Verkauf geht, und \
+                     warum er so verwickelt ist. ";
+        let second = "Der zweite Teil beschreibt die Schritte, in denen das Geschäft abgewickelt \
+                      wird, mit allen Einzelheiten. ";
+        let html = format!(
+            r#"<body><div class="story-body-supplemental"><div class="story-body story-body-1">
+            <p>{}</p></div><div class="ad">Anzeige</div></div>
+            <div class="story-body-supplemental"><div class="story-body story-body-2"><p>{}</p>
+            </div></div></body>"#,
+            first.repeat(4),
+            second.repeat(20)
+        );
+        let text = run(&html).text;
+        assert!(text.starts_with("Der erste Teil"), "{text}");
+        assert!(
+            text.contains("Der zweite Teil") && !text.contains("Anzeige"),
+            "{text}"
+        );
     }
 }
