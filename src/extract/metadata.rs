@@ -50,7 +50,7 @@ impl MetaTags {
 }
 
 /// Normalised text of the first element matching `css` that has any.
-fn first_text(document: &Document, css: &str) -> Option<String> {
+pub(super) fn first_text(document: &Document, css: &str) -> Option<String> {
     document.select(css).nodes().iter().find_map(element_text)
 }
 

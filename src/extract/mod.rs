@@ -136,9 +136,7 @@ fn region_if_pick_found_little(text: String, document: &Document) -> String {
 /// The text of the page's `<title>`, whitespace-normalised; the headline to drop from the body
 /// is compared with it (and with `og:title`), not with the cleaned title the metadata reports.
 fn document_title(document: &Document) -> Option<String> {
-    let title = document.select_single("head title").text();
-    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!title.is_empty()).then_some(title)
+    metadata::first_text(document, "head title")
 }
 
 /// A short text followed by the Recipe/HowTo steps only the JSON-LD holds (when the text does

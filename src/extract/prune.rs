@@ -251,12 +251,12 @@ fn names_a_side_container(names: &Names) -> bool {
 /// True when the token's last word is a side container's name not preceded by a layout
 /// modifier.
 fn is_side_container_name(token: &str) -> bool {
-    let word = last_word(token);
+    let (before, word) = split_last_word(token);
     let named = SIDE_CONTAINER_WORDS
         .iter()
         .any(|hint| hint.eq_ignore_ascii_case(word));
     named
-        && !words(&token[..token.len() - word.len()]).any(|before| {
+        && !words(before).any(|before| {
             LAYOUT_MODIFIERS
                 .iter()
                 .any(|m| m.eq_ignore_ascii_case(before))
@@ -328,18 +328,18 @@ fn words(token: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The last word of a compound class or id token (`post-comments`, `post_comments`,
-/// `postComments`: `comments`), where a name says what the element is.
-fn last_word(token: &str) -> &str {
+/// A compound class or id token split before its last word, where a name says what the
+/// element is (`post-comments`, `post_comments`, `postComments`: `comments`); trailing
+/// separators are dropped.
+fn split_last_word(token: &str) -> (&str, &str) {
     let token = token.trim_end_matches(['-', '_']);
     let after_separator = token.rfind(['-', '_']).map_or(0, |at| at + 1);
-    let word = &token[after_separator..];
     // camelCase: the last upper-case letter that follows a lower-case one starts the word.
-    let bytes = word.as_bytes();
-    let camel = (1..bytes.len())
+    let bytes = token.as_bytes();
+    let camel = (after_separator + 1..bytes.len())
         .rev()
         .find(|&i| bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase());
-    camel.map_or(word, |at| &word[at..])
+    token.split_at(camel.unwrap_or(after_separator))
 }
 
 /// True when a class or id part names furniture and none names content.
