@@ -3,8 +3,6 @@
 //! valid JSON (raw line breaks inside strings, trailing commas, several objects in one script),
 //! which a strict parser rejects whole, and a handful of keys need no document model.
 
-use dom_query::Document;
-
 use super::blocks::{non_empty, normalise_space};
 
 /// The text of the page's `application/ld+json` scripts.
@@ -14,18 +12,8 @@ pub(super) struct JsonLd {
 }
 
 impl JsonLd {
-    /// Reads every JSON-LD script of the page.
-    pub(super) fn collect(document: &Document) -> Self {
-        let scripts = document
-            .select("script[type]")
-            .nodes()
-            .iter()
-            .filter(|el| {
-                el.attr("type")
-                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
-            })
-            .map(|el| el.text().to_string())
-            .collect();
+    /// The page's JSON-LD scripts, as the metadata scan found them.
+    pub(super) fn new(scripts: Vec<String>) -> Self {
         JsonLd { scripts }
     }
 

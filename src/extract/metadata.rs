@@ -2,11 +2,139 @@
 //! from `<meta>` tags, `<link rel=canonical>`, JSON-LD and the document itself.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use dom_query::{Document, NodeRef};
+use dom_query::{Document, NodeData, NodeRef};
 use url::Url;
 
 use super::blocks::{non_empty, normalise_space};
 use super::json_ld::JsonLd;
+
+/// Everything the metadata reads from the page's elements, gathered in one walk of the tree:
+/// a CSS `select` per field walks the whole tree again and matches selectors on every element,
+/// which cost more than the scorer's own walk.
+pub(super) struct Scan<'a> {
+    /// The `<meta content>` values.
+    pub(super) meta: MetaTags,
+    /// The text of each `application/ld+json` script.
+    pub(super) json_ld_scripts: Vec<String>,
+    /// `<h1>` elements in document order.
+    headings: Vec<NodeRef<'a>>,
+    /// `<title>` elements in document order, with whether each is inside `<head>`.
+    titles: Vec<(NodeRef<'a>, bool)>,
+    /// `<time datetime>` values in document order, with whether each is inside `<article>`.
+    times: Vec<(String, bool)>,
+    /// `href` of each `<link rel=canonical>`.
+    canonical_links: Vec<String>,
+}
+
+impl<'a> Scan<'a> {
+    /// Walks every element of `document` once.
+    pub(super) fn of(document: &'a Document) -> Self {
+        let mut scan = Scan {
+            meta: MetaTags {
+                entries: Vec::new(),
+            },
+            json_ld_scripts: Vec::new(),
+            headings: Vec::new(),
+            titles: Vec::new(),
+            times: Vec::new(),
+            canonical_links: Vec::new(),
+        };
+        let root = document.root();
+        // Open `<head>` and `<article>` elements on the path to the current node.
+        let (mut heads, mut articles) = (0usize, 0usize);
+        let mut node = root;
+        loop {
+            let name = scan.visit(&node, heads > 0, articles > 0);
+            let (is_head, is_article) = (name == Some("head"), name == Some("article"));
+            heads += usize::from(is_head);
+            articles += usize::from(is_article);
+            if let Some(child) = node.first_child() {
+                node = child;
+                continue;
+            }
+            heads -= usize::from(is_head);
+            articles -= usize::from(is_article);
+            loop {
+                if node.id == root.id {
+                    return scan;
+                }
+                if let Some(sibling) = node.next_sibling() {
+                    node = sibling;
+                    break;
+                }
+                let Some(parent) = node.parent() else {
+                    return scan;
+                };
+                node = parent;
+                heads -= usize::from(parent.has_name("head"));
+                articles -= usize::from(parent.has_name("article"));
+            }
+        }
+    }
+
+    /// Records `node` when metadata needs it; answers the element's name when it is one whose
+    /// descendants are judged by it (`head`, `article`).
+    fn visit(
+        &mut self,
+        node: &NodeRef<'a>,
+        in_head: bool,
+        in_article: bool,
+    ) -> Option<&'static str> {
+        node.query(|n| {
+            let NodeData::Element(el) = &n.data else {
+                return None;
+            };
+            match &*el.name.local {
+                "head" => return Some("head"),
+                "article" => return Some("article"),
+                "meta" => self
+                    .meta
+                    .add(el.attr("content").as_deref(), |key| el.attr(key)),
+                "script" => {
+                    let is_json_ld = el
+                        .attr("type")
+                        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"));
+                    if is_json_ld {
+                        self.json_ld_scripts.push(node.text().to_string());
+                    }
+                }
+                "h1" => self.headings.push(*node),
+                "title" => self.titles.push((*node, in_head)),
+                "time" => {
+                    if let Some(value) = el.attr("datetime") {
+                        self.times.push((value.to_string(), in_article));
+                    }
+                }
+                "link" => {
+                    let canonical = el.attr("rel").is_some_and(|rel| {
+                        rel.split_whitespace()
+                            .any(|r| r.eq_ignore_ascii_case("canonical"))
+                    });
+                    if canonical && let Some(href) = el.attr("href") {
+                        self.canonical_links.push(href.to_string());
+                    }
+                }
+                _ => {}
+            }
+            None
+        })
+        .flatten()
+    }
+
+    /// Normalised text of the first `<h1>` that has any.
+    fn first_heading(&self) -> Option<String> {
+        self.headings.iter().find_map(element_text)
+    }
+
+    /// Normalised text of the first `<title>` that has any; with `in_head`, only inside `<head>`
+    /// (an SVG's `<title>` in the body is not the page's).
+    pub(super) fn first_title(&self, in_head: bool) -> Option<String> {
+        self.titles
+            .iter()
+            .filter(|(_, head)| *head || !in_head)
+            .find_map(|(el, _)| element_text(el))
+    }
+}
 
 /// Separators sites put between a headline and their name in `<title>`.
 const TITLE_SEPARATORS: [&str; 7] = [" | ", " - ", " – ", " — ", " · ", " :: ", " » "];
@@ -19,23 +147,18 @@ pub(super) struct MetaTags {
 }
 
 impl MetaTags {
-    /// Reads every `<meta content>` of the page.
-    pub(super) fn collect(document: &Document) -> Self {
-        let mut entries = Vec::new();
-        for el in document.select("meta[content]").nodes() {
-            let Some(content) = el.attr("content").map(|c| normalise_space(&c)) else {
-                continue;
-            };
-            if content.is_empty() {
-                continue;
-            }
-            for attr in ["property", "name", "itemprop", "http-equiv"] {
-                if let Some(key) = el.attr(attr) {
-                    entries.push((key.trim().to_ascii_lowercase(), content.clone()));
-                }
+    /// Records one `<meta>` element's `content` under each key attribute it has (`attr` reads
+    /// the element's attributes).
+    fn add(&mut self, content: Option<&str>, attr: impl Fn(&str) -> Option<tendril::StrTendril>) {
+        let Some(content) = content.map(normalise_space).filter(|c| !c.is_empty()) else {
+            return;
+        };
+        for key in ["property", "name", "itemprop", "http-equiv"] {
+            if let Some(key) = attr(key) {
+                self.entries
+                    .push((key.trim().to_ascii_lowercase(), content.clone()));
             }
         }
-        MetaTags { entries }
     }
 
     /// The first value under the earliest-listed key that the page has.
@@ -49,30 +172,21 @@ impl MetaTags {
     }
 }
 
-/// Normalised text of the first element matching `css` that has any.
-pub(super) fn first_text(document: &Document, css: &str) -> Option<String> {
-    document.select(css).nodes().iter().find_map(element_text)
-}
-
 /// Normalised text of `el`, or None when empty.
 fn element_text(el: &NodeRef<'_>) -> Option<String> {
     non_empty(normalise_space(&el.text()))
 }
 
 /// Title: og:title, JSON-LD headline, the first `<h1>`, `<title>` without a site suffix.
-pub(super) fn title(
-    document: &Document,
-    meta: &MetaTags,
-    json_ld: &JsonLd,
-    site_name: Option<&str>,
-) -> Option<String> {
+pub(super) fn title(scan: &Scan<'_>, json_ld: &JsonLd, site_name: Option<&str>) -> Option<String> {
     let strip = |title: String| strip_site_name(&title, site_name);
-    meta.first(&["og:title", "twitter:title"])
+    scan.meta
+        .first(&["og:title", "twitter:title"])
         .or_else(|| json_ld.string("headline"))
-        .or_else(|| first_text(document, "h1"))
+        .or_else(|| scan.first_heading())
         .map(strip)
         .or_else(|| {
-            let title = first_text(document, "title")?;
+            let title = scan.first_title(false)?;
             Some(strip_title_suffix(&strip(title)))
         })
         .and_then(non_empty)
@@ -120,11 +234,7 @@ pub(super) fn author(meta: &MetaTags, json_ld: &JsonLd) -> Option<String> {
 
 /// Publication time: publication metas, JSON-LD datePublished, then `<time datetime>` (inside
 /// `<article>` first).
-pub(super) fn published_at(
-    document: &Document,
-    meta: &MetaTags,
-    json_ld: &JsonLd,
-) -> Option<DateTime<Utc>> {
+pub(super) fn published_at(scan: &Scan<'_>, json_ld: &JsonLd) -> Option<DateTime<Utc>> {
     const KEYS: [&str; 7] = [
         "article:published_time",
         "og:article:published_time",
@@ -134,22 +244,18 @@ pub(super) fn published_at(
         "date",
         "pubdate",
     ];
+    let time_element = |in_article_only: bool| {
+        scan.times
+            .iter()
+            .filter(|(_, in_article)| *in_article || !in_article_only)
+            .find_map(|(value, _)| parse_datetime(value))
+    };
     KEYS.iter()
-        .filter_map(|key| meta.first(&[key]))
+        .filter_map(|key| scan.meta.first(&[key]))
         .chain(json_ld.string("datePublished"))
         .find_map(|value| parse_datetime(&value))
-        .or_else(|| {
-            ["article time[datetime]", "time[datetime]"]
-                .iter()
-                .find_map(|css| {
-                    document
-                        .select(css)
-                        .nodes()
-                        .iter()
-                        .filter_map(|el| el.attr("datetime"))
-                        .find_map(|value| parse_datetime(&value))
-                })
-        })
+        .or_else(|| time_element(true))
+        .or_else(|| time_element(false))
 }
 
 /// Modification time: modification metas, then JSON-LD dateModified.
@@ -202,8 +308,7 @@ fn parse_datetime(value: &str) -> Option<DateTime<Utc>> {
 
 /// Language: `<html lang>` (or `xml:lang`), Content-Language, og:locale; primary subtag only.
 pub(super) fn language(document: &Document, meta: &MetaTags) -> Option<String> {
-    let html = document.select("html");
-    let html = html.nodes().first();
+    let html = document.root().first_element_child();
     [
         html.and_then(|h| h.attr("lang")),
         html.and_then(|h| h.attr("xml:lang")),
@@ -225,17 +330,11 @@ fn primary_language(tag: &str) -> Option<String> {
 
 /// Canonical URL: `<link rel=canonical>`, then og:url, resolved against the page URL; only web
 /// URLs (or the page's own scheme) count.
-pub(super) fn canonical_url(document: &Document, meta: &MetaTags, page_url: &Url) -> Option<Url> {
-    let links = document.select("link[rel][href]");
-    let from_link = links.nodes().iter().find_map(|el| {
-        let rel = el.attr("rel")?;
-        rel.split_whitespace()
-            .any(|r| r.eq_ignore_ascii_case("canonical"))
-            .then(|| el.attr("href"))
-            .flatten()
-            .and_then(|href| resolve(page_url, &href))
-    });
-    from_link.or_else(|| resolve(page_url, &meta.first(&["og:url"])?))
+pub(super) fn canonical_url(scan: &Scan<'_>, page_url: &Url) -> Option<Url> {
+    scan.canonical_links
+        .iter()
+        .find_map(|href| resolve(page_url, href))
+        .or_else(|| resolve(page_url, &scan.meta.first(&["og:url"])?))
 }
 
 /// `href` resolved against `base`, when it is a usable page address.

@@ -45,7 +45,7 @@ use url::Url;
 use crate::language;
 use crate::model::Extracted;
 use json_ld::JsonLd;
-use metadata::{MetaTags, author, canonical_url, language, modified_at, published_at, title};
+use metadata::{Scan, author, canonical_url, language, modified_at, published_at, title};
 
 pub use decode::decode_html;
 
@@ -72,24 +72,27 @@ pub fn extract(html: &str, page_url: &Url) -> Extracted {
 /// the pipeline, which detects the language of the article's final text once (issue 18).
 pub fn extract_undetected(html: &str, page_url: &Url) -> Extracted {
     let document = Document::from(depth::cap_depth(&without_noscript(cap_input(html))).as_ref());
-    let meta = MetaTags::collect(&document);
-    let json_ld = JsonLd::collect(&document);
+    let mut scan = Scan::of(&document);
+    let json_ld = JsonLd::new(std::mem::take(&mut scan.json_ld_scripts));
+    let meta = &scan.meta;
     let site_name = meta.first(&["og:site_name", "application-name"]);
     let mut page = Extracted {
-        title: title(&document, &meta, &json_ld, site_name.as_deref()),
-        author: author(&meta, &json_ld),
-        published_at: published_at(&document, &meta, &json_ld),
-        modified_at: modified_at(&meta, &json_ld),
-        language: language(&document, &meta),
-        canonical_url: canonical_url(&document, &meta, page_url),
+        title: title(&scan, &json_ld, site_name.as_deref()),
+        author: author(meta, &json_ld),
+        published_at: published_at(&scan, &json_ld),
+        modified_at: modified_at(meta, &json_ld),
+        language: language(&document, meta),
+        canonical_url: canonical_url(&scan, page_url),
         description: meta.first(&["description", "og:description", "twitter:description"]),
         site_name,
         text: String::new(),
     };
-    prune::prune(&document);
+    // The headline to drop from the body is compared with `og:title` and the `<title>` as they
+    // are, not with the cleaned title the metadata reports.
     let page_title = meta
         .first(&["og:title", "twitter:title"])
-        .or_else(|| document_title(&document));
+        .or_else(|| scan.first_title(true));
+    prune::prune(&document);
     let text = score::article_text(&document, page_title.as_deref());
     let text = declared_body_if_scorer_fell_short(text, &json_ld);
     let text = region_if_pick_found_little(text, &document);
@@ -131,12 +134,6 @@ fn region_if_pick_found_little(text: String, document: &Document) -> String {
     } else {
         text
     }
-}
-
-/// The text of the page's `<title>`, whitespace-normalised; the headline to drop from the body
-/// is compared with it (and with `og:title`), not with the cleaned title the metadata reports.
-fn document_title(document: &Document) -> Option<String> {
-    metadata::first_text(document, "head title")
 }
 
 /// A short text followed by the Recipe/HowTo steps only the JSON-LD holds (when the text does
