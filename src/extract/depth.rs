@@ -56,14 +56,12 @@ fn tags(html: &str) -> impl Iterator<Item = Tag> + '_ {
     let bytes = html.as_bytes();
     let mut pos = 0;
     let mut depth = 0usize;
-    let mut raw_text: Option<String> = None;
+    // The raw-text element being skipped, as one of RAW_TEXT_TAGS.
+    let mut raw_text: Option<&'static str> = None;
     std::iter::from_fn(move || {
         loop {
-            let start = pos + memchr_lt(&bytes[pos..])?;
-            let end = bytes[start..]
-                .iter()
-                .position(|&b| b == b'>')
-                .map_or(bytes.len(), |e| start + e + 1);
+            let start = pos + memchr::memchr(b'<', &bytes[pos..])?;
+            let end = memchr::memchr(b'>', &bytes[start..]).map_or(bytes.len(), |e| start + e + 1);
             pos = end;
             let closing = bytes.get(start + 1) == Some(&b'/');
             let name_start = start + 1 + usize::from(closing);
@@ -74,20 +72,23 @@ fn tags(html: &str) -> impl Iterator<Item = Tag> + '_ {
             if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
                 continue;
             }
-            let name = html[name_start..name_start + name_len].to_ascii_lowercase();
-            if let Some(raw) = &raw_text {
-                if !(closing && name == *raw) {
+            // Compared without case and without a lower-cased copy: this runs for every tag.
+            let name = &html[name_start..name_start + name_len];
+            let is = |list: &[&'static str]| {
+                list.iter()
+                    .copied()
+                    .find(|known| known.eq_ignore_ascii_case(name))
+            };
+            if let Some(raw) = raw_text {
+                if !(closing && raw.eq_ignore_ascii_case(name)) {
                     continue;
                 }
                 raw_text = None;
-            } else if !closing && RAW_TEXT_TAGS.contains(&name.as_str()) {
-                raw_text = Some(name.clone());
+            } else if !closing && let Some(raw) = is(RAW_TEXT_TAGS) {
+                raw_text = Some(raw);
             }
             let self_closing = !closing && bytes[..end].ends_with(b"/>");
-            if self_closing
-                || VOID_TAGS.contains(&name.as_str())
-                || OPTIONAL_END_TAGS.contains(&name.as_str())
-            {
+            if self_closing || is(VOID_TAGS).is_some() || is(OPTIONAL_END_TAGS).is_some() {
                 continue;
             }
             if closing {
@@ -99,11 +100,6 @@ fn tags(html: &str) -> impl Iterator<Item = Tag> + '_ {
             return Some(Tag { start, end, depth });
         }
     })
-}
-
-/// Position of the next `<`.
-fn memchr_lt(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'<')
 }
 
 #[cfg(test)]
