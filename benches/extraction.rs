@@ -8,6 +8,11 @@ use url::Url;
 
 use newshound::extract::{decode_html, extract};
 
+/// The allocator the `newshound` binary runs with (src/main.rs): extraction allocates a DOM per
+/// page, so the allocator is part of what is measured.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Every `.html` file of `dir`, sorted.
 fn html_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -8,6 +8,9 @@
 //! the retries with looser rules. Only then is the tree touched (cleaned elements removed) and
 //! the chosen elements turned into text by the blocks module.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use dom_query::{Document, NodeData, NodeRef};
 
 use super::blocks::{blocks, join};
@@ -514,24 +517,34 @@ fn measure(text: &str) -> (usize, usize) {
 /// Readability's class weight: -25 for a furniture word in class or id, +25 for a content word,
 /// each attribute on its own.
 fn class_weight(class: Option<&str>, id: Option<&str>) -> f32 {
+    static NEGATIVE: LazyLock<AhoCorasick> = LazyLock::new(|| parts(NEGATIVE_CLASS_PARTS));
+    static POSITIVE: LazyLock<AhoCorasick> = LazyLock::new(|| parts(POSITIVE_CLASS_PARTS));
     [class, id]
         .into_iter()
         .flatten()
         .map(|value| {
-            let value = value.to_ascii_lowercase();
             let mut weight = 0.0;
             let hid = value
                 .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|w| w == "hid");
-            if hid || NEGATIVE_CLASS_PARTS.iter().any(|p| value.contains(p)) {
+                .any(|w| w.eq_ignore_ascii_case("hid"));
+            if hid || NEGATIVE.is_match(value) {
                 weight -= 25.0;
             }
-            if POSITIVE_CLASS_PARTS.iter().any(|p| value.contains(p)) {
+            if POSITIVE.is_match(value) {
                 weight += 25.0;
             }
             weight
         })
         .sum()
+}
+
+/// One automaton finding any of `list` in a class or id value, ASCII case ignored: the scorer
+/// asks for every element, and one pass over the value beats a substring search per part.
+fn parts(list: &[&str]) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(list)
+        .expect("a fixed list of plain words builds")
 }
 
 /// Parts of class/id values that mark an unlikely candidate (Readability's list) ...
@@ -561,9 +574,11 @@ fn is_unlikely(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> boo
     if role.is_some_and(|r| UNLIKELY_ROLES.contains(&r.trim())) {
         return true;
     }
-    let names = format!("{} {}", class.unwrap_or(""), id.unwrap_or("")).to_ascii_lowercase();
-    UNLIKELY_PARTS.iter().any(|p| names.contains(p))
-        && !MAYBE_PARTS.iter().any(|p| names.contains(p))
+    static UNLIKELY: LazyLock<AhoCorasick> = LazyLock::new(|| parts(UNLIKELY_PARTS));
+    static MAYBE: LazyLock<AhoCorasick> = LazyLock::new(|| parts(MAYBE_PARTS));
+    // No part holds a space, so class and id are searched apart rather than joined.
+    let names = [class, id].into_iter().flatten();
+    names.clone().any(|n| UNLIKELY.is_match(n)) && !names.into_iter().any(|n| MAYBE.is_match(n))
 }
 
 /// Whether an element is a known article container, and which kind.
