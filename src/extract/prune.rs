@@ -2,7 +2,7 @@
 //! it, so share bars, teasers, "read also" boxes, captions, forms and hidden elements neither win
 //! the scoring nor ride along as siblings of the article body.
 
-use dom_query::{Document, NodeRef};
+use dom_query::{Document, NodeData, NodeRef};
 use tendril::StrTendril;
 
 /// Elements that never hold article text.
@@ -150,7 +150,7 @@ fn is_caption(node: &NodeRef<'_>, names: &Names) -> bool {
 fn link_density(node: &NodeRef<'_>, len: usize) -> f64 {
     let linked: usize = node
         .descendants_it()
-        .filter(|n| n.node_name().is_some_and(|name| &*name == "a"))
+        .filter(|n| n.has_name("a"))
         .map(|a| text_len(&a))
         .sum();
     linked as f64 / len.max(1) as f64
@@ -159,8 +159,13 @@ fn link_density(node: &NodeRef<'_>, len: usize) -> f64 {
 /// Length in bytes of an element's text, summed over its text nodes without building the text.
 fn text_len(node: &NodeRef<'_>) -> usize {
     node.descendants_it()
-        .filter(NodeRef::is_text)
-        .map(|text| text.text().len())
+        .map(|n| {
+            n.query(|n| match &n.data {
+                NodeData::Text { contents } => contents.len(),
+                _ => 0,
+            })
+            .unwrap_or(0)
+        })
         .sum()
 }
 
@@ -271,8 +276,7 @@ fn token_parts(token: &str) -> impl Iterator<Item = &str> {
 /// True when `node` holds an `<h1>`: a container holding the headline is the article's, however
 /// it is named.
 fn holds_headline(node: &NodeRef<'_>) -> bool {
-    node.descendants_it()
-        .any(|n| n.node_name().is_some_and(|name| &*name == "h1"))
+    node.descendants_it().any(|n| n.has_name("h1"))
 }
 
 /// An element's class and id, read once per element: every name rule reads them.
