@@ -37,6 +37,6 @@ pub use eval::{Article, Evaluation, Hit, Section, TermMatcher, evaluate};
 pub use explain::{Verdict, verdicts, why_not};
 pub use hits::{match_article, match_tokenised, topic_hit};
 pub use query::{Field, Query, QueryError, any_of, parse_query, parse_terms_entry};
-pub use text::{Form, Language, Token, Tokens, Word, WordCache, fold};
+pub use text::{Form, Language, Token, Tokens, Word, WordCache, fold, word_forms};
 pub use topics::{Topic, TopicSet};
 pub use words::split_words;

@@ -271,9 +271,10 @@ pub struct Tokens<'t> {
 }
 
 impl<'t> Tokens<'t> {
-    /// Splits `text` into words and normalises each new one in `language`.
+    /// Splits `text` into words and normalises each new one in `language`, taking the forms of
+    /// words this thread normalised lately from [`RECENT_WORDS`].
     pub fn field(&mut self, text: &'t str, language: Language) -> Vec<Token> {
-        self.split(text, |word| Arc::new(Word::of(word, language)))
+        RECENT_WORDS.with_borrow_mut(|recent| self.split(text, |word| recent.word(word, language)))
     }
 
     /// [`Tokens::field`], normalising only the words whose folded form `relevant` accepts; the
@@ -348,6 +349,56 @@ impl WordCache {
     /// Words kept at most; a search over very varied text starts afresh beyond it rather than
     /// grow without bound.
     const MAX_WORDS: usize = 200_000;
+}
+
+thread_local! {
+    /// The words this thread normalised lately: the news repeats its words from article to
+    /// article, and folding and stemming each distinct word was most of tokenising. Forms
+    /// depend only on the word and the language, so a cached form is the one
+    /// [`Word::of`] would make.
+    static RECENT_WORDS: std::cell::RefCell<RecentWords> = std::cell::RefCell::default();
+}
+
+/// The normalised words of [`RECENT_WORDS`], by language code.
+#[derive(Default)]
+struct RecentWords {
+    by_language: foldhash::HashMap<&'static str, foldhash::HashMap<Box<str>, Arc<Word>>>,
+    /// Words held over all languages.
+    words: usize,
+}
+
+impl RecentWords {
+    /// Words held at most per thread before starting afresh: the common words of a few
+    /// languages fit, and the memory stays a few MB per analysing thread.
+    const MAX_WORDS: usize = 20_000;
+
+    /// The forms of `word` in `language`, normalised now if this thread has not lately.
+    fn word(&mut self, word: &str, language: Language) -> Arc<Word> {
+        if let Some(known) = self
+            .by_language
+            .get(language.code)
+            .and_then(|forms| forms.get(word))
+        {
+            return Arc::clone(known);
+        }
+        if self.words >= Self::MAX_WORDS {
+            self.by_language.clear();
+            self.words = 0;
+        }
+        let normalised = Arc::new(Word::of(word, language));
+        self.by_language
+            .entry(language.code)
+            .or_default()
+            .insert(word.into(), Arc::clone(&normalised));
+        self.words += 1;
+        normalised
+    }
+}
+
+/// The forms of `word` in `language` (whole and, for a hyphenated or elided word, its parts),
+/// as [`Tokens::field`] gives them: the search index's word ends are made of the same forms.
+pub fn word_forms(word: &str, language: Language) -> Arc<Word> {
+    RECENT_WORDS.with_borrow_mut(|recent| recent.word(word, language))
 }
 
 /// The forms of the parts of a word joined by hyphens or apostrophes; empty if it has one part.

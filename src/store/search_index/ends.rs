@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use crate::matcher::eval::MIN_COMPOUND_PART;
 use crate::matcher::words::is_joiner;
-use crate::matcher::{Form, Language, split_words};
+use crate::matcher::{Form, Language, split_words, word_forms};
 
 /// Shortest folded word that can end in a term of [`MIN_COMPOUND_PART`] letters after a first
 /// part of as many.
@@ -38,9 +38,8 @@ pub(crate) fn article_ends(title: &str, text: &str, language: Language) -> Strin
         // A word with hyphens or apostrophes is matched whole and by its parts: the whole
         // word's ends are kept without the joiners (a term has none, so a whole word that
         // ends in it does so without them too).
-        let parts = word.split(is_joiner).filter(|_| word.contains(is_joiner));
-        for unit in std::iter::once(word).chain(parts) {
-            let form = Form::of(unit, language);
+        let forms = word_forms(word, language);
+        for form in std::iter::once(&forms.form).chain(&forms.parts) {
             if form.folded.chars().count() >= MIN_FOLDED {
                 ends.insert(reversed(&form.folded));
             }
