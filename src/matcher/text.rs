@@ -5,7 +5,7 @@
 //!
 //! Query words go through [`Form::of`], the same steps as article words, so both sides agree.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
@@ -272,9 +272,9 @@ pub struct Tokens<'t> {
 
 impl<'t> Tokens<'t> {
     /// Splits `text` into words and normalises each new one in `language`, taking the forms of
-    /// words this thread normalised lately from [`RECENT_WORDS`].
+    /// words normalised lately from [`RECENT_WORDS`].
     pub fn field(&mut self, text: &'t str, language: Language) -> Vec<Token> {
-        RECENT_WORDS.with_borrow_mut(|recent| self.split(text, |word| recent.word(word, language)))
+        self.split(text, |word| RECENT_WORDS.word(word, language))
     }
 
     /// [`Tokens::field`], normalising only the words whose folded form `relevant` accepts; the
@@ -351,54 +351,73 @@ impl WordCache {
     const MAX_WORDS: usize = 200_000;
 }
 
-thread_local! {
-    /// The words this thread normalised lately: the news repeats its words from article to
-    /// article, and folding and stemming each distinct word was most of tokenising. Forms
-    /// depend only on the word and the language, so a cached form is the one
-    /// [`Word::of`] would make.
-    static RECENT_WORDS: std::cell::RefCell<RecentWords> = std::cell::RefCell::default();
-}
+/// The words normalised lately, shared by every thread that tokenises: the news repeats its
+/// words from article to article, and folding and stemming each distinct word was most of
+/// tokenising. Forms depend only on the word and the language, so a cached form is the one
+/// [`Word::of`] would make. Split into shards by word, each behind its own lock, so that
+/// threads tokenising at once rarely meet; the whole holds at most
+/// [`RecentWords::MAX_WORDS`], so its memory does not grow with the number of threads.
+static RECENT_WORDS: LazyLock<RecentWords> = LazyLock::new(RecentWords::default);
 
-/// The normalised words of [`RECENT_WORDS`], by language code.
+/// The normalised words of [`RECENT_WORDS`].
 #[derive(Default)]
 struct RecentWords {
-    by_language: foldhash::HashMap<&'static str, foldhash::HashMap<Box<str>, Arc<Word>>>,
-    /// Words held over all languages.
-    words: usize,
+    shards: [Mutex<Shard>; RecentWords::SHARDS],
 }
 
-impl RecentWords {
-    /// Words held at most per thread before starting afresh: the common words of a few
-    /// languages fit, and the memory stays a few MB per analysing thread.
-    const MAX_WORDS: usize = 20_000;
+/// Part of [`RecentWords`]: by language code, by word.
+type Shard = foldhash::HashMap<&'static str, foldhash::HashMap<Box<str>, Arc<Word>>>;
 
-    /// The forms of `word` in `language`, normalised now if this thread has not lately.
-    fn word(&mut self, word: &str, language: Language) -> Arc<Word> {
-        if let Some(known) = self
-            .by_language
+impl RecentWords {
+    /// Words held at most; a shard that reaches its share starts afresh. The common words of a
+    /// few languages fit in a few MB.
+    const MAX_WORDS: usize = 16_384;
+
+    /// Shards, each with its own lock.
+    const SHARDS: usize = 16;
+
+    /// The forms of `word` in `language`, normalised now if no thread has lately.
+    fn word(&self, word: &str, language: Language) -> Arc<Word> {
+        let shard = &self.shards[Self::shard_of(word)];
+        // A panic elsewhere while holding the lock leaves a map that is still whole.
+        let lock = || {
+            shard
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let known = lock()
             .get(language.code)
             .and_then(|forms| forms.get(word))
-        {
-            return Arc::clone(known);
+            .cloned();
+        if let Some(known) = known {
+            return known;
         }
-        if self.words >= Self::MAX_WORDS {
-            self.by_language.clear();
-            self.words = 0;
-        }
+        // Normalised without the lock held, so other threads go on meanwhile.
         let normalised = Arc::new(Word::of(word, language));
-        self.by_language
+        let mut shard = lock();
+        let held: usize = shard.values().map(|forms| forms.len()).sum();
+        if held >= Self::MAX_WORDS / Self::SHARDS {
+            shard.clear();
+        }
+        shard
             .entry(language.code)
             .or_default()
             .insert(word.into(), Arc::clone(&normalised));
-        self.words += 1;
         normalised
+    }
+
+    /// Which shard holds `word`.
+    fn shard_of(word: &str) -> usize {
+        use std::hash::BuildHasher;
+        let hash = foldhash::fast::FixedState::default().hash_one(word);
+        (hash % Self::SHARDS as u64) as usize
     }
 }
 
 /// The forms of `word` in `language` (whole and, for a hyphenated or elided word, its parts),
 /// as [`Tokens::field`] gives them: the search index's word ends are made of the same forms.
 pub fn word_forms(word: &str, language: Language) -> Arc<Word> {
-    RECENT_WORDS.with_borrow_mut(|recent| recent.word(word, language))
+    RECENT_WORDS.word(word, language)
 }
 
 /// The forms of the parts of a word joined by hyphens or apostrophes; empty if it has one part.
