@@ -558,4 +558,27 @@ mod tests {
         assert_ne!(body[3].word, body[5].word);
         assert_eq!((body[3].position, body[3].offset), (3, 19));
     }
+
+    /// The recent words are kept per language: the same spelling met in two languages gets
+    /// each language's stem, also when another article met it first, and always the forms
+    /// `Word::of` makes.
+    #[test]
+    fn recent_words_keep_each_language_apart() {
+        let (german, english) = (Language::from_code("de"), Language::from_code("en"));
+        for (language, other) in [(german, english), (english, german)] {
+            let mut first = Tokens::default();
+            first.field("Kaufen kaufen", other);
+            let mut table = Tokens::default();
+            table.field("Kaufen", language);
+            assert_eq!(*table.words[0], Word::of("Kaufen", language));
+        }
+        assert_ne!(
+            Word::of("Kaufen", german).form.stem,
+            Word::of("Kaufen", english).form.stem
+        );
+        assert_eq!(
+            *word_forms("Waffen-Deal", german),
+            Word::of("Waffen-Deal", german)
+        );
+    }
 }
