@@ -827,7 +827,7 @@ fn same_class_siblings(page: &Page<'_>, container: usize) -> Vec<usize> {
     let class = first_class(page, container);
     wrappers
         .iter()
-        .flat_map(|&wrapper| page.children(wrapper).collect::<Vec<_>>())
+        .flat_map(|&wrapper| page.children(wrapper))
         .filter(|&c| c == container || (class.is_some() && first_class(page, c) == class))
         .collect()
 }
